@@ -1,0 +1,14 @@
+// The kernel ABI: every export below is called by bindings/backends/wasm with byte offsets
+// into this module's linear memory. See docs/ARCHITECTURE.md, "Kernel ABI".
+
+/** First byte the bindings' allocator may use (everything below is static data). */
+export function heapBase(): usize {
+  return __heap_base;
+}
+
+/** 1 when this build uses 128-bit SIMD, 0 for the scalar build. */
+export function simdEnabled(): i32 {
+  return ASC_FEATURE_SIMD ? 1 : 0;
+}
+
+export { sgemm, sgemmWorkspaceBytes } from "./gemm/sgemm";
