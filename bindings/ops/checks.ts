@@ -1,0 +1,122 @@
+/**
+ * Small validators shared by every op, so both backends reject the same inputs with the same
+ * messages. Each throws a typed error naming the op and the argument.
+ */
+import { DisposedTensorError, DTypeError, OptionError, ShapeError } from '../errors';
+import { Tensor } from '../tensor';
+
+export const fmtShape = (shape: readonly number[]): string => `[${shape.join(', ')}]`;
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`;
+  if (typeof value === 'object') return `an object (${(value as object).constructor?.name ?? 'no prototype'})`;
+  return `${typeof value} ${String(value)}`;
+}
+
+/** `value` must be a live Tensor created by `backend`; returns it typed. */
+export function expectTensor(value: unknown, op: string, arg: string, backend: object): Tensor {
+  if (!(value instanceof Tensor)) {
+    throw new DTypeError(`${op}: ${arg} must be a Tensor (float32), got ${describe(value)}`);
+  }
+  if (value.isDisposed) {
+    throw new DisposedTensorError(`${op}: ${arg} (shape ${fmtShape(value.shape)}) was used after dispose()`);
+  }
+  if (value.storage.backend !== backend) {
+    throw new DisposedTensorError(
+      `${op}: ${arg} (shape ${fmtShape(value.shape)}) belongs to another module instance or backend`);
+  }
+  return value;
+}
+
+/** `value` must be undefined or a plain object whose keys are all in `allowed`. */
+export function expectOptions<T extends object>(value: unknown, op: string, allowed: readonly string[]): Partial<T> {
+  if (value === undefined) return {};
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new OptionError(`${op}: options must be an object, got ${describe(value)}`);
+  }
+  for (const key of Object.keys(value)) {
+    if (!allowed.includes(key)) {
+      throw new OptionError(`${op}: unknown option '${key}' (expected one of: ${allowed.join(', ')})`);
+    }
+  }
+  return value as Partial<T>;
+}
+
+/** An integer ≥ `min`, for options (OptionError). */
+export function expectInt(value: unknown, op: string, name: string, min: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > 0x7fffffff) {
+    throw new OptionError(`${op}: ${name} must be an integer >= ${min}, got ${describe(value)}`);
+  }
+  return value;
+}
+
+/** A boolean or undefined (→ `fallback`). */
+export function expectBool(value: unknown, op: string, name: string, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new OptionError(`${op}: ${name} must be a boolean, got ${describe(value)}`);
+  return value;
+}
+
+/** A number or [h, w] pair of integers ≥ `min`. */
+export function expectPair(value: unknown, op: string, name: string, min: number, fallback: number): [number, number] {
+  if (value === undefined) return [fallback, fallback];
+  if (Array.isArray(value)) {
+    if (value.length !== 2) {
+      throw new OptionError(`${op}: ${name} must be a number or [h, w], got an array of length ${value.length}`);
+    }
+    return [expectInt(value[0], op, `${name}[0]`, min), expectInt(value[1], op, `${name}[1]`, min)];
+  }
+  return [expectInt(value, op, name, min), expectInt(value, op, name, min)];
+}
+
+/** The shape must have `rank` dimensions, each ≥ 1. `dims` names them for the message. */
+export function expectRank(shape: readonly number[], op: string, arg: string, dims: readonly string[]): void {
+  const want = `(${dims.join(', ')})`;
+  if (shape.length !== dims.length) {
+    throw new ShapeError(`${op}: ${arg} must have ${dims.length} dimensions ${want}, got shape ${fmtShape(shape)}`);
+  }
+  const empty = shape.findIndex((d) => d < 1);
+  if (empty >= 0) {
+    throw new ShapeError(`${op}: ${arg} dimension ${dims[empty]} must be >= 1, got shape ${fmtShape(shape)}`);
+  }
+}
+
+/** Two shapes must be equal. */
+export function expectShape(shape: readonly number[], want: readonly number[], op: string, arg: string, why = ''): void {
+  if (shape.length !== want.length || shape.some((d, i) => d !== want[i])) {
+    throw new ShapeError(`${op}: ${arg} must have shape ${fmtShape(want)}${why}, got ${fmtShape(shape)}`);
+  }
+}
+
+/** Validates user data + shape for m.tensor(); returns the element count. */
+export function checkTensorInput(data: unknown, shape: unknown, op = 'tensor'): number {
+  const size = checkShape(shape, op);
+  if (!(data instanceof Float32Array) && !Array.isArray(data)) {
+    throw new DTypeError(`${op}: data must be a Float32Array or number[], got ${describe(data)}`);
+  }
+  if (Array.isArray(data)) {
+    const bad = data.findIndex((v) => typeof v !== 'number');
+    if (bad >= 0) throw new DTypeError(`${op}: data[${bad}] must be a number, got ${describe(data[bad])}`);
+  }
+  if (data.length !== size) {
+    throw new ShapeError(
+      `${op}: data has ${data.length} elements but shape ${fmtShape(shape as number[])} needs ${size}`);
+  }
+  return size;
+}
+
+/** Validates a shape (array of non-negative integers); returns the element count. */
+export function checkShape(shape: unknown, op = 'tensor'): number {
+  if (!Array.isArray(shape)) throw new ShapeError(`${op}: shape must be an array of integers, got ${describe(shape)}`);
+  let size = 1;
+  shape.forEach((d, i) => {
+    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
+      throw new ShapeError(`${op}: shape[${i}] must be a non-negative integer, got ${describe(d)} in ${fmtShape(shape)}`);
+    }
+    size *= d;
+  });
+  if (size > 2 ** 31) throw new ShapeError(`${op}: shape ${fmtShape(shape)} has ${size} elements (at most 2^31)`);
+  return size;
+}

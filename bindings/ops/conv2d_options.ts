@@ -1,0 +1,138 @@
+/**
+ * conv2d option normalisation and shape checks, shared by both backends. Everything here works on
+ * shapes only, so validation happens before any allocation and a failed call changes nothing.
+ */
+import { OptionError, ShapeError } from '../errors';
+import type { Tensor } from '../tensor';
+import type { Conv2dParams } from './conv2d_params';
+import { expectBool, expectInt, expectOptions, expectPair, expectRank, expectShape, fmtShape } from './checks';
+
+export type Pair = number | readonly [number, number];
+export type Padding = Pair | 'same' | 'valid';
+
+/** Geometry of a convolution, as in torch.nn.functional.conv2d. */
+export interface Conv2dGeometry {
+  stride?: Pair;
+  padding?: Padding;
+  dilation?: Pair;
+  groups?: number;
+}
+
+export interface Conv2dOptions extends Conv2dGeometry {
+  bias?: Tensor | null;
+}
+
+export interface Conv2dBackwardOptions extends Conv2dGeometry {
+  /** true (or the bias tensor) when the forward pass had a bias: then db is computed by default. */
+  bias?: boolean | Tensor | null;
+  /** Which gradients to compute; default dx and dw, and db when `bias` is set. */
+  needs?: { dx?: boolean; dw?: boolean; db?: boolean };
+}
+
+export interface Conv2dGrads {
+  dx?: Tensor;
+  dw?: Tensor;
+  db?: Tensor;
+}
+
+export const CONV2D_OPTION_KEYS = ['bias', 'stride', 'padding', 'dilation', 'groups'] as const;
+export const CONV2D_BACKWARD_OPTION_KEYS = [...CONV2D_OPTION_KEYS, 'needs'] as const;
+
+const X_DIMS = ['N', 'C', 'H', 'W'] as const;
+const W_DIMS = ['Cout', 'Cin/groups', 'kh', 'kw'] as const;
+
+/** Reads the options object (OptionError for anything malformed). Shapes come next. */
+export function parseConv2dOptions(op: string, options: unknown, keys: readonly string[] = CONV2D_OPTION_KEYS) {
+  const o = expectOptions<Conv2dBackwardOptions>(options, op, keys);
+  const stride = expectPair(o.stride, op, 'stride', 1, 1);
+  const dilation = expectPair(o.dilation, op, 'dilation', 1, 1);
+  const groups = o.groups === undefined ? 1 : expectInt(o.groups, op, 'groups', 1);
+  const padding: [number, number] | 'same' =
+    o.padding === 'valid' ? [0, 0]
+    : o.padding === 'same' ? 'same'
+    : typeof o.padding === 'string'
+      ? (() => { throw new OptionError(`${op}: padding must be a number, [h, w], 'same' or 'valid', got '${o.padding}'`); })()
+      : expectPair(o.padding, op, 'padding', 0, 0);
+  if (padding === 'same' && (stride[0] !== 1 || stride[1] !== 1)) {
+    throw new OptionError(`${op}: padding='same' needs stride 1 (as in PyTorch), got stride [${stride.join(', ')}]`);
+  }
+  return { stride, dilation, groups, padding, raw: o };
+}
+
+/**
+ * Resolves x/w/(bias) shapes plus options into the kernel descriptor. Throws ShapeError when the
+ * shapes disagree, OptionError for bad options.
+ */
+export function resolveConv2d(
+  op: string,
+  xShape: readonly number[],
+  wShape: readonly number[],
+  options: unknown,
+  keys: readonly string[] = CONV2D_OPTION_KEYS,
+): Conv2dParams {
+  const { stride, dilation, groups, padding } = parseConv2dOptions(op, options, keys);
+  expectRank(xShape, op, 'x', X_DIMS);
+  expectRank(wShape, op, 'weight', W_DIMS);
+  const [n, c, h, w] = xShape;
+  const [k, cPerGroup, kh, kw] = wShape;
+  if (c % groups !== 0) {
+    throw new ShapeError(`${op}: x has ${c} channels, which is not divisible by groups=${groups}`);
+  }
+  if (k % groups !== 0) {
+    throw new ShapeError(`${op}: weight has ${k} output channels, which is not divisible by groups=${groups}`);
+  }
+  if (cPerGroup !== c / groups) {
+    throw new ShapeError(`${op}: weight has ${cPerGroup} input channels per group but x has ${c} channels ` +
+      `(groups=${groups}, so ${c / groups} expected)`);
+  }
+  const [ph, pw] = padding === 'same' ? samePadding(op, [kh, kw], dilation) : padding;
+  const [sh, sw] = stride;
+  const [dh, dw] = dilation;
+  const oh = Math.floor((h + 2 * ph - dh * (kh - 1) - 1) / sh) + 1;
+  const ow = Math.floor((w + 2 * pw - dw * (kw - 1) - 1) / sw) + 1;
+  if (oh < 1 || ow < 1) {
+    throw new ShapeError(`${op}: padded input ${h + 2 * ph}x${w + 2 * pw} is smaller than the dilated kernel ` +
+      `${dh * (kh - 1) + 1}x${dw * (kw - 1) + 1} (x ${fmtShape(xShape)}, weight ${fmtShape(wShape)})`);
+  }
+  return { n, c, h, w, k, kh, kw, sh, sw, ph, pw, dh, dw, groups, oh, ow };
+}
+
+/** PyTorch's 'same' padding; the kernels pad symmetrically, so the total padding must be even. */
+function samePadding(op: string, kernel: [number, number], dilation: [number, number]): [number, number] {
+  return [0, 1].map((i) => {
+    const total = dilation[i] * (kernel[i] - 1);
+    if (total % 2 !== 0) {
+      throw new OptionError(`${op}: padding='same' with an even dilated kernel extent (kernel ${kernel.join('x')}, ` +
+        `dilation ${dilation.join('x')}) needs asymmetric padding, which is not supported; pad explicitly`);
+    }
+    return total / 2;
+  }) as [number, number];
+}
+
+export const conv2dOutputShape = (p: Conv2dParams): number[] => [p.n, p.k, p.oh, p.ow];
+export const conv2dInputShape = (p: Conv2dParams): number[] => [p.n, p.c, p.h, p.w];
+export const conv2dWeightShape = (p: Conv2dParams): number[] => [p.k, p.c / p.groups, p.kh, p.kw];
+
+/** Checks the bias shape: (Cout). */
+export function checkConv2dBias(op: string, p: Conv2dParams, biasShape: readonly number[]): void {
+  expectShape(biasShape, [p.k], op, 'bias', ' (Cout)');
+}
+
+/** Checks dy: (N, Cout, OH, OW). */
+export function checkConv2dGradOutput(op: string, p: Conv2dParams, dyShape: readonly number[]): void {
+  expectShape(dyShape, conv2dOutputShape(p), op, 'dy', ' (N, Cout, OH, OW of the forward output)');
+}
+
+/** Which gradients conv2dBackward computes. */
+export function conv2dNeeds(op: string, options: Conv2dBackwardOptions | undefined): { dx: boolean; dw: boolean; db: boolean } {
+  const needs = expectOptions<{ dx: boolean; dw: boolean; db: boolean }>(options?.needs, `${op}: needs`, ['dx', 'dw', 'db']);
+  const bias = options?.bias;
+  if (bias !== undefined && bias !== null && typeof bias !== 'boolean' && typeof bias !== 'object') {
+    throw new OptionError(`${op}: bias must be a boolean or a Tensor, got ${typeof bias}`);
+  }
+  return {
+    dx: expectBool(needs.dx, op, 'needs.dx', true),
+    dw: expectBool(needs.dw, op, 'needs.dw', true),
+    db: expectBool(needs.db, op, 'needs.db', bias !== undefined && bias !== null && bias !== false),
+  };
+}

@@ -1,0 +1,53 @@
+/**
+ * linear (y = x·Wᵀ + b) shape checks and options, shared by both backends.
+ * x (N, IN), weight (OUT, IN), bias (OUT) — the layout of torch.nn.Linear.
+ */
+import type { Tensor } from '../tensor';
+import { expectBool, expectOptions, expectRank, expectShape } from './checks';
+import { ShapeError } from '../errors';
+
+export interface LinearParams { n: number; in: number; out: number }
+
+export interface LinearBackwardOptions {
+  /** true (or the bias tensor) when the forward pass had a bias: then db is computed by default. */
+  bias?: boolean | Tensor | null;
+  /** Which gradients to compute; default dx and dw, and db when `bias` is set. */
+  needs?: { dx?: boolean; dw?: boolean; db?: boolean };
+}
+
+export interface LinearGrads {
+  dx?: Tensor;
+  dw?: Tensor;
+  db?: Tensor;
+}
+
+/** Resolves x/weight shapes into (N, IN, OUT); ShapeError if they disagree. */
+export function resolveLinear(op: string, xShape: readonly number[], wShape: readonly number[]): LinearParams {
+  expectRank(xShape, op, 'x', ['N', 'IN']);
+  expectRank(wShape, op, 'weight', ['OUT', 'IN']);
+  if (wShape[1] !== xShape[1]) {
+    throw new ShapeError(`${op}: weight has ${wShape[1]} input features but x has ${xShape[1]} ` +
+      `(x [N, IN], weight [OUT, IN])`);
+  }
+  return { n: xShape[0], in: xShape[1], out: wShape[0] };
+}
+
+export function checkLinearBias(op: string, p: LinearParams, biasShape: readonly number[]): void {
+  expectShape(biasShape, [p.out], op, 'bias', ' (OUT)');
+}
+
+export function checkLinearGradOutput(op: string, p: LinearParams, dyShape: readonly number[]): void {
+  expectShape(dyShape, [p.n, p.out], op, 'dy', ' (N, OUT of the forward output)');
+}
+
+/** Parses linearBackward options into the set of gradients to compute. */
+export function linearNeeds(op: string, options: unknown): { dx: boolean; dw: boolean; db: boolean } {
+  const o = expectOptions<LinearBackwardOptions>(options, op, ['bias', 'needs']);
+  const needs = expectOptions<{ dx: boolean; dw: boolean; db: boolean }>(o.needs, `${op}: needs`, ['dx', 'dw', 'db']);
+  const hasBias = o.bias !== undefined && o.bias !== null && o.bias !== false;
+  return {
+    dx: expectBool(needs.dx, op, 'needs.dx', true),
+    dw: expectBool(needs.dw, op, 'needs.dw', true),
+    db: expectBool(needs.db, op, 'needs.db', hasBias),
+  };
+}
