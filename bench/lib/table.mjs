@@ -1,0 +1,21 @@
+// Plain-text and Markdown tables for benchmark results.
+
+/** rows: array of arrays of strings; first row is the header. Numbers right-aligned. */
+export function formatTable(rows) {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => String(r[c]).length)));
+  const isNum = (s) => /^[-+]?[\d.]+(×|x)?$/.test(String(s));
+  const line = (r) => r.map((cell, c) => (isNum(cell) ? String(cell).padStart(widths[c]) : String(cell).padEnd(widths[c]))).join('  ');
+  return [line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
+}
+
+export function markdownTable(rows) {
+  const [head, ...body] = rows;
+  const sep = head.map((_, c) => (c === 0 ? '---' : '---:'));
+  return [head, sep, ...body].map((r) => `| ${r.join(' | ')} |`).join('\n');
+}
+
+export const fmt = {
+  ms: (v) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)),
+  gflops: (v) => v.toFixed(v >= 10 ? 1 : 2),
+  ratio: (v) => `${v.toFixed(v >= 10 ? 0 : 1)}×`,
+};

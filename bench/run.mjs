@@ -1,0 +1,101 @@
+#!/usr/bin/env node
+// dcd-wasm benchmark: every engine of this library side by side, in one process, interleaved rounds,
+// medians; each engine's outputs are checked against the TypeScript reference before it is timed.
+//
+//   npm run bench                         all suites, batch 1
+//   node bench/run.mjs --batch 1,8        more batch sizes
+//   node bench/run.mjs --quick            three shapes, fewer rounds (a smoke run)
+//   node bench/run.mjs --filter 3x3       only rows whose layer name matches
+//   node bench/run.mjs --suite conv2d     only one suite
+//
+// Writes bench/results/<suite>-<timestamp>.json and bench/results/latest.{json,md}.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import os from 'node:os';
+import { init } from '../dist/index.js';
+import { interleaved } from './lib/timing.mjs';
+import { formatTable, markdownTable, fmt } from './lib/table.mjs';
+import { maxRelativeError } from './lib/check.mjs';
+import { SUITES } from './suites.mjs';
+
+const args = parseArgs(process.argv.slice(2));
+const ENGINE_ORDER = ['wasm-simd', 'wasm-scalar', 'js'];
+const REFERENCE = 'js';
+// Outputs may differ from the reference by float32 summation order only.
+const MAX_REL_ERR = 1e-4;
+
+const engines = {};
+for (const backend of ENGINE_ORDER) engines[backend] = await init({ backend });
+
+const results = [];
+const table = [[
+  'layer', 'pass', 'N',
+  'SIMD ms', 'GFLOP/s', 'scalar ms', 'GFLOP/s', 'JS ms', 'GFLOP/s',
+  'SIMD/JS', 'SIMD/scalar', 'max rel err',
+]];
+
+const suites = SUITES.filter((s) => !args.suite || s.name === args.suite);
+console.log(`dcd-wasm bench — ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, single thread`);
+for (const suite of suites) {
+  for (const row of suite.rows(engines, { batches: args.batches, quick: args.quick })) {
+    if (args.filter && !args.filter.test(row.layer)) continue;
+    const errors = {};
+    for (const name of ENGINE_ORDER) {
+      if (name === REFERENCE) continue;
+      errors[name] = maxRelativeError(row.outputs[name], row.outputs[REFERENCE]);
+      if (!(errors[name] <= MAX_REL_ERR)) {
+        throw new Error(`${suite.name} ${row.layer}: ${name} disagrees with the reference (max rel err ${errors[name]})`);
+      }
+    }
+    const ms = interleaved(row.run, { rounds: args.quick ? 3 : 7, minMs: args.quick ? 10 : 25 });
+    const gflops = (name) => row.flops / (ms[name] * 1e6);
+    const record = {
+      suite: suite.name, layer: row.layer, pass: row.pass, batch: row.batch, flops: row.flops,
+      ms, gflops: Object.fromEntries(ENGINE_ORDER.map((n) => [n, gflops(n)])),
+      maxRelErr: errors,
+    };
+    results.push(record);
+    table.push([
+      row.layer, row.pass, String(row.batch),
+      fmt.ms(ms['wasm-simd']), fmt.gflops(gflops('wasm-simd')),
+      fmt.ms(ms['wasm-scalar']), fmt.gflops(gflops('wasm-scalar')),
+      fmt.ms(ms.js), fmt.gflops(gflops('js')),
+      fmt.ratio(ms.js / ms['wasm-simd']), fmt.ratio(ms['wasm-scalar'] / ms['wasm-simd']),
+      Math.max(...Object.values(errors)).toExponential(1),
+    ]);
+    console.log(formatTable([table[0], table[table.length - 1]]).split('\n')[2]);
+  }
+}
+
+console.log('\n' + formatTable(table));
+const here = dirname(fileURLToPath(import.meta.url));
+const outDir = join(here, 'results');
+mkdirSync(outDir, { recursive: true });
+const meta = { date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, args: process.argv.slice(2) };
+const stamp = meta.date.replace(/[:.]/g, '-');
+writeFileSync(join(outDir, `bench-${stamp}.json`), JSON.stringify({ meta, results }, null, 2));
+writeFileSync(join(outDir, 'latest.json'), JSON.stringify({ meta, results }, null, 2));
+writeFileSync(join(outDir, 'latest.md'), `${meta.date}, Node ${meta.node}, ${meta.cpu}\n\n${markdownTable(table)}\n`);
+console.log(`\nwritten: bench/results/bench-${stamp}.json, bench/results/latest.{json,md}`);
+
+function parseArgs(argv) {
+  const out = { batches: [1], quick: false, filter: null, suite: null };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      if (i + 1 >= argv.length) throw new Error(`bench: ${a} needs a value`);
+      return argv[++i];
+    };
+    if (a === '--quick') out.quick = true;
+    else if (a === '--batch') out.batches = value().split(',').map((v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) throw new Error(`bench: --batch takes positive integers, got "${v}"`);
+      return n;
+    });
+    else if (a === '--filter') out.filter = new RegExp(value());
+    else if (a === '--suite') out.suite = value();
+    else throw new Error(`bench: unknown argument "${a}" (see the header of bench/run.mjs)`);
+  }
+  return out;
+}

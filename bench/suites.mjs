@@ -1,0 +1,5 @@
+// The benchmark suites run by bench/run.mjs. A suite yields rows: { layer, pass, batch, flops,
+// outputs: { engine: { name: Float32Array } }, run: { engine: () => void } }.
+import { conv2dSuite } from './cases/conv2d.mjs';
+
+export const SUITES = [conv2dSuite];
