@@ -12,3 +12,4 @@ export function simdEnabled(): i32 {
 }
 
 export { sgemm, sgemmWorkspaceBytes } from "./gemm/sgemm";
+export { depthwiseConv2dForward, depthwiseConv2dBackwardData, depthwiseConv2dBackwardWeight } from "./conv/depthwise";

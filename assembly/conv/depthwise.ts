@@ -1,0 +1,96 @@
+// Direct depthwise kernels (groups == C, channel multiplier M = K / C ≥ 1).
+//
+// Depthwise convs do ~KH·KW flops per output, far too few for im2col + sgemm to pay off, so they
+// run directly on the planes. Each output row is split into border columns (taps may fall outside
+// the input: checked per pixel) and interior columns (every tap in range: no checks, f32x4 over
+// four output columns when stride is 1 or 2). Rows are clipped per row, never per pixel.
+//
+// Descriptor `p`: 16 i32, see docs/ARCHITECTURE.md. Weight layout (K, 1, KH, KW).
+
+import { planeCorrelate, planeScatterTransposed, planeTapDot, planeSum } from "./depthwise_plane";
+
+@inline function dim(p: usize, i: i32): i32 {
+  return load<i32>(p + (<usize>i << 2));
+}
+
+/** y = depthwise_conv(x, w) + b   (b = 0: no bias). Overwrites y. */
+export function depthwiseConv2dForward(p: usize, x: usize, w: usize, b: usize, y: usize): void {
+  const N = dim(p, 0), C = dim(p, 1), H = dim(p, 2), W = dim(p, 3), K = dim(p, 4);
+  const KH = dim(p, 5), KW = dim(p, 6), SH = dim(p, 7), SW = dim(p, 8);
+  const PH = dim(p, 9), PW = dim(p, 10), DH = dim(p, 11), DW = dim(p, 12);
+  const OH = dim(p, 14), OW = dim(p, 15);
+  const M = K / C;
+  const inPlane = <usize>H * W, outPlane = <usize>OH * OW;
+  for (let n = 0; n < N; n++) {
+    for (let o = 0; o < K; o++) {
+      const c = o / M;
+      const src = x + (((<usize>n * C + c) * inPlane) << 2);
+      const dst = y + (((<usize>n * K + o) * outPlane) << 2);
+      const taps = w + ((<usize>o * KH * KW) << 2);
+      const bias: f32 = b ? load<f32>(b + (<usize>o << 2)) : 0;
+      planeCorrelate(src, H, W, dst, OH, OW, taps, KH, KW, false,
+        SH, SW, PH, PW, DH, DW, bias, false);
+    }
+  }
+}
+
+/** dx = conv_transpose(dy, w) for depthwise w. Overwrites dx. */
+export function depthwiseConv2dBackwardData(p: usize, dy: usize, w: usize, dx: usize): void {
+  const N = dim(p, 0), C = dim(p, 1), H = dim(p, 2), W = dim(p, 3), K = dim(p, 4);
+  const KH = dim(p, 5), KW = dim(p, 6), SH = dim(p, 7), SW = dim(p, 8);
+  const PH = dim(p, 9), PW = dim(p, 10), DH = dim(p, 11), DW = dim(p, 12);
+  const OH = dim(p, 14), OW = dim(p, 15);
+  const M = K / C;
+  const inPlane = <usize>H * W, outPlane = <usize>OH * OW;
+  const unitStride = SH == 1 && SW == 1;
+  for (let n = 0; n < N; n++) {
+    for (let c = 0; c < C; c++) {
+      const dst = dx + (((<usize>n * C + c) * inPlane) << 2);
+      if (!unitStride) memory.fill(dst, 0, inPlane << 2);
+      for (let m = 0; m < M; m++) {
+        const o = c * M + m;
+        const src = dy + (((<usize>n * K + o) * outPlane) << 2);
+        const taps = w + ((<usize>o * KH * KW) << 2);
+        if (unitStride) {
+          // Stride 1: the transposed conv is a correlation of dy with the flipped kernel and
+          // padding (K−1)·D − P, so it can gather into registers instead of scattering.
+          planeCorrelate(src, OH, OW, dst, H, W, taps, KH, KW, true,
+            1, 1, (KH - 1) * DH - PH, (KW - 1) * DW - PW, DH, DW, 0, m > 0);
+        } else {
+          planeScatterTransposed(src, OH, OW, dst, H, W, taps, KH, KW, SH, SW, PH, PW, DH, DW);
+        }
+      }
+    }
+  }
+}
+
+/** dw = Σ_n dy ⋆ x, db = Σ_{n,h,w} dy (db = 0: skip). Overwrites dw and db. */
+export function depthwiseConv2dBackwardWeight(p: usize, x: usize, dy: usize, dw: usize, db: usize): void {
+  const N = dim(p, 0), C = dim(p, 1), H = dim(p, 2), W = dim(p, 3), K = dim(p, 4);
+  const KH = dim(p, 5), KW = dim(p, 6), SH = dim(p, 7), SW = dim(p, 8);
+  const PH = dim(p, 9), PW = dim(p, 10), DH = dim(p, 11), DW = dim(p, 12);
+  const OH = dim(p, 14), OW = dim(p, 15);
+  const M = K / C;
+  const inPlane = <usize>H * W, outPlane = <usize>OH * OW;
+  for (let o = 0; o < K; o++) {
+    const c = o / M;
+    for (let u = 0; u < KH; u++) {
+      for (let v = 0; v < KW; v++) {
+        let s: f32 = 0;
+        for (let n = 0; n < N; n++) {
+          const xs = x + (((<usize>n * C + c) * inPlane) << 2);
+          const g = dy + (((<usize>n * K + o) * outPlane) << 2);
+          s += planeTapDot(xs, H, W, g, OH, OW, u * DH - PH, v * DW - PW, SH, SW);
+        }
+        store<f32>(dw + ((<usize>(o * KH + u) * KW + v) << 2), s);
+      }
+    }
+    if (db) {
+      let s: f32 = 0;
+      for (let n = 0; n < N; n++) {
+        s += planeSum(dy + (((<usize>n * K + o) * outPlane) << 2), <i32>outPlane);
+      }
+      store<f32>(db + (<usize>o << 2), s);
+    }
+  }
+}

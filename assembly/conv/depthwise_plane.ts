@@ -1,0 +1,178 @@
+// Single-plane building blocks of the depthwise kernels (one input channel ↔ one output channel).
+//
+// Index ranges are computed once per row / per tap so that inner loops carry no bounds checks.
+// SIMD paths (f32x4 over four output columns) cover column strides 1 and 2; everything else uses
+// the same loops one lane at a time, which is also what the scalar build compiles.
+
+/** First j in [0, count) with j·stride + off ≥ 0. */
+@inline export function rangeLo(off: i32, stride: i32, count: i32): i32 {
+  return off >= 0 ? 0 : min(count, (stride - 1 - off) / stride);
+}
+
+/** One past the last j in [0, count) with j·stride + off < limit (≥ 0). */
+@inline export function rangeHi(off: i32, stride: i32, count: i32, limit: i32): i32 {
+  const t = limit - 1 - off;
+  return t < 0 ? 0 : min(count, t / stride + 1);
+}
+
+@inline function at(base: usize, index: i32): usize {
+  return base + (<usize>index << 2);
+}
+
+// Even lanes of two consecutive vectors: columns 0, 2, 4, 6 of 8 floats (stride-2 gather).
+@inline function evenLanes(ptr: usize): v128 {
+  return v128.shuffle<f32>(v128.load(ptr), v128.load(ptr, 16), 0, 2, 4, 6);
+}
+
+/**
+ * dst[i,j] = (accumulate ? dst[i,j] : bias) + Σ_{u,v} tap(u,v) · src[i·SH − PH + u·DH, j·SW − PW + v·DW]
+ * with out-of-range src reading as 0; tap(u,v) = taps[u,v], or taps[KH−1−u, KW−1−v] when flip.
+ */
+export function planeCorrelate(
+  src: usize, SRC_H: i32, SRC_W: i32,
+  dst: usize, OH: i32, OW: i32,
+  taps: usize, KH: i32, KW: i32, flip: bool,
+  SH: i32, SW: i32, PH: i32, PW: i32, DH: i32, DW: i32,
+  bias: f32, accumulate: bool,
+): void {
+  // Interior columns: every horizontal tap lands inside the source row.
+  const j0 = rangeLo(-PW, SW, OW);
+  const j1 = max(j0, rangeHi(-PW + (KW - 1) * DW, SW, OW, SRC_W));
+  // Stride 2 reads 8 floats per 4 outputs: the 8th must still be inside the row.
+  const j1v = SW == 2 ? max(j0, rangeHi(-PW + (KW - 1) * DW + 1, SW, OW, SRC_W)) : j1;
+  for (let i = 0; i < OH; i++) {
+    const rowOff = i * SH - PH;
+    const uLo = rangeLo(rowOff, DH, KH);
+    const uHi = rangeHi(rowOff, DH, KH, SRC_H);
+    const dRow = dst + ((<usize>i * OW) << 2);
+    for (let j = 0; j < j0; j++) {
+      correlateBorderPixel(src, SRC_W, dRow, j, taps, KH, KW, flip, SW, PW, DH, DW, rowOff, uLo, uHi, bias, accumulate);
+    }
+    let j = j0;
+    if (ASC_FEATURE_SIMD && (SW == 1 || SW == 2)) {
+      for (; j + 4 <= j1v; j += 4) {
+        let acc = accumulate ? v128.load(at(dRow, j)) : f32x4.splat(bias);
+        for (let u = uLo; u < uHi; u++) {
+          const sRow = at(src, (rowOff + u * DH) * SRC_W + j * SW - PW);
+          for (let v = 0; v < KW; v++) {
+            const t = f32x4.splat(tapAt(taps, KH, KW, flip, u, v));
+            const s = SW == 1 ? v128.load(at(sRow, v * DW)) : evenLanes(at(sRow, v * DW));
+            acc = f32x4.add(acc, f32x4.mul(t, s));
+          }
+        }
+        v128.store(at(dRow, j), acc);
+      }
+    }
+    for (; j < j1; j++) {
+      let acc: f32 = accumulate ? load<f32>(at(dRow, j)) : bias;
+      for (let u = uLo; u < uHi; u++) {
+        const sRow = at(src, (rowOff + u * DH) * SRC_W + j * SW - PW);
+        for (let v = 0; v < KW; v++) {
+          acc += tapAt(taps, KH, KW, flip, u, v) * load<f32>(at(sRow, v * DW));
+        }
+      }
+      store<f32>(at(dRow, j), acc);
+    }
+    for (j = j1; j < OW; j++) {
+      correlateBorderPixel(src, SRC_W, dRow, j, taps, KH, KW, flip, SW, PW, DH, DW, rowOff, uLo, uHi, bias, accumulate);
+    }
+  }
+}
+
+@inline function tapAt(taps: usize, KH: i32, KW: i32, flip: bool, u: i32, v: i32): f32 {
+  return load<f32>(at(taps, flip ? (KH - 1 - u) * KW + (KW - 1 - v) : u * KW + v));
+}
+
+// One output pixel whose horizontal taps may leave the source row.
+function correlateBorderPixel(
+  src: usize, SRC_W: i32, dRow: usize, j: i32,
+  taps: usize, KH: i32, KW: i32, flip: bool,
+  SW: i32, PW: i32, DH: i32, DW: i32,
+  rowOff: i32, uLo: i32, uHi: i32, bias: f32, accumulate: bool,
+): void {
+  let acc: f32 = accumulate ? load<f32>(at(dRow, j)) : bias;
+  const colOff = j * SW - PW;
+  const vLo = rangeLo(colOff, DW, KW);
+  const vHi = rangeHi(colOff, DW, KW, SRC_W);
+  for (let u = uLo; u < uHi; u++) {
+    const sRow = at(src, (rowOff + u * DH) * SRC_W);
+    for (let v = vLo; v < vHi; v++) {
+      acc += tapAt(taps, KH, KW, flip, u, v) * load<f32>(at(sRow, colOff + v * DW));
+    }
+  }
+  store<f32>(at(dRow, j), acc);
+}
+
+/**
+ * dst[i·SH − PH + u·DH, j·SW − PW + v·DW] += taps[u,v] · src[i,j] for every in-range target:
+ * the transposed conv of one plane for any stride (dst must be initialised by the caller).
+ */
+export function planeScatterTransposed(
+  src: usize, OH: i32, OW: i32,
+  dst: usize, H: i32, W: i32,
+  taps: usize, KH: i32, KW: i32,
+  SH: i32, SW: i32, PH: i32, PW: i32, DH: i32, DW: i32,
+): void {
+  for (let i = 0; i < OH; i++) {
+    const rowOff = i * SH - PH;
+    const uLo = rangeLo(rowOff, DH, KH);
+    const uHi = rangeHi(rowOff, DH, KH, H);
+    const sRow = at(src, i * OW);
+    for (let u = uLo; u < uHi; u++) {
+      const dRow = at(dst, (rowOff + u * DH) * W);
+      for (let v = 0; v < KW; v++) {
+        const t = load<f32>(at(taps, u * KW + v));
+        const colOff = v * DW - PW;
+        const jHi = rangeHi(colOff, SW, OW, W);
+        for (let j = rangeLo(colOff, SW, OW); j < jHi; j++) {
+          const d = at(dRow, j * SW + colOff);
+          store<f32>(d, load<f32>(d) + t * load<f32>(at(sRow, j)));
+        }
+      }
+    }
+  }
+}
+
+/** Σ_{i,j} g[i,j] · xs[i·SH + rowOff, j·SW + colOff] over in-range xs positions (one weight tap). */
+export function planeTapDot(
+  xs: usize, H: i32, W: i32,
+  g: usize, OH: i32, OW: i32,
+  rowOff: i32, colOff: i32, SH: i32, SW: i32,
+): f32 {
+  const iLo = rangeLo(rowOff, SH, OH), iHi = rangeHi(rowOff, SH, OH, H);
+  const jLo = rangeLo(colOff, SW, OW), jHi = rangeHi(colOff, SW, OW, W);
+  const jHiV = SW == 2 ? max(jLo, rangeHi(colOff + 1, SW, OW, W)) : jHi;
+  let s: f32 = 0;
+  for (let i = iLo; i < iHi; i++) {
+    const xRow = at(xs, (i * SH + rowOff) * W + colOff);
+    const gRow = at(g, i * OW);
+    let j = jLo;
+    if (ASC_FEATURE_SIMD && (SW == 1 || SW == 2)) {
+      let acc = f32x4.splat(0);
+      for (; j + 4 <= jHiV; j += 4) {
+        const xv = SW == 1 ? v128.load(at(xRow, j)) : evenLanes(at(xRow, j * 2));
+        acc = f32x4.add(acc, f32x4.mul(v128.load(at(gRow, j)), xv));
+      }
+      s += (f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1))
+         + (f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3));
+    }
+    for (; j < jHi; j++) {
+      s += load<f32>(at(gRow, j)) * load<f32>(at(xRow, j * SW));
+    }
+  }
+  return s;
+}
+
+/** Σ of `count` floats. */
+export function planeSum(ptr: usize, count: i32): f32 {
+  let s: f32 = 0;
+  let k = 0;
+  if (ASC_FEATURE_SIMD) {
+    let acc = f32x4.splat(0);
+    for (; k + 4 <= count; k += 4) acc = f32x4.add(acc, v128.load(at(ptr, k)));
+    s = (f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1))
+      + (f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3));
+  }
+  for (; k < count; k++) s += load<f32>(at(ptr, k));
+  return s;
+}
