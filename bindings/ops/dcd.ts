@@ -1,0 +1,131 @@
+/**
+ * The DCD op group: the functional interface every backend implements for Dynamic Convolution
+ * Decomposition layers (spec: /work/shared/spec/DCD.md §3), plus the input checks they share.
+ *
+ * To the implementer of a backend (D4b for wasm; the js reference is bindings/reference/dcd/):
+ * - Sizes come from `DcdDims` (ops/dcd_config.ts, built by `resolveDcdConfig`), the tensors from a
+ *   record keyed by PyTorch state_dict names (ops/dcd_params.ts, `dcdTensorSpecs(dims)` lists them with
+ *   shapes and roles). Call `checkDcdForward` / `checkDcdBackward` first: they throw the shared typed
+ *   errors before anything is allocated.
+ * - `dcdForward` in training mode uses batch statistics in both BatchNorms and updates the buffers
+ *   `bn{1,2}.running_mean` / `running_var` IN PLACE (momentum 0.1, unbiased variance); in eval mode it
+ *   uses and leaves them. It returns y and, unless `needsBackward: false`, an opaque cache owned by the
+ *   caller (who calls `cache.dispose()` once, after backward or when it no longer needs it).
+ * - `dcdBackward` takes the cache of the matching forward and returns new tensors: dx and the gradient of
+ *   every parameter (role 'parameter'), keyed by its state_dict name. It never mutates the state.
+ *   Backward of a training-mode forward differentiates through the batch statistics.
+ * - Every option of DcdDims (latent/squeeze overrides, qk = k, blocks, variants) is part of the op; a
+ *   backend that does not support one must throw BackendError naming it (never compute something else).
+ * - Tests (tests/bindings/dcd.test.ts) run every fixture on every backend whose `dcdForward` exists;
+ *   the wasm backends are REQUIRED to have it once `DCD_WASM_READY` below is true (D4b flips it).
+ */
+import { ShapeError, StateDictError } from '../errors';
+import type { Tensor } from '../tensor';
+import { expectTensor, fmtShape } from './checks';
+import type { DcdDims } from './dcd_config';
+import { dcdTensorSpecs } from './dcd_params';
+
+export * from './dcd_config';
+export * from './dcd_params';
+
+/** Set to true by the wasm implementer once both wasm builds implement the whole DcdOps group. */
+export const DCD_WASM_READY = false;
+
+/** The layer's tensors (parameters and buffers) by state_dict name. */
+export type DcdState = Readonly<Record<string, Tensor>>;
+
+export interface DcdForwardOptions {
+  /** Batch statistics + running-stat update (true) or running statistics (false). */
+  training: boolean;
+  /** Default true; false skips keeping anything for backward (inference) and returns cache = null. */
+  needsBackward?: boolean;
+}
+
+/** Whatever forward keeps for backward; backend-specific. The owner disposes it exactly once. */
+export interface DcdCache {
+  readonly training: boolean;
+  readonly xShape: readonly number[];
+  readonly yShape: readonly number[];
+  dispose(): void;
+}
+
+export interface DcdForwardResult {
+  y: Tensor;
+  cache: DcdCache | null;
+}
+
+export interface DcdGrads {
+  dx: Tensor;
+  /** One gradient per parameter (not per buffer), keyed by state_dict name, shaped like the parameter. */
+  params: Record<string, Tensor>;
+}
+
+export interface DcdOps {
+  /** x: (N, Cin, H, W) — or (N, Cin) for DYCls. y: (N, Cout, OH, OW) — or (N, Cout). */
+  dcdForward(dims: DcdDims, state: DcdState, x: Tensor, options: DcdForwardOptions): DcdForwardResult;
+  /** dy shaped like y; cache from the forward on the same state. */
+  dcdBackward(dims: DcdDims, state: DcdState, cache: DcdCache, dy: Tensor): DcdGrads;
+}
+
+// ---------------------------------------------------------------- shared checks
+
+export const dcdOpName = (d: DcdDims): string => `dcd (${d.kind})`;
+
+/** Output size of one spatial side: (H + 2p − k) / s + 1 (q has the same by the padding rule). */
+export const dcdOutSide = (d: DcdDims, side: number): number => Math.floor((side + 2 * d.padding - d.k) / d.stride) + 1;
+
+/** y's shape for an input of shape `xShape` (already checked). */
+export function dcdOutputShape(d: DcdDims, xShape: readonly number[]): number[] {
+  if (d.kind === 'DYCls') return [xShape[0], d.cout];
+  return [xShape[0], d.cout, dcdOutSide(d, xShape[2]), dcdOutSide(d, xShape[3])];
+}
+
+/** Checks that every tensor of the state exists, belongs to `backend` and has its spec's shape. */
+export function checkDcdState(d: DcdDims, state: DcdState, backend: object): void {
+  const op = dcdOpName(d);
+  for (const spec of dcdTensorSpecs(d)) {
+    const t = state[spec.name];
+    if (t === undefined) throw new StateDictError(`${op}: the layer state has no tensor '${spec.name}' (shape ${fmtShape(spec.shape)})`);
+    expectTensor(t, op, `'${spec.name}'`, backend);
+    if (t.shape.length !== spec.shape.length || t.shape.some((n, i) => n !== spec.shape[i])) {
+      throw new StateDictError(`${op}: '${spec.name}' must have shape ${fmtShape(spec.shape)}, got ${fmtShape(t.shape)}`);
+    }
+  }
+}
+
+/** Checks a forward call; returns y's shape. */
+export function checkDcdForward(d: DcdDims, state: DcdState, x: unknown, options: DcdForwardOptions, backend: object): number[] {
+  const op = dcdOpName(d);
+  const xt = expectTensor(x, op, 'x', backend);
+  const s = xt.shape;
+  const want = d.kind === 'DYCls' ? '(N, Cin)' : '(N, Cin, H, W)';
+  if (s.length !== (d.kind === 'DYCls' ? 2 : 4) || s.some((n) => n < 1)) {
+    throw new ShapeError(`${op}: x must have shape ${want} with every dimension >= 1, got ${fmtShape(s)}`);
+  }
+  if (s[1] !== d.cin) {
+    throw new ShapeError(`${op}: x has ${s[1]} channels but the layer has inChannels = ${d.cin} (x shape ${fmtShape(s)})`);
+  }
+  if (d.kind !== 'DYCls' && (s[2] + 2 * d.padding < d.k || s[3] + 2 * d.padding < d.k)) {
+    throw new ShapeError(`${op}: x of shape ${fmtShape(s)} is smaller than the ${d.k}×${d.k} kernel (padding ${d.padding})`);
+  }
+  checkDcdState(d, state, backend);
+  const y = dcdOutputShape(d, s);
+  if (options.training && d.hasResidual) {
+    const perChannel = d.kind === 'DYCls' ? y[0] : y[0] * y[2] * y[3];
+    if (perChannel <= 1) {
+      throw new ShapeError(`${op}: training-mode BatchNorm bn1 needs more than 1 value per channel, but x of shape ` +
+        `${fmtShape(s)} gives ${perChannel} (use eval mode or a batch >= 2)`);
+    }
+  }
+  return y;
+}
+
+/** Checks a backward call: dy must have y's shape. */
+export function checkDcdBackward(d: DcdDims, state: DcdState, yShape: readonly number[], dy: unknown, backend: object): void {
+  const op = dcdOpName(d);
+  const t = expectTensor(dy, op, 'dy', backend);
+  if (t.shape.length !== yShape.length || t.shape.some((n, i) => n !== yShape[i])) {
+    throw new ShapeError(`${op}: dy must have the output's shape ${fmtShape(yShape)}, got ${fmtShape(t.shape)}`);
+  }
+  checkDcdState(d, state, backend);
+}
