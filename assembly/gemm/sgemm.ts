@@ -4,12 +4,12 @@
 // transA = 1 means A is stored K×M (so op(A) = Aᵀ); likewise transB (B stored N×K).
 // accumulate = 0 overwrites C, 1 adds into C.
 // `workspace` must hold sgemmWorkspaceBytes(M, N, K) bytes (packing buffers).
-//
-// FIRST VERSION: plain loops, correct for every argument combination. The optimised
-// packed/register-blocked version replaces the body; the signature is the contract.
+// The work is done by the packed, cache-blocked driver (driver.ts).
+
+import { B_DENSE, gemmDriver, gemmWorkspaceBytes } from "./driver";
 
 export function sgemmWorkspaceBytes(M: i32, N: i32, K: i32): usize {
-  return 0;
+  return gemmWorkspaceBytes(M, N, K);
 }
 
 export function sgemm(
@@ -21,16 +21,5 @@ export function sgemm(
   accumulate: i32,
   workspace: usize,
 ): void {
-  for (let i = 0; i < M; i++) {
-    for (let j = 0; j < N; j++) {
-      let s: f32 = 0;
-      for (let k = 0; k < K; k++) {
-        const a = transA ? load<f32>(A + ((<usize>k * lda + i) << 2)) : load<f32>(A + ((<usize>i * lda + k) << 2));
-        const b = transB ? load<f32>(B + ((<usize>j * ldb + k) << 2)) : load<f32>(B + ((<usize>k * ldb + j) << 2));
-        s += a * b;
-      }
-      const c = C + ((<usize>i * ldc + j) << 2);
-      store<f32>(c, accumulate ? load<f32>(c) + s : s);
-    }
-  }
+  gemmDriver(M, N, K, A, lda, transA, 0, B_DENSE, B, ldb, transB, 0, C, ldc, accumulate, 0, workspace);
 }

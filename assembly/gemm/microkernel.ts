@@ -1,0 +1,146 @@
+// Register-blocked micro-kernels: C[MR×NR] (+)= Apanel[MR×kc] · Bpanel[kc×NR] (+ bias).
+//
+// Both panels are packed (see pack_a.ts / pack_b.ts), so the inner loop is pure loads and
+// multiply-adds on accumulators held in locals (= registers). The epilogue runs once per tile:
+//   loadC    adds the current C (earlier K blocks, or accumulate = 1),
+//   bias     (0 = none) adds bias[r]·scale[r] per row (scale 0 = 1) — the bias of a row-scaled
+//            product, so λ·(W·x + b) == (λW)·x + λb.
+// `c` may be any address; ldc is in bytes.
+
+import { NR } from "./config";
+
+// @ts-ignore: decorator
+@inline function rowBias(bias: usize, scale: usize, r: i32): f32 {
+  const b = load<f32>(bias + (<usize>r << 2));
+  return scale ? b * load<f32>(scale + (<usize>r << 2)) : b;
+}
+
+export function microKernel(
+  kc: i32, a: usize, b: usize, c: usize, ldc: usize,
+  loadC: bool, bias: usize, scale: usize,
+): void {
+  if (ASC_FEATURE_SIMD) microKernelSimd(kc, a, b, c, ldc, loadC, bias, scale);
+  else microKernelScalar(kc, a, b, c, ldc, loadC, bias, scale);
+}
+
+// @ts-ignore: decorator
+@inline function finishRowSimd(cr: usize, x0: v128, x1: v128, loadC: bool, bias: usize, scale: usize, r: i32): void {
+  if (loadC) {
+    x0 = f32x4.add(x0, v128.load(cr));
+    x1 = f32x4.add(x1, v128.load(cr, 16));
+  }
+  if (bias) {
+    const bv = f32x4.splat(rowBias(bias, scale, r));
+    x0 = f32x4.add(x0, bv);
+    x1 = f32x4.add(x1, bv);
+  }
+  v128.store(cr, x0);
+  v128.store(cr, x1, 16);
+}
+
+/** 6 rows × 8 columns (2 f32x4 per row): 12 accumulators. */
+function microKernelSimd(
+  kc: i32, a: usize, b: usize, c: usize, ldc: usize,
+  loadC: bool, bias: usize, scale: usize,
+): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  let c40 = f32x4.splat(0), c41 = f32x4.splat(0);
+  let c50 = f32x4.splat(0), c51 = f32x4.splat(0);
+  for (let k = 0; k < kc; k++) {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    let av = v128.load32_splat(a);
+    c00 = f32x4.add(c00, f32x4.mul(av, b0));
+    c01 = f32x4.add(c01, f32x4.mul(av, b1));
+    av = v128.load32_splat(a, 4);
+    c10 = f32x4.add(c10, f32x4.mul(av, b0));
+    c11 = f32x4.add(c11, f32x4.mul(av, b1));
+    av = v128.load32_splat(a, 8);
+    c20 = f32x4.add(c20, f32x4.mul(av, b0));
+    c21 = f32x4.add(c21, f32x4.mul(av, b1));
+    av = v128.load32_splat(a, 12);
+    c30 = f32x4.add(c30, f32x4.mul(av, b0));
+    c31 = f32x4.add(c31, f32x4.mul(av, b1));
+    av = v128.load32_splat(a, 16);
+    c40 = f32x4.add(c40, f32x4.mul(av, b0));
+    c41 = f32x4.add(c41, f32x4.mul(av, b1));
+    av = v128.load32_splat(a, 20);
+    c50 = f32x4.add(c50, f32x4.mul(av, b0));
+    c51 = f32x4.add(c51, f32x4.mul(av, b1));
+    a += 24;
+    b += 32;
+  }
+  finishRowSimd(c, c00, c01, loadC, bias, scale, 0);
+  finishRowSimd(c + ldc, c10, c11, loadC, bias, scale, 1);
+  finishRowSimd(c + 2 * ldc, c20, c21, loadC, bias, scale, 2);
+  finishRowSimd(c + 3 * ldc, c30, c31, loadC, bias, scale, 3);
+  finishRowSimd(c + 4 * ldc, c40, c41, loadC, bias, scale, 4);
+  finishRowSimd(c + 5 * ldc, c50, c51, loadC, bias, scale, 5);
+}
+
+// @ts-ignore: decorator
+@inline function finishRowScalar(
+  cr: usize, x0: f32, x1: f32, x2: f32, x3: f32,
+  loadC: bool, bias: usize, scale: usize, r: i32,
+): void {
+  if (loadC) {
+    x0 += load<f32>(cr); x1 += load<f32>(cr, 4); x2 += load<f32>(cr, 8); x3 += load<f32>(cr, 12);
+  }
+  if (bias) {
+    const bv = rowBias(bias, scale, r);
+    x0 += bv; x1 += bv; x2 += bv; x3 += bv;
+  }
+  store<f32>(cr, x0); store<f32>(cr, x1, 4); store<f32>(cr, x2, 8); store<f32>(cr, x3, 12);
+}
+
+/** 4 rows × 4 columns: 16 scalar accumulators. */
+function microKernelScalar(
+  kc: i32, a: usize, b: usize, c: usize, ldc: usize,
+  loadC: bool, bias: usize, scale: usize,
+): void {
+  let c00: f32 = 0, c01: f32 = 0, c02: f32 = 0, c03: f32 = 0;
+  let c10: f32 = 0, c11: f32 = 0, c12: f32 = 0, c13: f32 = 0;
+  let c20: f32 = 0, c21: f32 = 0, c22: f32 = 0, c23: f32 = 0;
+  let c30: f32 = 0, c31: f32 = 0, c32: f32 = 0, c33: f32 = 0;
+  for (let k = 0; k < kc; k++) {
+    const b0 = load<f32>(b), b1 = load<f32>(b, 4), b2 = load<f32>(b, 8), b3 = load<f32>(b, 12);
+    let av = load<f32>(a);
+    c00 += av * b0; c01 += av * b1; c02 += av * b2; c03 += av * b3;
+    av = load<f32>(a, 4);
+    c10 += av * b0; c11 += av * b1; c12 += av * b2; c13 += av * b3;
+    av = load<f32>(a, 8);
+    c20 += av * b0; c21 += av * b1; c22 += av * b2; c23 += av * b3;
+    av = load<f32>(a, 12);
+    c30 += av * b0; c31 += av * b1; c32 += av * b2; c33 += av * b3;
+    a += 16;
+    b += 16;
+  }
+  finishRowScalar(c, c00, c01, c02, c03, loadC, bias, scale, 0);
+  finishRowScalar(c + ldc, c10, c11, c12, c13, loadC, bias, scale, 1);
+  finishRowScalar(c + 2 * ldc, c20, c21, c22, c23, loadC, bias, scale, 2);
+  finishRowScalar(c + 3 * ldc, c30, c31, c32, c33, loadC, bias, scale, 3);
+}
+
+/**
+ * A partial tile (fewer than MR rows or NR columns left): run the full kernel into `tile`
+ * (MR×NR scratch), then add the valid corner into C. Packing zero-padded the rest.
+ */
+export function microKernelEdge(
+  kc: i32, a: usize, b: usize, c: usize, ldc: usize, rows: i32, cols: i32,
+  loadC: bool, bias: usize, scale: usize, tile: usize,
+): void {
+  microKernel(kc, a, b, tile, <usize>NR << 2, false, 0, 0);
+  for (let r = 0; r < rows; r++) {
+    const cr = c + <usize>r * ldc;
+    const tr = tile + ((<usize>r * NR) << 2);
+    const bv: f32 = bias ? rowBias(bias, scale, r) : 0;
+    for (let j = 0; j < cols; j++) {
+      let v = load<f32>(tr + (<usize>j << 2));
+      if (loadC) v += load<f32>(cr + (<usize>j << 2)); // same order as the full kernel
+      store<f32>(cr + (<usize>j << 2), v + bv);
+    }
+  }
+}
