@@ -14,3 +14,4 @@ export function simdEnabled(): i32 {
 export { sgemm, sgemmWorkspaceBytes } from "./gemm/sgemm";
 export { depthwiseConv2dForward, depthwiseConv2dBackwardData, depthwiseConv2dBackwardWeight } from "./conv/depthwise";
 export { globalAvgPoolForward, globalAvgPoolBackward, adaptiveAvgPoolForward, adaptiveAvgPoolBackward } from "./nn/pool";
+export { conv2dBackwardData, conv2dBackwardDataWorkspaceBytes, conv2dBackwardWeight, conv2dBackwardWeightWorkspaceBytes } from "./conv/conv2d_backward";

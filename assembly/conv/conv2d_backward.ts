@@ -1,0 +1,148 @@
+// conv2d backward data / weight via sgemm, per sample and group.
+//
+//   backward data:   colGrad = W_gᵀ · dY_g            (CgKK × pixels), then col2im scatter-add into dx
+//   backward weight: dW_g   += dY_g · col(x_g)ᵀ      (Kg × CgKK), accumulated over samples and blocks
+//
+// Output pixels are processed in blocks so the column buffer stays bounded (≤ COL_BLOCK_FLOATS
+// floats, whatever the image size). 1×1 / stride-1 / pad-0 convs skip the column buffer and run
+// sgemm on x / dx as they are; depthwise convs (G == C) go to the direct kernels.
+//
+// Workspace layout: [column block, 64-byte aligned] [sgemm workspace].
+
+import { sgemm, sgemmWorkspaceBytes } from "../gemm/sgemm";
+import { im2colBlock, col2imBlockAdd } from "./im2col";
+import { depthwiseConv2dBackwardData, depthwiseConv2dBackwardWeight } from "./depthwise";
+import { planeSum } from "./depthwise_plane";
+
+// 64K floats = 256 KiB: big enough for sgemm to run at speed, small enough to stay in cache.
+const COL_BLOCK_FLOATS: i32 = 65536;
+
+@inline function dim(p: usize, i: i32): i32 {
+  return load<i32>(p + (<usize>i << 2));
+}
+
+@inline function isDepthwise(p: usize): bool {
+  return dim(p, 13) == dim(p, 1);
+}
+
+@inline function isPointwise(p: usize): bool {
+  return dim(p, 5) == 1 && dim(p, 6) == 1 && dim(p, 7) == 1 && dim(p, 8) == 1
+      && dim(p, 9) == 0 && dim(p, 10) == 0;
+}
+
+/** Rows of the column matrix of one group: (C / G) · KH · KW. */
+@inline function colRows(p: usize): i32 {
+  return dim(p, 1) / dim(p, 13) * dim(p, 5) * dim(p, 6);
+}
+
+/** Output pixels per block: a multiple of 16 (or the whole image when smaller). */
+function blockPixels(p: usize): i32 {
+  const pixels = dim(p, 14) * dim(p, 15);
+  const fit = max(16, (COL_BLOCK_FLOATS / colRows(p)) & ~15);
+  return min(pixels, fit);
+}
+
+@inline function align64(bytes: usize): usize {
+  return (bytes + 63) & ~(<usize>63);
+}
+
+/** Column block bytes, then room for the larger of the full-block and tail-block sgemm calls. */
+function blockedWorkspaceBytes(p: usize, forWeight: bool): usize {
+  const rows = colRows(p), kg = dim(p, 4) / dim(p, 13);
+  const pixels = dim(p, 14) * dim(p, 15);
+  const nb = blockPixels(p), tail = pixels % nb;
+  const gemmBytes = forWeight
+    ? max(sgemmWorkspaceBytes(kg, rows, nb), tail ? sgemmWorkspaceBytes(kg, rows, tail) : 0)
+    : max(sgemmWorkspaceBytes(rows, nb, kg), tail ? sgemmWorkspaceBytes(rows, tail, kg) : 0);
+  return align64(<usize>rows * nb << 2) + gemmBytes;
+}
+
+export function conv2dBackwardDataWorkspaceBytes(p: usize): usize {
+  if (isDepthwise(p)) return 0;
+  const G = dim(p, 13);
+  if (isPointwise(p)) return sgemmWorkspaceBytes(dim(p, 1) / G, dim(p, 2) * dim(p, 3), dim(p, 4) / G);
+  return blockedWorkspaceBytes(p, false);
+}
+
+export function conv2dBackwardWeightWorkspaceBytes(p: usize): usize {
+  if (isDepthwise(p)) return 0;
+  const G = dim(p, 13);
+  if (isPointwise(p)) return sgemmWorkspaceBytes(dim(p, 4) / G, dim(p, 1) / G, dim(p, 2) * dim(p, 3));
+  return blockedWorkspaceBytes(p, true);
+}
+
+/** dx = conv_transpose(dy, w). Overwrites dx. */
+export function conv2dBackwardData(p: usize, dy: usize, w: usize, dx: usize, ws: usize): void {
+  if (isDepthwise(p)) {
+    depthwiseConv2dBackwardData(p, dy, w, dx);
+    return;
+  }
+  const N = dim(p, 0), C = dim(p, 1), K = dim(p, 4), G = dim(p, 13);
+  const cg = C / G, kg = K / G, rows = colRows(p);
+  const inPlane = dim(p, 2) * dim(p, 3), pixels = dim(p, 14) * dim(p, 15);
+  const pointwise = isPointwise(p);
+  const nb = blockPixels(p);
+  const col = ws, gemmWs = pointwise ? ws : ws + align64(<usize>rows * nb << 2);
+  if (!pointwise) memory.fill(dx, 0, <usize>N * C * inPlane << 2);
+  for (let n = 0; n < N; n++) {
+    for (let g = 0; g < G; g++) {
+      const dyG = dy + ((<usize>(n * K + g * kg) * pixels) << 2);
+      const wG = w + ((<usize>g * kg * rows) << 2);
+      const dxG = dx + ((<usize>(n * C + g * cg) * inPlane) << 2);
+      if (pointwise) {
+        sgemm(1, 0, cg, pixels, kg, wG, cg, dyG, pixels, dxG, pixels, 0, gemmWs);
+        continue;
+      }
+      for (let q0 = 0; q0 < pixels; q0 += nb) {
+        const nq = min(nb, pixels - q0);
+        sgemm(1, 0, rows, nq, kg, wG, rows, dyG + (<usize>q0 << 2), pixels, col, nq, 0, gemmWs);
+        col2imBlockAdd(p, cg, col, nq, q0, q0 + nq, dxG);
+      }
+    }
+  }
+}
+
+/** dw = Σ_n dy ⋆ x, db = Σ_{n,h,w} dy (db = 0: skip). Overwrites dw and db. */
+export function conv2dBackwardWeight(p: usize, x: usize, dy: usize, dw: usize, db: usize, ws: usize): void {
+  if (isDepthwise(p)) {
+    depthwiseConv2dBackwardWeight(p, x, dy, dw, db);
+    return;
+  }
+  const N = dim(p, 0), C = dim(p, 1), K = dim(p, 4), G = dim(p, 13);
+  const cg = C / G, kg = K / G, rows = colRows(p);
+  const inPlane = dim(p, 2) * dim(p, 3), pixels = dim(p, 14) * dim(p, 15);
+  const pointwise = isPointwise(p);
+  const nb = blockPixels(p);
+  const col = ws, gemmWs = pointwise ? ws : ws + align64(<usize>rows * nb << 2);
+  // With no samples every sum is empty (sgemm never runs to overwrite).
+  if (N == 0) memory.fill(dw, 0, <usize>K * rows << 2);
+  for (let g = 0; g < G; g++) {
+    const dwG = dw + ((<usize>g * kg * rows) << 2);
+    let accumulate = 0;
+    for (let n = 0; n < N; n++) {
+      const dyG = dy + ((<usize>(n * K + g * kg) * pixels) << 2);
+      const xG = x + ((<usize>(n * C + g * cg) * inPlane) << 2);
+      if (pointwise) {
+        sgemm(0, 1, kg, cg, pixels, dyG, pixels, xG, inPlane, dwG, cg, accumulate, gemmWs);
+        accumulate = 1;
+        continue;
+      }
+      for (let q0 = 0; q0 < pixels; q0 += nb) {
+        const nq = min(nb, pixels - q0);
+        im2colBlock(p, cg, xG, q0, q0 + nq, col, nq);
+        sgemm(0, 1, kg, rows, nq, dyG + (<usize>q0 << 2), pixels, col, nq, dwG, rows, accumulate, gemmWs);
+        accumulate = 1;
+      }
+    }
+  }
+  if (db) biasGradient(dy, db, N, K, pixels);
+}
+
+// db[o] = Σ_{n,q} dy[n, o, q]
+function biasGradient(dy: usize, db: usize, N: i32, K: i32, pixels: i32): void {
+  for (let o = 0; o < K; o++) {
+    let s: f32 = 0;
+    for (let n = 0; n < N; n++) s += planeSum(dy + ((<usize>(n * K + o) * pixels) << 2), pixels);
+    store<f32>(db + (<usize>o << 2), s);
+  }
+}

@@ -1,0 +1,104 @@
+// im2col / col2im over a block of output pixels, for the sgemm-based conv paths.
+//
+// The column matrix has one row per (c, u, v) of one group — row r = (c·KH + u)·KW + v — and one
+// column per output pixel q = oh·OW + ow in [q0, q1), stored with row stride `ldc`. Working on
+// pixel blocks keeps the scratch buffer bounded whatever the image size.
+// Valid ranges are computed per (row, tap); the copy loops carry no bounds checks.
+
+import { rangeLo, rangeHi } from "./depthwise_plane";
+
+// Geometry comes straight from the conv descriptor `p` (docs/ARCHITECTURE.md); `cg` is the number
+// of input channels of one group (C / G), `x` / `dx` point at that group's first channel.
+@inline function dim(p: usize, i: i32): i32 {
+  return load<i32>(p + (<usize>i << 2));
+}
+
+@inline function at(base: usize, index: i32): usize {
+  return base + (<usize>index << 2);
+}
+
+/** col[r, q − q0] = x[c, oh·SH − PH + u·DH, ow·SW − PW + v·DW] (0 outside the image). */
+export function im2colBlock(p: usize, cg: i32, x: usize, q0: i32, q1: i32, col: usize, ldc: i32): void {
+  const H = dim(p, 2), W = dim(p, 3), KH = dim(p, 5), KW = dim(p, 6);
+  const SH = dim(p, 7), SW = dim(p, 8), PH = dim(p, 9), PW = dim(p, 10);
+  const DH = dim(p, 11), DW = dim(p, 12), OW = dim(p, 15);
+  let r = 0;
+  for (let c = 0; c < cg; c++) {
+    const plane = at(x, c * H * W);
+    for (let u = 0; u < KH; u++) {
+      for (let v = 0; v < KW; v++, r++) {
+        const colOff = v * DW - PW;
+        const jLo = rangeLo(colOff, SW, OW), jHi = max(jLo, rangeHi(colOff, SW, OW, W));
+        const dstRow = at(col, r * ldc - q0);       // indexed by absolute pixel q
+        let q = q0;
+        while (q < q1) {
+          const oh = q / OW, ow0 = q - oh * OW;
+          const ow1 = min(OW, ow0 + (q1 - q));        // this output row's part of the block
+          const ih = oh * SH - PH + u * DH;
+          const rowStart = q - ow0;                    // pixel index of (oh, 0)
+          if (ih < 0 || ih >= H) {
+            memory.fill(at(dstRow, q), 0, <usize>(ow1 - ow0) << 2);
+          } else {
+            const a = min(ow1, max(ow0, jLo)), b = max(a, min(ow1, jHi));
+            if (a > ow0) memory.fill(at(dstRow, q), 0, <usize>(a - ow0) << 2);
+            const src = at(plane, ih * W + colOff);
+            if (SW == 1) {
+              memory.copy(at(dstRow, rowStart + a), at(src, a), <usize>(b - a) << 2);
+            } else {
+              for (let j = a; j < b; j++) store<f32>(at(dstRow, rowStart + j), load<f32>(at(src, j * SW)));
+            }
+            if (ow1 > b) memory.fill(at(dstRow, rowStart + b), 0, <usize>(ow1 - b) << 2);
+          }
+          q = rowStart + ow1;
+        }
+      }
+    }
+  }
+}
+
+/** dx[c, oh·SH − PH + u·DH, ow·SW − PW + v·DW] += col[r, q − q0] for in-image targets. */
+export function col2imBlockAdd(p: usize, cg: i32, col: usize, ldc: i32, q0: i32, q1: i32, dx: usize): void {
+  const H = dim(p, 2), W = dim(p, 3), KH = dim(p, 5), KW = dim(p, 6);
+  const SH = dim(p, 7), SW = dim(p, 8), PH = dim(p, 9), PW = dim(p, 10);
+  const DH = dim(p, 11), DW = dim(p, 12), OW = dim(p, 15);
+  let r = 0;
+  for (let c = 0; c < cg; c++) {
+    const plane = at(dx, c * H * W);
+    for (let u = 0; u < KH; u++) {
+      for (let v = 0; v < KW; v++, r++) {
+        const colOff = v * DW - PW;
+        const jLo = rangeLo(colOff, SW, OW), jHi = max(jLo, rangeHi(colOff, SW, OW, W));
+        const srcRow = at(col, r * ldc - q0);
+        let q = q0;
+        while (q < q1) {
+          const oh = q / OW, ow0 = q - oh * OW;
+          const ow1 = min(OW, ow0 + (q1 - q));
+          const ih = oh * SH - PH + u * DH;
+          const rowStart = q - ow0;
+          if (ih >= 0 && ih < H) {
+            const a = min(ow1, max(ow0, jLo)), b = max(a, min(ow1, jHi));
+            const dst = at(plane, ih * W + colOff);
+            const s = at(srcRow, rowStart);
+            if (SW == 1) addRow(at(dst, a), at(s, a), b - a);
+            else for (let j = a; j < b; j++) {
+              const d = at(dst, j * SW);
+              store<f32>(d, load<f32>(d) + load<f32>(at(s, j)));
+            }
+          }
+          q = rowStart + ow1;
+        }
+      }
+    }
+  }
+}
+
+// dst[0..n) += src[0..n)
+@inline function addRow(dst: usize, src: usize, n: i32): void {
+  let j = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; j + 4 <= n; j += 4) {
+      v128.store(at(dst, j), f32x4.add(v128.load(at(dst, j)), v128.load(at(src, j))));
+    }
+  }
+  for (; j < n; j++) store<f32>(at(dst, j), load<f32>(at(dst, j)) + load<f32>(at(src, j)));
+}
