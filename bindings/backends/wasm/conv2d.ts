@@ -1,0 +1,80 @@
+/** conv2d / conv2dBackward on the wasm kernels (ABI: conv2dForward, conv2dBackwardData, conv2dBackwardWeight). */
+import type { Conv2dOps } from '../../backend';
+import type { Tensor } from '../../tensor';
+import type { Conv2dParams } from '../../ops/conv2d_params';
+import { CONV2D_PARAM_FIELDS } from '../../ops/conv2d_params';
+import {
+  CONV2D_BACKWARD_OPTION_KEYS, checkConv2dBias, checkConv2dGradOutput, conv2dInputShape, conv2dNeeds,
+  conv2dOutputShape, conv2dWeightShape, resolveConv2d, type Conv2dBackwardOptions, type Conv2dGrads,
+} from '../../ops/conv2d_options';
+import type { WasmContext } from './context';
+import { PASS_BACKWARD_DATA, PASS_BACKWARD_WEIGHT, PASS_FORWARD } from './exports';
+
+/** The 16 i32 of the kernel descriptor, in ABI order. */
+export const conv2dDescriptor = (p: Conv2dParams): number[] => CONV2D_PARAM_FIELDS.map((f) => p[f]);
+
+export function createConv2dOps(ctx: WasmContext): Conv2dOps {
+  return {
+    conv2d(xArg, wArg, options) {
+      const op = 'conv2d';
+      const x = ctx.input(xArg, op, 'x');
+      const w = ctx.input(wArg, op, 'weight');
+      const p = resolveConv2d(op, x.tensor.shape, w.tensor.shape, options);
+      const biasArg = options?.bias;
+      let bPtr = 0;
+      if (biasArg !== undefined && biasArg !== null) {
+        const b = ctx.input(biasArg, op, 'bias');
+        checkConv2dBias(op, p, b.tensor.shape);
+        bPtr = b.ptr;
+      }
+      const workspaceBytes = ctx.kernel('conv2dWorkspaceBytes');
+      const forward = ctx.kernel('conv2dForward');
+      const [y] = ctx.run(op, [conv2dOutputShape(p)], ([yPtr], scratch) => {
+        const desc = scratch.i32(conv2dDescriptor(p));
+        const ws = scratch.alloc((workspaceBytes(desc, PASS_FORWARD) as number) >>> 0);
+        forward(desc, x.ptr, w.ptr, bPtr, yPtr, ws);
+      });
+      return y as Tensor;
+    },
+
+    conv2dBackward(xArg, wArg, dyArg, options) {
+      const op = 'conv2dBackward';
+      const x = ctx.input(xArg, op, 'x');
+      const w = ctx.input(wArg, op, 'weight');
+      const dy = ctx.input(dyArg, op, 'dy');
+      const p = resolveConv2d(op, x.tensor.shape, w.tensor.shape, options, CONV2D_BACKWARD_OPTION_KEYS);
+      checkConv2dGradOutput(op, p, dy.tensor.shape);
+      const o = options as Conv2dBackwardOptions | undefined;
+      const needs = conv2dNeeds(op, o);
+      if (o?.bias !== undefined && o.bias !== null && typeof o.bias !== 'boolean') {
+        checkConv2dBias(op, p, ctx.input(o.bias, op, 'bias').tensor.shape);
+      }
+      const workspaceBytes = ctx.kernel('conv2dWorkspaceBytes');
+      const backwardData = needs.dx ? ctx.kernel('conv2dBackwardData') : null;
+      const backwardWeight = needs.dw || needs.db ? ctx.kernel('conv2dBackwardWeight') : null;
+      const outputs = [
+        needs.dx ? conv2dInputShape(p) : null,
+        needs.dw ? conv2dWeightShape(p) : null,
+        needs.db ? [p.k] : null,
+      ];
+      const [dx, dw, db] = ctx.run(op, outputs, ([dxPtr, dwPtr, dbPtr], scratch) => {
+        const desc = scratch.i32(conv2dDescriptor(p));
+        if (backwardData) {
+          const ws = scratch.alloc((workspaceBytes(desc, PASS_BACKWARD_DATA) as number) >>> 0);
+          backwardData(desc, dy.ptr, w.ptr, dxPtr, ws);
+        }
+        if (backwardWeight) {
+          // The kernel always writes dw; when only db is wanted, dw goes to scratch.
+          const dwTarget = dwPtr || scratch.alloc(w.tensor.size * 4);
+          const ws = scratch.alloc((workspaceBytes(desc, PASS_BACKWARD_WEIGHT) as number) >>> 0);
+          backwardWeight(desc, x.ptr, dy.ptr, dwTarget, dbPtr, ws);
+        }
+      });
+      const grads: Conv2dGrads = {};
+      if (dx) grads.dx = dx;
+      if (dw) grads.dw = dw;
+      if (db) grads.db = db;
+      return grads;
+    },
+  };
+}

@@ -1,0 +1,114 @@
+/**
+ * init() / initSync(): pick a backend, load + instantiate the wasm build, and return a Backend.
+ *   backend 'auto'        SIMD build if WebAssembly.validate accepts SIMD, else scalar, else js
+ *   backend 'wasm-simd' | 'wasm-scalar'  that build (BackendError if unavailable or mismatched)
+ *   backend 'js'          the pure-TypeScript reference backend
+ *   wasm                  the user's module/bytes/URL/Response; its simdEnabled() export decides the build
+ */
+import type { Backend, BackendName, WasmSource } from '../backend';
+import { BackendError, OptionError } from '../errors';
+import { expectOptions } from '../ops/checks';
+import { createJsBackend } from '../reference/index';
+import { createWasmBackend } from '../backends/wasm/index';
+import type { KernelExports } from '../backends/wasm/exports';
+import { hasWebAssembly, simdSupported } from './features';
+import {
+  embeddedModule, embeddedModuleAsync, moduleFromInput, moduleFromInputSync, type WasmInput,
+} from './source';
+
+export type BackendChoice = 'auto' | BackendName;
+
+export interface InitOptions {
+  backend?: BackendChoice;
+  wasm?: WasmInput;
+}
+
+const CHOICES: readonly BackendChoice[] = ['auto', 'wasm-simd', 'wasm-scalar', 'js'];
+
+interface Plan { choice: BackendChoice; wasm: WasmInput | undefined; useJs: boolean; simd: boolean }
+
+/** Validates options and decides js vs wasm, and which embedded build (when no wasm is given). */
+function plan(op: string, options: unknown): Plan {
+  const o = expectOptions<InitOptions>(options, op, ['backend', 'wasm']);
+  const choice = o.backend ?? 'auto';
+  if (!CHOICES.includes(choice)) {
+    throw new OptionError(`${op}: backend must be one of ${CHOICES.map((c) => `'${c}'`).join(', ')}, got ${JSON.stringify(choice)}`);
+  }
+  if (choice === 'js') {
+    if (o.wasm !== undefined) throw new OptionError(`${op}: wasm was given but backend is 'js', which doesn't use it`);
+    return { choice, wasm: undefined, useJs: true, simd: false };
+  }
+  if (!hasWebAssembly()) {
+    if (choice === 'auto') return { choice, wasm: undefined, useJs: true, simd: false };
+    throw new BackendError(`${op}: backend '${choice}' needs WebAssembly, which this runtime lacks; use 'js' or 'auto'`);
+  }
+  const simd = choice === 'wasm-simd' || (choice === 'auto' && simdSupported());
+  if (choice === 'wasm-simd' && o.wasm === undefined && !simdSupported()) {
+    throw new BackendError(`${op}: backend 'wasm-simd' requested but this runtime does not support WebAssembly SIMD; ` +
+      "use 'wasm-scalar' or 'auto'");
+  }
+  return { choice, wasm: o.wasm, useJs: false, simd };
+}
+
+const imports = {
+  env: {
+    abort(_msg: number, _file: number, line: number, column: number): never {
+      throw new BackendError(`a kernel aborted (assembly line ${line}:${column})`);
+    },
+  },
+};
+
+const REQUIRED_EXPORTS = ['memory', 'heapBase', 'simdEnabled', 'sgemm'] as const;
+
+/** Checks the instance is a dcd-wasm build matching the requested backend; builds the Backend. */
+function finish(op: string, instance: WebAssembly.Instance, choice: BackendChoice, source: WasmSource): Backend {
+  const exports = instance.exports as unknown as KernelExports;
+  const missing = REQUIRED_EXPORTS.filter((name) => exports[name] === undefined);
+  if (missing.length > 0 || !(exports.memory instanceof WebAssembly.Memory)) {
+    throw new BackendError(`${op}: the wasm module is not a dcd-wasm build (missing exports: ${missing.join(', ') || 'memory'})`);
+  }
+  const simd = exports.simdEnabled() === 1;
+  if (choice === 'wasm-simd' && !simd) {
+    throw new BackendError(`${op}: backend 'wasm-simd' requested but the given wasm is the scalar build (simdEnabled() = 0)`);
+  }
+  if (choice === 'wasm-scalar' && simd) {
+    throw new BackendError(`${op}: backend 'wasm-scalar' requested but the given wasm is the SIMD build (simdEnabled() = 1)`);
+  }
+  return createWasmBackend(exports, { backend: simd ? 'wasm-simd' : 'wasm-scalar', wasmSource: source });
+}
+
+function instantiateSync(op: string, module: WebAssembly.Module): WebAssembly.Instance {
+  try {
+    return new WebAssembly.Instance(module, imports);
+  } catch (e) {
+    throw new BackendError(`${op}: could not instantiate the wasm module: ${(e as Error)?.message ?? String(e)}`);
+  }
+}
+
+async function instantiateAsync(op: string, module: WebAssembly.Module): Promise<WebAssembly.Instance> {
+  try {
+    return await WebAssembly.instantiate(module, imports);
+  } catch (e) {
+    throw new BackendError(`${op}: could not instantiate the wasm module: ${(e as Error)?.message ?? String(e)}`);
+  }
+}
+
+/** Loads a backend; the wasm may come from bytes, a Module, a URL or a Response (see InitOptions). */
+export async function init(options?: InitOptions): Promise<Backend> {
+  const p = plan('init', options);
+  if (p.useJs) return createJsBackend();
+  const { module, source } = p.wasm !== undefined
+    ? await moduleFromInput(p.wasm)
+    : { module: await embeddedModuleAsync(p.simd), source: 'embedded' as const };
+  return finish('init', await instantiateAsync('init', module), p.choice, source);
+}
+
+/** Like init(), without await: the wasm must be embedded, bytes or a WebAssembly.Module. */
+export function initSync(options?: InitOptions): Backend {
+  const p = plan('initSync', options);
+  if (p.useJs) return createJsBackend();
+  const { module, source } = p.wasm !== undefined
+    ? moduleFromInputSync(p.wasm)
+    : { module: embeddedModule(p.simd), source: 'embedded' as const };
+  return finish('initSync', instantiateSync('initSync', module), p.choice, source);
+}

@@ -1,0 +1,115 @@
+/**
+ * Turns the user's `wasm` option (bytes, Module, URL, Response, …) or the embedded bytes into a
+ * compiled WebAssembly.Module. Every failure is a BackendError saying what was tried.
+ */
+import { BackendError, OptionError } from '../errors';
+import type { WasmSource } from '../backend';
+import { decodeBase64 } from './base64';
+import { SCALAR_WASM_BASE64, SIMD_WASM_BASE64 } from 'virtual:dcd-wasm/embedded';
+
+export type WasmInput = BufferSource | WebAssembly.Module | URL | string | Response | PromiseLike<Response>;
+
+type Kind = WasmSource | 'promise';
+
+export function classifyWasmInput(value: unknown): Kind {
+  if (typeof WebAssembly === 'object' && value instanceof WebAssembly.Module) return 'module';
+  if (value instanceof ArrayBuffer || ArrayBuffer.isView(value) ||
+      Object.prototype.toString.call(value) === '[object ArrayBuffer]') return 'bytes';
+  if (typeof value === 'string' || (typeof URL === 'function' && value instanceof URL)) return 'url';
+  if (typeof Response === 'function' && value instanceof Response) return 'response';
+  if (value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function') {
+    return 'promise';
+  }
+  throw new OptionError('init: wasm must be a BufferSource, WebAssembly.Module, URL, URL string, Response or ' +
+    `Promise<Response>, got ${value === null ? 'null' : typeof value}`);
+}
+
+const compileError = (from: string, e: unknown): BackendError =>
+  new BackendError(`could not compile the wasm module from ${from}: ${(e as Error)?.message ?? String(e)}`);
+
+export function compileSync(bytes: BufferSource, from: string): WebAssembly.Module {
+  try {
+    return new WebAssembly.Module(bytes);
+  } catch (e) {
+    throw compileError(from, e);
+  }
+}
+
+async function compileAsync(bytes: BufferSource, from: string): Promise<WebAssembly.Module> {
+  try {
+    return await WebAssembly.compile(bytes);
+  } catch (e) {
+    throw compileError(from, e);
+  }
+}
+
+async function responseBytes(response: Response, from: string): Promise<ArrayBuffer> {
+  if (!response.ok) throw new BackendError(`could not load the wasm module from ${from}: HTTP ${response.status}`);
+  try {
+    return await response.arrayBuffer();
+  } catch (e) {
+    throw new BackendError(`could not read the wasm module from ${from}: ${(e as Error)?.message ?? String(e)}`);
+  }
+}
+
+/** Compiles the user's wasm option (any supported kind). */
+export async function moduleFromInput(value: WasmInput): Promise<{ module: WebAssembly.Module; source: WasmSource }> {
+  const kind = classifyWasmInput(value);
+  switch (kind) {
+    case 'module': return { module: value as WebAssembly.Module, source: 'module' };
+    case 'bytes': return { module: await compileAsync(value as BufferSource, 'the given bytes'), source: 'bytes' };
+    case 'url': {
+      const url = String(value);
+      let response: Response;
+      try {
+        response = await fetch(url);
+      } catch (e) {
+        throw new BackendError(`could not fetch the wasm module from ${url}: ${(e as Error)?.message ?? String(e)} ` +
+          '(Node 20 cannot fetch file: URLs; pass the bytes instead, e.g. fs.readFileSync)');
+      }
+      return { module: await compileAsync(await responseBytes(response, url), url), source: 'url' };
+    }
+    default: {
+      let response: Response;
+      try {
+        response = await (value as PromiseLike<Response>);
+      } catch (e) {
+        throw new BackendError(`the wasm Response promise rejected: ${(e as Error)?.message ?? String(e)}`);
+      }
+      if (classifyWasmInput(response) !== 'response') {
+        throw new OptionError('init: a wasm promise must resolve to a Response');
+      }
+      return { module: await compileAsync(await responseBytes(response, response.url || 'a Response'), 'a Response'),
+        source: 'response' };
+    }
+  }
+}
+
+/** Compiles the user's wasm option synchronously: only bytes or a Module can be used without await. */
+export function moduleFromInputSync(value: WasmInput): { module: WebAssembly.Module; source: WasmSource } {
+  const kind = classifyWasmInput(value);
+  if (kind === 'module') return { module: value as WebAssembly.Module, source: 'module' };
+  if (kind === 'bytes') return { module: compileSync(value as BufferSource, 'the given bytes'), source: 'bytes' };
+  throw new BackendError(`initSync: cannot load the wasm module from a ${kind === 'url' ? 'URL' : 'Response'} ` +
+    'synchronously; use await init({ wasm }) or pass the bytes or a WebAssembly.Module');
+}
+
+const embeddedCache: { simd?: WebAssembly.Module; scalar?: WebAssembly.Module } = {};
+
+function embeddedBytes(key: 'simd' | 'scalar'): Uint8Array<ArrayBuffer> {
+  const base64 = key === 'simd' ? SIMD_WASM_BASE64 : SCALAR_WASM_BASE64;
+  if (!base64) throw new BackendError(`this bundle has no embedded ${key} build; pass options.wasm`);
+  return decodeBase64(base64);
+}
+
+/** The build embedded in the bundle, compiled once per process (synchronously, for initSync). */
+export function embeddedModule(simd: boolean): WebAssembly.Module {
+  const key = simd ? 'simd' : 'scalar';
+  return (embeddedCache[key] ??= compileSync(embeddedBytes(key), `the embedded ${key} build`));
+}
+
+/** Same, compiled off the main thread where the runtime can (browsers limit sync compiles to 8 MB). */
+export async function embeddedModuleAsync(simd: boolean): Promise<WebAssembly.Module> {
+  const key = simd ? 'simd' : 'scalar';
+  return (embeddedCache[key] ??= await compileAsync(embeddedBytes(key), `the embedded ${key} build`));
+}

@@ -1,0 +1,39 @@
+/**
+ * Rollup (and Vite) plugin: resolves `virtual:dcd-wasm/embedded` to a module exporting the two wasm
+ * builds as base64 strings, read from build/wasm/ at build time. The bindings decode them with atob,
+ * which every supported runtime has, so the bundle needs no file access or fetch at run time.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export const EMBEDDED_ID = 'virtual:dcd-wasm/embedded';
+const RESOLVED_ID = `\0${EMBEDDED_ID}`;
+const DEFAULT_DIR = fileURLToPath(new URL('../../build/wasm/', import.meta.url));
+
+/** @param {{ dir?: string, simd?: string, scalar?: string }} [options] where the builds are */
+export default function embedWasm({ dir = DEFAULT_DIR, simd = 'dcd-simd.wasm', scalar = 'dcd-scalar.wasm' } = {}) {
+  const read = (ctx, name) => {
+    const path = `${dir.replace(/\/?$/, '/')}${name}`;
+    ctx.addWatchFile?.(path);
+    try {
+      return readFileSync(path).toString('base64');
+    } catch (err) {
+      ctx.error(`dcd-embed-wasm: cannot read ${path} (${err.code ?? err.message}); run \`npm run build:wasm\` first`);
+    }
+  };
+  return {
+    name: 'dcd-embed-wasm',
+    resolveId(id) {
+      return id === EMBEDDED_ID ? RESOLVED_ID : null;
+    },
+    load(id) {
+      if (id !== RESOLVED_ID) return null;
+      return [
+        `export const SIMD_WASM_BASE64 = ${JSON.stringify(read(this, simd))};`,
+        `export const SCALAR_WASM_BASE64 = ${JSON.stringify(read(this, scalar))};`,
+      ].join('\n');
+    },
+  };
+}
+
+export { embedWasm };
