@@ -1,0 +1,55 @@
+/** conv2d / conv2dBackward of the js backend: shared validation (ops/), then the reference kernels. */
+import type { Conv2dOps } from '../backend';
+import {
+  CONV2D_BACKWARD_OPTION_KEYS, checkConv2dBias, checkConv2dGradOutput, conv2dInputShape, conv2dNeeds,
+  conv2dOutputShape, conv2dWeightShape, resolveConv2d, type Conv2dBackwardOptions, type Conv2dGrads,
+} from '../ops/conv2d_options';
+import { conv2dBackwardData, conv2dBackwardWeight, conv2dForward } from './conv2d';
+import type { JsContext } from './context';
+
+export function createConv2dOps(ctx: JsContext): Conv2dOps {
+  return {
+    conv2d(xArg, wArg, options) {
+      const op = 'conv2d';
+      const x = ctx.input(xArg, op, 'x');
+      const w = ctx.input(wArg, op, 'weight');
+      const p = resolveConv2d(op, x.tensor.shape, w.tensor.shape, options);
+      const biasArg = options?.bias;
+      let bias: Float32Array | null = null;
+      if (biasArg !== undefined && biasArg !== null) {
+        const b = ctx.input(biasArg, op, 'bias');
+        checkConv2dBias(op, p, b.tensor.shape);
+        bias = b.data;
+      }
+      const y = ctx.zeros(conv2dOutputShape(p));
+      conv2dForward(p, x.data, w.data, bias, y.data);
+      return y;
+    },
+
+    conv2dBackward(xArg, wArg, dyArg, options) {
+      const op = 'conv2dBackward';
+      const x = ctx.input(xArg, op, 'x');
+      const w = ctx.input(wArg, op, 'weight');
+      const dy = ctx.input(dyArg, op, 'dy');
+      const p = resolveConv2d(op, x.tensor.shape, w.tensor.shape, options, CONV2D_BACKWARD_OPTION_KEYS);
+      checkConv2dGradOutput(op, p, dy.tensor.shape);
+      const o = options as Conv2dBackwardOptions | undefined;
+      const needs = conv2dNeeds(op, o);
+      if (o?.bias !== undefined && o.bias !== null && typeof o.bias !== 'boolean') {
+        checkConv2dBias(op, p, ctx.input(o.bias, op, 'bias').tensor.shape);
+      }
+      const grads: Conv2dGrads = {};
+      if (needs.dx) {
+        grads.dx = ctx.zeros(conv2dInputShape(p));
+        conv2dBackwardData(p, dy.data, w.data, grads.dx.data);
+      }
+      if (needs.dw || needs.db) {
+        // The kernel always writes dw; when only db is wanted, dw goes to a throwaway array.
+        const dw = needs.dw ? (grads.dw = ctx.zeros(conv2dWeightShape(p))).data : new Float32Array(w.tensor.size);
+        if (needs.db) grads.db = ctx.zeros([p.k]);
+        conv2dBackwardWeight(p, x.data, dy.data, dw, grads.db?.data ?? null);
+      }
+      return grads;
+    },
+  };
+}

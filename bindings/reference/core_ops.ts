@@ -1,0 +1,27 @@
+/** The op-independent part of the js backend: info, tensor creation, scope. */
+import type { BackendInfo, CoreOps, MemoryStats } from '../backend';
+import { checkShape, checkTensorInput } from '../ops/checks';
+import type { JsContext } from './context';
+
+export function createCoreOps(ctx: JsContext): CoreOps {
+  const memoryStats = (): MemoryStats => ({
+    memoryBytes: ctx.liveBytes,
+    allocatedBytes: ctx.liveBytes,
+    liveTensors: ctx.tracker.liveCount,
+  });
+  return {
+    info: (): BackendInfo => ({ backend: 'js', simd: false, threads: 1, ...memoryStats() }),
+    memoryStats,
+    tensor(data, shape) {
+      checkTensorInput(data, shape, 'tensor');
+      const t = ctx.zeros(shape);
+      t.data.set(data);
+      return t;
+    },
+    zeros(shape) {
+      checkShape(shape, 'zeros');
+      return ctx.zeros(shape);
+    },
+    scope: (fn) => ctx.tracker.scope(fn),
+  };
+}
