@@ -13,26 +13,13 @@ import { sgemm, sgemmWorkspaceBytes } from "../gemm/sgemm";
 import { im2colBlock, col2imBlockAdd } from "./im2col";
 import { depthwiseConv2dBackwardData, depthwiseConv2dBackwardWeight } from "./depthwise";
 import { planeSum } from "./depthwise_plane";
+import { convIsDepthwise as isDepthwise, convIsPointwise as isPointwise, convPatchSize as colRows } from "./conv2d_params";
 
 // 64K floats = 256 KiB: big enough for sgemm to run at speed, small enough to stay in cache.
 const COL_BLOCK_FLOATS: i32 = 65536;
 
 @inline function dim(p: usize, i: i32): i32 {
   return load<i32>(p + (<usize>i << 2));
-}
-
-@inline function isDepthwise(p: usize): bool {
-  return dim(p, 13) == dim(p, 1);
-}
-
-@inline function isPointwise(p: usize): bool {
-  return dim(p, 5) == 1 && dim(p, 6) == 1 && dim(p, 7) == 1 && dim(p, 8) == 1
-      && dim(p, 9) == 0 && dim(p, 10) == 0;
-}
-
-/** Rows of the column matrix of one group: (C / G) · KH · KW. */
-@inline function colRows(p: usize): i32 {
-  return dim(p, 1) / dim(p, 13) * dim(p, 5) * dim(p, 6);
 }
 
 /** Output pixels per block: a multiple of 16 (or the whole image when smaller). */

@@ -1,0 +1,80 @@
+// conv2d backward data / weight (sgemm + im2col/col2im paths and their dispatch) against the
+// naive loops of conv_reference.ts.
+
+import {
+  conv2dBackwardData, conv2dBackwardDataWorkspaceBytes,
+  conv2dBackwardWeight, conv2dBackwardWeightWorkspaceBytes,
+} from "../../assembly/conv/conv2d_backward";
+import { ConvCase } from "./conv_reference";
+
+/** Runs both backward passes of one case; returns the number of wrong outputs (0 = pass). */
+function check(N: i32, C: i32, H: i32, W: i32, K: i32, KH: i32, KW: i32,
+               SH: i32, SW: i32, PH: i32, PW: i32, DH: i32, DW: i32, G: i32, bias: bool): i32 {
+  const t = new ConvCase(N, C, H, W, K, KH, KW, SH, SW, PH, PW, DH, DW, G, bias);
+  const wsData = t.workspace(conv2dBackwardDataWorkspaceBytes(t.p));
+  const wsWeight = t.workspace(conv2dBackwardWeightWorkspaceBytes(t.p));
+  conv2dBackwardData(t.p, t.dy, t.w, t.dx, wsData);
+  conv2dBackwardWeight(t.p, t.x, t.dy, t.dw, t.db, wsWeight);
+  const bad = t.badData() + t.badWeight();
+  heap.free(wsData); heap.free(wsWeight); t.free();
+  return bad;
+}
+
+describe("conv2dBackwardData + conv2dBackwardWeight", () => {
+  //                    N  C   H   W   K KH KW SH SW PH PW DH DW G  bias
+  it("1x1 (pointwise, sgemm on x / dx directly)", () => {
+    expect(check(2, 4, 6, 7, 5, 1, 1, 1, 1, 0, 0, 1, 1, 1, true)).toBe(0);
+  });
+  it("1x1 groups 2", () => {
+    expect(check(2, 4, 5, 6, 6, 1, 1, 1, 1, 0, 0, 1, 1, 2, false)).toBe(0);
+  });
+  it("1x1 stride 2 (im2col path)", () => {
+    expect(check(1, 3, 7, 7, 2, 1, 1, 2, 2, 0, 0, 1, 1, 1, true)).toBe(0);
+  });
+  it("3x3 pad 1", () => {
+    expect(check(2, 3, 8, 9, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, true)).toBe(0);
+  });
+  it("3x3 stride 2", () => {
+    expect(check(1, 4, 13, 13, 6, 3, 3, 2, 2, 1, 1, 1, 1, 1, true)).toBe(0);
+  });
+  it("3x3 dilation 2", () => {
+    expect(check(1, 3, 12, 11, 2, 3, 3, 1, 1, 2, 2, 2, 2, 1, true)).toBe(0);
+  });
+  it("groups 2, batch 3, no bias", () => {
+    expect(check(3, 4, 9, 9, 6, 3, 3, 1, 1, 1, 1, 1, 1, 2, false)).toBe(0);
+  });
+  it("odd sizes: 13x13, C = 5", () => {
+    expect(check(1, 5, 13, 13, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1, true)).toBe(0);
+  });
+  it("output 1x1", () => {
+    expect(check(2, 3, 3, 3, 4, 3, 3, 1, 1, 0, 0, 1, 1, 1, true)).toBe(0);
+  });
+  it("non-square 5x3 kernel, mixed strides", () => {
+    expect(check(1, 2, 30, 31, 3, 5, 3, 2, 1, 2, 1, 1, 1, 1, true)).toBe(0);
+  });
+  it("several pixel blocks with a tail (C = 64, 20x19)", () => {
+    expect(check(2, 64, 20, 19, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, true)).toBe(0);
+  });
+  it("several pixel blocks, stride 2, groups 2", () => {
+    expect(check(1, 48, 23, 21, 6, 3, 3, 2, 2, 1, 1, 1, 1, 2, true)).toBe(0);
+  });
+  it("depthwise dispatch (groups == C, multiplier 2)", () => {
+    expect(check(2, 3, 9, 10, 6, 3, 3, 1, 1, 1, 1, 1, 1, 3, true)).toBe(0);
+  });
+  it("batch 0 gives zero dw and db", () => {
+    expect(check(0, 3, 5, 5, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, true)).toBe(0);
+  });
+});
+
+describe("backward workspace", () => {
+  it("is 0 for depthwise and bounded (not a whole-image column buffer) otherwise", () => {
+    const t = new ConvCase(1, 64, 56, 56, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, false);
+    // A whole-image column buffer would be 576 × 3136 floats ≈ 7.2 MB.
+    expect(conv2dBackwardDataWorkspaceBytes(t.p)).toBeLessThan(<usize>(4 << 20));
+    t.free();
+    const d = new ConvCase(1, 8, 6, 6, 8, 3, 3, 1, 1, 1, 1, 1, 1, 8, false);
+    expect(conv2dBackwardDataWorkspaceBytes(d.p)).toBe(0);
+    expect(conv2dBackwardWeightWorkspaceBytes(d.p)).toBe(0);
+    d.free();
+  });
+});

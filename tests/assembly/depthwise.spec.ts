@@ -1,0 +1,60 @@
+// Direct depthwise kernels (groups == C, multiplier K/C ≥ 1) against the naive loops of
+// conv_reference.ts: SIMD interior + scalar border paths, strides 1/2/3, dilation, padding wider
+// than the kernel reach.
+
+import {
+  depthwiseConv2dForward, depthwiseConv2dBackwardData, depthwiseConv2dBackwardWeight,
+} from "../../assembly/conv/depthwise";
+import { ConvCase } from "./conv_reference";
+
+/** Runs forward, backward data and backward weight of one depthwise case; returns wrong outputs. */
+function check(N: i32, C: i32, H: i32, W: i32, mult: i32, KH: i32, KW: i32,
+               SH: i32, SW: i32, PH: i32, PW: i32, DH: i32, DW: i32, bias: bool): i32 {
+  const t = new ConvCase(N, C, H, W, C * mult, KH, KW, SH, SW, PH, PW, DH, DW, C, bias);
+  depthwiseConv2dForward(t.p, t.x, t.w, t.b, t.y);
+  depthwiseConv2dBackwardData(t.p, t.dy, t.w, t.dx);
+  depthwiseConv2dBackwardWeight(t.p, t.x, t.dy, t.dw, t.db);
+  const bad = t.badForward() + t.badData() + t.badWeight();
+  t.free();
+  return bad;
+}
+
+describe("depthwise conv2d", () => {
+  //                    N  C   H   W  mult KH KW SH SW PH PW DH DW bias
+  it("3x3 pad 1, multiplier 1", () => {
+    expect(check(1, 3, 7, 9, 1, 3, 3, 1, 1, 1, 1, 1, 1, true)).toBe(0);
+  });
+  it("3x3 pad 1, multiplier 2, batch 2", () => {
+    expect(check(2, 4, 12, 13, 2, 3, 3, 1, 1, 1, 1, 1, 1, true)).toBe(0);
+  });
+  it("3x3 stride 2, odd 13x13, C = 5, no bias", () => {
+    expect(check(1, 5, 13, 13, 1, 3, 3, 2, 2, 1, 1, 1, 1, false)).toBe(0);
+  });
+  it("3x3 stride 2, multiplier 2, batch 3", () => {
+    expect(check(3, 2, 11, 17, 2, 3, 3, 2, 2, 1, 1, 1, 1, true)).toBe(0);
+  });
+  it("3x3 dilation 2", () => {
+    expect(check(1, 3, 14, 15, 1, 3, 3, 1, 1, 2, 2, 2, 2, true)).toBe(0);
+  });
+  it("5x5 pad 2, wide rows", () => {
+    expect(check(1, 2, 9, 21, 1, 5, 5, 1, 1, 2, 2, 1, 1, true)).toBe(0);
+  });
+  it("3x2 kernel, strides 3/2", () => {
+    expect(check(1, 2, 9, 10, 1, 3, 2, 3, 2, 0, 1, 1, 1, true)).toBe(0);
+  });
+  it("output 1x1", () => {
+    expect(check(1, 2, 3, 3, 1, 3, 3, 1, 1, 0, 0, 1, 1, true)).toBe(0);
+  });
+  it("padding wider than the kernel reach, multiplier 3", () => {
+    expect(check(1, 2, 5, 6, 3, 3, 3, 1, 1, 3, 4, 1, 1, true)).toBe(0);
+  });
+  it("row stride 1, column stride 2", () => {
+    expect(check(2, 3, 10, 30, 2, 3, 3, 1, 2, 1, 1, 1, 1, true)).toBe(0);
+  });
+  it("1x1 single channel", () => {
+    expect(check(1, 1, 8, 8, 1, 1, 1, 1, 1, 0, 0, 1, 1, true)).toBe(0);
+  });
+  it("wide 3x3 rows (56 columns, SIMD interior)", () => {
+    expect(check(1, 4, 9, 56, 1, 3, 3, 1, 1, 1, 1, 1, 1, true)).toBe(0);
+  });
+});
