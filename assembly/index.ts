@@ -15,6 +15,8 @@ export { sgemm, sgemmWorkspaceBytes } from "./gemm/sgemm";
 export { depthwiseConv2dForward, depthwiseConv2dBackwardData, depthwiseConv2dBackwardWeight } from "./conv/depthwise";
 export { globalAvgPoolForward, globalAvgPoolBackward, adaptiveAvgPoolForward, adaptiveAvgPoolBackward } from "./nn/pool";
 export { conv2dBackwardData, conv2dBackwardDataWorkspaceBytes, conv2dBackwardWeight, conv2dBackwardWeightWorkspaceBytes } from "./conv/conv2d_backward";
+export { conv2dForward, conv2dForwardScaled, conv2dForwardScaledWorkspaceBytes, conv2dWorkspaceBytes } from "./conv/conv2d_forward";
+export { linearForward, linearBackward, linearWorkspaceBytes } from "./nn/linear";
 export { hsigForward, hsigBackward, reluForward, reluBackward, relu6Forward, relu6Backward, sigmoidForward, sigmoidBackward } from "./nn/activation";
 export { batchNormForwardTrain, batchNormForwardEval, batchNormBackwardTrain, batchNormBackwardEval } from "./nn/batchnorm";
 export { dcdBranchForward, dcdBranchBackward, dcdBranchWorkspaceBytes } from "./dcd/branch";

@@ -1,0 +1,67 @@
+// conv2d forward: per sample n and group g,  Y[n,g] = W[g] · col(X[n,g]) (+ b[g]),
+// a GEMM with M = Cout/G, N = OH·OW, K = Cin/G·KH·KW run by the shared blocked driver.
+//   1×1 / stride 1 / pad 0: B is the input itself (no copy at all).
+//   otherwise:              B is packed straight from the image (implicit im2col, pack_b_conv.ts).
+//   depthwise (G == C):     direct kernel (depthwise.ts), GEMMs that thin would waste the packing.
+// Bias (and an optional per-sample, per-output-channel scale) is fused into the GEMM's output write.
+
+import { B_CONV, B_DENSE, gemmDriver, gemmWorkspaceBytes } from "../gemm/driver";
+import {
+  convC, convCinPerGroup, convCoutPerGroup, convG, convH, convIsDepthwise, convIsPointwise,
+  convK, convN, convOH, convOW, convPatchSize, convW,
+} from "./conv2d_params";
+import { depthwiseConv2dForward } from "./depthwise";
+import { conv2dBackwardDataWorkspaceBytes, conv2dBackwardWeightWorkspaceBytes } from "./conv2d_backward";
+
+/** Workspace bytes for pass 0 = forward, 1 = backward data, 2 = backward weight. */
+export function conv2dWorkspaceBytes(p: usize, pass: i32): usize {
+  if (pass == 1) return conv2dBackwardDataWorkspaceBytes(p);
+  if (pass == 2) return conv2dBackwardWeightWorkspaceBytes(p);
+  if (convIsDepthwise(p)) return 0; // the direct kernel needs no scratch
+  return conv2dForwardScaledWorkspaceBytes(p);
+}
+
+/** Workspace of conv2dForwardScaled: the scaled depthwise case runs on the GEMM path too. */
+export function conv2dForwardScaledWorkspaceBytes(p: usize): usize {
+  return gemmWorkspaceBytes(convCoutPerGroup(p), convOH(p) * convOW(p), convPatchSize(p));
+}
+
+/** y = conv(x, w) + b   (b = 0: no bias). Overwrites y. */
+export function conv2dForward(p: usize, x: usize, w: usize, b: usize, y: usize, ws: usize): void {
+  conv2dForwardScaled(p, x, w, b, 0, y, ws);
+}
+
+/**
+ * y[n, k] = scale[n, k] · (conv(x, w)[n, k] + b[k])   — DCD's λ ⊙ conv(x, W0), fused.
+ * scale is N×Cout f32 (0 = none: plain conv2dForward); ws must hold
+ * conv2dForwardScaledWorkspaceBytes(p) (≥ conv2dWorkspaceBytes(p, 0)). A scaled depthwise conv
+ * takes the GEMM path, since the direct kernel has no scale.
+ * The scale is applied while packing the weights, so it costs nothing per output pixel.
+ */
+export function conv2dForwardScaled(p: usize, x: usize, w: usize, b: usize, scale: usize, y: usize, ws: usize): void {
+  if (!scale && convIsDepthwise(p)) {
+    depthwiseConv2dForward(p, x, w, b, y);
+    return;
+  }
+  const N = convN(p), C = convC(p), K = convK(p), G = convG(p);
+  const cinG = convCinPerGroup(p), coutG = convCoutPerGroup(p), patch = convPatchSize(p);
+  const inPlane = <usize>convH(p) * convW(p);
+  const outPlane = <usize>convOH(p) * convOW(p);
+  const pointwise = convIsPointwise(p);
+  for (let n = 0; n < N; n++) {
+    for (let g = 0; g < G; g++) {
+      const xg = x + ((<usize>(n * C + g * cinG) * inPlane) << 2);
+      const yg = y + ((<usize>(n * K + g * coutG) * outPlane) << 2);
+      const wg = w + ((<usize>g * coutG * patch) << 2);
+      const bg = b ? b + (<usize>(g * coutG) << 2) : 0;
+      const sg = scale ? scale + (<usize>(n * K + g * coutG) << 2) : 0;
+      if (pointwise) {
+        gemmDriver(coutG, <i32>outPlane, patch, wg, patch, 0, sg,
+          B_DENSE, xg, <i32>inPlane, 0, 0, yg, <i32>outPlane, 0, bg, ws);
+      } else {
+        gemmDriver(coutG, <i32>outPlane, patch, wg, patch, 0, sg,
+          B_CONV, xg, 0, 0, p, yg, <i32>outPlane, 0, bg, ws);
+      }
+    }
+  }
+}

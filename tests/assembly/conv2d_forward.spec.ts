@@ -1,0 +1,150 @@
+// conv2dForward / conv2dForwardScaled against the definition (naive f64 loops in this file).
+
+import {
+  conv2dForward, conv2dForwardScaled, conv2dForwardScaledWorkspaceBytes, conv2dWorkspaceBytes,
+} from "../../assembly/conv/conv2d_forward";
+import { conv2dBackwardDataWorkspaceBytes, conv2dBackwardWeightWorkspaceBytes } from "../../assembly/conv/conv2d_backward";
+
+let seed: u32 = 424242;
+function nextValue(): f32 {
+  seed = seed * 1664525 + 1013904223; // LCG: deterministic inputs in [-1, 1)
+  return <f32>((<f64>(seed >>> 8) / 8388608.0) - 1.0);
+}
+
+function allocFilled(count: i32): usize {
+  const ptr = heap.alloc(<usize>max(count, 1) << 2);
+  for (let i = 0; i < count; i++) store<f32>(ptr + (<usize>i << 2), nextValue());
+  return ptr;
+}
+
+function at(ptr: usize, i: i32): f64 {
+  return <f64>load<f32>(ptr + (<usize>i << 2));
+}
+
+function descriptor(dims: i32[]): usize {
+  const p = heap.alloc(64);
+  for (let i = 0; i < 16; i++) store<i32>(p + (<usize>i << 2), dims[i]);
+  return p;
+}
+
+/**
+ * Builds one problem, runs the kernel (scaled when `scaled`), and returns the number of outputs
+ * off the definition y = scale·(Σ w·x + b), within 1e-5 of the absolute sum.
+ */
+function badOutputs(
+  N: i32, C: i32, H: i32, W: i32, K: i32, KH: i32, KW: i32,
+  SH: i32, SW: i32, PH: i32, PW: i32, DH: i32, DW: i32, G: i32,
+  withBias: bool, scaled: bool,
+): i32 {
+  const OH = (H + 2 * PH - DH * (KH - 1) - 1) / SH + 1;
+  const OW = (W + 2 * PW - DW * (KW - 1) - 1) / SW + 1;
+  const p = descriptor([N, C, H, W, K, KH, KW, SH, SW, PH, PW, DH, DW, G, OH, OW]);
+  const cg = C / G, kg = K / G;
+  const x = allocFilled(N * C * H * W);
+  const w = allocFilled(K * cg * KH * KW);
+  const b = withBias ? allocFilled(K) : 0;
+  const scale = scaled ? allocFilled(N * K) : 0;
+  const y = allocFilled(N * K * OH * OW); // garbage: the kernel must overwrite
+  const wsBytes = scaled ? conv2dForwardScaledWorkspaceBytes(p) : conv2dWorkspaceBytes(p, 0);
+  const ws = heap.alloc(max<usize>(wsBytes, 16));
+
+  if (scaled) conv2dForwardScaled(p, x, w, b, scale, y, ws);
+  else conv2dForward(p, x, w, b, y, ws);
+
+  let bad = 0;
+  for (let n = 0; n < N; n++) for (let o = 0; o < K; o++) {
+    const g = o / kg;
+    const s: f64 = scaled ? at(scale, n * K + o) : 1;
+    for (let i = 0; i < OH; i++) for (let j = 0; j < OW; j++) {
+      let ref: f64 = b ? at(b, o) : 0;
+      let mag: f64 = Math.abs(ref);
+      for (let c = 0; c < cg; c++) for (let u = 0; u < KH; u++) for (let v = 0; v < KW; v++) {
+        const ih = i * SH - PH + u * DH, iw = j * SW - PW + v * DW;
+        if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+        const t = at(w, ((o * cg + c) * KH + u) * KW + v) * at(x, ((n * C + g * cg + c) * H + ih) * W + iw);
+        ref += t;
+        mag += Math.abs(t);
+      }
+      const got = at(y, ((n * K + o) * OH + i) * OW + j);
+      if (Math.abs(got - s * ref) > 1e-5 * Math.abs(s) * mag + 1e-6) bad++;
+    }
+  }
+  heap.free(p); heap.free(x); heap.free(w); heap.free(y); heap.free(ws);
+  if (b) heap.free(b);
+  if (scale) heap.free(scale);
+  return bad;
+}
+
+// args: N, C, H, W, K, KH, KW, SH, SW, PH, PW, DH, DW, G, bias, scaled
+describe("conv2dForward", () => {
+  it("1×1 stride 1 (GEMM on the input as is), with and without bias", () => {
+    expect(badOutputs(1, 5, 7, 9, 13, 1, 1, 1, 1, 0, 0, 1, 1, 1, true, false)).toBe(0);
+    expect(badOutputs(2, 8, 4, 4, 3, 1, 1, 1, 1, 0, 0, 1, 1, 1, false, false)).toBe(0);
+  });
+  it("1×1 stride 2 and 1×1 with padding (implicit im2col)", () => {
+    expect(badOutputs(1, 6, 9, 11, 7, 1, 1, 2, 2, 0, 0, 1, 1, 1, true, false)).toBe(0);
+    expect(badOutputs(1, 3, 5, 5, 4, 1, 1, 1, 1, 1, 1, 1, 1, 1, true, false)).toBe(0);
+  });
+  it("3×3 pad 1", () => {
+    expect(badOutputs(2, 3, 8, 10, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1, false, false)).toBe(0);
+    expect(badOutputs(1, 4, 12, 16, 9, 3, 3, 1, 1, 1, 1, 1, 1, 1, true, false)).toBe(0);
+  });
+  it("3×3 stride 2", () => {
+    expect(badOutputs(1, 4, 11, 13, 9, 3, 3, 2, 2, 1, 1, 1, 1, 1, true, false)).toBe(0);
+    expect(badOutputs(1, 2, 32, 40, 5, 3, 3, 2, 2, 1, 1, 1, 1, 1, false, false)).toBe(0);
+  });
+  it("dilation 2", () => {
+    expect(badOutputs(1, 3, 9, 9, 5, 3, 3, 1, 1, 2, 2, 2, 2, 1, true, false)).toBe(0);
+    expect(badOutputs(1, 2, 20, 20, 3, 3, 3, 1, 1, 1, 1, 2, 2, 1, false, false)).toBe(0);
+  });
+  it("groups 2", () => {
+    expect(badOutputs(1, 6, 7, 8, 10, 3, 3, 1, 1, 1, 1, 1, 1, 2, true, false)).toBe(0);
+    expect(badOutputs(2, 4, 5, 5, 6, 1, 1, 1, 1, 0, 0, 1, 1, 2, false, false)).toBe(0);
+  });
+  it("odd, asymmetric sizes (5×3 kernel, stride 2×1, pad 2×1)", () => {
+    expect(badOutputs(1, 3, 13, 17, 17, 5, 3, 2, 1, 2, 1, 1, 1, 1, true, false)).toBe(0);
+  });
+  it("output 1×1", () => {
+    expect(badOutputs(1, 3, 3, 3, 5, 3, 3, 1, 1, 0, 0, 1, 1, 1, true, false)).toBe(0);
+    expect(badOutputs(2, 7, 1, 1, 3, 1, 1, 1, 1, 0, 0, 1, 1, 1, true, false)).toBe(0);
+  });
+  it("kernel larger than the padded input edge", () => {
+    expect(badOutputs(1, 2, 2, 3, 4, 5, 5, 1, 1, 2, 2, 1, 1, 1, true, false)).toBe(0);
+    expect(badOutputs(1, 3, 2, 2, 3, 7, 7, 2, 2, 3, 3, 1, 1, 1, false, false)).toBe(0);
+  });
+  it("batch 3", () => {
+    expect(badOutputs(3, 5, 6, 7, 11, 3, 3, 1, 1, 1, 1, 1, 1, 1, true, false)).toBe(0);
+    expect(badOutputs(3, 4, 6, 6, 6, 1, 1, 1, 1, 0, 0, 1, 1, 1, false, false)).toBe(0);
+  });
+  it("stem-like 7×7 stride 2 pad 3 on 3 channels", () => {
+    expect(badOutputs(1, 3, 23, 21, 8, 7, 7, 2, 2, 3, 3, 1, 1, 1, false, false)).toBe(0);
+  });
+  it("crosses every GEMM block (M > 96, N > 1024, K > 256)", () => {
+    expect(badOutputs(1, 32, 34, 34, 100, 3, 3, 1, 1, 1, 1, 1, 1, 1, true, false)).toBe(0);
+    expect(badOutputs(1, 260, 33, 33, 7, 1, 1, 1, 1, 0, 0, 1, 1, 1, true, false)).toBe(0);
+  });
+  it("depthwise (groups == C, channel multiplier 2) goes to the direct kernel", () => {
+    expect(conv2dWorkspaceBytes(descriptor([1, 4, 6, 6, 8, 3, 3, 1, 1, 1, 1, 1, 1, 4, 6, 6]), 0)).toBe(0);
+    expect(badOutputs(2, 4, 6, 7, 8, 3, 3, 1, 1, 1, 1, 1, 1, 4, true, false)).toBe(0);
+  });
+});
+
+describe("conv2dForwardScaled (per-sample, per-channel λ fused)", () => {
+  it("1×1 and 3×3, with and without bias", () => {
+    expect(badOutputs(2, 5, 6, 6, 7, 1, 1, 1, 1, 0, 0, 1, 1, 1, true, true)).toBe(0);
+    expect(badOutputs(2, 3, 7, 5, 9, 3, 3, 1, 1, 1, 1, 1, 1, 1, false, true)).toBe(0);
+    expect(badOutputs(3, 4, 9, 9, 6, 3, 3, 2, 2, 1, 1, 1, 1, 2, true, true)).toBe(0);
+  });
+  it("depthwise with a scale takes the GEMM path", () => {
+    expect(badOutputs(2, 4, 6, 7, 8, 3, 3, 1, 1, 1, 1, 1, 1, 4, true, true)).toBe(0);
+  });
+});
+
+describe("conv2dWorkspaceBytes", () => {
+  it("routes passes 1 and 2 to the backward kernels' sizes", () => {
+    const p = descriptor([2, 8, 10, 10, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 10, 10]);
+    expect(conv2dWorkspaceBytes(p, 0)).toBeGreaterThan(0);
+    expect(conv2dWorkspaceBytes(p, 1)).toBe(conv2dBackwardDataWorkspaceBytes(p));
+    expect(conv2dWorkspaceBytes(p, 2)).toBe(conv2dBackwardWeightWorkspaceBytes(p));
+  });
+});
