@@ -2,17 +2,12 @@
  * Node run of the binding suites (`npm run test:node`). The same files are bundled for Deno and
  * Chromium by tests/runners/bundle.mjs; keep the include list in sync with tests/runners/suites.mjs.
  */
-import { existsSync } from 'node:fs';
-import { defineConfig, type PluginOption } from 'vitest/config';
-
+import { defineConfig } from 'vitest/config';
 // B1's plugin resolves 'virtual:dcd-wasm/embedded' (the wasm bytes, inlined); vite takes rollup plugins.
-const embedWasmPath = './tools/rollup/embed-wasm.mjs';
-const plugins: PluginOption[] = existsSync(new URL(embedWasmPath, import.meta.url))
-  ? [((await import(embedWasmPath)) as { default: () => PluginOption }).default()]
-  : [];
+import embedWasm from './tools/rollup/embed-wasm.mjs';
 
 export default defineConfig({
-  plugins,
+  plugins: [embedWasm()],
   test: {
     include: ['tests/bindings/*.test.ts', 'tests/harness/*.test.ts'],
     testTimeout: 60_000,

@@ -46,10 +46,10 @@ function describeExpectation(expected: ThrowExpectation): string {
 
 interface Check { pass: boolean; message: string }
 
-function buildMatchers(actual: unknown, negated: boolean, fromRejection: boolean) {
+function buildMatchers(actual: unknown, negated: boolean, fromRejection: boolean, label?: string) {
   const not = negated ? 'not ' : '';
   const assert = ({ pass, message }: Check): void => {
-    if (pass === negated) throw new AssertionError(message);
+    if (pass === negated) throw new AssertionError(label ? `${label}: ${message}` : message);
   };
   const compare = (name: string, ok: (a: number, b: number) => boolean) => (expected: number | bigint) => assert({
     pass: ok(actual as number, expected as number),
@@ -118,7 +118,7 @@ type SyncMatchers = ReturnType<typeof buildMatchers>;
 type AsyncMatchers = { [K in keyof SyncMatchers]: (...args: Parameters<SyncMatchers[K]>) => Promise<void> };
 
 /** `.resolves` / `.rejects`: settle the promise first, then apply the matcher to its outcome. */
-function settledMatchers(promise: unknown, expectRejection: boolean, negated: boolean): AsyncMatchers {
+function settledMatchers(promise: unknown, expectRejection: boolean, negated: boolean, label?: string): AsyncMatchers {
   const names = Object.keys(buildMatchers(undefined, false, false)) as Array<keyof SyncMatchers>;
   const out = {} as Record<string, (...args: unknown[]) => Promise<void>>;
   for (const name of names) {
@@ -132,26 +132,27 @@ function settledMatchers(promise: unknown, expectRejection: boolean, negated: bo
         rejected = true;
       }
       if (rejected !== expectRejection) {
-        throw new AssertionError(expectRejection
+        throw new AssertionError((label ? `${label}: ` : '') + (expectRejection
           ? `expected promise to reject, but it resolved to ${fmt(value)}`
-          : `expected promise to resolve, but it rejected with ${fmt(value)}`);
+          : `expected promise to resolve, but it rejected with ${fmt(value)}`));
       }
-      const matcher = buildMatchers(value, negated, expectRejection)[name] as (...a: unknown[]) => void;
+      const matcher = buildMatchers(value, negated, expectRejection, label)[name] as (...a: unknown[]) => void;
       matcher(...args);
     };
   }
   return out as unknown as AsyncMatchers;
 }
 
-export function expect(actual: unknown) {
+/** `label` is vitest's optional second argument: a message prefixed to any failure. */
+export function expect(actual: unknown, label?: string) {
   return {
-    ...buildMatchers(actual, false, false),
-    not: buildMatchers(actual, true, false),
+    ...buildMatchers(actual, false, false, label),
+    not: buildMatchers(actual, true, false, label),
     get resolves() {
-      return { ...settledMatchers(actual, false, false), not: settledMatchers(actual, false, true) };
+      return { ...settledMatchers(actual, false, false, label), not: settledMatchers(actual, false, true, label) };
     },
     get rejects() {
-      return { ...settledMatchers(actual, true, false), not: settledMatchers(actual, true, true) };
+      return { ...settledMatchers(actual, true, false, label), not: settledMatchers(actual, true, true, label) };
     },
   };
 }
