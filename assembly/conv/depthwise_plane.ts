@@ -50,6 +50,9 @@ export function planeCorrelate(
     }
     let j = j0;
     if (ASC_FEATURE_SIMD && (SW == 1 || SW == 2)) {
+      if (KH == 3 && KW == 3 && uLo == 0 && uHi == 3) {
+        j = correlateRow3x3(src, SRC_W, rowOff, DH, DW, PW, SW, taps, flip, dRow, j0, j1v, bias, accumulate);
+      }
       for (; j + 4 <= j1v; j += 4) {
         let acc = accumulate ? v128.load(at(dRow, j)) : f32x4.splat(bias);
         for (let u = uLo; u < uHi; u++) {
@@ -77,6 +80,57 @@ export function planeCorrelate(
       correlateBorderPixel(src, SRC_W, dRow, j, taps, KH, KW, flip, SW, PW, DH, DW, rowOff, uLo, uHi, bias, accumulate);
     }
   }
+}
+
+// The common 3×3 case with all three source rows in range: the nine taps stay in registers and
+// the loop is unrolled; returns the first column it did not compute.
+function correlateRow3x3(
+  src: usize, SRC_W: i32, rowOff: i32, DH: i32, DW: i32, PW: i32, SW: i32,
+  taps: usize, flip: bool, dRow: usize, j0: i32, j1v: i32, bias: f32, accumulate: bool,
+): i32 {
+  const t00 = f32x4.splat(tapAt(taps, 3, 3, flip, 0, 0)), t01 = f32x4.splat(tapAt(taps, 3, 3, flip, 0, 1));
+  const t02 = f32x4.splat(tapAt(taps, 3, 3, flip, 0, 2)), t10 = f32x4.splat(tapAt(taps, 3, 3, flip, 1, 0));
+  const t11 = f32x4.splat(tapAt(taps, 3, 3, flip, 1, 1)), t12 = f32x4.splat(tapAt(taps, 3, 3, flip, 1, 2));
+  const t20 = f32x4.splat(tapAt(taps, 3, 3, flip, 2, 0)), t21 = f32x4.splat(tapAt(taps, 3, 3, flip, 2, 1));
+  const t22 = f32x4.splat(tapAt(taps, 3, 3, flip, 2, 2));
+  const b4 = f32x4.splat(bias);
+  // Source rows, pre-shifted by −PW so that column j·SW + v·DW indexes them directly.
+  const r0 = at(src, rowOff * SRC_W - PW);
+  const r1 = at(r0, DH * SRC_W), r2 = at(r1, DH * SRC_W);
+  const d1 = <usize>DW << 2, d2 = d1 << 1;
+  let j = j0;
+  if (SW == 1) {
+    for (; j + 4 <= j1v; j += 4) {
+      const o = <usize>j << 2;
+      let acc = accumulate ? v128.load(dRow + o) : b4;
+      acc = f32x4.add(acc, f32x4.mul(t00, v128.load(r0 + o)));
+      acc = f32x4.add(acc, f32x4.mul(t01, v128.load(r0 + o + d1)));
+      acc = f32x4.add(acc, f32x4.mul(t02, v128.load(r0 + o + d2)));
+      acc = f32x4.add(acc, f32x4.mul(t10, v128.load(r1 + o)));
+      acc = f32x4.add(acc, f32x4.mul(t11, v128.load(r1 + o + d1)));
+      acc = f32x4.add(acc, f32x4.mul(t12, v128.load(r1 + o + d2)));
+      acc = f32x4.add(acc, f32x4.mul(t20, v128.load(r2 + o)));
+      acc = f32x4.add(acc, f32x4.mul(t21, v128.load(r2 + o + d1)));
+      acc = f32x4.add(acc, f32x4.mul(t22, v128.load(r2 + o + d2)));
+      v128.store(dRow + o, acc);
+    }
+  } else {
+    for (; j + 4 <= j1v; j += 4) {
+      const o = <usize>j << 3;
+      let acc = accumulate ? v128.load(dRow + (<usize>j << 2)) : b4;
+      acc = f32x4.add(acc, f32x4.mul(t00, evenLanes(r0 + o)));
+      acc = f32x4.add(acc, f32x4.mul(t01, evenLanes(r0 + o + d1)));
+      acc = f32x4.add(acc, f32x4.mul(t02, evenLanes(r0 + o + d2)));
+      acc = f32x4.add(acc, f32x4.mul(t10, evenLanes(r1 + o)));
+      acc = f32x4.add(acc, f32x4.mul(t11, evenLanes(r1 + o + d1)));
+      acc = f32x4.add(acc, f32x4.mul(t12, evenLanes(r1 + o + d2)));
+      acc = f32x4.add(acc, f32x4.mul(t20, evenLanes(r2 + o)));
+      acc = f32x4.add(acc, f32x4.mul(t21, evenLanes(r2 + o + d1)));
+      acc = f32x4.add(acc, f32x4.mul(t22, evenLanes(r2 + o + d2)));
+      v128.store(dRow + (<usize>j << 2), acc);
+    }
+  }
+  return j;
 }
 
 @inline function tapAt(taps: usize, KH: i32, KW: i32, flip: bool, u: i32, v: i32): f32 {
