@@ -9,6 +9,8 @@ import {
   BackendError, DcdError, DisposedTensorError, DTypeError, init, initSync, OptionError, OutOfMemoryError,
   ShapeError, Tensor, type Backend,
 } from '../../bindings/index';
+// Internal: the wasm allocator is tested directly on a bare WebAssembly.Memory.
+import { Allocator } from '../../bindings/backends/wasm/allocator';
 
 const bytesOf = (base64: string): Uint8Array => Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
 
@@ -79,6 +81,31 @@ describe('loading', () => {
     const rejected = await init({ wasm: Promise.reject(new Error('offline')) }).catch((err: unknown) => err);
     expect(rejected).toBeInstanceOf(BackendError);
     expect((rejected as Error).message).toContain('offline');
+  });
+});
+
+describe('wasm allocator', () => {
+  it('aligns to 64, reuses holes first-fit, coalesces, and survives an impossible request', () => {
+    const memory = new WebAssembly.Memory({ initial: 1 });
+    const heap = new Allocator(memory, 100);
+    expect(heap.heapStart).toBe(128);
+    const a = heap.alloc(10);
+    const b = heap.alloc(200);
+    const c = heap.alloc(64);
+    expect([a, b, c]).toEqual([128, 192, 448]);
+    heap.free(b);
+    expect(heap.alloc(100)).toBe(192); // first fit: the hole b left
+    expect(heap.alloc(64)).toBe(320); // the rest of that hole
+    expect(heap.allocatedBytes).toBe(64 + 128 + 64 + 64);
+    expectError(() => heap.alloc(5 * 2 ** 30), OutOfMemoryError, '4 GiB');
+    for (const p of [a, 192, 320, c]) heap.free(p);
+    expect(heap.allocatedBytes).toBe(0);
+    // Everything coalesced: a block as large as all of the above starts at the heap start again.
+    expect(heap.alloc(384)).toBe(128);
+    // Growing: a 200 KiB block does not fit in 64 KiB; memory grows and the block is usable.
+    const big = heap.alloc(200 * 1024);
+    expect(memory.buffer.byteLength).toBeGreaterThanOrEqual(big + 200 * 1024);
+    new Float32Array(memory.buffer, big, 50 * 1024).fill(1);
   });
 });
 
