@@ -83,7 +83,10 @@ export function dcdOutputShape(d: DcdDims, xShape: readonly number[]): number[] 
 /** Checks that every tensor of the state exists, belongs to `backend` and has its spec's shape. */
 export function checkDcdState(d: DcdDims, state: DcdState, backend: object): void {
   const op = dcdOpName(d);
-  for (const spec of dcdTensorSpecs(d)) {
+  const specs = dcdTensorSpecs(d);
+  const extra = Object.keys(state).find((name) => !specs.some((s) => s.name === name));
+  if (extra !== undefined) throw new StateDictError(`${op}: unexpected tensor '${extra}' in the layer state`);
+  for (const spec of specs) {
     const t = state[spec.name];
     if (t === undefined) throw new StateDictError(`${op}: the layer state has no tensor '${spec.name}' (shape ${fmtShape(spec.shape)})`);
     expectTensor(t, op, `'${spec.name}'`, backend);

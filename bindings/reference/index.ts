@@ -9,6 +9,7 @@ import type { Backend } from '../backend';
 import { createConv2dOps } from './conv2d_ops';
 import { JsContext } from './context';
 import { createCoreOps } from './core_ops';
+import { createDcdOps } from './dcd/ops';
 import { createLinearOps } from './linear_ops';
 
 export { JsContext } from './context';
@@ -22,5 +23,6 @@ export function createJsBackend(): Backend {
     ...createCoreOps(ctx),
     ...createConv2dOps(ctx),
     ...createLinearOps(ctx),
+    ...createDcdOps(ctx),
   };
 }
