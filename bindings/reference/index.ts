@@ -10,6 +10,7 @@ import { createConv2dOps } from './conv2d_ops';
 import { JsContext } from './context';
 import { createCoreOps } from './core_ops';
 import { createDcdOps } from './dcd/ops';
+import { createDynamicConv2dOps } from './dynamic_conv2d_ops';
 import { createLinearOps } from './linear_ops';
 
 export { JsContext } from './context';
@@ -23,6 +24,7 @@ export function createJsBackend(): Backend {
     ...createCoreOps(ctx),
     ...createConv2dOps(ctx),
     ...createLinearOps(ctx),
+    ...createDynamicConv2dOps(ctx),
     ...createDcdOps(ctx),
   };
 }

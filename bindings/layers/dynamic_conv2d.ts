@@ -1,0 +1,157 @@
+/**
+ * DynamicConv2d: K static kernels aggregated per sample by input-dependent attention — DY-Conv
+ * (mode 'softmax', attention.fc1 → ReLU → attention.fc2 → softmax(z/τ)) or CondConv (mode 'sigmoid',
+ * routing → sigmoid). State names and shapes are those of the PyTorch reference module
+ * (tools/fixtures/dynamic_conv.py), so weights load by name. The temperature is settable between steps
+ * (the DY-Conv paper anneals it from 30 to 1 during the first epochs).
+ */
+import type { CoreOps } from '../backend';
+import { OptionError } from '../errors';
+import { expectBool, expectInt, expectOptions, expectPair } from '../ops/checks';
+import type { Padding, Pair } from '../ops/conv2d_options';
+import {
+  checkTemperature, dynamicConv2dTensorNames, dynamicConv2dTensorShapes,
+  type DynamicConv2dOps, type DynamicConv2dOptions, type DynamicConvMode,
+} from '../ops/dynamic_conv2d';
+import type { Tensor } from '../tensor';
+import { defaultWeight, seededRandom, uniform } from './init';
+import { Layer } from './layer';
+
+export interface DynamicConv2dLayerOptions {
+  inChannels: number;
+  outChannels: number;
+  kernelSize: Pair;
+  /** Number of static kernels K (default 4). */
+  kernels?: number;
+  /** 'softmax' = DY-Conv (default), 'sigmoid' = CondConv. */
+  mode?: DynamicConvMode;
+  /** Softmax temperature τ > 0 (default 30, the paper's starting value; use 1 after annealing / for inference). */
+  temperature?: number;
+  /** Width of attention.fc1 (softmax only; default max(⌊inChannels/4⌋, 4)). */
+  hidden?: number;
+  stride?: Pair;
+  padding?: Padding;
+  dilation?: Pair;
+  groups?: number;
+  bias?: boolean;
+  /** Seed of the deterministic initialisation (default 0). */
+  seed?: number;
+}
+
+const LAYER_KEYS = ['inChannels', 'outChannels', 'kernelSize', 'kernels', 'mode', 'temperature', 'hidden',
+  'stride', 'padding', 'dilation', 'groups', 'bias', 'seed'] as const;
+
+type Ops = CoreOps & DynamicConv2dOps;
+
+export class DynamicConv2d extends Layer<Ops> {
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly kernels: number;
+  readonly mode: DynamicConvMode;
+  readonly hidden: number;
+  readonly hasBias: boolean;
+  readonly #geometry: Pick<DynamicConv2dOptions, 'stride' | 'padding' | 'dilation' | 'groups'>;
+  #temperature: number;
+  #lastInput: Tensor | null = null;
+
+  constructor(backend: Ops, options: DynamicConv2dLayerOptions) {
+    super(backend);
+    const op = 'DynamicConv2d';
+    const o = expectOptions<DynamicConv2dLayerOptions>(options, op, LAYER_KEYS);
+    this.inChannels = expectInt(o.inChannels, op, 'inChannels', 1);
+    this.outChannels = expectInt(o.outChannels, op, 'outChannels', 1);
+    const [kh, kw] = expectPair(o.kernelSize, op, 'kernelSize', 1, NaN);
+    this.kernels = o.kernels === undefined ? 4 : expectInt(o.kernels, op, 'kernels (K)', 1);
+    if (o.mode !== undefined && o.mode !== 'softmax' && o.mode !== 'sigmoid') {
+      throw new OptionError(`${op}: mode must be 'softmax' (DY-Conv) or 'sigmoid' (CondConv), got ${JSON.stringify(o.mode)}`);
+    }
+    this.mode = o.mode ?? 'softmax';
+    if (this.mode === 'sigmoid' && (o.temperature !== undefined || o.hidden !== undefined)) {
+      throw new OptionError(`${op}: temperature and hidden only apply to mode 'softmax' (DY-Conv), but mode is 'sigmoid'`);
+    }
+    this.#temperature = o.temperature === undefined ? 30 : checkTemperature(op, o.temperature);
+    this.hidden = this.mode === 'softmax'
+      ? (o.hidden === undefined ? Math.max(Math.floor(this.inChannels / 4), 4) : expectInt(o.hidden, op, 'hidden', 1)) : 0;
+    const groups = o.groups === undefined ? 1 : expectInt(o.groups, op, 'groups', 1);
+    if (this.inChannels % groups !== 0 || this.outChannels % groups !== 0) {
+      throw new OptionError(`${op}: inChannels (${this.inChannels}) and outChannels (${this.outChannels}) must both be divisible by groups (${groups})`);
+    }
+    this.hasBias = expectBool(o.bias, op, 'bias', true);
+    this.#geometry = { stride: o.stride, padding: o.padding, dilation: o.dilation, groups };
+    this.#registerTensors(kh, kw, groups, o.seed === undefined ? 0 : expectInt(o.seed, op, 'seed', 0));
+  }
+
+  #registerTensors(kh: number, kw: number, groups: number, seed: number): void {
+    const random = seededRandom(seed);
+    const cinPerGroup = this.inChannels / groups;
+    const shapes = dynamicConv2dTensorShapes(this.mode, this.kernels, this.outChannels, cinPerGroup, kh, kw, this.inChannels, this.hidden);
+    // PyTorch-style bounds: kernels like K independent Conv2d weights, biases U(±1/√fan_in) of their layer.
+    const fanIn: Record<string, number> = {
+      bias: cinPerGroup * kh * kw, 'attention.fc1.bias': this.inChannels, 'attention.fc2.bias': this.hidden,
+      'routing.bias': this.inChannels,
+    };
+    for (const name of dynamicConv2dTensorNames(this.mode, this.hasBias)) {
+      const shape = shapes[name];
+      const init = name === 'weight' ? kernelsInit(shape, random)
+        : name.endsWith('weight') ? defaultWeight(shape, random) : uniform(shape, 1 / Math.sqrt(fanIn[name]), random);
+      this.addParameter(name, shape, init);
+    }
+  }
+
+  get label(): string {
+    return `DynamicConv2d(${this.inChannels}→${this.outChannels}, K=${this.kernels}, ${this.mode})`;
+  }
+
+  /** Softmax temperature τ (DY-Conv); settable between steps for annealing. */
+  get temperature(): number {
+    return this.#temperature;
+  }
+
+  set temperature(value: number) {
+    if (this.mode !== 'softmax') throw new OptionError(`${this.label}: temperature only applies to mode 'softmax'`);
+    this.#temperature = checkTemperature(`${this.label}: temperature`, value);
+  }
+
+  /** The options of the functional op for this layer's current settings. */
+  get opOptions(): DynamicConv2dOptions {
+    return { ...this.#geometry, mode: this.mode, ...(this.mode === 'softmax' ? { temperature: this.#temperature } : {}) };
+  }
+
+  /** The attention π (N, K) this layer gives x (a new tensor). */
+  attention(x: Tensor): Tensor {
+    this.checkAlive();
+    return this.backend.dynamicConv2dAttention(x, this.state, this.opOptions);
+  }
+
+  forward(x: Tensor): Tensor {
+    this.checkAlive();
+    const y = this.backend.dynamicConv2d(x, this.state, this.opOptions);
+    // Backward recomputes the cheap attention branch, so only the input is kept (not copied: the
+    // caller must keep x alive until backward, as with any autograd tape).
+    this.#lastInput = this.training ? x : null;
+    return y;
+  }
+
+  backward(dy: Tensor): Tensor {
+    this.checkAlive();
+    if (this.#lastInput === null) {
+      throw new OptionError(`${this.label}: backward needs a forward in training mode first`);
+    }
+    const { dx, params } = this.backend.dynamicConv2dBackward(this.#lastInput, this.state, dy, this.opOptions);
+    this.setGrads(params);
+    return dx;
+  }
+
+  protected override releaseCache(): void {
+    this.#lastInput = null;
+  }
+}
+
+/** K kernels, each initialised like one Conv2d weight (Cout, Cin/g, kh, kw). */
+function kernelsInit(shape: readonly number[], random: () => number): Float32Array {
+  const one = shape.slice(1);
+  const out = new Float32Array(shape.reduce((a, b) => a * b, 1));
+  const size = out.length / shape[0];
+  for (let k = 0; k < shape[0]; k++) out.set(defaultWeight(one, random), k * size);
+  return out;
+}
