@@ -49,11 +49,13 @@ export function gemmDriver(
   const packedA = packedB + packedBBytes(N, K);
   const tile = packedA + packedABytes(M, K);
   const ldcBytes = <usize>ldc << 2;
+  // split K into equal blocks (≤ KC) so no block is a thin remainder (e.g. 576 = 288 + 288)
+  const kcStep = ceilDiv(K, ceilDiv(K, KC));
 
   for (let jc = 0; jc < N; jc += NC) {
     const nc = min(NC, N - jc);
-    for (let pc = 0; pc < K; pc += KC) {
-      const kc = min(KC, K - pc);
+    for (let pc = 0; pc < K; pc += kcStep) {
+      const kc = min(kcStep, K - pc);
       if (bKind == B_CONV) packBConv(convP, B, pc, kc, jc, nc, packedB);
       else packB(B, ldb, transB, pc, kc, jc, nc, packedB);
       const loadC = pc > 0 || accumulate != 0;
@@ -81,6 +83,11 @@ export function gemmDriver(
       }
     }
   }
+}
+
+// @ts-ignore: decorator
+@inline function ceilDiv(a: i32, b: i32): i32 {
+  return (a + b - 1) / b;
 }
 
 /** K = 0: the product is empty, so C = (accumulate ? C : 0) + scale·bias. */
