@@ -29,9 +29,6 @@ export interface BackendInfo extends MemoryStats {
   wasmSource?: WasmSource;
 }
 
-/** Tensors returned from scope(): a tensor, or arrays / plain objects of them (nested). */
-export type ScopeResult = unknown;
-
 export interface CoreOps {
   info(): BackendInfo;
   memoryStats(): MemoryStats;

@@ -58,6 +58,15 @@ describe('loading', () => {
     expect(fromModule.info().simd).toBe(true);
     const fromBuffer = initSync({ wasm: bytesOf(SIMD_WASM_BASE64).buffer as ArrayBuffer });
     expect(fromBuffer.info().backend).toBe('wasm-simd');
+    const fromResponse = await init({ wasm: new Response(bytesOf(SCALAR_WASM_BASE64)) });
+    expect(fromResponse.info().wasmSource).toBe('response');
+    expect(fromResponse.info().backend).toBe('wasm-scalar');
+    const fromPromise = await init({ wasm: Promise.resolve(new Response(bytesOf(SIMD_WASM_BASE64))) });
+    expect(fromPromise.info().wasmSource).toBe('response');
+    expect(fromPromise.info().backend).toBe('wasm-simd');
+    const notFound = await init({ wasm: new Response('missing', { status: 404 }) }).catch((err: unknown) => err);
+    expect(notFound).toBeInstanceOf(BackendError);
+    expect((notFound as Error).message).toContain('HTTP 404');
   });
 
   it('rejects a build that does not match the requested backend', async () => {
