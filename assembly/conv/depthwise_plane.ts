@@ -178,13 +178,41 @@ export function planeScatterTransposed(
         const t = load<f32>(at(taps, u * KW + v));
         const colOff = v * DW - PW;
         const jHi = rangeHi(colOff, SW, OW, W);
-        for (let j = rangeLo(colOff, SW, OW); j < jHi; j++) {
+        let j = rangeLo(colOff, SW, OW);
+        if (ASC_FEATURE_SIMD) j = scatterTapRow(dRow, sRow, t, colOff, SW, W, OW, j, jHi);
+        for (; j < jHi; j++) {
           const d = at(dRow, j * SW + colOff);
           store<f32>(d, load<f32>(d) + t * load<f32>(at(sRow, j)));
         }
       }
     }
   }
+}
+
+// dRow[j·SW + colOff] += t · sRow[j], four j at a time for SW = 1 or 2, from j = jLo; returns
+// the first j left to the caller. SW = 2 adds the products to the even lanes of 8 consecutive
+// floats (odd lanes get +0), so the 8th float must still lie inside the row.
+function scatterTapRow(
+  dRow: usize, sRow: usize, t: f32, colOff: i32, SW: i32, W: i32, OW: i32, jLo: i32, jHi: i32,
+): i32 {
+  let j = jLo;
+  const t4 = f32x4.splat(t);
+  if (SW == 1) {
+    for (; j + 4 <= jHi; j += 4) {
+      const d = at(dRow, j + colOff);
+      v128.store(d, f32x4.add(v128.load(d), f32x4.mul(t4, v128.load(at(sRow, j)))));
+    }
+  } else if (SW == 2) {
+    const jHiV = max(jLo, rangeHi(colOff + 1, 2, OW, W));
+    const zero = f32x4.splat(0);
+    for (; j + 4 <= jHiV; j += 4) {
+      const prod = f32x4.mul(t4, v128.load(at(sRow, j)));
+      const d = at(dRow, j * 2 + colOff);
+      v128.store(d, f32x4.add(v128.load(d), v128.shuffle<f32>(prod, zero, 0, 4, 1, 4)));
+      v128.store(d, f32x4.add(v128.load(d, 16), v128.shuffle<f32>(prod, zero, 2, 4, 3, 4)), 16);
+    }
+  }
+  return j;
 }
 
 /** Σ_{i,j} g[i,j] · xs[i·SH + rowOff, j·SW + colOff] over in-range xs positions (one weight tap). */
