@@ -95,6 +95,11 @@ function buildMatchers(actual: unknown, negated: boolean, fromRejection: boolean
       const got = (actual as { length?: unknown } | null | undefined)?.length;
       assert({ pass: got === length, message: `expected ${fmt(actual)} (length ${fmt(got)}) ${not}to have length ${length}` });
     },
+    toMatch: (pattern: RegExp | string) => {
+      const text = String(actual);
+      const pass = typeof pattern === 'string' ? text.includes(pattern) : pattern.test(text);
+      assert({ pass, message: `expected ${fmt(actual)} ${not}to match ${fmt(pattern)}` });
+    },
     toContain: (item: unknown) => {
       const pass = typeof actual === 'string'
         ? actual.includes(item as string)

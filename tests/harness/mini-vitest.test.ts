@@ -34,6 +34,8 @@ describe('harness: matchers', () => {
     expect(undefined).toBeUndefined();
     expect(null).toBeNull();
     expect([1, 2, 3]).toHaveLength(3);
+    expect('weight has 3 channels').toMatch(/has \d channels/);
+    expect('weight has 3 channels').not.toMatch('bias');
     expect(new CustomError('x')).toBeInstanceOf(Error);
     expect([]).not.toBeInstanceOf(Error);
   });
