@@ -47,16 +47,20 @@ export function parseConv2dOptions(op: string, options: unknown, keys: readonly 
   const stride = expectPair(o.stride, op, 'stride', 1, 1);
   const dilation = expectPair(o.dilation, op, 'dilation', 1, 1);
   const groups = o.groups === undefined ? 1 : expectInt(o.groups, op, 'groups', 1);
-  const padding: [number, number] | 'same' =
-    o.padding === 'valid' ? [0, 0]
-    : o.padding === 'same' ? 'same'
-    : typeof o.padding === 'string'
-      ? (() => { throw new OptionError(`${op}: padding must be a number, [h, w], 'same' or 'valid', got '${o.padding}'`); })()
-      : expectPair(o.padding, op, 'padding', 0, 0);
+  const padding = parsePadding(op, o.padding);
   if (padding === 'same' && (stride[0] !== 1 || stride[1] !== 1)) {
     throw new OptionError(`${op}: padding='same' needs stride 1 (as in PyTorch), got stride [${stride.join(', ')}]`);
   }
   return { stride, dilation, groups, padding, raw: o };
+}
+
+function parsePadding(op: string, padding: unknown): [number, number] | 'same' {
+  if (padding === 'valid') return [0, 0];
+  if (padding === 'same') return 'same';
+  if (typeof padding === 'string') {
+    throw new OptionError(`${op}: padding must be a number, [h, w], 'same' or 'valid', got '${padding}'`);
+  }
+  return expectPair(padding, op, 'padding', 0, 0);
 }
 
 /**
