@@ -10,6 +10,7 @@ import { Allocator } from './allocator';
 import { WasmContext } from './context';
 import { createConv2dOps } from './conv2d';
 import { createCoreOps, type WasmBackendMeta } from './core';
+import { createDcdOps } from './dcd';
 import type { KernelExports } from './exports';
 import { createLinearOps } from './linear';
 
@@ -23,5 +24,6 @@ export function createWasmBackend(exports: KernelExports, meta: WasmBackendMeta)
     ...createCoreOps(ctx, meta),
     ...createConv2dOps(ctx),
     ...createLinearOps(ctx),
+    ...createDcdOps(ctx),
   };
 }
