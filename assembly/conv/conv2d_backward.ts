@@ -13,18 +13,17 @@ import { sgemm, sgemmWorkspaceBytes } from "../gemm/sgemm";
 import { im2colBlock, col2imBlockAdd } from "./im2col";
 import { depthwiseConv2dBackwardData, depthwiseConv2dBackwardWeight } from "./depthwise";
 import { planeSum } from "./depthwise_plane";
-import { convIsDepthwise as isDepthwise, convIsPointwise as isPointwise, convPatchSize as colRows } from "./conv2d_params";
+import {
+  convN, convC, convH, convW, convK, convG, convOH, convOW,
+  convIsDepthwise as isDepthwise, convIsPointwise as isPointwise, convPatchSize as colRows,
+} from "./conv2d_params";
 
 // 64K floats = 256 KiB: big enough for sgemm to run at speed, small enough to stay in cache.
 const COL_BLOCK_FLOATS: i32 = 65536;
 
-@inline function dim(p: usize, i: i32): i32 {
-  return load<i32>(p + (<usize>i << 2));
-}
-
 /** Output pixels per block: a multiple of 16 (or the whole image when smaller). */
 function blockPixels(p: usize): i32 {
-  const pixels = dim(p, 14) * dim(p, 15);
+  const pixels = convOH(p) * convOW(p);
   const fit = max(16, (COL_BLOCK_FLOATS / colRows(p)) & ~15);
   return min(pixels, fit);
 }
@@ -35,8 +34,8 @@ function blockPixels(p: usize): i32 {
 
 /** Column block bytes, then room for the larger of the full-block and tail-block sgemm calls. */
 function blockedWorkspaceBytes(p: usize, forWeight: bool): usize {
-  const rows = colRows(p), kg = dim(p, 4) / dim(p, 13);
-  const pixels = dim(p, 14) * dim(p, 15);
+  const rows = colRows(p), kg = convK(p) / convG(p);
+  const pixels = convOH(p) * convOW(p);
   const nb = blockPixels(p), tail = pixels % nb;
   const gemmBytes = forWeight
     ? max(sgemmWorkspaceBytes(kg, rows, nb), tail ? sgemmWorkspaceBytes(kg, rows, tail) : 0)
@@ -46,15 +45,15 @@ function blockedWorkspaceBytes(p: usize, forWeight: bool): usize {
 
 export function conv2dBackwardDataWorkspaceBytes(p: usize): usize {
   if (isDepthwise(p)) return 0;
-  const G = dim(p, 13);
-  if (isPointwise(p)) return sgemmWorkspaceBytes(dim(p, 1) / G, dim(p, 2) * dim(p, 3), dim(p, 4) / G);
+  const G = convG(p);
+  if (isPointwise(p)) return sgemmWorkspaceBytes(convC(p) / G, convH(p) * convW(p), convK(p) / G);
   return blockedWorkspaceBytes(p, false);
 }
 
 export function conv2dBackwardWeightWorkspaceBytes(p: usize): usize {
   if (isDepthwise(p)) return 0;
-  const G = dim(p, 13);
-  if (isPointwise(p)) return sgemmWorkspaceBytes(dim(p, 4) / G, dim(p, 1) / G, dim(p, 2) * dim(p, 3));
+  const G = convG(p);
+  if (isPointwise(p)) return sgemmWorkspaceBytes(convK(p) / G, convC(p) / G, convH(p) * convW(p));
   return blockedWorkspaceBytes(p, true);
 }
 
@@ -64,9 +63,9 @@ export function conv2dBackwardData(p: usize, dy: usize, w: usize, dx: usize, ws:
     depthwiseConv2dBackwardData(p, dy, w, dx);
     return;
   }
-  const N = dim(p, 0), C = dim(p, 1), K = dim(p, 4), G = dim(p, 13);
+  const N = convN(p), C = convC(p), K = convK(p), G = convG(p);
   const cg = C / G, kg = K / G, rows = colRows(p);
-  const inPlane = dim(p, 2) * dim(p, 3), pixels = dim(p, 14) * dim(p, 15);
+  const inPlane = convH(p) * convW(p), pixels = convOH(p) * convOW(p);
   const pointwise = isPointwise(p);
   const nb = blockPixels(p);
   const col = ws, gemmWs = pointwise ? ws : ws + align64(<usize>rows * nb << 2);
@@ -95,9 +94,9 @@ export function conv2dBackwardWeight(p: usize, x: usize, dy: usize, dw: usize, d
     depthwiseConv2dBackwardWeight(p, x, dy, dw, db);
     return;
   }
-  const N = dim(p, 0), C = dim(p, 1), K = dim(p, 4), G = dim(p, 13);
+  const N = convN(p), C = convC(p), K = convK(p), G = convG(p);
   const cg = C / G, kg = K / G, rows = colRows(p);
-  const inPlane = dim(p, 2) * dim(p, 3), pixels = dim(p, 14) * dim(p, 15);
+  const inPlane = convH(p) * convW(p), pixels = convOH(p) * convOW(p);
   const pointwise = isPointwise(p);
   const nb = blockPixels(p);
   const col = ws, gemmWs = pointwise ? ws : ws + align64(<usize>rows * nb << 2);

@@ -57,4 +57,13 @@ describe("depthwise conv2d", () => {
   it("wide 3x3 rows (56 columns, SIMD interior)", () => {
     expect(check(1, 4, 9, 56, 1, 3, 3, 1, 1, 1, 1, 1, 1, true)).toBe(0);
   });
+  it("row stride 2, column stride 1", () => {
+    expect(check(1, 3, 11, 20, 1, 3, 3, 2, 1, 1, 1, 1, 1, true)).toBe(0);
+  });
+  it("wide 3x3 stride 2 rows (60 columns), multiplier 2", () => {
+    expect(check(1, 2, 9, 60, 2, 3, 3, 2, 2, 1, 1, 1, 1, true)).toBe(0);
+  });
+  it("3x3 stride 2, dilation 2", () => {
+    expect(check(1, 2, 15, 27, 1, 3, 3, 2, 2, 2, 2, 2, 2, false)).toBe(0);
+  });
 });
