@@ -57,6 +57,8 @@ export function packBConv(
   if (iw0 >= 0 && last < W) {
     if (SW == 1) {
       copyContiguous(row + (<usize>iw0 << 2), out);
+    } else if (ASC_FEATURE_SIMD && SW == 2 && iw0 + 2 * NR <= W) {
+      copyEvenLanes(row + (<usize>iw0 << 2), out);
     } else {
       let src = row + (<usize>iw0 << 2);
       const step = <usize>SW << 2;
@@ -97,6 +99,14 @@ function packScattered(
   } else {
     for (let j = 0; j < NR; j++) store<f32>(out + (<usize>j << 2), load<f32>(src + (<usize>j << 2)));
   }
+}
+
+/** Stride 2: 16 contiguous floats in, the 8 even ones out (4 loads + 2 shuffles, no gathers). */
+// @ts-ignore: decorator
+@inline function copyEvenLanes(src: usize, out: usize): void {
+  const v0 = v128.load(src), v1 = v128.load(src, 16), v2 = v128.load(src, 32), v3 = v128.load(src, 48);
+  v128.store(out, v128.shuffle<f32>(v0, v1, 0, 2, 4, 6));
+  v128.store(out, v128.shuffle<f32>(v2, v3, 0, 2, 4, 6), 16);
 }
 
 // @ts-ignore: decorator

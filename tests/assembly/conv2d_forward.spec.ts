@@ -119,6 +119,10 @@ describe("conv2dForward", () => {
   it("stem-like 7×7 stride 2 pad 3 on 3 channels", () => {
     expect(badOutputs(1, 3, 23, 21, 8, 7, 7, 2, 2, 3, 3, 1, 1, 1, false, false)).toBe(0);
   });
+  it("stride 2 on rows wide enough for the vector de-interleave", () => {
+    expect(badOutputs(1, 3, 20, 64, 8, 7, 7, 2, 2, 3, 3, 1, 1, 1, true, false)).toBe(0);
+    expect(badOutputs(2, 4, 6, 40, 5, 1, 1, 2, 2, 0, 0, 1, 1, 1, false, false)).toBe(0);
+  });
   it("crosses every GEMM block (M > 96, N > 1024, K > 256)", () => {
     expect(badOutputs(1, 32, 34, 34, 100, 3, 3, 1, 1, 1, 1, 1, 1, 1, true, false)).toBe(0);
     expect(badOutputs(1, 260, 33, 33, 7, 1, 1, 1, 1, 0, 0, 1, 1, 1, true, false)).toBe(0);
