@@ -37,6 +37,8 @@ export abstract class Layer<B extends CoreOps = CoreOps> {
   readonly #params = new Map<string, Tensor>();
   readonly #buffers = new Map<string, Tensor>();
   readonly #grads = new Map<string, Tensor>();
+  /** Every name in registration order (= PyTorch's state_dict order when registered like the module). */
+  readonly #order: string[] = [];
 
   constructor(backend: B) {
     this.backend = backend;
@@ -80,13 +82,19 @@ export abstract class Layer<B extends CoreOps = CoreOps> {
     if (this.#params.has(name) || this.#buffers.has(name)) throw new Error(`${this.label}: tensor '${name}' registered twice`);
     const t = this.backend.tensor(init, shape);
     into.set(name, t);
+    this.#order.push(name);
     return t;
   }
 
   /** Parameters and buffers by state_dict name (live tensors; don't dispose them). */
   protected get state(): Readonly<Record<string, Tensor>> {
     this.#checkAlive();
-    return Object.fromEntries([...this.#params, ...this.#buffers]);
+    return Object.fromEntries(this.#named());
+  }
+
+  /** [name, tensor] of parameters and buffers in registration order. */
+  #named(): [string, Tensor][] {
+    return this.#order.map((name) => [name, (this.#params.get(name) ?? this.#buffers.get(name)) as Tensor]);
   }
 
   /** [name, tensor] of every parameter, in state_dict order (live tensors). */
@@ -141,7 +149,7 @@ export abstract class Layer<B extends CoreOps = CoreOps> {
   stateDict(): Record<string, { shape: number[]; data: Float32Array }> {
     this.#checkAlive();
     const out: Record<string, { shape: number[]; data: Float32Array }> = {};
-    for (const [name, t] of [...this.#params, ...this.#buffers]) out[name] = { shape: [...t.shape], data: t.toFloat32Array() };
+    for (const [name, t] of this.#named()) out[name] = { shape: [...t.shape], data: t.toFloat32Array() };
     return out;
   }
 
@@ -155,7 +163,7 @@ export abstract class Layer<B extends CoreOps = CoreOps> {
       throw new StateDictError(`${this.label}.loadStateDict: expected an object of named tensors, got ${String(stateDict)}`);
     }
     const strict = options.strict ?? true;
-    const own = new Map([...this.#params, ...this.#buffers]);
+    const own = new Map(this.#named());
     for (const [name, t] of own) {
       if (!(name in stateDict)) {
         throw new StateDictError(`${this.label}.loadStateDict: missing tensor '${name}' (shape ${fmtShape(t.shape)})`);

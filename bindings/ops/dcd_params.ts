@@ -60,14 +60,20 @@ export function dcdTensorSpecs(d: DcdDims): DcdTensorSpec[] {
     specs.push(d.kind === 'DYCls'
       ? param(`${names.p}.weight`, [d.cout, L])
       : param(`${names.p}.weight`, [d.cout, lb, 1, 1]));
+  }
+  const batchNorms: DcdTensorSpec[] = [];
+  if (d.hasResidual) {
     for (const which of [1, 2] as const) {
-      specs.push(param(DCD_NAMES.bn(which, 'weight'), [L]), param(DCD_NAMES.bn(which, 'bias'), [L]));
-      specs.push({ name: DCD_NAMES.bn(which, 'running_mean'), shape: [L], role: 'buffer' });
-      specs.push({ name: DCD_NAMES.bn(which, 'running_var'), shape: [L], role: 'buffer' });
+      batchNorms.push(param(DCD_NAMES.bn(which, 'weight'), [L]), param(DCD_NAMES.bn(which, 'bias'), [L]));
+      batchNorms.push({ name: DCD_NAMES.bn(which, 'running_mean'), shape: [L], role: 'buffer' });
+      batchNorms.push({ name: DCD_NAMES.bn(which, 'running_var'), shape: [L], role: 'buffer' });
     }
   }
+  // PyTorch's state_dict order: the official DYCls registers bn1/bn2 last, the conv modules after p.
+  if (d.kind !== 'DYCls') specs.push(...batchNorms);
   specs.push(param(DCD_NAMES.fc0, [S, dcdPooledWidth(d)]), param(DCD_NAMES.se, [S, S]));
   if (d.hasResidual) specs.push(param(DCD_NAMES.phi, [d.blocks * lb * lb, S]));
   if (d.hasLambda) specs.push(param(DCD_NAMES.scale, [d.cout, S]));
+  if (d.kind === 'DYCls') specs.push(...batchNorms);
   return specs;
 }

@@ -1,0 +1,103 @@
+/**
+ * DCD layers (spec §3): DCDConv2d = conv_dy, DCDBasicConv2d = conv_basic_dy, DYModule, DYCls — with
+ * the exact PyTorch state_dict names, so official pretrained weights load by name. The math runs on
+ * the backend's DCD op group (ops/dcd.ts); the layer owns the tensors, the forward cache and grads.
+ */
+import type { CoreOps } from '../backend';
+import { BackendError, OptionError } from '../errors';
+import { resolveDcdConfig, dcdTensorSpecs, dcdOpName, type DcdCache, type DcdConfig, type DcdDims, type DcdOps } from '../ops/dcd';
+import type { Tensor } from '../tensor';
+import { defaultWeight, filled, seededRandom } from './init';
+import { Layer } from './layer';
+
+export type DcdBackend = CoreOps & DcdOps;
+
+
+/** Initial value of one tensor: BatchNorm as PyTorch (weight 1, bias 0, mean 0, var 1), Linear/Conv kaiming-uniform. */
+function initialValue(name: string, shape: number[], fanIn: number, random: () => number): Float32Array {
+  if (/^bn\d\.(weight|running_var)$/.test(name)) return filled(shape, 1);
+  if (/^bn\d\.(bias|running_mean)$/.test(name)) return filled(shape, 0);
+  if (name === 'cls.bias') return defaultWeight([shape[0], fanIn], random).subarray(0, shape[0]);
+  return defaultWeight(shape, random);
+}
+
+export abstract class DcdLayer extends Layer<DcdBackend> {
+  readonly dims: DcdDims;
+  #cache: DcdCache | null = null;
+
+  protected constructor(backend: DcdBackend, config: DcdConfig, seed = 0) {
+    super(backend);
+    if (typeof backend?.dcdForward !== 'function') {
+      throw new BackendError(`${config?.kind ?? 'DCD'} layer: this backend has no DCD op group (dcdForward)`);
+    }
+    this.dims = resolveDcdConfig(config);
+    const random = seededRandom(seed);
+    for (const spec of dcdTensorSpecs(this.dims)) {
+      const init = initialValue(spec.name, spec.shape, this.dims.cin, random);
+      if (spec.role === 'parameter') this.addParameter(spec.name, spec.shape, init);
+      else this.addBuffer(spec.name, spec.shape, init);
+    }
+  }
+
+  get label(): string {
+    return `${this.constructor.name}(${this.dims.cin}→${this.dims.cout}, L=${this.dims.latent}, S=${this.dims.squeeze})`;
+  }
+
+  /** y; in training mode BatchNorm uses batch statistics and updates its running statistics. */
+  forward(x: Tensor): Tensor {
+    this.checkAlive();
+    const { y, cache } = this.backend.dcdForward(this.dims, this.state, x, { training: this.training });
+    this.releaseCache();
+    this.#cache = cache;
+    return y;
+  }
+
+  /** dx for dy of the last forward; parameter gradients go to grads(). */
+  backward(dy: Tensor): Tensor {
+    this.checkAlive();
+    if (this.#cache === null) throw new OptionError(`${dcdOpName(this.dims)}: backward() needs a forward() first`);
+    const { dx, params } = this.backend.dcdBackward(this.dims, this.state, this.#cache, dy);
+    this.setGrads(params);
+    return dx;
+  }
+
+  protected override releaseCache(): void {
+    this.#cache?.dispose();
+    this.#cache = null;
+  }
+}
+
+type Opts = Omit<DcdConfig, 'kind'> & { seed?: number };
+const split = ({ seed, ...rest }: Opts): [Omit<DcdConfig, 'kind'>, number | undefined] => [rest, seed];
+
+/** The official `conv_dy(Cin, Cout, k, stride, pad)` (ResNet-50/101/152). */
+export class DCDConv2d extends DcdLayer {
+  constructor(backend: DcdBackend, options: Opts & { kernelSize: number }) {
+    const [config, seed] = split(options);
+    super(backend, { ...config, kind: 'conv_dy' }, seed);
+  }
+}
+
+/** The official `conv_basic_dy(Cin, Cout, stride)` (ResNet-18/34): 3×3, padding 1, 2×2 pooled branch. */
+export class DCDBasicConv2d extends DcdLayer {
+  constructor(backend: DcdBackend, options: Opts) {
+    const [config, seed] = split(options);
+    super(backend, { ...config, kind: 'conv_basic_dy' }, seed);
+  }
+}
+
+/** The official `DYModule(Cin, Cout, fc_squeeze)` (MobileNetV2 pointwise convs); names conv, conv_q, conv_p. */
+export class DYModule extends DcdLayer {
+  constructor(backend: DcdBackend, options: Opts) {
+    const [config, seed] = split(options);
+    super(backend, { ...config, kind: 'DYModule' }, seed);
+  }
+}
+
+/** The official `DYCls(Cin, Cout)`: the dynamic classifier on (N, Cin) vectors; L = S = 32. */
+export class DYCls extends DcdLayer {
+  constructor(backend: DcdBackend, options: Opts) {
+    const [config, seed] = split(options);
+    super(backend, { ...config, kind: 'DYCls' }, seed);
+  }
+}

@@ -1,0 +1,246 @@
+/**
+ * DCD layers (conv_dy, conv_basic_dy, DYModule, DYCls + the paper's options) on every backend with the
+ * DCD op group: the functional op and the layer objects against PyTorch fixtures (y, dx, every
+ * parameter gradient, updated running statistics; train and eval), the size-rule table, and errors.
+ * Wasm backends without the op group are tolerated only while DCD_WASM_READY is false.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import dcdJson from '../fixtures/dcd.json' with { type: 'json' };
+import { asFixtureFile, decodeTensors, type DecodedTensor } from '../fixtures/decode';
+import { init, type Backend } from '../../bindings/index';
+import { OptionError, ShapeError, StateDictError } from '../../bindings/errors';
+import {
+  DCD_WASM_READY, paperLatent, resolveDcdConfig, type DcdConfig, type DcdOps,
+} from '../../bindings/ops/dcd';
+import { DCDBasicConv2d, DCDConv2d, DYCls, DYModule, type DcdLayer } from '../../bindings/layers/dcd';
+import type { Tensor } from '../../bindings/tensor';
+import { BACKENDS } from '../harness/backends';
+import { expectAllClose, type Tolerance } from '../harness/numeric';
+
+interface DcdRun { prefix: 'train' | 'eval'; training: boolean }
+interface DcdFixtureOptions {
+  config: DcdConfig;
+  dims: { latent: number; squeeze: number; pool: number };
+  runs: DcdRun[];
+}
+interface DimsTableOptions {
+  rows: [DcdConfig['kind'], number, number, number, number][];
+  paperLatent: [number, number][];
+}
+
+const file = asFixtureFile<DcdFixtureOptions>(dcdJson);
+const cases = file.cases.filter((c) => c.op === 'dcd');
+const table = file.cases.find((c) => c.op === 'dcd_dims')!.options as unknown as DimsTableOptions;
+
+/**
+ * PyTorch's float32 results are within 8e-6 of float64 (relative to each tensor's max, see the
+ * fixture's float64Diff); our summation order differs, so allow ~10× that, plus a small absolute
+ * floor for gradients that are zero by construction.
+ */
+const VS_TORCH: Tolerance = { rtol: 1e-4, atol: 1e-6 };
+
+type M = Backend & DcdOps;
+const RESULT_PREFIXES = ['train.', 'eval.'];
+const stateNames = (t: Record<string, DecodedTensor>) => Object.keys(t).filter((k) => !RESULT_PREFIXES.some((p) => k.startsWith(p)));
+
+function stateOf(m: M, t: Record<string, DecodedTensor>): Record<string, Tensor> {
+  return Object.fromEntries(stateNames(t).map((name) => [name, m.tensor(t[name].data, t[name].shape)]));
+}
+
+function layerFor(m: M, config: DcdConfig): DcdLayer {
+  const { kind, ...options } = config;
+  switch (kind) {
+    case 'conv_dy': return new DCDConv2d(m, { ...options, kernelSize: options.kernelSize! });
+    case 'conv_basic_dy': return new DCDBasicConv2d(m, options);
+    case 'DYModule': return new DYModule(m, options);
+    case 'DYCls': return new DYCls(m, options);
+  }
+}
+
+describe('DCD size rules match the official code', () => {
+  it('(kind, Cin, Cout) → (L, S) for the table 1…2048', () => {
+    for (const [kind, cin, cout, latent, squeeze] of table.rows) {
+      const base = { kind, inChannels: cin, outChannels: cout } as DcdConfig;
+      const d = resolveDcdConfig(kind === 'conv_dy' ? { ...base, kernelSize: 1 } : base);
+      expect([d.latent, d.squeeze], `${kind}(${cin}, ${cout})`).toEqual([latent, squeeze]);
+    }
+    expect(table.rows.length).toBeGreaterThan(400);
+  });
+
+  it("the paper's preset ⌊C / 2^⌊log2 √C⌋⌋", () => {
+    for (const [c, l] of table.paperLatent) expect(paperLatent(c), `C = ${c}`).toBe(l);
+  });
+
+  it('the fixtures were built with the same dims', () => {
+    for (const fc of cases) {
+      const d = resolveDcdConfig(fc.options.config);
+      expect({ latent: d.latent, squeeze: d.squeeze, pool: d.pool }, fc.name).toEqual(fc.options.dims);
+    }
+  });
+});
+
+for (const backend of BACKENDS) {
+  describe(`DCD [${backend}]`, () => {
+    let m: M;
+    /** False only for a wasm backend still without the op group while DCD_WASM_READY is false. */
+    let available = true;
+    beforeAll(async () => {
+      m = (await init({ backend })) as M;
+      available = typeof m.dcdForward === 'function';
+    });
+    const requireOps = (): boolean => {
+      if (!available) expect(backend !== 'js' && !DCD_WASM_READY, `${backend} backend lacks the DCD op group`).toBe(true);
+      return available;
+    };
+
+    describe('functional op matches PyTorch', () => {
+      for (const fc of cases) {
+        for (const run of fc.options.runs) {
+          it(`${fc.name} (${run.prefix})`, () => {
+            if (!requireOps()) return;
+            const t = decodeTensors(fc);
+            const r = (name: string) => t[`${run.prefix}.${name}`];
+            const dims = resolveDcdConfig(fc.options.config);
+            m.scope(() => {
+              const state = stateOf(m, t);
+              const x = m.tensor(r('x').data, r('x').shape);
+              const { y, cache } = m.dcdForward(dims, state, x, { training: run.training });
+              expect([...y.shape]).toEqual(r('y').shape);
+              expectAllClose(y.data, r('y').data, VS_TORCH, `${fc.name}: y`);
+              for (const name of stateNames(t).filter((n) => /running_(mean|var)$/.test(n))) {
+                const want = run.training ? r(`updated.${name}`) : t[name];
+                expectAllClose(state[name].data, want.data, VS_TORCH, `${fc.name}: ${name} after forward`);
+              }
+              const g = m.dcdBackward(dims, state, cache!, m.tensor(r('dy').data, r('dy').shape));
+              cache!.dispose();
+              expectAllClose(g.dx.data, r('dx').data, VS_TORCH, `${fc.name}: dx`);
+              const gradNames = Object.keys(t).filter((k) => k.startsWith(`${run.prefix}.grad.`)).map((k) => k.slice(run.prefix.length + 6));
+              expect(Object.keys(g.params).sort()).toEqual(gradNames.sort());
+              for (const name of gradNames) {
+                expect([...g.params[name].shape], name).toEqual(t[name].shape);
+                expectAllClose(g.params[name].data, r(`grad.${name}`).data, VS_TORCH, `${fc.name}: grad ${name}`);
+              }
+            });
+          });
+        }
+      }
+    });
+
+    describe('layers match PyTorch (loadStateDict, train/eval, forward, backward, stateDict)', () => {
+      for (const fc of cases) {
+        it(fc.name, () => {
+          if (!requireOps()) return;
+          const t = decodeTensors(fc);
+          const layer = layerFor(m, fc.options.config);
+          try {
+            expect(Object.keys(layer.stateDict())).toEqual(stateNames(t));
+            const fromTorch = Object.fromEntries(stateNames(t).map((name) => [name, t[name]]));
+            for (const run of fc.options.runs) {
+              const r = (name: string) => t[`${run.prefix}.${name}`];
+              layer.loadStateDict(fromTorch).train(run.training);
+              m.scope(() => {
+                const y = layer.forward(m.tensor(r('x').data, r('x').shape));
+                expectAllClose(y.data, r('y').data, VS_TORCH, `${fc.name} ${run.prefix}: layer y`);
+                const dx = layer.backward(m.tensor(r('dy').data, r('dy').shape));
+                expectAllClose(dx.data, r('dx').data, VS_TORCH, `${fc.name} ${run.prefix}: layer dx`);
+                // Gradients made inside a scope belong to it, like every tensor: check them here.
+                for (const [name, g] of Object.entries(layer.grads())) {
+                  expectAllClose(g.data, r(`grad.${name}`).data, VS_TORCH, `${fc.name} ${run.prefix}: layer grad ${name}`);
+                }
+              });
+              const after = layer.stateDict();
+              for (const name of Object.keys(after).filter((n) => /running_(mean|var)$/.test(n))) {
+                expectAllClose(after[name].data, (run.training ? r(`updated.${name}`) : t[name]).data, VS_TORCH,
+                  `${fc.name} ${run.prefix}: layer ${name}`);
+              }
+            }
+          } finally {
+            layer.dispose();
+          }
+        });
+      }
+    });
+
+    describe('bad inputs get typed errors naming the culprit', () => {
+      const convDy: DcdConfig = { kind: 'conv_dy', inChannels: 16, outChannels: 8, kernelSize: 3, padding: 1 };
+
+      it('channel mismatch', () => {
+        if (!requireOps()) return;
+        const layer = new DCDConv2d(m, { inChannels: 16, outChannels: 8, kernelSize: 3, padding: 1 });
+        try {
+          m.scope(() => {
+            expect(() => layer.forward(m.zeros([2, 15, 5, 5]))).toThrow(ShapeError);
+            expect(() => layer.forward(m.zeros([2, 15, 5, 5]))).toThrow(/x has 15 channels but the layer has inChannels = 16/);
+            expect(() => layer.forward(m.zeros([2, 16, 5]))).toThrow(/x must have shape \(N, Cin, H, W\)/);
+          });
+        } finally {
+          layer.dispose();
+        }
+      });
+
+      it('train-mode BatchNorm with one value per channel', () => {
+        if (!requireOps()) return;
+        const cls = new DYCls(m, { inChannels: 8, outChannels: 4 });
+        const conv = new DCDConv2d(m, { inChannels: 16, outChannels: 8, kernelSize: 1 });
+        try {
+          m.scope(() => {
+            expect(() => cls.forward(m.zeros([1, 8]))).toThrow(ShapeError);
+            expect(() => cls.forward(m.zeros([1, 8]))).toThrow(/bn1 needs more than 1 value per channel/);
+            expect(() => conv.forward(m.zeros([1, 16, 1, 1]))).toThrow(/bn1 needs more than 1 value per channel/);
+            cls.eval();
+            expect(cls.forward(m.zeros([1, 8])).shape).toEqual([1, 4]);
+          });
+        } finally {
+          cls.dispose();
+          conv.dispose();
+        }
+      });
+
+      it('state dict with a missing, mis-shaped or extra tensor', () => {
+        if (!requireOps()) return;
+        const layer = new DYModule(m, { inChannels: 8, outChannels: 24 });
+        try {
+          const sd = layer.stateDict();
+          const before = sd['conv_q.weight'].data.slice();
+          const { 'bn2.running_var': _, ...missing } = sd;
+          expect(() => layer.loadStateDict(missing)).toThrow(StateDictError);
+          expect(() => layer.loadStateDict(missing)).toThrow(/missing tensor 'bn2.running_var'/);
+          const misShaped = { ...sd, 'conv_q.weight': { shape: [5, 8, 1, 1], data: new Float32Array(40) } };
+          expect(() => layer.loadStateDict(misShaped)).toThrow(/'conv_q.weight' must have shape \[\d+, 8, 1, 1\], got \[5, 8, 1, 1\]/);
+          expect(() => layer.loadStateDict({ ...sd, 'fc.2.weight': sd['fc.0.weight'] })).toThrow(/unexpected tensor 'fc.2.weight'/);
+          expect(() => layer.loadStateDict({ ...sd, 'bn1.num_batches_tracked': { shape: [], data: [0] } })).not.toThrow();
+          expect(layer.stateDict()['conv_q.weight'].data).toEqual(before);
+          m.scope(() => {
+            const state = Object.fromEntries(Object.entries(sd).map(([k, v]) => [k, m.tensor(v.data, v.shape)]));
+            const dims = resolveDcdConfig({ kind: 'DYModule', inChannels: 8, outChannels: 24 });
+            const x = m.zeros([2, 8, 3, 3]);
+            expect(() => m.dcdForward(dims, { ...state, 'fc_phi.weight': m.zeros([3, 3]) }, x, { training: false }))
+              .toThrow(/'fc_phi.weight' must have shape/);
+            const { 'p.weight': _p, 'conv_p.weight': _cp, ...noP } = state;
+            expect(() => m.dcdForward(dims, noP, x, { training: false })).toThrow(/no tensor 'conv_p.weight'/);
+          });
+        } finally {
+          layer.dispose();
+        }
+      });
+
+      it('invalid configurations', () => {
+        expect(() => resolveDcdConfig({ ...convDy, padding: 0 })).toThrow(OptionError);
+        expect(() => resolveDcdConfig({ ...convDy, blocks: 3 })).toThrow(/blocks \(3\) must divide inChannels \(16\)/);
+        expect(() => resolveDcdConfig({ ...convDy, kind: 'conv_dz' as 'conv_dy' })).toThrow(/kind must be one of/);
+        expect(() => resolveDcdConfig({ kind: 'DYModule', inChannels: 8, outChannels: 8, kernelSize: 3 })).toThrow(/unknown option 'kernelSize'/);
+        expect(() => resolveDcdConfig({ ...convDy, variant: 'both' as 'full' })).toThrow(/variant must be one of/);
+      });
+
+      it('backward before forward', () => {
+        if (!requireOps()) return;
+        const layer = new DCDBasicConv2d(m, { inChannels: 4, outChannels: 4 });
+        try {
+          m.scope(() => expect(() => layer.backward(m.zeros([2, 4, 3, 3]))).toThrow(/backward\(\) needs a forward\(\) first/));
+        } finally {
+          layer.dispose();
+        }
+      });
+    });
+  });
+}
