@@ -1,0 +1,48 @@
+// Times the peak kernels: GFLOP/s of the register-resident loop, median of interleaved rounds.
+// Run directly (`node [--experimental-wasm-relaxed-simd] bench/peak/measure.mjs`) it prints JSON,
+// which is how bench/peers.mjs gets the relaxed-SIMD figure from a flagged Node 20 child process.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { interleaved } from '../lib/timing.mjs';
+import { PEAK_VARIANTS, peakWasmPath } from './build.mjs';
+
+const FLOPS_PER_ITERATION = 96; // 12 chains × 4 lanes × (mul + add), or × 1 FMA counted as 2
+const ITERATIONS = 1 << 20;
+
+/** { variant: { gflops } | { gflops: null, note } } for the variants this runtime validates. */
+export function measurePeak({ rounds = 7, minMs = 25 } = {}) {
+  const runs = {}, result = {};
+  for (const variant of PEAK_VARIANTS) {
+    const bytes = readFileSync(peakWasmPath(variant));
+    if (!WebAssembly.validate(bytes)) {
+      result[variant] = { gflops: null, note: 'not accepted by WebAssembly.validate here' };
+      continue;
+    }
+    const { peak, memory } = new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports;
+    new Float32Array(memory.buffer, 0, 8).set([0.999, 0.999, 0.999, 0.999, 0.001, 0.001, 0.001, 0.001]); // m, c
+    let sink = 0;
+    runs[variant] = () => { sink += peak(ITERATIONS, 1); };
+    runs[variant]();
+    if (!Number.isFinite(sink)) throw new Error(`peak-${variant} produced ${sink}`);
+  }
+  const ms = interleaved(runs, { rounds, minMs });
+  for (const [variant, t] of Object.entries(ms)) result[variant] = { gflops: (ITERATIONS * FLOPS_PER_ITERATION) / (t * 1e6) };
+  return result;
+}
+
+/** The relaxed-SIMD figure from a child Node with the flag, when this process lacks relaxed SIMD. */
+export function measureRelaxedWithFlag(options = {}) {
+  const flag = '--experimental-wasm-relaxed-simd';
+  try {
+    const out = execFileSync(process.execPath, [flag, fileURLToPath(import.meta.url), JSON.stringify(options)], { encoding: 'utf8' });
+    const r = JSON.parse(out).relaxed_madd;
+    return r.gflops == null ? r : { ...r, note: `child process with node ${flag}` };
+  } catch (e) {
+    return { gflops: null, note: `node ${flag} failed: ${e.message.split('\n')[0]}` };
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  console.log(JSON.stringify(measurePeak(process.argv[2] ? JSON.parse(process.argv[2]) : {})));
+}
