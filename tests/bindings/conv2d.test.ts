@@ -30,27 +30,41 @@ interface Conv2dCase {
   geometry: Conv2dGeometry;
 }
 
+type Pair = [number, number];
+interface RandomCase extends Conv2dCase {
+  geometry: { stride: Pair; padding: Pair; dilation: Pair; groups: number };
+}
+
+/** Output extent along one axis, as torch.nn.functional.conv2d computes it. */
+const outSize = (input: number, kernel: number, stride: number, padding: number, dilation: number): number =>
+  Math.floor((input + 2 * padding - dilation * (kernel - 1) - 1) / stride) + 1;
+
+function outputShape(c: RandomCase): number[] {
+  const { stride, padding, dilation } = c.geometry;
+  return [c.x[0], c.w[0],
+    outSize(c.x[2], c.w[2], stride[0], padding[0], dilation[0]),
+    outSize(c.x[3], c.w[3], stride[1], padding[1], dilation[1])];
+}
+
 /** A random valid conv2d: any stride/padding/dilation/groups whose output is at least 1×1. */
-function randomCase(rand: () => number): Conv2dCase {
+function randomCase(rand: () => number): RandomCase {
   for (;;) {
     const groups = [1, 1, 2, 3][randomInt(rand, 0, 3)];
     const c = groups * randomInt(rand, 1, 4);
     const k = groups * randomInt(rand, 1, 3);
-    const kh = randomInt(rand, 1, 5);
-    const kw = randomInt(rand, 1, 4);
-    const h = randomInt(rand, 1, 12);
-    const w = randomInt(rand, 1, 12);
-    const geometry = {
-      stride: [randomInt(rand, 1, 3), randomInt(rand, 1, 2)] as [number, number],
-      padding: [randomInt(rand, 0, 2), randomInt(rand, 0, 2)] as [number, number],
-      dilation: [randomInt(rand, 1, 2), randomInt(rand, 1, 2)] as [number, number],
-      groups,
+    const candidate: RandomCase = {
+      x: [randomInt(rand, 1, 2), c, randomInt(rand, 1, 12), randomInt(rand, 1, 12)],
+      w: [k, c / groups, randomInt(rand, 1, 5), randomInt(rand, 1, 4)],
+      bias: rand() > -0.5,
+      geometry: {
+        stride: [randomInt(rand, 1, 3), randomInt(rand, 1, 2)],
+        padding: [randomInt(rand, 0, 2), randomInt(rand, 0, 2)],
+        dilation: [randomInt(rand, 1, 2), randomInt(rand, 1, 2)],
+        groups,
+      },
     };
-    const oh = Math.floor((h + 2 * geometry.padding[0] - geometry.dilation[0] * (kh - 1) - 1) / geometry.stride[0]) + 1;
-    const ow = Math.floor((w + 2 * geometry.padding[1] - geometry.dilation[1] * (kw - 1) - 1) / geometry.stride[1]) + 1;
-    if (oh >= 1 && ow >= 1) {
-      return { x: [randomInt(rand, 1, 2), c, h, w], w: [k, c / groups, kh, kw], bias: rand() > -0.5, geometry };
-    }
+    const [, , oh, ow] = outputShape(candidate);
+    if (oh >= 1 && ow >= 1) return candidate;
   }
 }
 
@@ -73,18 +87,13 @@ function runConv(m: Backend, c: Conv2dCase, data: { x: Float32Array; w: Float32A
   });
 }
 
-function randomData(c: Conv2dCase, rand: () => number) {
-  const n = c.x[0];
-  const x = randomArray(product(c.x), rand);
-  const w = randomArray(product(c.w), rand);
-  const b = randomArray(c.w[0], rand);
-  // dy's size needs the output shape; compute it the same way the op does.
-  const oh = Math.floor((c.x[2] + 2 * (c.geometry.padding as number[])[0] -
-    (c.geometry.dilation as number[])[0] * (c.w[2] - 1) - 1) / (c.geometry.stride as number[])[0]) + 1;
-  const ow = Math.floor((c.x[3] + 2 * (c.geometry.padding as number[])[1] -
-    (c.geometry.dilation as number[])[1] * (c.w[3] - 1) - 1) / (c.geometry.stride as number[])[1]) + 1;
-  const dy = randomArray(n * c.w[0] * oh * ow, rand);
-  return { x, w, b, dy };
+function randomData(c: RandomCase, rand: () => number) {
+  return {
+    x: randomArray(product(c.x), rand),
+    w: randomArray(product(c.w), rand),
+    b: randomArray(c.w[0], rand),
+    dy: randomArray(product(outputShape(c)), rand),
+  };
 }
 
 for (const backend of BACKENDS) {

@@ -26,7 +26,7 @@ export function deepEqual(a: unknown, b: unknown): boolean {
     return a.length === b.length && a.every((v, i) => deepEqual(v, b[i]));
   }
   if (a instanceof Date && b instanceof Date) return a.getTime() === b.getTime();
-  if (a instanceof Map || a instanceof Set) return deepEqual([...a], [...(b as Iterable<unknown>)]);
+  if (a instanceof Map || a instanceof Set) return deepEqual([...a], [...(b as unknown as Iterable<unknown>)]);
   const keysA = definedKeys(a);
   const keysB = definedKeys(b);
   if (keysA.length !== keysB.length) return false;
