@@ -2,7 +2,7 @@
  * Small validators shared by every op, so both backends reject the same inputs with the same
  * messages. Each throws a typed error naming the op and the argument.
  */
-import { DisposedTensorError, DTypeError, OptionError, ShapeError } from '../errors';
+import { DisposedTensorError, DTypeError, OptionError, OutOfMemoryError, ShapeError } from '../errors';
 import { Tensor } from '../tensor';
 
 export const fmtShape = (shape: readonly number[]): string => `[${shape.join(', ')}]`;
@@ -117,6 +117,18 @@ export function checkShape(shape: unknown, op = 'tensor'): number {
     }
     size *= d;
   });
-  if (size > 2 ** 31) throw new ShapeError(`${op}: shape ${fmtShape(shape)} has ${size} elements (at most 2^31)`);
+  expectFits(shape, op, 'tensor');
   return size;
+}
+
+/** Every backend holds at most 4 GiB (wasm32 memory), so both reject bigger tensors the same way. */
+export const MAX_TENSOR_BYTES = 2 ** 32;
+
+/** A tensor of this shape must fit in MAX_TENSOR_BYTES (OutOfMemoryError otherwise). */
+export function expectFits(shape: readonly number[], op: string, what: string): void {
+  const bytes = shape.reduce((a, b) => a * b, 4);
+  if (bytes > MAX_TENSOR_BYTES) {
+    throw new OutOfMemoryError(`${op}: ${what} of shape ${fmtShape(shape)} needs ${bytes} bytes, ` +
+      'more than the 4 GiB of wasm32 memory');
+  }
 }

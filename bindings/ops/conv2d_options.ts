@@ -5,7 +5,9 @@
 import { OptionError, ShapeError } from '../errors';
 import type { Tensor } from '../tensor';
 import type { Conv2dParams } from './conv2d_params';
-import { expectBool, expectInt, expectOptions, expectPair, expectRank, expectShape, fmtShape } from './checks';
+import {
+  expectBool, expectFits, expectInt, expectOptions, expectPair, expectRank, expectShape, fmtShape,
+} from './checks';
 
 export type Pair = number | readonly [number, number];
 export type Padding = Pair | 'same' | 'valid';
@@ -98,7 +100,9 @@ export function resolveConv2d(
     throw new ShapeError(`${op}: padded input ${h + 2 * ph}x${w + 2 * pw} is smaller than the dilated kernel ` +
       `${dh * (kh - 1) + 1}x${dw * (kw - 1) + 1} (x ${fmtShape(xShape)}, weight ${fmtShape(wShape)})`);
   }
-  return { n, c, h, w, k, kh, kw, sh, sw, ph, pw, dh, dw, groups, oh, ow };
+  const p = { n, c, h, w, k, kh, kw, sh, sw, ph, pw, dh, dw, groups, oh, ow };
+  expectFits(conv2dOutputShape(p), op, 'output');
+  return p;
 }
 
 /** PyTorch's 'same' padding; the kernels pad symmetrically, so the total padding must be even. */

@@ -3,7 +3,7 @@
  * x (N, IN), weight (OUT, IN), bias (OUT) — the layout of torch.nn.Linear.
  */
 import type { Tensor } from '../tensor';
-import { expectBool, expectOptions, expectRank, expectShape } from './checks';
+import { expectBool, expectFits, expectOptions, expectRank, expectShape } from './checks';
 import { ShapeError } from '../errors';
 
 export interface LinearParams { n: number; in: number; out: number }
@@ -29,6 +29,7 @@ export function resolveLinear(op: string, xShape: readonly number[], wShape: rea
     throw new ShapeError(`${op}: weight has ${wShape[1]} input features but x has ${xShape[1]} ` +
       `(x [N, IN], weight [OUT, IN])`);
   }
+  expectFits([xShape[0], wShape[0]], op, 'output');
   return { n: xShape[0], in: xShape[1], out: wShape[0] };
 }
 
