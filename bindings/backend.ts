@@ -6,6 +6,7 @@
 import type { Tensor } from './tensor';
 import type { Conv2dBackwardOptions, Conv2dGrads, Conv2dOptions } from './ops/conv2d_options';
 import type { LinearBackwardOptions, LinearGrads } from './ops/linear_options';
+import type { DcdOps } from './ops/dcd';
 
 export type BackendName = 'wasm-simd' | 'wasm-scalar' | 'js';
 
@@ -53,4 +54,4 @@ export interface LinearOps {
 }
 
 /** Everything a backend offers. Add op groups here: `& DynamicConvOps & DcdOps`. */
-export type Backend = CoreOps & Conv2dOps & LinearOps;
+export type Backend = CoreOps & Conv2dOps & LinearOps & import('./ops/dynamic_conv2d').DynamicConv2dOps & DcdOps;

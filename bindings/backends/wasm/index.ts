@@ -10,6 +10,7 @@ import { Allocator } from './allocator';
 import { WasmContext } from './context';
 import { createConv2dOps } from './conv2d';
 import { createCoreOps, type WasmBackendMeta } from './core';
+import { createDynamicConv2dOps } from './dynamic_conv2d';
 import { createDcdOps } from './dcd';
 import type { KernelExports } from './exports';
 import { createLinearOps } from './linear';
@@ -24,6 +25,7 @@ export function createWasmBackend(exports: KernelExports, meta: WasmBackendMeta)
     ...createCoreOps(ctx, meta),
     ...createConv2dOps(ctx),
     ...createLinearOps(ctx),
+    ...createDynamicConv2dOps(ctx),
     ...createDcdOps(ctx),
   };
 }
