@@ -54,4 +54,4 @@ export interface LinearOps {
 }
 
 /** Everything a backend offers. Add op groups here: `& DynamicConvOps & DcdOps`. */
-export type Backend = CoreOps & Conv2dOps & LinearOps & DcdOps;
+export type Backend = CoreOps & Conv2dOps & LinearOps & import('./ops/dynamic_conv2d').DynamicConv2dOps & DcdOps;
