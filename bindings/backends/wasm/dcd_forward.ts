@@ -2,8 +2,8 @@
  * The fused wasm DCD forward (spec §3):
  *   g = pool(x); (s, t, s2, φ, u, λ) = dynamic branch(g)                       [dcdBranchForward]
  *   zq = q(x); z1 = bn1(zq); w = Φ·z1 per pixel; z = bn2(w) + z1              [conv, batchNorm*, dcdPhiForward]
- *   y = λ ⊙ conv(x, W0) — inference: λ folded into the conv (conv2dForwardScaled); with a backward the
- *       unscaled conv output c is kept for ∂L/∂λ and scaled in one pass while hot   [dcdScaleForward]
+ *   y = λ ⊙ conv(x, W0): conv2dForward, then one scaling pass while the output is hot [dcdScaleForward];
+ *       with a backward the unscaled conv output c is kept (for ∂L/∂λ), else the pass is in place
  *   y += P·z, accumulated straight into y by the gemm (no separate sum pass)    [dcdProjectForward]
  * Buffers go to the cache when a backward will follow, else to scratch freed on return.
  */
@@ -65,16 +65,12 @@ export function dcdForwardWasm(ctx: WasmContext, d: DcdDims, state: DcdState, xA
       // static path
       const sDesc = scratch.i32(G.staticDesc);
       const w0 = p(`${names.static}.weight`), b0 = p(`${names.static}.bias`);
-      if (d.hasLambda && cache) {
-        const c = buf('c', n * cout * hwOut);
-        k('conv2dForward')(sDesc, x.ptr, w0, b0, c, scratch.alloc(k('conv2dWorkspaceBytes')(sDesc, PASS_FORWARD) as number >>> 0));
-        k('dcdScaleForward')(n, cout, hwOut, lam, c, yPtr);
-      } else if (d.hasLambda) {
-        const ws = scratch.alloc(k('conv2dForwardScaledWorkspaceBytes')(sDesc) as number >>> 0);
-        k('conv2dForwardScaled')(sDesc, x.ptr, w0, b0, lam, yPtr, ws);
-      } else {
-        k('conv2dForward')(sDesc, x.ptr, w0, b0, yPtr, scratch.alloc(k('conv2dWorkspaceBytes')(sDesc, PASS_FORWARD) as number >>> 0));
-      }
+      // λ is applied by one pass over the conv output while it is still in cache. (K1's
+      // conv2dForwardScaled folds λ into the weight packing, but measured ~3× slower than
+      // conv2dForward at 256→256 3×3 @14², so it is not used until that is fixed.)
+      const c = d.hasLambda && cache ? buf('c', n * cout * hwOut) : yPtr;
+      k('conv2dForward')(sDesc, x.ptr, w0, b0, c, scratch.alloc(k('conv2dWorkspaceBytes')(sDesc, PASS_FORWARD) as number >>> 0));
+      if (d.hasLambda) k('dcdScaleForward')(n, cout, hwOut, lam, c, yPtr);
       if (!d.hasResidual) return;
 
       // latent path
