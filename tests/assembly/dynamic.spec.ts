@@ -1,0 +1,93 @@
+// Dynamic-convolution kernels: kernel aggregation, softmax with temperature, and the per-sample conv
+// (a 1×1 case small enough to check by hand), including ∂π = ⟨∂W(x), W_k⟩ + ⟨∂b(x), b_k⟩.
+import { aggregateKernels, dot } from "../../assembly/dynamic/vector";
+import { dynamicConv2dBackward, dynamicConv2dForward, dynamicConv2dWorkspaceBytes } from "../../assembly/dynamic/conv";
+import { softmaxBackward, softmaxForward } from "../../assembly/nn/softmax";
+
+function arr(values: f32[]): StaticArray<f32> {
+  const a = new StaticArray<f32>(values.length);
+  for (let i = 0; i < values.length; i++) a[i] = values[i];
+  return a;
+}
+const ptr = (a: StaticArray<f32>): usize => changetype<usize>(a);
+const zeros = (n: i32): StaticArray<f32> => new StaticArray<f32>(n);
+
+/** conv descriptor: N C H W K KH KW SH SW PH PW DH DW G OH OW */
+function desc(n: i32, c: i32, h: i32, w: i32, k: i32): StaticArray<i32> {
+  const d = new StaticArray<i32>(16);
+  const v: i32[] = [n, c, h, w, k, 1, 1, 1, 1, 0, 0, 1, 1, 1, h, w];
+  for (let i = 0; i < 16; i++) d[i] = v[i];
+  return d;
+}
+
+describe("aggregateKernels", () => {
+  it("sums π-weighted kernels over a length that is not a multiple of 4", () => {
+    const src = arr([1, 2, 3, 4, 5, 10, 20, 30, 40, 50]); // K = 2 kernels of 5
+    const dst = arr([9, 9, 9, 9, 9]);                      // overwritten
+    aggregateKernels(2, ptr(arr([0.5, 0.1])), ptr(src), 5, ptr(dst));
+    for (let i = 0; i < 5; i++) expect(dst[i]).toBeCloseTo(<f32>(i + 1) * 1.5);
+    expect(dot(ptr(src), ptr(src), 5)).toBeCloseTo(55.0);
+  });
+});
+
+describe("softmax with temperature", () => {
+  it("softmax(z / τ) per row, rows sum to 1", () => {
+    const z = arr([0, <f32>Math.log(3.0), 5, 5]);
+    const p = zeros(4);
+    softmaxForward(2, 2, 1.0, ptr(z), ptr(p));
+    expect(p[0]).toBeCloseTo(0.25);
+    expect(p[1]).toBeCloseTo(0.75);
+    expect(p[2]).toBeCloseTo(0.5);
+    softmaxForward(1, 2, 0.5, ptr(z), ptr(p)); // τ = 2: exp(log 3 / 2) = √3
+    expect(p[1]).toBeCloseTo(<f32>(Math.sqrt(3.0) / (1.0 + Math.sqrt(3.0))));
+  });
+
+  it("backward: dz = p (dp − ⟨dp, p⟩) / τ, which sums to 0", () => {
+    const p = arr([0.25, 0.75]);
+    const dz = zeros(2);
+    softmaxBackward(1, 2, 0.5, ptr(p), ptr(arr([1, 3])), ptr(dz));
+    // ⟨dp, p⟩ = 2.5; dz = 0.5 · [0.25 · −1.5, 0.75 · 0.5]
+    expect(dz[0]).toBeCloseTo(-0.1875);
+    expect(dz[1]).toBeCloseTo(0.1875);
+  });
+});
+
+// W_0 = 1, W_1 = 3, b_0 = 0, b_1 = 1; π_0 = [0.5, 0.5], π_1 = [1, 0] → W(x_0) = 2, b = 0.5; W(x_1) = 1, b = 0.
+// (module-level: AssemblyScript closures cannot capture locals)
+const p = desc(2, 1, 1, 2, 1);
+const x = arr([1, 2, 3, 4]);
+const pi = arr([0.5, 0.5, 1, 0]);
+const weight = arr([1, 3]);
+const bias = arr([0, 1]);
+
+describe("dynamicConv2d (1×1, N = 2, C = 1, Cout = 1, K = 2)", () => {
+
+  it("forward aggregates per sample", () => {
+    const y = zeros(4);
+    const ws = new StaticArray<u8>(<i32>dynamicConv2dWorkspaceBytes(changetype<usize>(p), 2, 0) + 64);
+    dynamicConv2dForward(changetype<usize>(p), 2, ptr(x), ptr(pi), ptr(weight), ptr(bias), ptr(y), changetype<usize>(ws));
+    expect(y[0]).toBeCloseTo(2.5);
+    expect(y[1]).toBeCloseTo(4.5);
+    expect(y[2]).toBeCloseTo(3.0);
+    expect(y[3]).toBeCloseTo(4.0);
+  });
+
+  it("backward gives dx, dW_k = Σ π ∂W, db_k and ∂π", () => {
+    const dy = arr([1, 1, 1, 2]);
+    const dx = zeros(4), dw = zeros(2), db = zeros(2), dpi = zeros(4);
+    const ws = new StaticArray<u8>(<i32>dynamicConv2dWorkspaceBytes(changetype<usize>(p), 2, 1) + 64);
+    dynamicConv2dBackward(changetype<usize>(p), 2, ptr(x), ptr(pi), ptr(weight), ptr(bias), ptr(dy),
+      ptr(dx), ptr(dw), ptr(db), ptr(dpi), changetype<usize>(ws));
+    // sample 0: ∂W = 1·1 + 2·1 = 3, ∂b = 2, dx = 2·dy; sample 1: ∂W = 3 + 8 = 11, ∂b = 3, dx = 1·dy
+    expect(dx[0]).toBeCloseTo(2.0);
+    expect(dx[3]).toBeCloseTo(2.0);
+    expect(dpi[0]).toBeCloseTo(3.0 * 1 + 2.0 * 0);   // ⟨∂W, W_0⟩ + ⟨∂b, b_0⟩
+    expect(dpi[1]).toBeCloseTo(3.0 * 3 + 2.0 * 1);
+    expect(dpi[2]).toBeCloseTo(11.0);
+    expect(dpi[3]).toBeCloseTo(33.0 + 3.0);
+    expect(dw[0]).toBeCloseTo(0.5 * 3 + 1 * 11);
+    expect(dw[1]).toBeCloseTo(0.5 * 3);
+    expect(db[0]).toBeCloseTo(0.5 * 2 + 1 * 3);
+    expect(db[1]).toBeCloseTo(0.5 * 2);
+  });
+});
