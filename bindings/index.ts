@@ -18,3 +18,20 @@ export type { LinearBackwardOptions, LinearGrads } from './ops/linear_options';
 export {
   DcdError, ShapeError, DTypeError, OptionError, OutOfMemoryError, DisposedTensorError, BackendError, StateDictError,
 } from './errors';
+
+// Ops beyond conv2d/linear: types of the functional op groups every backend implements.
+export type {
+  DynamicConv2dOps, DynamicConv2dOptions, DynamicConv2dGrads, DynamicConv2dState, DynamicConvMode,
+} from './ops/dynamic_conv2d';
+export type {
+  DcdOps, DcdConfig, DcdDims, DcdKind, DcdVariant, DcdState, DcdCache, DcdGrads, DcdForwardOptions, DcdForwardResult,
+} from './ops/dcd';
+export { resolveDcdConfig, dcdTensorSpecs, paperLatent } from './ops/dcd';
+
+// Layers: parameters and buffers by PyTorch state_dict name, forward/backward, train()/eval().
+export { Layer } from './layers/layer';
+export type { StateDict, StateTensor, LoadStateDictOptions } from './layers/layer';
+export { DynamicConv2d } from './layers/dynamic_conv2d';
+export type { DynamicConv2dLayerOptions } from './layers/dynamic_conv2d';
+export { DCDConv2d, DCDBasicConv2d, DYModule, DYCls, DcdLayer } from './layers/dcd';
+export type { DcdBackend } from './layers/dcd';
