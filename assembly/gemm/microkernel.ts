@@ -81,6 +81,32 @@ function microKernelSimd(
   finishRowSimd(c + 5 * ldc, c50, c51, loadC, bias, scale, 5);
 }
 
+/**
+ * 6 rows × the first 4 columns of an 8-wide panel: for a last panel with ≤ 4 real columns
+ * (e.g. 49 = 6·8 + 1 output pixels), half the work of the full kernel. Overwrites c.
+ */
+function microKernelSimdHalf(kc: i32, a: usize, b: usize, c: usize, ldc: usize): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0);
+  let c3 = f32x4.splat(0), c4 = f32x4.splat(0), c5 = f32x4.splat(0);
+  for (let k = 0; k < kc; k++) {
+    const b0 = v128.load(b);
+    c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(a), b0));
+    c1 = f32x4.add(c1, f32x4.mul(v128.load32_splat(a, 4), b0));
+    c2 = f32x4.add(c2, f32x4.mul(v128.load32_splat(a, 8), b0));
+    c3 = f32x4.add(c3, f32x4.mul(v128.load32_splat(a, 12), b0));
+    c4 = f32x4.add(c4, f32x4.mul(v128.load32_splat(a, 16), b0));
+    c5 = f32x4.add(c5, f32x4.mul(v128.load32_splat(a, 20), b0));
+    a += 24;
+    b += 32;
+  }
+  v128.store(c, c0);
+  v128.store(c + ldc, c1);
+  v128.store(c + 2 * ldc, c2);
+  v128.store(c + 3 * ldc, c3);
+  v128.store(c + 4 * ldc, c4);
+  v128.store(c + 5 * ldc, c5);
+}
+
 // @ts-ignore: decorator
 @inline function finishRowScalar(
   cr: usize, x0: f32, x1: f32, x2: f32, x3: f32,
@@ -132,7 +158,8 @@ export function microKernelEdge(
   kc: i32, a: usize, b: usize, c: usize, ldc: usize, rows: i32, cols: i32,
   loadC: bool, bias: usize, scale: usize, tile: usize,
 ): void {
-  microKernel(kc, a, b, tile, <usize>NR << 2, false, 0, 0);
+  if (ASC_FEATURE_SIMD && cols <= 4) microKernelSimdHalf(kc, a, b, tile, <usize>NR << 2);
+  else microKernel(kc, a, b, tile, <usize>NR << 2, false, 0, 0);
   for (let r = 0; r < rows; r++) {
     const cr = c + <usize>r * ldc;
     const tr = tile + ((<usize>r * NR) << 2);
