@@ -1,0 +1,166 @@
+#!/usr/bin/env node
+// dcd-wasm vs its peers, forward conv2d with bias, single thread, one Node process: this library
+// (wasm SIMD, wasm scalar, JS reference) vs XNNPACK (TensorFlow.js's wasm backend) vs ONNX Runtime Web
+// (wasm, 1 thread), plus the `peak` loop. Every engine's output is checked against the JS reference
+// before it is timed (max rel err ≤ 1e-4, else the cell says FAIL); timing is interleaved rounds and
+// medians, and the peak loop is timed inside every row's rounds so "% of peak" shares its conditions.
+//
+//   npm run bench:peers                     the issue-5 shapes, batch 1
+//   node bench/peers.mjs --batch 1,8        more batch sizes
+//   node bench/peers.mjs --quick            three shapes, fewer rounds (a smoke run)
+//   node bench/peers.mjs --filter 3x3       only layers whose name matches
+//   options: --rounds N, --no-js (JS reference only checks, not timed), --no-scalar, --no-relaxed
+//
+// The peers' packages are installed on first use into bench/peers/node_modules (bench/peers/package.json).
+// Writes bench/results/peers-<timestamp>.json and bench/results/peers-latest.{md,svg}.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import os from 'node:os';
+import { ensurePeersInstalled } from './peers/install.mjs';
+import { parsePeerArgs } from './peers/args.mjs';
+import { buildPeak, peakWasmPath } from './peak/build.mjs';
+import { measurePeak, measureRelaxedWithFlag } from './peak/measure.mjs';
+import { interleavedAsync } from './lib/timing_async.mjs';
+import { maxRelativeError } from './lib/check.mjs';
+import { formatTable, markdownTable } from './lib/table.mjs';
+import { PEER_SHAPES, QUICK_SHAPES, makeConv } from './peers/shapes.mjs';
+import { HEADER, tableRow, geomeanRow, peakRow } from './peers/report/table.mjs';
+import { barChartSvg } from './peers/report/svg.mjs';
+
+const MAX_REL_ERR = 1e-4;
+const REFERENCE = 'js';
+const args = parsePeerArgs(process.argv.slice(2));
+ensurePeersInstalled();
+buildPeak();
+
+// Imported only now: they resolve the peers' packages installed just above.
+const { createDcdEngine } = await import('./peers/engines/dcd.mjs');
+const { createTfjsWasmEngine } = await import('./peers/engines/tfjs_wasm.mjs');
+const { createOrtWebEngine } = await import('./peers/engines/ort_web.mjs');
+
+const engines = [
+  await createDcdEngine('wasm-simd'),
+  await createTfjsWasmEngine(),
+  await createOrtWebEngine(),
+  ...(args.scalar ? [await createDcdEngine('wasm-scalar')] : []),
+  await createDcdEngine('js'),
+];
+const timing = { rounds: args.rounds ?? (args.quick ? 3 : 7), minMs: args.quick ? 10 : 25 };
+const peakLoop = peakRunner();
+const loadBefore = os.loadavg();
+
+console.log(`dcd-wasm bench:peers — ${os.cpus()[0]?.model ?? 'cpu'} (${os.cpus().length} cores), Node ${process.version}, single thread`);
+console.log(`load average ${loadBefore.map((l) => l.toFixed(1)).join(' ')}; engines: ${engines.map((e) => e.label).join(' | ')}`);
+const relaxed = !args.relaxed ? { gflops: null, note: 'skipped (--no-relaxed)' }
+  : measurePeak({ rounds: 3, minMs: 20 }).relaxed_madd.gflops != null ? measurePeak(timing).relaxed_madd
+  : measureRelaxedWithFlag(timing);
+
+const shapes = (args.quick ? QUICK_SHAPES : PEER_SHAPES).filter((s) => !args.filter || args.filter.test(s.name));
+const rows = [];
+for (const batch of args.batches) {
+  for (const shape of shapes) {
+    const row = await benchmarkConv(makeConv(shape, batch));
+    rows.push(row);
+    console.log(formatTable([HEADER, tableRow(row)]).split('\n')[2]);
+  }
+}
+
+const peakMedian = median(rows.map((r) => r.peakGflops));
+const table = [HEADER, ...rows.map(tableRow)];
+for (const batch of args.batches) {
+  const gm = geomeanRow(rows.filter((r) => r.batch === batch && !r.depthwise), `geomean dense N=${batch}`);
+  if (gm) table.push(gm);
+}
+table.push(peakRow('peak: 12 × f32x4 mul+add chains', peakMedian, 'median over rows'));
+table.push(peakRow('peak: 12 × f32x4.relaxed_madd', relaxed.gflops, relaxed.note ?? ''));
+console.log('\n' + formatTable(table));
+
+const meta = {
+  date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, cores: os.cpus().length,
+  loadavg: { before: loadBefore, after: os.loadavg() }, args: process.argv.slice(2), timing, maxRelErr: MAX_REL_ERR,
+  engines: Object.fromEntries(engines.map((e) => [e.name, e.label])),
+  peers: JSON.parse(readFileSync(new URL('./peers/package.json', import.meta.url), 'utf8')).dependencies,
+};
+writeResults({ meta, peak: { mulAdd: peakMedian, relaxedMadd: relaxed }, rows }, table);
+
+async function benchmarkConv(conv) {
+  const prepared = {}, status = {}, maxRelErr = {};
+  for (const e of engines) {
+    try {
+      prepared[e.name] = await e.prepareConv(conv);
+      status[e.name] = 'ok';
+    } catch (err) {
+      status[e.name] = 'ERR';
+      console.warn(`${conv.name} N=${conv.batch}: ${e.name} failed to prepare: ${err.message}`);
+    }
+  }
+  if (status[REFERENCE] !== 'ok') throw new Error(`${conv.name}: the reference engine failed`);
+  const reference = { y: await prepared[REFERENCE].output() };
+  for (const e of engines) {
+    if (e.name === REFERENCE || status[e.name] !== 'ok') continue;
+    maxRelErr[e.name] = maxRelativeError({ y: await prepared[e.name].output() }, reference);
+    if (!(maxRelErr[e.name] <= MAX_REL_ERR)) {
+      status[e.name] = 'FAIL';
+      console.warn(`${conv.name} N=${conv.batch}: ${e.name} FAILS the check (max rel err ${maxRelErr[e.name]})`);
+    }
+  }
+  const runs = { peak: peakLoop.run };
+  for (const e of engines) {
+    if (status[e.name] === 'ok' && (e.name !== 'js' || args.timeJs)) runs[e.name] = prepared[e.name].run;
+  }
+  const ms = await interleavedAsync(runs, timing);
+  for (const p of Object.values(prepared)) await p.dispose();
+  const gflops = Object.fromEntries(Object.entries(ms).map(([n, t]) => [n, conv.flops / (t * 1e6)]));
+  return {
+    layer: conv.name, batch: conv.batch, depthwise: conv.depthwise, flops: conv.flops,
+    ms, gflops, peakGflops: peakLoop.gflops(ms.peak), status, maxRelErr,
+  };
+}
+
+/** The mul+add peak loop as one more "engine" of each row's interleaved rounds. */
+function peakRunner() {
+  const ITERATIONS = 1 << 18, FLOPS_PER_ITERATION = 96;
+  const { peak, memory } = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(peakWasmPath('mul_add')))).exports;
+  new Float32Array(memory.buffer, 0, 8).set([0.999, 0.999, 0.999, 0.999, 0.001, 0.001, 0.001, 0.001]);
+  return { run: () => peak(ITERATIONS, 1), gflops: (ms) => (ITERATIONS * FLOPS_PER_ITERATION) / (ms * 1e6) };
+}
+
+function median(values) {
+  const s = [...values].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+function writeResults(result, table) {
+  const outDir = join(dirname(fileURLToPath(import.meta.url)), 'results');
+  mkdirSync(outDir, { recursive: true });
+  const stamp = result.meta.date.replace(/[:.]/g, '-');
+  const { meta } = result;
+  writeFileSync(join(outDir, `peers-${stamp}.json`), JSON.stringify(result, null, 2));
+  const loaded = `load average ${meta.loadavg.before.map((l) => l.toFixed(1)).join(' ')} before, ` +
+    `${meta.loadavg.after.map((l) => l.toFixed(1)).join(' ')} after`;
+  writeFileSync(join(outDir, 'peers-latest.md'), [
+    `# bench:peers — forward conv2d with bias, single thread`,
+    '',
+    `${meta.date}, Node ${meta.node}, ${meta.cpu} (${meta.cores} cores; ${loaded}).`,
+    `Command: \`node bench/peers.mjs ${meta.args.join(' ')}\`. Median of ${timing.rounds} interleaved rounds.`,
+    `Engines: ${Object.values(meta.engines).join('; ')}.`,
+    `"SIMD vs X" = time of X / time of dcd-wasm SIMD (> 1.00× means dcd-wasm is faster). "%peak" is against`,
+    `the peak loop timed in the same row's rounds. Check: max relative error vs the JS reference (≤ ${MAX_REL_ERR}).`,
+    '',
+    markdownTable(table),
+    '',
+  ].join('\n'));
+  const batch = args.batches[0];
+  const chartEngines = engines.filter((e) => ['wasm-simd', 'xnnpack', 'ort'].includes(e.name));
+  writeFileSync(join(outDir, 'peers-latest.svg'), barChartSvg({
+    title: `conv2d forward, batch ${batch}, single thread — ${meta.cpu}, Node ${meta.node}`,
+    engines: chartEngines,
+    peak: result.peak.mulAdd,
+    groups: rows.filter((r) => r.batch === batch).map((r) => ({
+      label: r.layer,
+      values: Object.fromEntries(chartEngines.map((e) => [e.name, r.status[e.name] === 'ok' ? r.gflops[e.name] : null])),
+    })),
+  }));
+  console.log(`\nwritten: bench/results/peers-${stamp}.json, bench/results/peers-latest.{md,svg}`);
+}
