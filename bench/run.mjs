@@ -32,7 +32,7 @@ const results = [];
 const table = [[
   'layer', 'pass', 'N',
   'SIMD ms', 'GFLOP/s', 'scalar ms', 'GFLOP/s', 'JS ms', 'GFLOP/s',
-  'SIMD/JS', 'SIMD/scalar', 'max rel err',
+  'SIMD/JS', 'SIMD/scalar', 'SIMD vs static', 'max rel err',
 ]];
 
 const suites = SUITES.filter((s) => !args.suite || s.name === args.suite);
@@ -48,12 +48,17 @@ for (const suite of suites) {
         throw new Error(`${suite.name} ${row.layer}: ${name} disagrees with the reference (max rel err ${errors[name]})`);
       }
     }
-    const ms = interleaved(row.run, { rounds: args.quick ? 3 : 7, minMs: args.quick ? 10 : 25 });
+    // A row may carry a baseline (the static conv of the same shape, on wasm-simd), timed in the same
+    // interleaved rounds so the overhead ratio compares like with like.
+    const timed = row.baseline ? { ...row.run, baseline: row.baseline.run } : row.run;
+    const ms = interleaved(timed, { rounds: args.quick ? 3 : 7, minMs: args.quick ? 10 : 25 });
+    const vsBaseline = row.baseline ? ms['wasm-simd'] / ms.baseline : null;
     const gflops = (name) => row.flops / (ms[name] * 1e6);
     const record = {
       suite: suite.name, layer: row.layer, pass: row.pass, batch: row.batch, flops: row.flops,
       ms, gflops: Object.fromEntries(ENGINE_ORDER.map((n) => [n, gflops(n)])),
       maxRelErr: errors,
+      ...(row.baseline ? { baseline: { label: row.baseline.label, ms: ms.baseline }, simdVsBaseline: vsBaseline } : {}),
     };
     results.push(record);
     table.push([
@@ -62,6 +67,7 @@ for (const suite of suites) {
       fmt.ms(ms['wasm-scalar']), fmt.gflops(gflops('wasm-scalar')),
       fmt.ms(ms.js), fmt.gflops(gflops('js')),
       fmt.ratio(ms.js / ms['wasm-simd']), fmt.ratio(ms['wasm-scalar'] / ms['wasm-simd']),
+      vsBaseline === null ? '—' : `${vsBaseline.toFixed(2)}×`,
       Math.max(...Object.values(errors)).toExponential(1),
     ]);
     console.log(formatTable([table[0], table[table.length - 1]]).split('\n')[2]);

@@ -1,4 +1,5 @@
 // conv2d benchmark cases: the layer shapes of the DCD reference networks (ResNet, MobileNetV2).
+import { randomData, mapValues } from '../lib/data.mjs';
 
 export const CONV2D_SHAPES = [
   { name: '1x1 64->256 @56', c: 64, k: 256, hw: 56, kernel: 1 },
@@ -24,17 +25,6 @@ export function conv2dFlops(s, batch) {
   return 2 * batch * s.k * o * o * (s.c / groups) * s.kernel * s.kernel;
 }
 
-function randomData(size, seed) {
-  // Small LCG: deterministic inputs, identical for every engine.
-  const a = new Float32Array(size);
-  let state = seed >>> 0 || 1;
-  for (let i = 0; i < size; i++) {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    a[i] = state / 2 ** 31 - 1;
-  }
-  return a;
-}
-
 /**
  * Builds, for one shape and batch, a { forward, backward } pair of closures per engine, plus a
  * correctness check of each engine against the first one (the reference), done before timing.
@@ -44,7 +34,7 @@ export function prepareConv2d(engines, s, batch) {
   const o = outSize(s.hw, s.kernel, stride, padding);
   const xData = randomData(batch * s.c * s.hw * s.hw, 1);
   const wScale = 1 / Math.sqrt((s.c / groups) * s.kernel * s.kernel);
-  const wData = randomData(s.k * (s.c / groups) * s.kernel * s.kernel, 2).map((v) => v * wScale);
+  const wData = randomData(s.k * (s.c / groups) * s.kernel * s.kernel, 2, wScale);
   const bData = randomData(s.k, 3);
   const dyData = randomData(batch * s.k * o * o, 4);
   const opts = { stride, padding, groups };
@@ -92,6 +82,3 @@ export const conv2dSuite = {
   },
 };
 
-function mapValues(obj, f) {
-  return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, f(v)]));
-}
