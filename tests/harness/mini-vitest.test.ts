@@ -2,7 +2,7 @@
  * Self-test of the matcher subset. Under Node this runs against the real vitest, under Deno and
  * Chromium against tests/harness/mini-vitest.ts: passing in all three shows the two agree.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 class CustomError extends Error {}
 
@@ -76,6 +76,20 @@ describe('harness: hooks', () => {
   });
   it('beforeAll ran once before the tests', () => {
     expect(calls).toEqual(['before']);
+  });
+  describe('each-hooks', () => {
+    beforeEach(() => {
+      calls.push('beforeEach');
+    });
+    afterEach(() => {
+      calls.push('afterEach');
+    });
+    it('first', () => {
+      expect(calls).toEqual(['before', 'beforeEach']);
+    });
+    it('second: afterEach ran after the first test', () => {
+      expect(calls).toEqual(['before', 'beforeEach', 'afterEach', 'beforeEach']);
+    });
   });
   it.skip('skipped tests do not run', () => {
     throw new Error('must not run');

@@ -3,7 +3,9 @@
  * Chromium bundles alias 'vitest' to this file (tests/runners/bundle.mjs); under Node the real
  * vitest runs the same files. Keep the exported surface a strict subset of vitest's.
  */
-import { addAfterAll, addBeforeAll, addSuite, addTest, type HookFn, type TestFn } from './registry';
+import {
+  addAfterAll, addAfterEach, addBeforeAll, addBeforeEach, addSuite, addTest, type HookFn, type TestFn,
+} from './registry';
 
 export { expect } from './expect';
 
@@ -63,6 +65,14 @@ export function beforeAll(fn: HookFn): void {
 
 export function afterAll(fn: HookFn): void {
   addAfterAll(fn);
+}
+
+export function beforeEach(fn: HookFn): void {
+  addBeforeEach(fn);
+}
+
+export function afterEach(fn: HookFn): void {
+  addAfterEach(fn);
 }
 
 export { run, type RunSummary, type TestResult } from './runner';

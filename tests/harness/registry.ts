@@ -19,11 +19,13 @@ export interface Suite {
   children: Array<Suite | TestCase>;
   beforeAll: HookFn[];
   afterAll: HookFn[];
+  beforeEach: HookFn[];
+  afterEach: HookFn[];
   skip: boolean;
 }
 
 function newSuite(name: string, skip: boolean): Suite {
-  return { kind: 'suite', name, children: [], beforeAll: [], afterAll: [], skip };
+  return { kind: 'suite', name, children: [], beforeAll: [], afterAll: [], beforeEach: [], afterEach: [], skip };
 }
 
 export const root: Suite = newSuite('', false);
@@ -61,4 +63,12 @@ export function addBeforeAll(fn: HookFn): void {
 
 export function addAfterAll(fn: HookFn): void {
   current.afterAll.push(fn);
+}
+
+export function addBeforeEach(fn: HookFn): void {
+  current.beforeEach.push(fn);
+}
+
+export function addAfterEach(fn: HookFn): void {
+  current.afterEach.push(fn);
 }

@@ -1,6 +1,6 @@
 /**
  * Runs the collected test tree sequentially: beforeAll hooks, then children, then afterAll hooks,
- * each test under a timeout. A failing beforeAll fails every test of its suite (as in vitest).
+ * each test (with the beforeEach/afterEach of every enclosing suite) under a timeout. A failing beforeAll fails every test of its suite (as in vitest).
  */
 import { root, type Suite, type TestCase } from './registry';
 
@@ -57,6 +57,9 @@ export async function run(options: RunOptions = {}): Promise<RunSummary> {
     options.onResult?.(result);
   };
 
+  /** The enclosing suites, outermost first: their beforeEach run in that order, afterEach reversed. */
+  const ancestors: Suite[] = [];
+
   async function runTest(test: TestCase, path: string[], skip: boolean, setupError: unknown): Promise<void> {
     const name = [...path, test.name].join(' > ');
     if (skip || test.skip) return record({ name, status: 'skipped', ms: 0 });
@@ -64,12 +67,26 @@ export async function run(options: RunOptions = {}): Promise<RunSummary> {
       return record({ name, status: 'failed', error: `beforeAll failed: ${describeError(setupError)}`, ms: 0 });
     }
     const t0 = now();
+    const limit = test.timeoutMs ?? timeoutMs;
+    let error: unknown;
     try {
-      await withTimeout(test.fn, test.timeoutMs ?? timeoutMs, `test "${name}"`);
-      record({ name, status: 'passed', ms: now() - t0 });
+      for (const s of ancestors) for (const hook of s.beforeEach) await withTimeout(hook, limit, `beforeEach of "${name}"`);
+      await withTimeout(test.fn, limit, `test "${name}"`);
     } catch (err) {
-      record({ name, status: 'failed', error: describeError(err), ms: now() - t0 });
+      error = err ?? new Error('threw undefined');
     }
+    // afterEach runs even after a failure (it usually releases what beforeEach made).
+    for (const s of [...ancestors].reverse()) {
+      for (const hook of s.afterEach) {
+        try {
+          await withTimeout(hook, limit, `afterEach of "${name}"`);
+        } catch (err) {
+          error ??= err ?? new Error('afterEach threw undefined');
+        }
+      }
+    }
+    if (error === undefined) record({ name, status: 'passed', ms: now() - t0 });
+    else record({ name, status: 'failed', error: describeError(error), ms: now() - t0 });
   }
 
   async function runSuite(suite: Suite, path: string[], skipped: boolean, inheritedError: unknown): Promise<void> {
@@ -82,9 +99,14 @@ export async function run(options: RunOptions = {}): Promise<RunSummary> {
         setupError = err ?? new Error('beforeAll threw undefined');
       }
     }
-    for (const child of suite.children) {
-      if (child.kind === 'suite') await runSuite(child, [...path, child.name], skip, setupError);
-      else await runTest(child, path, skip, setupError);
+    ancestors.push(suite);
+    try {
+      for (const child of suite.children) {
+        if (child.kind === 'suite') await runSuite(child, [...path, child.name], skip, setupError);
+        else await runTest(child, path, skip, setupError);
+      }
+    } finally {
+      ancestors.pop();
     }
     if (skip) return;
     for (const hook of suite.afterAll) {

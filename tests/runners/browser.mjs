@@ -50,6 +50,13 @@ async function runInChromium(url) {
   }
 }
 
+// Last resort if closing the browser itself hangs: playwright kills its browser on process exit.
+setTimeout(() => {
+  console.error('Chromium: watchdog fired, giving up');
+  console.log('Chromium: 0 passed, 1 failed');
+  process.exit(1);
+}, LAUNCH_TIMEOUT_MS * 2 + RUN_TIMEOUT_MS + 30_000).unref();
+
 await bundleSuites();
 const server = await serveStatic(dirname(suiteBundle), { '/index.html': PAGE, '/': PAGE });
 try {
