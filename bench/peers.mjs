@@ -9,7 +9,8 @@
 //   node bench/peers.mjs --batch 1,8        more batch sizes
 //   node bench/peers.mjs --quick            three shapes, fewer rounds (a smoke run)
 //   node bench/peers.mjs --filter 3x3       only layers whose name matches
-//   options: --rounds N, --no-js (JS reference only checks, not timed), --no-scalar, --no-relaxed
+//   options: --rounds N, --no-js (JS reference only checks, not timed), --no-scalar, --no-relaxed,
+//            --no-dcd (skip the DCD layer rows: conv_dy via tfjs ops vs this library's DCDConv2d)
 //
 // The peers' packages are installed on first use into bench/peers/node_modules (bench/peers/package.json).
 // Writes bench/results/peers-<timestamp>.json and bench/results/peers-latest.{md,svg}.
@@ -38,6 +39,7 @@ buildPeak();
 const { createDcdEngine } = await import('./peers/engines/dcd.mjs');
 const { createTfjsWasmEngine } = await import('./peers/engines/tfjs_wasm.mjs');
 const { createOrtWebEngine } = await import('./peers/engines/ort_web.mjs');
+const { benchmarkDcdLayer, dcdLayerTable } = await import('./peers/dcd_layer/bench.mjs');
 
 const engines = [
   await createDcdEngine('wasm-simd'),
@@ -76,13 +78,21 @@ table.push(peakRow('peak: 12 × f32x4 mul+add chains', peakMedian, 'median over 
 table.push(peakRow('peak: 12 × f32x4.relaxed_madd', relaxed.gflops, relaxed.note ?? ''));
 console.log('\n' + formatTable(table));
 
+const dcdRecords = [];
+if (args.dcd) {
+  const byName = Object.fromEntries(engines.map((e) => [e.name, e]));
+  const dcdEngines = { tf: byName.xnnpack.tf, simd: byName['wasm-simd'].module, js: byName.js.module };
+  for (const batch of args.batches) dcdRecords.push(await benchmarkDcdLayer(dcdEngines, batch, timing, MAX_REL_ERR));
+  console.log('\n' + formatTable(dcdLayerTable(dcdRecords)));
+}
+
 const meta = {
   date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, cores: os.cpus().length,
   loadavg: { before: loadBefore, after: os.loadavg() }, args: process.argv.slice(2), timing, maxRelErr: MAX_REL_ERR,
   engines: Object.fromEntries(engines.map((e) => [e.name, e.label])),
   peers: JSON.parse(readFileSync(new URL('./peers/package.json', import.meta.url), 'utf8')).dependencies,
 };
-writeResults({ meta, peak: { mulAdd: peakMedian, relaxedMadd: relaxed }, rows }, table);
+writeResults({ meta, peak: { mulAdd: peakMedian, relaxedMadd: relaxed }, rows, dcdLayer: dcdRecords }, table);
 
 async function benchmarkConv(conv) {
   const prepared = {}, status = {}, maxRelErr = {};
@@ -150,6 +160,11 @@ function writeResults(result, table) {
     '',
     markdownTable(table),
     '',
+    ...(result.dcdLayer.length ? [
+      'DCD layer, eval-mode forward; "DCD/conv" = layer time / the static conv of the same shape on the same engine;',
+      '"dcd DCD vs tfjs-ops DCD" = tfjs-ops time / dcd-wasm time (> 1.00× means dcd-wasm is faster).',
+      '', markdownTable(dcdLayerTable(result.dcdLayer)), '',
+    ] : []),
   ].join('\n'));
   const batch = args.batches[0];
   const chartEngines = engines.filter((e) => ['wasm-simd', 'xnnpack', 'ort'].includes(e.name));

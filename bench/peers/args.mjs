@@ -1,7 +1,7 @@
 // Command-line options of bench/peers.mjs (documented in its header).
 
 export function parsePeerArgs(argv) {
-  const out = { batches: [1], quick: false, filter: null, timeJs: true, scalar: true, rounds: null, relaxed: true };
+  const out = { batches: [1], quick: false, filter: null, timeJs: true, scalar: true, rounds: null, relaxed: true, dcd: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -15,6 +15,7 @@ export function parsePeerArgs(argv) {
     else if (a === '--no-js') out.timeJs = false;
     else if (a === '--no-scalar') out.scalar = false;
     else if (a === '--no-relaxed') out.relaxed = false;
+    else if (a === '--no-dcd') out.dcd = false;
     else throw new Error(`bench:peers: unknown argument "${a}" (see the header of bench/peers.mjs)`);
   }
   return out;
