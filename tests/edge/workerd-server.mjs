@@ -1,11 +1,11 @@
 /**
- * Starts Cloudflare's workerd on 127.0.0.1 (a free port) serving tests/edge/worker.js with the built
- * dist/, and stops it. The binary is called directly, not through the npm `.bin` shim, which leaves
+ * Starts Cloudflare's workerd on 127.0.0.1 (a free port) serving tests/edge/worker.js or the
+ * examples/cloudflare-worker example with the built dist/, and stops it. The binary is called directly, not through the npm `.bin` shim, which leaves
  * an orphan process when killed (docs: /work/shared/NOTES.md).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -20,21 +20,21 @@ const MODULES = [
   ['dist/dcd-simd.wasm', 'wasm'],
 ];
 
-function capnpConfig(port) {
-  const modules = MODULES.map(([name, type]) => `    (name = "${name}", ${type} = embed "${name}")`).join(',\n');
-  return `using Workerd = import "/workerd/workerd.capnp";
+const moduleList = MODULES.map(([name, type]) => `    (name = "${name}", ${type} = embed "${name}")`).join(',\n');
+
+/** The address is a placeholder: launch() moves the socket to a free port with --socket-addr. */
+const TEST_CONFIG = `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
   services = [ (name = "main", worker = .worker) ],
-  sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],
+  sockets = [ (name = "http", address = "127.0.0.1:0", http = (), service = "main") ],
 );
 const worker :Workerd.Worker = (
   modules = [
-${modules}
+${moduleList}
   ],
   compatibilityDate = "2025-09-01",
 );
 `;
-}
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -67,18 +67,18 @@ async function waitUntilListening(child, port, timeoutMs, log) {
 }
 
 /**
- * Copies the worker's files into a temp dir, writes the config there and starts workerd.
- * Resolves to { url, log(), stop() }; stop() kills workerd and removes the temp dir (safe to call twice).
+ * Starts `workerd serve <configFile>` with its socket "http" moved to 127.0.0.1:<free port>.
+ * Resolves to { url, log(), stop() }; stop() kills workerd and removes `tempDir` if given (safe twice).
+ * `prepare(dir)` runs first (e.g. to fill tempDir), inside the same cleanup guard.
  */
-export async function startWorkerd(repoRoot, { startTimeoutMs = 30_000 } = {}) {
-  // Sync, so the exit hook below is registered before anything else can run.
-  const dir = mkdtempSync(join(tmpdir(), 'dcd-workerd-'));
+async function launch(repoRoot, { configFile, cwd, tempDir, prepare, startTimeoutMs = 30_000 }) {
   let child = null;
   let output = '';
+  const removeTemp = () => tempDir && rmSync(tempDir, { recursive: true, force: true });
   // If this Node process exits without reaching stop() (watchdog, crash), leave nothing behind.
   const cleanUpOnExit = () => {
     child?.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
+    removeTemp();
   };
   process.once('exit', cleanUpOnExit);
 
@@ -92,19 +92,15 @@ export async function startWorkerd(repoRoot, { startTimeoutMs = 30_000 } = {}) {
       child.kill('SIGKILL');
       await exited;
     }
-    await rm(dir, { recursive: true, force: true });
+    removeTemp();
   };
   const log = () => output.trim() || '(workerd printed nothing)';
 
   try {
-    for (const [name] of MODULES) {
-      await mkdir(join(dir, dirname(name)), { recursive: true });
-      await copyFile(join(repoRoot, name), join(dir, name));
-    }
+    await prepare?.();
     const port = await freePort();
-    await writeFile(join(dir, 'config.capnp'), capnpConfig(port));
-    child = spawn(join(repoRoot, WORKERD_BIN), ['serve', 'config.capnp', '--verbose'], {
-      cwd: dir, stdio: ['ignore', 'pipe', 'pipe'],
+    child = spawn(join(repoRoot, WORKERD_BIN), ['serve', configFile, '--verbose', `--socket-addr=http=127.0.0.1:${port}`], {
+      cwd, stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout.on('data', (d) => { output += d; });
     child.stderr.on('data', (d) => { output += d; });
@@ -115,4 +111,23 @@ export async function startWorkerd(repoRoot, { startTimeoutMs = 30_000 } = {}) {
     await stop();
     throw e;
   }
+}
+
+/** Serves tests/edge/worker.js: copies its modules from the checkout into a temp dir with a config. */
+export function startTestWorker(repoRoot) {
+  // Sync, so launch() registers its exit hook before anything else can run.
+  const dir = mkdtempSync(join(tmpdir(), 'dcd-workerd-'));
+  const prepare = async () => {
+    for (const [name] of MODULES) {
+      await mkdir(join(dir, dirname(name)), { recursive: true });
+      await copyFile(join(repoRoot, name), join(dir, name));
+    }
+    await writeFile(join(dir, 'config.capnp'), TEST_CONFIG);
+  };
+  return launch(repoRoot, { configFile: 'config.capnp', cwd: dir, tempDir: dir, prepare });
+}
+
+/** Serves examples/cloudflare-worker with its own config.capnp, as the example tells users to. */
+export function startExampleWorker(repoRoot) {
+  return launch(repoRoot, { configFile: 'examples/cloudflare-worker/config.capnp', cwd: repoRoot });
 }

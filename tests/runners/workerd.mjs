@@ -1,7 +1,8 @@
 /**
  * `npm run test:edge`: runs the built dist/index.js inside Cloudflare's workerd (tests/edge/worker.js)
  * through every way a Worker can load the wasm, and checks each result against the js backend in
- * Node on the same seeded inputs (tests/edge/cases.js). Prints `workerd: N passed, M failed`; exits
+ * Node on the same seeded inputs (tests/edge/cases.js); then serves examples/cloudflare-worker the
+ * way its README says and calls it (tests/edge/example-worker.mjs). Prints `workerd: N passed, M failed`; exits
  * non-zero on any failure, on zero tests, or on timeout; workerd is always killed.
  * Needs `npm run build` first.
  */
@@ -10,7 +11,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { runCases } from '../edge/cases.js';
 import { compareOutputs, MAX_REL_ERR } from '../edge/compare.mjs';
-import { startWorkerd, WORKERD_BIN } from '../edge/workerd-server.mjs';
+import { EXAMPLE_CHECKS } from '../edge/example-worker.mjs';
+import { startExampleWorker, startTestWorker, WORKERD_BIN } from '../edge/workerd-server.mjs';
 import { report } from './report.mjs';
 import { repoRoot } from './suites.mjs';
 
@@ -51,6 +53,22 @@ function check(summary, path, body, reference) {
   }
 }
 
+async function checkExample(summary) {
+  let example;
+  try {
+    example = await startExampleWorker(repoRoot);
+    for (const [name, run] of Object.entries(EXAMPLE_CHECKS)) {
+      const problems = await run(example.url).catch((e) => [`${e.message}\n--- workerd log ---\n${example.log()}`]);
+      if (problems.length === 0) summary.passed++;
+      else summary.failures.push({ name: `examples/cloudflare-worker › ${name}`, error: problems.join('\n') });
+    }
+  } catch (e) {
+    summary.failures.push({ name: 'examples/cloudflare-worker › start', error: e.message });
+  } finally {
+    await example?.stop();
+  }
+}
+
 async function main() {
   for (const file of ['dist/index.js', 'dist/dcd-simd.wasm', WORKERD_BIN]) {
     if (!existsSync(join(repoRoot, file))) throw new Error(`${file} is missing (run npm run build / npm ci first)`);
@@ -58,7 +76,7 @@ async function main() {
   const lib = await import(pathToFileURL(join(repoRoot, 'dist/index.js')).href);
   const reference = runCases(lib.initSync({ backend: 'js' }), lib);
   const summary = { passed: 0, failed: 0, skipped: 0, failures: [] };
-  const server = await startWorkerd(repoRoot);
+  const server = await startTestWorker(repoRoot);
   try {
     for (const path of Object.keys(PATHS)) {
       try {
@@ -70,6 +88,7 @@ async function main() {
   } finally {
     await server.stop();
   }
+  await checkExample(summary);
   summary.failed = summary.failures.length;
   console.log(`workerd: results compared with the js backend in Node, max rel err ≤ ${MAX_REL_ERR}`);
   return report('workerd', summary);
