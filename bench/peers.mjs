@@ -7,7 +7,7 @@
 //
 //   npm run bench:peers                     the issue-5 shapes, batch 1
 //   node bench/peers.mjs --batch 1,8        more batch sizes
-//   node bench/peers.mjs --quick            three shapes, fewer rounds (a smoke run)
+//   node bench/peers.mjs --quick            three shapes, fewer rounds (a smoke run; with --filter: fewer rounds)
 //   node bench/peers.mjs --filter 3x3       only layers whose name matches
 //   options: --rounds N, --no-js (JS reference only checks, not timed), --no-scalar, --no-relaxed,
 //            --no-dcd (skip the DCD layer rows: conv_dy via tfjs ops vs this library's DCDConv2d)
@@ -21,7 +21,7 @@ import os from 'node:os';
 import { ensurePeersInstalled } from './peers/install.mjs';
 import { parsePeerArgs } from './peers/args.mjs';
 import { buildPeak, peakWasmPath } from './peak/build.mjs';
-import { measurePeak, measureRelaxedWithFlag } from './peak/measure.mjs';
+import { measureRelaxed } from './peak/measure.mjs';
 import { interleavedAsync } from './lib/timing_async.mjs';
 import { maxRelativeError } from './lib/check.mjs';
 import { formatTable, markdownTable } from './lib/table.mjs';
@@ -54,11 +54,10 @@ const loadBefore = os.loadavg();
 
 console.log(`dcd-wasm bench:peers — ${os.cpus()[0]?.model ?? 'cpu'} (${os.cpus().length} cores), Node ${process.version}, single thread`);
 console.log(`load average ${loadBefore.map((l) => l.toFixed(1)).join(' ')}; engines: ${engines.map((e) => e.label).join(' | ')}`);
-const relaxed = !args.relaxed ? { gflops: null, note: 'skipped (--no-relaxed)' }
-  : measurePeak({ rounds: 3, minMs: 20 }).relaxed_madd.gflops != null ? measurePeak(timing).relaxed_madd
-  : measureRelaxedWithFlag(timing);
+const relaxed = args.relaxed ? measureRelaxed(timing) : { gflops: null, note: 'skipped (--no-relaxed)' };
 
-const shapes = (args.quick ? QUICK_SHAPES : PEER_SHAPES).filter((s) => !args.filter || args.filter.test(s.name));
+// --quick alone picks three shapes; with --filter it only shortens the rounds.
+const shapes = args.filter ? PEER_SHAPES.filter((s) => args.filter.test(s.name)) : args.quick ? QUICK_SHAPES : PEER_SHAPES;
 const rows = [];
 for (const batch of args.batches) {
   for (const shape of shapes) {
@@ -68,7 +67,7 @@ for (const batch of args.batches) {
   }
 }
 
-const peakMedian = median(rows.map((r) => r.peakGflops));
+const peakMedian = rows.length ? median(rows.map((r) => r.peakGflops)) : null;
 const table = [HEADER, ...rows.map(tableRow)];
 for (const batch of args.batches) {
   const gm = geomeanRow(rows.filter((r) => r.batch === batch && !r.depthwise), `geomean dense N=${batch}`);
