@@ -24,8 +24,16 @@ export function classifyWasmInput(value: unknown): Kind {
     `Promise<Response>, got ${value === null ? 'null' : typeof value}`);
 }
 
-const compileError = (from: string, e: unknown): BackendError =>
-  new BackendError(`could not compile the wasm module from ${from}: ${(e as Error)?.message ?? String(e)}`);
+// Edge runtimes (workerd/Cloudflare Workers) forbid compiling wasm from bytes while serving a
+// request: point the user at the two paths that work there.
+const CODEGEN_HINT = ' (this runtime only compiles WebAssembly at startup: call initSync() at the top level of ' +
+  "the module, or import the .wasm file as a WebAssembly.Module and pass it as init({ wasm }))";
+
+const compileError = (from: string, e: unknown): BackendError => {
+  const message = (e as Error)?.message ?? String(e);
+  const hint = /code generation disallowed/i.test(message) ? CODEGEN_HINT : '';
+  return new BackendError(`could not compile the wasm module from ${from}: ${message}${hint}`);
+};
 
 export function compileSync(bytes: BufferSource, from: string): WebAssembly.Module {
   try {
