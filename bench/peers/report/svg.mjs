@@ -8,7 +8,8 @@ const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
  * groups: [{ label, values: { engine: gflops | null } }]; engines: [{ name, label }]; peak: number | null.
  */
 export function barChartSvg({ title, groups, engines, peak }) {
-  const barH = 9, gap = 1, groupGap = 10, left = 170, right = 60, top = 48, width = 820;
+  const barH = 9, gap = 1, groupGap = 10, left = 170, right = 60, width = 820;
+  const top = 44 + engines.length * 14; // title, one legend line per engine, room for the peak label
   const plotW = width - left - right;
   const groupH = engines.length * (barH + gap) + groupGap;
   const height = top + groups.length * groupH + 40;
@@ -20,9 +21,9 @@ export function barChartSvg({ title, groups, engines, peak }) {
     `<text x="${left}" y="18" font-size="13" font-weight="bold">${esc(title)}</text>`,
   ];
   engines.forEach((e, i) => {
-    const lx = left + i * 160;
-    out.push(`<rect x="${lx}" y="28" width="10" height="10" fill="${COLORS[i % COLORS.length]}"/>`,
-      `<text x="${lx + 14}" y="37">${esc(e.label)}</text>`);
+    const ly = 28 + i * 14;
+    out.push(`<rect x="${left}" y="${ly}" width="10" height="10" fill="${COLORS[i % COLORS.length]}"/>`,
+      `<text x="${left + 14}" y="${ly + 9}">${esc(e.label)}</text>`);
   });
   groups.forEach((g, gi) => {
     const gy = top + gi * groupH;
