@@ -1,0 +1,104 @@
+// DCD kernels against naive loops: block-diagonal Φ fusion, λ scaling, the p projection (accumulating
+// into y), and the dynamic branch's empty fc.0 case (S = 0 → Φ = 0, λ = Hsig(0) = 1).
+import { dcdPhiForward, dcdPhiBackward } from "../../assembly/dcd/phi";
+import { dcdScaleForward, dcdScaleBackward } from "../../assembly/dcd/scale";
+import { dcdProjectForward, dcdProjectBackward, dcdProjectWorkspaceBytes } from "../../assembly/dcd/project";
+import { dcdBranchForward } from "../../assembly/dcd/branch";
+
+function ptr(a: StaticArray<f32>): usize {
+  return changetype<usize>(a);
+}
+function filled(n: i32, seed: i32): StaticArray<f32> {
+  const a = new StaticArray<f32>(n);
+  for (let i = 0; i < n; i++) a[i] = <f32>Math.sin(<f64>(i * 5 + seed * 11) * 0.71);
+  return a;
+}
+
+// N=2 samples, B=2 blocks of lb=2 latent channels, HW=5 pixels
+const N = 2, B = 2, lb = 2, L = 4, HW = 5;
+
+describe("dcdPhi", () => {
+  it("applies each sample's block-diagonal Φ at every pixel, and its backward", () => {
+    const phi = filled(N * B * lb * lb, 1), z = filled(N * L * HW, 2), dw = filled(N * L * HW, 3);
+    const w = new StaticArray<f32>(N * L * HW), dz = filled(N * L * HW, 4), dz0 = filled(N * L * HW, 4);
+    const dphi = new StaticArray<f32>(N * B * lb * lb);
+    dcdPhiForward(N, B, lb, HW, ptr(phi), ptr(z), ptr(w));
+    dcdPhiBackward(N, B, lb, HW, ptr(phi), ptr(z), ptr(dw), ptr(dz), ptr(dphi));
+    for (let n = 0; n < N; n++) for (let b = 0; b < B; b++) for (let i = 0; i < lb; i++) for (let p = 0; p < HW; p++) {
+      let fw: f32 = 0, bz: f32 = 0;
+      for (let j = 0; j < lb; j++) {
+        fw += phi[((n * B + b) * lb + i) * lb + j] * z[(n * L + b * lb + j) * HW + p];
+        bz += phi[((n * B + b) * lb + j) * lb + i] * dw[(n * L + b * lb + j) * HW + p];
+      }
+      const r = (n * L + b * lb + i) * HW + p;
+      expect(w[r]).toBeCloseTo(fw);
+      expect(dz[r]).toBeCloseTo(dz0[r] + bz); // accumulates onto the identity path's gradient
+    }
+    for (let n = 0; n < N; n++) for (let b = 0; b < B; b++) for (let i = 0; i < lb; i++) for (let j = 0; j < lb; j++) {
+      let g: f32 = 0;
+      for (let p = 0; p < HW; p++) g += dw[(n * L + b * lb + i) * HW + p] * z[(n * L + b * lb + j) * HW + p];
+      expect(dphi[((n * B + b) * lb + i) * lb + j]).toBeCloseTo(g);
+    }
+  });
+});
+
+describe("dcdScale", () => {
+  it("scales each (sample, channel) row by λ; backward gives dλ = Σ dy·c and dc = λ·dy", () => {
+    const C = 3;
+    const lam = filled(N * C, 5), c = filled(N * C * HW, 6), dy = filled(N * C * HW, 7);
+    const y = new StaticArray<f32>(N * C * HW), dlam = new StaticArray<f32>(N * C), dc = new StaticArray<f32>(N * C * HW);
+    dcdScaleForward(N, C, HW, ptr(lam), ptr(c), ptr(y));
+    dcdScaleBackward(N, C, HW, ptr(lam), ptr(c), ptr(dy), ptr(dlam), ptr(dc));
+    for (let r = 0; r < N * C; r++) {
+      let s: f32 = 0;
+      for (let p = 0; p < HW; p++) {
+        expect(y[r * HW + p]).toBeCloseTo(lam[r] * c[r * HW + p]);
+        expect(dc[r * HW + p]).toBeCloseTo(lam[r] * dy[r * HW + p]);
+        s += dy[r * HW + p] * c[r * HW + p];
+      }
+      expect(dlam[r]).toBeCloseTo(s);
+    }
+  });
+});
+
+describe("dcdProject", () => {
+  it("adds P·z per block into y and back-propagates to z and P", () => {
+    const Cout = 6, cb = 3;
+    const P = filled(Cout * lb, 8), z = filled(N * L * HW, 9), dy = filled(N * Cout * HW, 10);
+    const y = filled(N * Cout * HW, 11), y0 = filled(N * Cout * HW, 11);
+    const dz = new StaticArray<f32>(N * L * HW), dP = new StaticArray<f32>(Cout * lb);
+    const ws = new StaticArray<u8>(<i32>dcdProjectWorkspaceBytes(Cout, L, B, HW) + 16);
+    const wsPtr = (changetype<usize>(ws) + 15) & ~(<usize>15);
+    dcdProjectForward(N, Cout, L, B, HW, ptr(P), ptr(z), ptr(y), 1, wsPtr);
+    dcdProjectBackward(N, Cout, L, B, HW, ptr(P), ptr(z), ptr(dy), ptr(dz), ptr(dP), wsPtr);
+    for (let n = 0; n < N; n++) for (let o = 0; o < Cout; o++) for (let p = 0; p < HW; p++) {
+      const b = o / cb;
+      let s: f32 = 0;
+      for (let j = 0; j < lb; j++) s += P[o * lb + j] * z[(n * L + b * lb + j) * HW + p];
+      expect(y[(n * Cout + o) * HW + p]).toBeCloseTo(y0[(n * Cout + o) * HW + p] + s);
+    }
+    for (let n = 0; n < N; n++) for (let b = 0; b < B; b++) for (let j = 0; j < lb; j++) for (let p = 0; p < HW; p++) {
+      let s: f32 = 0;
+      for (let o = b * cb; o < (b + 1) * cb; o++) s += P[o * lb + j] * dy[(n * Cout + o) * HW + p];
+      expect(dz[(n * L + b * lb + j) * HW + p]).toBeCloseTo(s);
+    }
+    for (let o = 0; o < Cout; o++) for (let j = 0; j < lb; j++) {
+      const b = o / cb;
+      let s: f32 = 0;
+      for (let n = 0; n < N; n++) for (let p = 0; p < HW; p++) s += dy[(n * Cout + o) * HW + p] * z[(n * L + b * lb + j) * HW + p];
+      expect(dP[o * lb + j]).toBeCloseTo(s);
+    }
+  });
+});
+
+describe("dcdBranch", () => {
+  it("with S = 0 (conv_dy, Cin < 16) gives Φ = 0 and λ = Hsig(0) = 1", () => {
+    const P = 8, Cout = 3, Mphi = 4;
+    const g = filled(N * P, 12), phi = filled(N * Mphi, 13), u = filled(N * Cout, 14), lam = filled(N * Cout, 15);
+    const empty = new StaticArray<f32>(1);
+    dcdBranchForward(N, P, 0, Mphi, Cout, ptr(g), ptr(empty), ptr(empty), ptr(empty), ptr(empty),
+      ptr(empty), ptr(empty), ptr(empty), ptr(phi), ptr(u), ptr(lam), 0);
+    for (let i = 0; i < N * Mphi; i++) expect(phi[i]).toBe(0);
+    for (let i = 0; i < N * Cout; i++) expect(lam[i]).toBe(1);
+  });
+});
