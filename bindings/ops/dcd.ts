@@ -29,7 +29,7 @@ export * from './dcd_config';
 export * from './dcd_params';
 
 /** Set to true by the wasm implementer once both wasm builds implement the whole DcdOps group. */
-export const DCD_WASM_READY = false;
+export const DCD_WASM_READY = true;
 
 /** The layer's tensors (parameters and buffers) by state_dict name. */
 export type DcdState = Readonly<Record<string, Tensor>>;
