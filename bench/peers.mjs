@@ -14,20 +14,21 @@
 //
 // The peers' packages are installed on first use into bench/peers/node_modules (bench/peers/package.json).
 // Writes bench/results/peers-<timestamp>.json and bench/results/peers-latest.{md,svg}.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import { ensurePeersInstalled } from './peers/install.mjs';
 import { parsePeerArgs } from './peers/args.mjs';
-import { buildPeak, peakWasmPath } from './peak/build.mjs';
-import { measureRelaxed } from './peak/measure.mjs';
+import { buildPeak } from './peak/build.mjs';
+import { measureRelaxed, peakEngine } from './peak/measure.mjs';
 import { interleavedAsync } from './lib/timing_async.mjs';
+import { median } from './lib/timing.mjs';
 import { maxRelativeError } from './lib/check.mjs';
-import { formatTable, markdownTable } from './lib/table.mjs';
+import { formatTable } from './lib/table.mjs';
 import { PEER_SHAPES, QUICK_SHAPES, makeConv } from './peers/shapes.mjs';
 import { HEADER, tableRow, geomeanRow, peakRow } from './peers/report/table.mjs';
-import { barChartSvg } from './peers/report/svg.mjs';
+import { writePeerResults } from './peers/report/write.mjs';
 
 const MAX_REL_ERR = 1e-4;
 const REFERENCE = 'js';
@@ -49,7 +50,7 @@ const engines = [
   await createDcdEngine('js'),
 ];
 const timing = { rounds: args.rounds ?? (args.quick ? 3 : 7), minMs: args.quick ? 10 : 25 };
-const peakLoop = peakRunner();
+const peakLoop = peakEngine('mul_add'); // one more engine in every row's rounds
 const loadBefore = os.loadavg();
 
 console.log(`dcd-wasm bench:peers — ${os.cpus()[0]?.model ?? 'cpu'} (${os.cpus().length} cores), Node ${process.version}, single thread`);
@@ -91,7 +92,14 @@ const meta = {
   engines: Object.fromEntries(engines.map((e) => [e.name, e.label])),
   peers: JSON.parse(readFileSync(new URL('./peers/package.json', import.meta.url), 'utf8')).dependencies,
 };
-writeResults({ meta, peak: { mulAdd: peakMedian, relaxedMadd: relaxed }, rows, dcdLayer: dcdRecords }, table);
+const written = writePeerResults(join(dirname(fileURLToPath(import.meta.url)), 'results'),
+  { meta, peak: { mulAdd: peakMedian, relaxedMadd: relaxed }, rows, dcdLayer: dcdRecords },
+  {
+    table,
+    dcdTable: dcdRecords.length ? dcdLayerTable(dcdRecords) : null,
+    chart: { batch: args.batches[0], engines: engines.filter((e) => ['wasm-simd', 'xnnpack', 'ort'].includes(e.name)) },
+  });
+console.log(`\nwritten: ${written.map((f) => `bench/results/${f}`).join(', ')}`);
 
 async function benchmarkConv(conv) {
   const prepared = {}, status = {}, maxRelErr = {};
@@ -125,56 +133,4 @@ async function benchmarkConv(conv) {
     layer: conv.name, batch: conv.batch, depthwise: conv.depthwise, flops: conv.flops,
     ms, gflops, peakGflops: peakLoop.gflops(ms.peak), status, maxRelErr,
   };
-}
-
-/** The mul+add peak loop as one more "engine" of each row's interleaved rounds. */
-function peakRunner() {
-  const ITERATIONS = 1 << 18, FLOPS_PER_ITERATION = 96;
-  const { peak, memory } = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(peakWasmPath('mul_add')))).exports;
-  new Float32Array(memory.buffer, 0, 8).set([0.999, 0.999, 0.999, 0.999, 0.001, 0.001, 0.001, 0.001]);
-  return { run: () => peak(ITERATIONS, 1), gflops: (ms) => (ITERATIONS * FLOPS_PER_ITERATION) / (ms * 1e6) };
-}
-
-function median(values) {
-  const s = [...values].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-
-function writeResults(result, table) {
-  const outDir = join(dirname(fileURLToPath(import.meta.url)), 'results');
-  mkdirSync(outDir, { recursive: true });
-  const stamp = result.meta.date.replace(/[:.]/g, '-');
-  const { meta } = result;
-  writeFileSync(join(outDir, `peers-${stamp}.json`), JSON.stringify(result, null, 2));
-  const loaded = `load average ${meta.loadavg.before.map((l) => l.toFixed(1)).join(' ')} before, ` +
-    `${meta.loadavg.after.map((l) => l.toFixed(1)).join(' ')} after`;
-  writeFileSync(join(outDir, 'peers-latest.md'), [
-    `# bench:peers — forward conv2d with bias, single thread`,
-    '',
-    `${meta.date}, Node ${meta.node}, ${meta.cpu} (${meta.cores} cores; ${loaded}).`,
-    `Command: \`node bench/peers.mjs ${meta.args.join(' ')}\`. Median of ${timing.rounds} interleaved rounds.`,
-    `Engines: ${Object.values(meta.engines).join('; ')}.`,
-    `"SIMD vs X" = time of X / time of dcd-wasm SIMD (> 1.00× means dcd-wasm is faster). "%peak" is against`,
-    `the peak loop timed in the same row's rounds. Check: max relative error vs the JS reference (≤ ${MAX_REL_ERR}).`,
-    '',
-    markdownTable(table),
-    '',
-    ...(result.dcdLayer.length ? [
-      'DCD layer, eval-mode forward; "DCD/conv" = layer time / the static conv of the same shape on the same engine;',
-      '"dcd DCD vs tfjs-ops DCD" = tfjs-ops time / dcd-wasm time (> 1.00× means dcd-wasm is faster).',
-      '', markdownTable(dcdLayerTable(result.dcdLayer)), '',
-    ] : []),
-  ].join('\n'));
-  const batch = args.batches[0];
-  const chartEngines = engines.filter((e) => ['wasm-simd', 'xnnpack', 'ort'].includes(e.name));
-  writeFileSync(join(outDir, 'peers-latest.svg'), barChartSvg({
-    title: `conv2d forward, batch ${batch}, single thread — ${meta.cpu}, Node ${meta.node}`,
-    engines: chartEngines,
-    peak: result.peak.mulAdd,
-    groups: rows.filter((r) => r.batch === batch).map((r) => ({
-      label: r.layer,
-      values: Object.fromEntries(chartEngines.map((e) => [e.name, r.status[e.name] === 'ok' ? r.gflops[e.name] : null])),
-    })),
-  }));
-  console.log(`\nwritten: bench/results/peers-${stamp}.json, bench/results/peers-latest.{md,svg}`);
 }
