@@ -32,7 +32,7 @@ const results = [];
 const table = [[
   'layer', 'pass', 'N',
   'SIMD ms', 'GFLOP/s', 'scalar ms', 'GFLOP/s', 'JS ms', 'GFLOP/s',
-  'SIMD/JS', 'SIMD/scalar', 'SIMD vs static', 'max rel err',
+  'SIMD/JS', 'SIMD/scalar', 'SIMD ÷ base', 'max rel err',
 ]];
 
 const suites = SUITES.filter((s) => !args.suite || s.name === args.suite);
@@ -75,6 +75,11 @@ for (const suite of suites) {
 }
 
 console.log('\n' + formatTable(table));
+const baselines = [...new Set(results.filter((r) => r.baseline).map((r) => `${r.pass} → ${r.baseline.label}`))];
+if (baselines.length) {
+  console.log('\nSIMD ÷ base = wasm-simd time / the baseline timed in the same rounds (wasm-simd); baselines by pass:');
+  for (const b of baselines) console.log(`  ${b}`);
+}
 const here = dirname(fileURLToPath(import.meta.url));
 const outDir = join(here, 'results');
 mkdirSync(outDir, { recursive: true });

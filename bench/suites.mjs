@@ -2,5 +2,6 @@
 // outputs: { engine: { name: Float32Array } }, run: { engine: () => void } }.
 import { conv2dSuite } from './cases/conv2d.mjs';
 import { dynamicConv2dSuite } from './cases/dynamic_conv2d.mjs';
+import { dcdSuite } from './cases/dcd.mjs';
 
-export const SUITES = [conv2dSuite, dynamicConv2dSuite];
+export const SUITES = [conv2dSuite, dynamicConv2dSuite, dcdSuite];
