@@ -8,8 +8,14 @@
  * Negative controls prove the comparison fails for a 10%-wrong gradient.
  *
  * The only kink is the ReLU of attention.fc1 (softmax mode): the data seed of each case is the first
- * whose hidden pre-activations are all ≥ KINK_MARGIN away from 0, far more than any perturbation here
- * moves them (≤ ~5e-3), so the finite differences never straddle the kink.
+ * whose hidden pre-activations are all ≥ KINK_MARGIN away from 0, more than any perturbation here
+ * moves them (≤ ~0.07), so the finite differences never straddle the kink.
+ *
+ * At τ = 30 the attention gradients are ~30× smaller than at τ = 1 while the float32 noise of L (set
+ * by the convolution path) is not, so with ε = 1e-2·rms a 10% error in them would hide in the noise.
+ * The attention branch is then nearly linear (logits / 30), so its tensors use ε = 0.1·rms, which
+ * gives them the same resolution as the rest (every tensor must catch a 10% error, see
+ * helpers/gradcheck.ts expectLayerGradients).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { init, type Backend } from '../../bindings/index';
@@ -18,7 +24,7 @@ import { BACKENDS } from '../harness/backends';
 import { seededRandom } from '../harness/numeric';
 import { expectLayerGradients, expectLayerNegativeControls, layerProblem } from './helpers/gradcheck';
 
-const KINK_MARGIN = 0.03;
+const KINK_MARGIN = 0.1;
 const N = 2, H = 5, W = 5;
 
 interface Case {
@@ -107,10 +113,13 @@ for (const backend of BACKENDS) {
             ? ['weight', 'bias', 'attention.fc1.weight', 'attention.fc1.bias', 'attention.fc2.weight', 'attention.fc2.bias']
             : ['weight', 'bias', 'routing.weight', 'routing.bias'];
           expect(Object.keys(pr.params).sort()).toEqual(want.sort());
-          expectLayerGradients(`${backend} ${c.name}`, pr, rand);
+          const hot = layer.mode === 'softmax' && layer.temperature > 1;
+          const coarse = expectLayerGradients(`${backend} ${c.name}`, pr, rand, undefined,
+            (name) => (hot && name.startsWith('attention.') ? { relEps: 0.1 } : undefined));
+          // Measured: every tensor here resolves a 10% error.
+          expect(coarse, 'tensors checked only coarsely').toEqual({});
           // The comparison can fail: 10% off in one entry / the whole dx, or in one attention entry.
-          expectLayerNegativeControls(`${backend} ${c.name}`, pr,
-            ['weight', layer.mode === 'softmax' ? 'attention.fc2.weight' : 'routing.weight'], rand);
+          expectLayerNegativeControls(`${backend} ${c.name}`, pr, layer.mode === 'softmax' ? 'attention.fc2.weight' : 'routing.weight', rand);
         } finally {
           layer.dispose();
         }
