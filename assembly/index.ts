@@ -11,6 +11,11 @@ export function simdEnabled(): i32 {
   return ASC_FEATURE_SIMD ? 1 : 0;
 }
 
+/** 1 in the relaxed-SIMD build (f32x4.relaxed_madd, a fused multiply-add), else 0. */
+export function relaxedSimdEnabled(): i32 {
+  return ASC_FEATURE_RELAXED_SIMD ? 1 : 0;
+}
+
 export { sgemm, sgemmWorkspaceBytes } from "./gemm/sgemm";
 export { depthwiseConv2dForward, depthwiseConv2dBackwardData, depthwiseConv2dBackwardWeight } from "./conv/depthwise";
 export { globalAvgPoolForward, globalAvgPoolBackward, adaptiveAvgPoolForward, adaptiveAvgPoolBackward } from "./nn/pool";

@@ -4,6 +4,8 @@
 // SIMD paths (f32x4 over four output columns) cover column strides 1 and 2; everything else uses
 // the same loops one lane at a time, which is also what the scalar build compiles.
 
+import { madd } from "../simd/madd";
+
 /** First j in [0, count) with j·stride + off ≥ 0. */
 @inline export function rangeLo(off: i32, stride: i32, count: i32): i32 {
   return off >= 0 ? 0 : min(count, (stride - 1 - off) / stride);
@@ -60,7 +62,7 @@ export function planeCorrelate(
           for (let v = 0; v < KW; v++) {
             const t = f32x4.splat(tapAt(taps, KH, KW, flip, u, v));
             const s = SW == 1 ? v128.load(at(sRow, v * DW)) : evenLanes(at(sRow, v * DW));
-            acc = f32x4.add(acc, f32x4.mul(t, s));
+            acc = madd(t, s, acc);
           }
         }
         v128.store(at(dRow, j), acc);
@@ -103,30 +105,30 @@ function correlateRow3x3(
     for (; j + 4 <= j1v; j += 4) {
       const o = <usize>j << 2;
       let acc = accumulate ? v128.load(dRow + o) : b4;
-      acc = f32x4.add(acc, f32x4.mul(t00, v128.load(r0 + o)));
-      acc = f32x4.add(acc, f32x4.mul(t01, v128.load(r0 + o + d1)));
-      acc = f32x4.add(acc, f32x4.mul(t02, v128.load(r0 + o + d2)));
-      acc = f32x4.add(acc, f32x4.mul(t10, v128.load(r1 + o)));
-      acc = f32x4.add(acc, f32x4.mul(t11, v128.load(r1 + o + d1)));
-      acc = f32x4.add(acc, f32x4.mul(t12, v128.load(r1 + o + d2)));
-      acc = f32x4.add(acc, f32x4.mul(t20, v128.load(r2 + o)));
-      acc = f32x4.add(acc, f32x4.mul(t21, v128.load(r2 + o + d1)));
-      acc = f32x4.add(acc, f32x4.mul(t22, v128.load(r2 + o + d2)));
+      acc = madd(t00, v128.load(r0 + o), acc);
+      acc = madd(t01, v128.load(r0 + o + d1), acc);
+      acc = madd(t02, v128.load(r0 + o + d2), acc);
+      acc = madd(t10, v128.load(r1 + o), acc);
+      acc = madd(t11, v128.load(r1 + o + d1), acc);
+      acc = madd(t12, v128.load(r1 + o + d2), acc);
+      acc = madd(t20, v128.load(r2 + o), acc);
+      acc = madd(t21, v128.load(r2 + o + d1), acc);
+      acc = madd(t22, v128.load(r2 + o + d2), acc);
       v128.store(dRow + o, acc);
     }
   } else {
     for (; j + 4 <= j1v; j += 4) {
       const o = <usize>j << 3;
       let acc = accumulate ? v128.load(dRow + (<usize>j << 2)) : b4;
-      acc = f32x4.add(acc, f32x4.mul(t00, evenLanes(r0 + o)));
-      acc = f32x4.add(acc, f32x4.mul(t01, evenLanes(r0 + o + d1)));
-      acc = f32x4.add(acc, f32x4.mul(t02, evenLanes(r0 + o + d2)));
-      acc = f32x4.add(acc, f32x4.mul(t10, evenLanes(r1 + o)));
-      acc = f32x4.add(acc, f32x4.mul(t11, evenLanes(r1 + o + d1)));
-      acc = f32x4.add(acc, f32x4.mul(t12, evenLanes(r1 + o + d2)));
-      acc = f32x4.add(acc, f32x4.mul(t20, evenLanes(r2 + o)));
-      acc = f32x4.add(acc, f32x4.mul(t21, evenLanes(r2 + o + d1)));
-      acc = f32x4.add(acc, f32x4.mul(t22, evenLanes(r2 + o + d2)));
+      acc = madd(t00, evenLanes(r0 + o), acc);
+      acc = madd(t01, evenLanes(r0 + o + d1), acc);
+      acc = madd(t02, evenLanes(r0 + o + d2), acc);
+      acc = madd(t10, evenLanes(r1 + o), acc);
+      acc = madd(t11, evenLanes(r1 + o + d1), acc);
+      acc = madd(t12, evenLanes(r1 + o + d2), acc);
+      acc = madd(t20, evenLanes(r2 + o), acc);
+      acc = madd(t21, evenLanes(r2 + o + d1), acc);
+      acc = madd(t22, evenLanes(r2 + o + d2), acc);
       v128.store(dRow + (<usize>j << 2), acc);
     }
   }
@@ -200,7 +202,7 @@ function scatterTapRow(
   if (SW == 1) {
     for (; j + 4 <= jHi; j += 4) {
       const d = at(dRow, j + colOff);
-      v128.store(d, f32x4.add(v128.load(d), f32x4.mul(t4, v128.load(at(sRow, j)))));
+      v128.store(d, madd(t4, v128.load(at(sRow, j)), v128.load(d)));
     }
   } else if (SW == 2) {
     const jHiV = max(jLo, rangeHi(colOff + 1, 2, OW, W));
@@ -233,7 +235,7 @@ export function planeTapDot(
       let acc = f32x4.splat(0);
       for (; j + 4 <= jHiV; j += 4) {
         const xv = SW == 1 ? v128.load(at(xRow, j)) : evenLanes(at(xRow, j * 2));
-        acc = f32x4.add(acc, f32x4.mul(v128.load(at(gRow, j)), xv));
+        acc = madd(v128.load(at(gRow, j)), xv, acc);
       }
       s += (f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1))
          + (f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3));

@@ -2,6 +2,8 @@
 // With B blocks (sparse dynamic residual) Φ[n] is block-diagonal: block b is lb×lb (lb = L/B) and
 // mixes latent channels b·lb … b·lb+lb−1 only. Φ is stored row-major per sample: (N, B, lb, lb).
 
+import { madd } from "../simd/madd";
+
 // @ts-ignore: decorator
 @inline function at(base: usize, i: i32): usize {
   return base + (<usize>i << 2);
@@ -13,7 +15,7 @@
   let p = 0;
   if (ASC_FEATURE_SIMD) {
     const va = f32x4.splat(a);
-    for (; p + 4 <= HW; p += 4) v128.store(at(dst, p), f32x4.add(v128.load(at(dst, p)), f32x4.mul(v128.load(at(src, p)), va)));
+    for (; p + 4 <= HW; p += 4) v128.store(at(dst, p), madd(v128.load(at(src, p)), va, v128.load(at(dst, p))));
   }
   for (; p < HW; p++) store<f32>(at(dst, p), load<f32>(at(dst, p)) + load<f32>(at(src, p)) * a);
 }
@@ -25,7 +27,7 @@
   let p = 0;
   if (ASC_FEATURE_SIMD) {
     let acc = f32x4.splat(0);
-    for (; p + 4 <= HW; p += 4) acc = f32x4.add(acc, f32x4.mul(v128.load(at(a, p)), v128.load(at(b, p))));
+    for (; p + 4 <= HW; p += 4) acc = madd(v128.load(at(a, p)), v128.load(at(b, p)), acc);
     s = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3);
   }
   for (; p < HW; p++) s += load<f32>(at(a, p)) * load<f32>(at(b, p));

@@ -1,6 +1,8 @@
 // Λ(x): the per-sample, per-output-channel scale of the static convolution, y[n,o,:] = λ[n,o]·c[n,o,:].
 // The forward is run on the conv output while it is still in cache (y may alias c, in place).
 
+import { madd } from "../simd/madd";
+
 // @ts-ignore: decorator
 @inline function row(base: usize, r: i32, HW: i32): usize {
   return base + (<usize>r * HW << 2);
@@ -33,7 +35,7 @@ export function dcdScaleBackward(N: i32, C: i32, HW: i32, lam: usize, c: usize, 
       let i = 0;
       if (ASC_FEATURE_SIMD) {
         let acc = f32x4.splat(0);
-        for (; i + 4 <= HW; i += 4) acc = f32x4.add(acc, f32x4.mul(v128.load(g + (<usize>i << 2)), v128.load(cr + (<usize>i << 2))));
+        for (; i + 4 <= HW; i += 4) acc = madd(v128.load(g + (<usize>i << 2)), v128.load(cr + (<usize>i << 2)), acc);
         s = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3);
       }
       for (; i < HW; i++) s += load<f32>(g + (<usize>i << 2)) * load<f32>(cr + (<usize>i << 2));

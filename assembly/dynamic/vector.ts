@@ -1,5 +1,7 @@
 // f32x4 vector helpers for the dynamic-convolution kernels: aggregation of K kernels, dot, axpy.
 
+import { madd } from "../simd/madd";
+
 /** dst[0..len) = Σ_k coef[k] · src[k·len .. (k+1)·len)   (the per-sample kernel W(x) = Σ π_k W_k). */
 export function aggregateKernels(K: i32, coef: usize, src: usize, len: i32, dst: usize): void {
   memory.fill(dst, 0, <usize>len << 2);
@@ -13,7 +15,7 @@ export function axpy(a: f32, x: usize, y: usize, len: i32): void {
     const av = f32x4.splat(a);
     for (; i + 4 <= len; i += 4) {
       const o = <usize>i << 2;
-      v128.store(y + o, f32x4.add(v128.load(y + o), f32x4.mul(av, v128.load(x + o))));
+      v128.store(y + o, madd(av, v128.load(x + o), v128.load(y + o)));
     }
   }
   for (; i < len; i++) {
@@ -30,7 +32,7 @@ export function dot(a: usize, b: usize, len: i32): f32 {
     let acc = f32x4.splat(0);
     for (; i + 4 <= len; i += 4) {
       const o = <usize>i << 2;
-      acc = f32x4.add(acc, f32x4.mul(v128.load(a + o), v128.load(b + o)));
+      acc = madd(v128.load(a + o), v128.load(b + o), acc);
     }
     s = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3);
   }

@@ -8,6 +8,7 @@
 // `c` may be any address; ldc is in bytes.
 
 import { NR } from "./config";
+import { madd } from "../simd/madd";
 
 // @ts-ignore: decorator
 @inline function rowBias(bias: usize, scale: usize, r: i32): f32 {
@@ -53,23 +54,23 @@ function microKernelSimd(
     const b0 = v128.load(b);
     const b1 = v128.load(b, 16);
     let av = v128.load32_splat(a);
-    c00 = f32x4.add(c00, f32x4.mul(av, b0));
-    c01 = f32x4.add(c01, f32x4.mul(av, b1));
+    c00 = madd(av, b0, c00);
+    c01 = madd(av, b1, c01);
     av = v128.load32_splat(a, 4);
-    c10 = f32x4.add(c10, f32x4.mul(av, b0));
-    c11 = f32x4.add(c11, f32x4.mul(av, b1));
+    c10 = madd(av, b0, c10);
+    c11 = madd(av, b1, c11);
     av = v128.load32_splat(a, 8);
-    c20 = f32x4.add(c20, f32x4.mul(av, b0));
-    c21 = f32x4.add(c21, f32x4.mul(av, b1));
+    c20 = madd(av, b0, c20);
+    c21 = madd(av, b1, c21);
     av = v128.load32_splat(a, 12);
-    c30 = f32x4.add(c30, f32x4.mul(av, b0));
-    c31 = f32x4.add(c31, f32x4.mul(av, b1));
+    c30 = madd(av, b0, c30);
+    c31 = madd(av, b1, c31);
     av = v128.load32_splat(a, 16);
-    c40 = f32x4.add(c40, f32x4.mul(av, b0));
-    c41 = f32x4.add(c41, f32x4.mul(av, b1));
+    c40 = madd(av, b0, c40);
+    c41 = madd(av, b1, c41);
     av = v128.load32_splat(a, 20);
-    c50 = f32x4.add(c50, f32x4.mul(av, b0));
-    c51 = f32x4.add(c51, f32x4.mul(av, b1));
+    c50 = madd(av, b0, c50);
+    c51 = madd(av, b1, c51);
     a += 24;
     b += 32;
   }
@@ -90,12 +91,12 @@ function microKernelSimdHalf(kc: i32, a: usize, b: usize, c: usize, ldc: usize):
   let c3 = f32x4.splat(0), c4 = f32x4.splat(0), c5 = f32x4.splat(0);
   for (let k = 0; k < kc; k++) {
     const b0 = v128.load(b);
-    c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(a), b0));
-    c1 = f32x4.add(c1, f32x4.mul(v128.load32_splat(a, 4), b0));
-    c2 = f32x4.add(c2, f32x4.mul(v128.load32_splat(a, 8), b0));
-    c3 = f32x4.add(c3, f32x4.mul(v128.load32_splat(a, 12), b0));
-    c4 = f32x4.add(c4, f32x4.mul(v128.load32_splat(a, 16), b0));
-    c5 = f32x4.add(c5, f32x4.mul(v128.load32_splat(a, 20), b0));
+    c0 = madd(v128.load32_splat(a), b0, c0);
+    c1 = madd(v128.load32_splat(a, 4), b0, c1);
+    c2 = madd(v128.load32_splat(a, 8), b0, c2);
+    c3 = madd(v128.load32_splat(a, 12), b0, c3);
+    c4 = madd(v128.load32_splat(a, 16), b0, c4);
+    c5 = madd(v128.load32_splat(a, 20), b0, c5);
     a += 24;
     b += 32;
   }
