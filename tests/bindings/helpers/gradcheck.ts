@@ -168,6 +168,7 @@ export function expectGradcheck(
 ): { probes: Probe[]; results: DirectionResult[] } {
   const probes = finiteDifferences(loss, p, grad, lossScale, rand, options);
   const results = judge(probes, grad, options);
+  // Diagnostic hook for tuning (unset in the suites): globalThis.__gradcheckLog(label, results).
   (globalThis as { __gradcheckLog?: (l: string, r: DirectionResult[]) => void }).__gradcheckLog?.(label, results);
   for (const r of results) expect(r.err, `${label} — ${fmt(r)}`).toBeLessThanOrEqual(r.bound);
   return { probes, results };
