@@ -8,7 +8,7 @@ import type { Conv2dBackwardOptions, Conv2dGrads, Conv2dOptions } from './ops/co
 import type { LinearBackwardOptions, LinearGrads } from './ops/linear_options';
 import type { DcdOps } from './ops/dcd';
 
-export type BackendName = 'wasm-simd' | 'wasm-scalar' | 'js';
+export type BackendName = 'wasm-relaxed-simd' | 'wasm-simd' | 'wasm-scalar' | 'js';
 
 /** How the wasm module reached the backend (undefined for the js backend). */
 export type WasmSource = 'embedded' | 'bytes' | 'module' | 'url' | 'response';

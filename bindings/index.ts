@@ -1,11 +1,11 @@
 /**
- * dcd-wasm public API: `init` / `initSync` return a Backend (wasm-simd, wasm-scalar or js) with the
- * same ops and errors everywhere. See docs/ARCHITECTURE.md, "Bindings API".
+ * dcd-wasm public API: `init` / `initSync` return a Backend (wasm-relaxed-simd, wasm-simd,
+ * wasm-scalar or js) with the same ops and errors everywhere. See docs/ARCHITECTURE.md, "Bindings API".
  */
 export { init, initSync } from './runtime/init';
 export type { InitOptions, BackendChoice } from './runtime/init';
 export type { WasmInput } from './runtime/source';
-export { simdSupported } from './runtime/features';
+export { relaxedSimdSupported, simdSupported } from './runtime/features';
 export { Tensor } from './tensor';
 export type { DType } from './tensor';
 export type {

@@ -1,9 +1,12 @@
 /**
  * init() / initSync(): pick a backend, load + instantiate the wasm build, and return a Backend.
- *   backend 'auto'        SIMD build if WebAssembly.validate accepts SIMD, else scalar, else js
- *   backend 'wasm-simd' | 'wasm-scalar'  that build (BackendError if unavailable or mismatched)
+ *   backend 'auto'        relaxed-SIMD build if WebAssembly.validate accepts relaxed SIMD, else SIMD,
+ *                         else scalar, else js (runtime/builds.ts)
+ *   backend 'wasm-relaxed-simd' | 'wasm-simd' | 'wasm-scalar'  that build (BackendError if unavailable
+ *                         or mismatched)
  *   backend 'js'          the pure-TypeScript reference backend
- *   wasm                  the user's module/bytes/URL/Response; its simdEnabled() export decides the build
+ *   wasm                  the user's module/bytes/URL/Response; its simdEnabled() / relaxedSimdEnabled()
+ *                         exports decide the build
  */
 import type { Backend, BackendName, WasmSource } from '../backend';
 import { BackendError, OptionError } from '../errors';
@@ -11,9 +14,10 @@ import { expectOptions } from '../ops/checks';
 import { createJsBackend } from '../reference/index';
 import { createWasmBackend } from '../backends/wasm/index';
 import type { KernelExports } from '../backends/wasm/exports';
-import { hasWebAssembly, simdSupported } from './features';
+import { hasWebAssembly } from './features';
+import { backendOfBuild, embeddedBuildFor } from './builds';
 import {
-  embeddedModule, embeddedModuleAsync, moduleFromInput, moduleFromInputSync, type WasmInput,
+  embeddedModule, embeddedModuleAsync, moduleFromInput, moduleFromInputSync, type EmbeddedBuild, type WasmInput,
 } from './source';
 
 export type BackendChoice = 'auto' | BackendName;
@@ -23,9 +27,9 @@ export interface InitOptions {
   wasm?: WasmInput;
 }
 
-const CHOICES: readonly BackendChoice[] = ['auto', 'wasm-simd', 'wasm-scalar', 'js'];
+const CHOICES: readonly BackendChoice[] = ['auto', 'wasm-relaxed-simd', 'wasm-simd', 'wasm-scalar', 'js'];
 
-interface Plan { choice: BackendChoice; wasm: WasmInput | undefined; useJs: boolean; simd: boolean }
+interface Plan { choice: BackendChoice; wasm: WasmInput | undefined; useJs: boolean; build: EmbeddedBuild }
 
 /** Validates options and decides js vs wasm, and which embedded build (when no wasm is given). */
 function plan(op: string, options: unknown): Plan {
@@ -36,18 +40,15 @@ function plan(op: string, options: unknown): Plan {
   }
   if (choice === 'js') {
     if (o.wasm !== undefined) throw new OptionError(`${op}: wasm was given but backend is 'js', which doesn't use it`);
-    return { choice, wasm: undefined, useJs: true, simd: false };
+    return { choice, wasm: undefined, useJs: true, build: 'scalar' };
   }
   if (!hasWebAssembly()) {
-    if (choice === 'auto') return { choice, wasm: undefined, useJs: true, simd: false };
+    if (choice === 'auto') return { choice, wasm: undefined, useJs: true, build: 'scalar' };
     throw new BackendError(`${op}: backend '${choice}' needs WebAssembly, which this runtime lacks; use 'js' or 'auto'`);
   }
-  const simd = choice === 'wasm-simd' || (choice === 'auto' && simdSupported());
-  if (choice === 'wasm-simd' && o.wasm === undefined && !simdSupported()) {
-    throw new BackendError(`${op}: backend 'wasm-simd' requested but this runtime does not support WebAssembly SIMD; ` +
-      "use 'wasm-scalar' or 'auto'");
-  }
-  return { choice, wasm: o.wasm, useJs: false, simd };
+  // with a user-supplied wasm the module itself says which build it is (checked in finish)
+  const build = o.wasm === undefined ? embeddedBuildFor(op, choice) : 'scalar';
+  return { choice, wasm: o.wasm, useJs: false, build };
 }
 
 const imports = {
@@ -67,14 +68,8 @@ function finish(op: string, instance: WebAssembly.Instance, choice: BackendChoic
   if (missing.length > 0 || !(exports.memory instanceof WebAssembly.Memory)) {
     throw new BackendError(`${op}: the wasm module is not a dcd-wasm build (missing exports: ${missing.join(', ') || 'memory'})`);
   }
-  const simd = exports.simdEnabled() === 1;
-  if (choice === 'wasm-simd' && !simd) {
-    throw new BackendError(`${op}: backend 'wasm-simd' requested but the given wasm is the scalar build (simdEnabled() = 0)`);
-  }
-  if (choice === 'wasm-scalar' && simd) {
-    throw new BackendError(`${op}: backend 'wasm-scalar' requested but the given wasm is the SIMD build (simdEnabled() = 1)`);
-  }
-  return createWasmBackend(exports, { backend: simd ? 'wasm-simd' : 'wasm-scalar', wasmSource: source });
+  if (choice === 'js') throw new BackendError(`${op}: internal: a wasm module was loaded for backend 'js'`);
+  return createWasmBackend(exports, { backend: backendOfBuild(op, exports, choice), wasmSource: source });
 }
 
 function instantiateSync(op: string, module: WebAssembly.Module): WebAssembly.Instance {
@@ -99,7 +94,7 @@ export async function init(options?: InitOptions): Promise<Backend> {
   if (p.useJs) return createJsBackend();
   const { module, source } = p.wasm !== undefined
     ? await moduleFromInput(p.wasm)
-    : { module: await embeddedModuleAsync(p.simd), source: 'embedded' as const };
+    : { module: await embeddedModuleAsync(p.build), source: 'embedded' as const };
   return finish('init', await instantiateAsync('init', module), p.choice, source);
 }
 
@@ -109,6 +104,6 @@ export function initSync(options?: InitOptions): Backend {
   if (p.useJs) return createJsBackend();
   const { module, source } = p.wasm !== undefined
     ? moduleFromInputSync(p.wasm)
-    : { module: embeddedModule(p.simd), source: 'embedded' as const };
+    : { module: embeddedModule(p.build), source: 'embedded' as const };
   return finish('initSync', instantiateSync('initSync', module), p.choice, source);
 }

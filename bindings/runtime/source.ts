@@ -5,7 +5,7 @@
 import { BackendError, OptionError } from '../errors';
 import type { WasmSource } from '../backend';
 import { decodeBase64 } from './base64';
-import { SCALAR_WASM_BASE64, SIMD_WASM_BASE64 } from 'virtual:dcd-wasm/embedded';
+import { RELAXED_SIMD_WASM_BASE64, SCALAR_WASM_BASE64, SIMD_WASM_BASE64 } from 'virtual:dcd-wasm/embedded';
 
 export type WasmInput = BufferSource | WebAssembly.Module | URL | string | Response | PromiseLike<Response>;
 
@@ -102,22 +102,34 @@ export function moduleFromInputSync(value: WasmInput): { module: WebAssembly.Mod
     'synchronously; use await init({ wasm }) or pass the bytes or a WebAssembly.Module');
 }
 
-const embeddedCache: { simd?: WebAssembly.Module; scalar?: WebAssembly.Module } = {};
+/** The builds a bundle may embed. */
+export type EmbeddedBuild = 'relaxed-simd' | 'simd' | 'scalar';
 
-function embeddedBytes(key: 'simd' | 'scalar'): Uint8Array<ArrayBuffer> {
-  const base64 = key === 'simd' ? SIMD_WASM_BASE64 : SCALAR_WASM_BASE64;
+const EMBEDDED_BASE64: Record<EmbeddedBuild, string> = {
+  'relaxed-simd': RELAXED_SIMD_WASM_BASE64,
+  simd: SIMD_WASM_BASE64,
+  scalar: SCALAR_WASM_BASE64,
+};
+
+const embeddedCache: Partial<Record<EmbeddedBuild, WebAssembly.Module>> = {};
+
+/** A bundle built without one of the builds (a custom embed) has '' for it. */
+export function hasEmbeddedBuild(key: EmbeddedBuild): boolean {
+  return Boolean(EMBEDDED_BASE64[key]);
+}
+
+function embeddedBytes(key: EmbeddedBuild): Uint8Array<ArrayBuffer> {
+  const base64 = EMBEDDED_BASE64[key];
   if (!base64) throw new BackendError(`this bundle has no embedded ${key} build; pass options.wasm`);
   return decodeBase64(base64);
 }
 
 /** The build embedded in the bundle, compiled once per process (synchronously, for initSync). */
-export function embeddedModule(simd: boolean): WebAssembly.Module {
-  const key = simd ? 'simd' : 'scalar';
+export function embeddedModule(key: EmbeddedBuild): WebAssembly.Module {
   return (embeddedCache[key] ??= compileSync(embeddedBytes(key), `the embedded ${key} build`));
 }
 
 /** Same, compiled off the main thread where the runtime can (browsers limit sync compiles to 8 MB). */
-export async function embeddedModuleAsync(simd: boolean): Promise<WebAssembly.Module> {
-  const key = simd ? 'simd' : 'scalar';
+export async function embeddedModuleAsync(key: EmbeddedBuild): Promise<WebAssembly.Module> {
   return (embeddedCache[key] ??= await compileAsync(embeddedBytes(key), `the embedded ${key} build`));
 }

@@ -4,11 +4,12 @@
  * Runs unchanged under vitest (Node), Deno and Chromium: no Node APIs here.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { SCALAR_WASM_BASE64, SIMD_WASM_BASE64 } from 'virtual:dcd-wasm/embedded';
+import { RELAXED_SIMD_WASM_BASE64, SCALAR_WASM_BASE64, SIMD_WASM_BASE64 } from 'virtual:dcd-wasm/embedded';
 import {
   BackendError, DcdError, DisposedTensorError, DTypeError, init, initSync, OptionError, OutOfMemoryError,
-  ShapeError, Tensor, type Backend,
+  relaxedSimdSupported, ShapeError, Tensor, type Backend,
 } from '../../bindings/index';
+import { BACKENDS } from '../harness/backends';
 // Internal: the wasm allocator is tested directly on a bare WebAssembly.Memory.
 import { Allocator } from '../../bindings/backends/wasm/allocator';
 
@@ -44,7 +45,8 @@ describe('loading', () => {
     expect(scalar.info().backend).toBe('wasm-scalar');
     expect(scalar.info().simd).toBe(false);
     expect(scalar.info().threads).toBe(1);
-    expect((await init()).info().backend).toBe('wasm-simd'); // every supported runtime has SIMD
+    // every supported runtime has SIMD; relaxed SIMD is preferred where it validates
+    expect((await init()).info().backend).toBe(relaxedSimdSupported() ? 'wasm-relaxed-simd' : 'wasm-simd');
     expect(initSync({ backend: 'js' }).info().backend).toBe('js');
   });
 
@@ -67,6 +69,25 @@ describe('loading', () => {
     const notFound = await init({ wasm: new Response('missing', { status: 404 }) }).catch((err: unknown) => err);
     expect(notFound).toBeInstanceOf(BackendError);
     expect((notFound as Error).message).toContain('HTTP 404');
+  });
+
+  it('loads the relaxed-SIMD build where the runtime has relaxed SIMD, and says why not elsewhere', async () => {
+    if (!relaxedSimdSupported()) {
+      expectError(() => initSync({ backend: 'wasm-relaxed-simd' }), BackendError, 'relaxed SIMD', "'wasm-simd'");
+      expect(WebAssembly.validate(bytesOf(RELAXED_SIMD_WASM_BASE64))).toBe(false);
+      return;
+    }
+    const relaxed = await init({ backend: 'wasm-relaxed-simd' });
+    expect(relaxed.info().backend).toBe('wasm-relaxed-simd');
+    expect(relaxed.info().simd).toBe(true);
+    expect(relaxed.info().wasmSource).toBe('embedded');
+    const fromBytes = initSync({ wasm: bytesOf(RELAXED_SIMD_WASM_BASE64) });
+    expect(fromBytes.info().backend).toBe('wasm-relaxed-simd');
+    expect(fromBytes.info().wasmSource).toBe('bytes');
+    expectError(() => initSync({ backend: 'wasm-simd', wasm: bytesOf(RELAXED_SIMD_WASM_BASE64) }), BackendError,
+      'relaxed-SIMD build');
+    expectError(() => initSync({ backend: 'wasm-relaxed-simd', wasm: bytesOf(SIMD_WASM_BASE64) }), BackendError,
+      "'wasm-relaxed-simd'", 'SIMD build');
   });
 
   it('rejects a build that does not match the requested backend', async () => {
@@ -118,7 +139,7 @@ describe('wasm allocator', () => {
   });
 });
 
-for (const backend of ['wasm-simd', 'wasm-scalar', 'js'] as const) {
+for (const backend of BACKENDS) {
   describe(`${backend} backend runtime`, () => {
     let m: Backend;
     beforeAll(async () => {

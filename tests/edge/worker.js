@@ -2,8 +2,10 @@
  * The edge test's Worker (ES module syntax), run by tests/runners/workerd.mjs in Cloudflare's workerd.
  * GET /?path=<name> runs tests/edge/cases.js on the backend loaded by that path and returns JSON
  * { info, results }. The paths are the ways a Worker can get the wasm:
- *   embedded          initSync() with the bytes embedded in dist/index.js (auto → SIMD build)
- *   embedded-scalar   initSync({ backend: 'wasm-scalar' }), the other embedded build
+ *   embedded          initSync() with the bytes embedded in dist/index.js (auto → relaxed-SIMD build,
+ *                     which workerd validates)
+ *   embedded-simd     initSync({ backend: 'wasm-simd' }), the plain SIMD embedded build
+ *   embedded-scalar   initSync({ backend: 'wasm-scalar' }), the scalar embedded build
  *   module            initSync({ wasm }) with `import wasm from '….wasm'` (workerd hands a WebAssembly.Module)
  *   module-in-request await init({ wasm }) inside fetch(): instantiating a ready Module is allowed there
  */
@@ -15,6 +17,7 @@ import { runCases } from './cases.js';
 // so every path that compiles bytes runs here, at module evaluation time.
 const STARTUP = {
   embedded: () => dcd.initSync(),
+  'embedded-simd': () => dcd.initSync({ backend: 'wasm-simd' }),
   'embedded-scalar': () => dcd.initSync({ backend: 'wasm-scalar' }),
   module: () => dcd.initSync({ wasm: simdModule }),
 };

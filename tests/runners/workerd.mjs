@@ -21,7 +21,8 @@ const TOTAL_TIMEOUT_MS = 5 * 60_000;
 
 /** Worker path → the backend it must report. */
 const PATHS = {
-  embedded: { backend: 'wasm-simd', wasmSource: 'embedded' },
+  embedded: { backend: 'wasm-relaxed-simd', wasmSource: 'embedded' },
+  'embedded-simd': { backend: 'wasm-simd', wasmSource: 'embedded' },
   'embedded-scalar': { backend: 'wasm-scalar', wasmSource: 'embedded' },
   module: { backend: 'wasm-simd', wasmSource: 'module' },
   'module-in-request': { backend: 'wasm-simd', wasmSource: 'module' },

@@ -1,7 +1,8 @@
 /**
- * Rollup (and Vite) plugin: resolves `virtual:dcd-wasm/embedded` to a module exporting the two wasm
- * builds as base64 strings, read from build/wasm/ at build time. The bindings decode them with atob,
- * which every supported runtime has, so the bundle needs no file access or fetch at run time.
+ * Rollup (and Vite) plugin: resolves `virtual:dcd-wasm/embedded` to a module exporting the wasm
+ * builds (SIMD, scalar, relaxed SIMD) as base64 strings, read from build/wasm/ at build time. The
+ * bindings decode them with atob, which every supported runtime has, so the bundle needs no file
+ * access or fetch at run time.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -10,8 +11,10 @@ export const EMBEDDED_ID = 'virtual:dcd-wasm/embedded';
 const RESOLVED_ID = `\0${EMBEDDED_ID}`;
 const DEFAULT_DIR = fileURLToPath(new URL('../../build/wasm/', import.meta.url));
 
-/** @param {{ dir?: string, simd?: string, scalar?: string }} [options] where the builds are */
-export default function embedWasm({ dir = DEFAULT_DIR, simd = 'dcd-simd.wasm', scalar = 'dcd-scalar.wasm' } = {}) {
+/** @param {{ dir?: string, simd?: string, scalar?: string, relaxed?: string }} [options] where the builds are */
+export default function embedWasm({
+  dir = DEFAULT_DIR, simd = 'dcd-simd.wasm', scalar = 'dcd-scalar.wasm', relaxed = 'dcd-relaxed-simd.wasm',
+} = {}) {
   const read = (ctx, name) => {
     const path = `${dir.replace(/\/?$/, '/')}${name}`;
     ctx.addWatchFile?.(path);
@@ -31,6 +34,7 @@ export default function embedWasm({ dir = DEFAULT_DIR, simd = 'dcd-simd.wasm', s
       return [
         `export const SIMD_WASM_BASE64 = ${JSON.stringify(read(this, simd))};`,
         `export const SCALAR_WASM_BASE64 = ${JSON.stringify(read(this, scalar))};`,
+        `export const RELAXED_SIMD_WASM_BASE64 = ${JSON.stringify(read(this, relaxed))};`,
       ].join('\n');
     },
   };

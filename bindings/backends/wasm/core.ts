@@ -17,7 +17,7 @@ export function createCoreOps(ctx: WasmContext, meta: WasmBackendMeta): CoreOps 
   return {
     info: (): BackendInfo => ({
       backend: meta.backend,
-      simd: meta.backend === 'wasm-simd',
+      simd: meta.backend === 'wasm-simd' || meta.backend === 'wasm-relaxed-simd',
       threads: 1,
       wasmSource: meta.wasmSource,
       ...memoryStats(),

@@ -10,6 +10,8 @@ export interface KernelExports {
   memory: WebAssembly.Memory;
   heapBase(): number;
   simdEnabled(): number;
+  /** 1 in the relaxed-SIMD build; absent in builds older than it. */
+  relaxedSimdEnabled?(): number;
 
   sgemmWorkspaceBytes(m: number, n: number, k: number): number;
   sgemm(transA: number, transB: number, m: number, n: number, k: number,
