@@ -32,3 +32,7 @@ export { dcdAddInto } from "./dcd/add";
 export { dynamicAttentionForward, dynamicAttentionBackward, dynamicAttentionWorkspaceBytes } from "./dynamic/attention";
 export { dynamicConv2dForward, dynamicConv2dBackward, dynamicConv2dWorkspaceBytes } from "./dynamic/conv";
 export { softmaxForward, softmaxBackward } from "./nn/softmax";
+// One part of an op, for the thread pool (bindings/runtime/threads): (…the op's arguments, ws, part, parts)
+export { conv2dForwardPart } from "./conv/conv2d_forward_part";
+export { conv2dBackwardDataPart, conv2dBackwardWeightPart } from "./conv/conv2d_backward_part";
+export { linearForwardPart, linearBackwardPart } from "./nn/linear_part";

@@ -22,7 +22,7 @@ import {
 const COL_BLOCK_FLOATS: i32 = 65536;
 
 /** Output pixels per block: a multiple of 16 (or the whole image when smaller). */
-function blockPixels(p: usize): i32 {
+export function blockPixels(p: usize): i32 {
   const pixels = convOH(p) * convOW(p);
   const fit = max(16, (COL_BLOCK_FLOATS / colRows(p)) & ~15);
   return min(pixels, fit);

@@ -28,7 +28,11 @@ function perSampleDescriptor(p: usize, into: usize): usize {
   return into;
 }
 
-const kernelLength = (p: usize): i32 => convK(p) * convCinPerGroup(p) * convKH(p) * convKW(p);
+// A function, not an arrow: an arrow is a static function object, i.e. a data segment, which the
+// threads build must not have (every thread's instantiation would rewrite it).
+function kernelLength(p: usize): i32 {
+  return convK(p) * convCinPerGroup(p) * convKH(p) * convKW(p);
+}
 
 /** pass 0 = forward, 1 = backward. */
 export function dynamicConv2dWorkspaceBytes(p: usize, K: i32, pass: i32): usize {

@@ -7,6 +7,8 @@
 // C (+)= diag(scale)·op(A)·op(B) + diag(scale)·bias, where `scale` / `bias` (0 = none) are per row.
 // B comes either from a dense matrix (B_DENSE) or straight from an image (B_CONV, implicit
 // im2col; then B is the sample/group's input and ldb/transB are unused, `convP` the descriptor).
+// `colOffset` (B_CONV only) is the image column (output pixel) that C's column 0 stands for, so a
+// thread can run a column range of one conv GEMM (C then points at that range).
 
 import { KC, MC, MR, NC, NR, align64, roundUp } from "./config";
 import { packA } from "./pack_a";
@@ -39,6 +41,7 @@ export function gemmDriver(
   bKind: i32, B: usize, ldb: i32, transB: i32, convP: usize,
   C: usize, ldc: i32, accumulate: i32, bias: usize,
   workspace: usize,
+  colOffset: i32 = 0,
 ): void {
   if (M <= 0 || N <= 0) return;
   if (K <= 0) {
@@ -56,7 +59,7 @@ export function gemmDriver(
     const nc = min(NC, N - jc);
     for (let pc = 0; pc < K; pc += kcStep) {
       const kc = min(kcStep, K - pc);
-      if (bKind == B_CONV) packBConv(convP, B, pc, kc, jc, nc, packedB);
+      if (bKind == B_CONV) packBConv(convP, B, pc, kc, colOffset + jc, nc, packedB);
       else packB(B, ldb, transB, pc, kc, jc, nc, packedB);
       const loadC = pc > 0 || accumulate != 0;
       const last = pc + kc >= K;
