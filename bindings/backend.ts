@@ -25,7 +25,10 @@ export interface MemoryStats {
 export interface BackendInfo extends MemoryStats {
   backend: BackendName;
   simd: boolean;
-  threads: 1;
+  /** Threads ops may run on (init({ threads })); 1 unless a thread pool is running. */
+  threads: number;
+  /** Set when init({ threads: 'auto' }) fell back to fewer threads: why. */
+  threadsNote?: string;
   /** wasm backends only: where the module came from. */
   wasmSource?: WasmSource;
 }
@@ -38,6 +41,8 @@ export interface CoreOps {
   zeros(shape: readonly number[]): Tensor;
   /** Runs fn synchronously; disposes every tensor created inside except those it returns. */
   scope<T>(fn: () => T): T;
+  /** Ends the backend's worker threads, if any (tensors stay valid; later ops run on this thread). */
+  dispose(): void;
 }
 
 export interface Conv2dOps {

@@ -23,5 +23,6 @@ export function createCoreOps(ctx: JsContext): CoreOps {
       return ctx.zeros(shape);
     },
     scope: (fn) => ctx.tracker.scope(fn),
+    dispose() {},
   };
 }

@@ -4,4 +4,6 @@ declare module 'virtual:dcd-wasm/embedded' {
   export const SCALAR_WASM_BASE64: string;
   /** '' when the bundle was built without the relaxed-SIMD build. */
   export const RELAXED_SIMD_WASM_BASE64: string;
+  /** The threads build (SIMD, imports a shared memory); '' when the bundle was built without it. */
+  export const THREADS_WASM_BASE64: string;
 }

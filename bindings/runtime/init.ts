@@ -7,6 +7,8 @@
  *   backend 'js'          the pure-TypeScript reference backend
  *   wasm                  the user's module/bytes/URL/Response; its simdEnabled() / relaxedSimdEnabled()
  *                         exports decide the build
+ *   threads               1 (default) | n | 'auto': n > 1 runs big ops on a worker pool over shared
+ *                         memory (runtime/threads/start.ts); threadMinFlops tunes what counts as big
  */
 import type { Backend, BackendName, WasmSource } from '../backend';
 import { BackendError, OptionError } from '../errors';
@@ -19,12 +21,18 @@ import { backendOfBuild, embeddedBuildFor } from './builds';
 import {
   embeddedModule, embeddedModuleAsync, moduleFromInput, moduleFromInputSync, type EmbeddedBuild, type WasmInput,
 } from './source';
+import { initThreads, planThreads, type ThreadsOption } from './threads/start';
+import { withThreads } from './threads/backend';
 
 export type BackendChoice = 'auto' | BackendName;
 
 export interface InitOptions {
   backend?: BackendChoice;
   wasm?: WasmInput;
+  /** Threads to split big ops over (default 1); 'auto' = the cores, falling back to 1 where threads can't run. */
+  threads?: ThreadsOption;
+  /** With threads > 1: ops below this many flops run on the calling thread only (default 4e6). */
+  threadMinFlops?: number;
 }
 
 const CHOICES: readonly BackendChoice[] = ['auto', 'wasm-relaxed-simd', 'wasm-simd', 'wasm-scalar', 'js'];
@@ -33,7 +41,7 @@ interface Plan { choice: BackendChoice; wasm: WasmInput | undefined; useJs: bool
 
 /** Validates options and decides js vs wasm, and which embedded build (when no wasm is given). */
 function plan(op: string, options: unknown): Plan {
-  const o = expectOptions<InitOptions>(options, op, ['backend', 'wasm']);
+  const o = expectOptions<InitOptions>(options, op, ['backend', 'wasm', 'threads', 'threadMinFlops']);
   const choice = o.backend ?? 'auto';
   if (!CHOICES.includes(choice)) {
     throw new OptionError(`${op}: backend must be one of ${CHOICES.map((c) => `'${c}'`).join(', ')}, got ${JSON.stringify(choice)}`);
@@ -91,19 +99,22 @@ async function instantiateAsync(op: string, module: WebAssembly.Module): Promise
 /** Loads a backend; the wasm may come from bytes, a Module, a URL or a Response (see InitOptions). */
 export async function init(options?: InitOptions): Promise<Backend> {
   const p = plan('init', options);
-  if (p.useJs) return createJsBackend();
+  const t = planThreads('init', options?.threads, p.choice, false);
+  if (t.threads > 1) return initThreads('init', p.wasm, t.threads, options?.threadMinFlops);
+  if (p.useJs) return withThreads(createJsBackend(), null, t.note);
   const { module, source } = p.wasm !== undefined
     ? await moduleFromInput(p.wasm)
     : { module: await embeddedModuleAsync(p.build), source: 'embedded' as const };
-  return finish('init', await instantiateAsync('init', module), p.choice, source);
+  return withThreads(finish('init', await instantiateAsync('init', module), p.choice, source), null, t.note);
 }
 
 /** Like init(), without await: the wasm must be embedded, bytes or a WebAssembly.Module. */
 export function initSync(options?: InitOptions): Backend {
   const p = plan('initSync', options);
-  if (p.useJs) return createJsBackend();
+  const t = planThreads('initSync', options?.threads, p.choice, true);
+  if (p.useJs) return withThreads(createJsBackend(), null, t.note);
   const { module, source } = p.wasm !== undefined
     ? moduleFromInputSync(p.wasm)
     : { module: embeddedModule(p.build), source: 'embedded' as const };
-  return finish('initSync', instantiateSync('initSync', module), p.choice, source);
+  return withThreads(finish('initSync', instantiateSync('initSync', module), p.choice, source), null, t.note);
 }

@@ -11,9 +11,10 @@ export const EMBEDDED_ID = 'virtual:dcd-wasm/embedded';
 const RESOLVED_ID = `\0${EMBEDDED_ID}`;
 const DEFAULT_DIR = fileURLToPath(new URL('../../build/wasm/', import.meta.url));
 
-/** @param {{ dir?: string, simd?: string, scalar?: string, relaxed?: string }} [options] where the builds are */
+/** @param {{ dir?: string, simd?: string, scalar?: string, relaxed?: string, threads?: string }} [options] where the builds are */
 export default function embedWasm({
   dir = DEFAULT_DIR, simd = 'dcd-simd.wasm', scalar = 'dcd-scalar.wasm', relaxed = 'dcd-relaxed-simd.wasm',
+  threads = 'dcd-threads.wasm',
 } = {}) {
   const read = (ctx, name) => {
     const path = `${dir.replace(/\/?$/, '/')}${name}`;
@@ -35,6 +36,8 @@ export default function embedWasm({
         `export const SIMD_WASM_BASE64 = ${JSON.stringify(read(this, simd))};`,
         `export const SCALAR_WASM_BASE64 = ${JSON.stringify(read(this, scalar))};`,
         `export const RELAXED_SIMD_WASM_BASE64 = ${JSON.stringify(read(this, relaxed))};`,
+        // the multi-threaded build (SIMD + shared memory), started by init({ threads })
+        `export const THREADS_WASM_BASE64 = ${JSON.stringify(read(this, threads))};`,
       ].join('\n');
     },
   };

@@ -36,5 +36,6 @@ export function createCoreOps(ctx: WasmContext, meta: WasmBackendMeta): CoreOps 
       return t;
     },
     scope: (fn) => ctx.tracker.scope(fn),
+    dispose() {},
   };
 }

@@ -1,0 +1,70 @@
+/**
+ * Threaded kernels behind the ordinary kernel ABI: wraps the threads build's exports so the op
+ * files (conv2d.ts, linear.ts, and the DCD ops that reuse those kernels) run split across the
+ * ThreadPool without knowing it.
+ *   xWorkspaceBytes(…) → threads × the one-thread size (64-aligned): one slice per thread.
+ *   conv2dForward / conv2dBackwardData / conv2dBackwardWeight / linearForward / linearBackward
+ *     → pool.run(the matching *Part kernel), when the op is big enough to pay for the hand-off.
+ * Contract (kept by every caller): the workspace passed to a kernel was sized by the matching
+ * wrapped *WorkspaceBytes call.
+ */
+import type { ThreadPool } from '../../runtime/threads/pool';
+import type { PartKernel } from '../../runtime/threads/control';
+import type { KernelExports } from './exports';
+
+type Fn = (...args: number[]) => number;
+
+/** Parts per thread: small enough pieces that a busy core doesn't hold the others back. */
+const PARTS_PER_THREAD = 4;
+const align64 = (n: number): number => Math.ceil(n / 64) * 64;
+
+export interface ThreadedKernelOptions {
+  /** Ops below this many flops run on the calling thread alone. */
+  minFlops: number;
+}
+
+export function threadedExports(base: KernelExports, pool: ThreadPool, options: ThreadedKernelOptions): KernelExports {
+  const memory = base.memory;
+  const fn = (name: string): Fn => base[name] as Fn;
+  const convDims = (p: number): Int32Array => new Int32Array(memory.buffer, p, 16);
+  // 2·N·Cout·OH·OW·(Cin/G·KH·KW): the same count for forward, backward data and backward weight
+  const convFlops = (p: number): number => {
+    const d = convDims(p);
+    return 2 * d[0] * d[4] * d[14] * d[15] * (d[1] / d[13]) * d[5] * d[6];
+  };
+
+  // One thread's workspace, and whether threads × that still fits a usize (else: one thread).
+  const slice = (bytes: number): number => align64(bytes >>> 0);
+  const fits = (one: number): boolean => one * pool.threads < 2 ** 31;
+  const parallel = (flops: number, one: number): boolean =>
+    pool.workers > 0 && flops >= options.minFlops && fits(one);
+  const parts = (): number => pool.threads * PARTS_PER_THREAD;
+
+  const wrapSize = (name: string) => (...args: number[]): number => {
+    const one = slice(fn(name)(...args));
+    return fits(one) ? one * pool.threads : one;
+  };
+
+  /** kernel(...args, ws) → pool.run(part, args, …) or the one-thread kernel. */
+  const wrapKernel = (name: string, part: PartKernel, flops: (args: number[]) => number, size: (args: number[]) => number) =>
+    (...call: number[]): void => {
+      const args = call.slice(0, -1);
+      const ws = call[call.length - 1];
+      const one = slice(size(args));
+      if (parallel(flops(args), one)) pool.run(part, args, parts(), ws, one);
+      else fn(name)(...call);
+    };
+
+  const convSize = (pass: number) => (a: number[]) => fn('conv2dWorkspaceBytes')(a[0], pass);
+  const linearSize = (a: number[]) => fn('linearWorkspaceBytes')(a[0], a[1], a[2]);
+  return {
+    ...base,
+    conv2dWorkspaceBytes: wrapSize('conv2dWorkspaceBytes'),
+    linearWorkspaceBytes: wrapSize('linearWorkspaceBytes'),
+    conv2dForward: wrapKernel('conv2dForward', 'conv2dForwardPart', (a) => convFlops(a[0]), convSize(0)),
+    conv2dBackwardData: wrapKernel('conv2dBackwardData', 'conv2dBackwardDataPart', (a) => convFlops(a[0]), convSize(1)),
+    conv2dBackwardWeight: wrapKernel('conv2dBackwardWeight', 'conv2dBackwardWeightPart', (a) => convFlops(a[0]), convSize(2)),
+    linearForward: wrapKernel('linearForward', 'linearForwardPart', (a) => 2 * a[0] * a[1] * a[2], linearSize),
+    linearBackward: wrapKernel('linearBackward', 'linearBackwardPart', (a) => 4 * a[0] * a[1] * a[2], linearSize),
+  } as KernelExports;
+}

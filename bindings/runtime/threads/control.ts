@@ -1,0 +1,40 @@
+/**
+ * The control block: 32 i32 in shared memory through which the main thread hands one op to the
+ * workers. Layout (i32 indices) and the protocol, shared by dispatch.ts and worker_source.ts:
+ *
+ *   CLAIM      (generation << 12) | parts not yet claimed. A thread takes part `left − 1` by a
+ *              compareExchange left → left − 1; the generation makes a stale claim fail. The job
+ *              words below are only read after a successful claim, and the main thread rewrites
+ *              them only once every claimed part is DONE, so a claimant always sees its own job.
+ *   DONE       parts finished in this job (the thread that finishes the last one notifies).
+ *   QUIT       1: workers leave their loop (dispose).
+ *   FAILED     1: a worker's kernel threw.
+ *   READY      workers that have instantiated the module.
+ *   FN         index of the part kernel in PART_KERNELS.
+ *   PARTS      the job's part count (≤ MAX_PARTS).
+ *   WS_BASE, WS_STRIDE   thread t's workspace is WS_BASE + t · WS_STRIDE (main thread: t = 0).
+ *   NARGS, ARGS…         the kernel's leading arguments; it is called (…args, ws, part, parts).
+ */
+export const CLAIM = 0;
+export const DONE = 1;
+export const QUIT = 2;
+export const FAILED = 3;
+export const READY = 4;
+export const FN = 5;
+export const PARTS = 6;
+export const WS_BASE = 7;
+export const WS_STRIDE = 8;
+export const NARGS = 9;
+export const ARGS = 10;
+export const CONTROL_INTS = 32;
+export const CONTROL_BYTES = CONTROL_INTS * 4;
+export const MAX_ARGS = CONTROL_INTS - ARGS;
+export const MAX_PARTS = 0xfff;
+export const GENERATION_SHIFT = 12;
+export const GENERATION_MASK = 0xfffff;
+
+/** Kernel exports that run one part of an op (assembly/index.ts), by FN index. */
+export const PART_KERNELS = [
+  'conv2dForwardPart', 'conv2dBackwardDataPart', 'conv2dBackwardWeightPart', 'linearForwardPart', 'linearBackwardPart',
+] as const;
+export type PartKernel = (typeof PART_KERNELS)[number];

@@ -1,0 +1,217 @@
+/**
+ * init({ threads }): the worker pool over shared memory. Threaded results must be bit-identical
+ * to one thread on the same kernels (every split keeps each element's summation order) and close
+ * to the js reference; options and errors; dispose() ends the workers.
+ * Runs where threads can (Node, Deno, a cross-origin-isolated page); elsewhere only the
+ * "unavailable" checks run and the rest is skipped with the reason in its name.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import conv2dJson from '../fixtures/conv2d.json' with { type: 'json' };
+import linearJson from '../fixtures/linear.json' with { type: 'json' };
+import { asFixtureFile, decodeTensors, type Conv2dFixtureOptions, type LinearFixtureOptions } from '../fixtures/decode';
+import { BackendError, OptionError, init, initSync, type Backend, type Conv2dOptions } from '../../bindings/index';
+import { threadsUnavailableReason } from '../../bindings/runtime/threads/support';
+import { expectAllClose, maxAbsDiff, product, randomArray, randomInt, seededRandom, type Tolerance } from '../harness/numeric';
+
+const unavailable = threadsUnavailableReason();
+const VS_JS: Tolerance = { rtol: 3e-5, atol: 1e-6 };
+type Arrays = Record<string, Float32Array | undefined>;
+
+interface ConvCase { x: number[]; w: number[]; bias: boolean; options: Conv2dOptions }
+
+/** Forward + all gradients of a conv on one backend (tensors disposed). */
+function runConv(m: Backend, c: ConvCase, d: Arrays): Arrays & { shape?: number[] } {
+  return m.scope(() => {
+    const x = m.tensor(d.x!, c.x);
+    const w = m.tensor(d.w!, c.w);
+    const b = c.bias ? m.tensor(d.b!, [c.w[0]]) : undefined;
+    const y = m.conv2d(x, w, { ...c.options, bias: b });
+    const dy = m.tensor(d.dy ?? randomArray(product(y.shape), seededRandom(7)), y.shape);
+    const g = m.conv2dBackward(x, w, dy, { ...c.options, bias: c.bias });
+    return { y: y.toFloat32Array(), dx: g.dx?.toFloat32Array(), dw: g.dw?.toFloat32Array(), db: g.db?.toFloat32Array() };
+  });
+}
+
+function runLinear(m: Backend, n: number, inF: number, outF: number, bias: boolean, d: Arrays): Arrays {
+  return m.scope(() => {
+    const x = m.tensor(d.x!, [n, inF]);
+    const w = m.tensor(d.w!, [outF, inF]);
+    const y = m.linear(x, w, bias ? m.tensor(d.b!, [outF]) : undefined);
+    const g = m.linearBackward(x, w, m.tensor(d.dy!, [n, outF]), { bias });
+    return { y: y.toFloat32Array(), dx: g.dx?.toFloat32Array(), dw: g.dw?.toFloat32Array(), db: g.db?.toFloat32Array() };
+  });
+}
+
+/** threads vs one thread: identical bits; vs js: float32 summation-order differences only. */
+function expectSame(threaded: Arrays, one: Arrays, js: Arrays, label: string): void {
+  for (const key of Object.keys(one)) {
+    const a = threaded[key], b = one[key], r = js[key];
+    if (b === undefined) {
+      expect(a, `${label}: ${key}`).toBeUndefined();
+      continue;
+    }
+    expect(a, `${label}: ${key}`).toBeDefined();
+    expect(maxAbsDiff(a!, b), `${label}: ${key} differs from 1 thread`).toBe(0);
+    expectAllClose(a!, r!, VS_JS, `${label}: ${key} vs js`);
+  }
+}
+
+/** A random conv, sometimes big enough that every part gets real work (many channels/pixels). */
+function randomConv(rand: () => number): ConvCase {
+  const kind = randomInt(rand, 0, 3);
+  const groups = kind === 3 ? randomInt(rand, 2, 12) : [1, 1, 2][randomInt(rand, 0, 2)];
+  const cin = kind === 3 ? groups : groups * randomInt(rand, 1, 24);
+  const cout = kind === 3 ? groups * randomInt(rand, 1, 2) : groups * randomInt(rand, 1, 40);
+  const k = kind === 0 ? 1 : randomInt(rand, 1, 5);
+  const hw = randomInt(rand, k + 2, 30);
+  return {
+    x: [randomInt(rand, 1, 3), cin, hw, randomInt(rand, k + 2, 30)],
+    w: [cout, cin / groups, k, kind === 0 ? 1 : randomInt(rand, 1, 4)],
+    bias: rand() > -0.3,
+    options: kind === 0
+      ? { groups }
+      : { stride: [randomInt(rand, 1, 2), randomInt(rand, 1, 2)], padding: [randomInt(rand, 0, 2), randomInt(rand, 0, 2)],
+        dilation: [randomInt(rand, 1, 2), 1], groups },
+  };
+}
+
+const convData = (c: ConvCase, rand: () => number): Arrays => ({
+  x: randomArray(product(c.x), rand), w: randomArray(product(c.w), rand), b: randomArray(c.w[0], rand),
+});
+
+describe('threads: option checks (any runtime)', () => {
+  it('rejects bad thread counts and minFlops', async () => {
+    for (const threads of [0, 1.5, -2, 65, 'many', null]) {
+      await expect(init({ threads: threads as never })).rejects.toThrow(OptionError);
+    }
+    await expect(init({ threads: 2, threadMinFlops: -1 })).rejects.toThrow(unavailable ? BackendError : OptionError);
+  });
+
+  it("threads: 1 and no option are today's single-threaded backends", async () => {
+    expect((await init({ backend: 'wasm-simd', threads: 1 })).info().threads).toBe(1);
+    expect((await init({ backend: 'wasm-simd' })).info().threads).toBe(1);
+  });
+
+  it('says why where threads cannot run: js, scalar, initSync', async () => {
+    await expect(init({ backend: 'js', threads: 2 })).rejects.toThrow(/backend 'js' is single-threaded/);
+    await expect(init({ backend: 'wasm-scalar', threads: 2 })).rejects.toThrow(/no threaded build/);
+    expect(() => initSync({ threads: 2 })).toThrow(/initSync cannot start threads/);
+    const m = initSync({ threads: 'auto' });
+    expect(m.info().threads).toBe(1);
+    expect(m.info().threadsNote).toMatch(/fell back to 1 thread: initSync/);
+    const js = await init({ backend: 'js', threads: 'auto' });
+    expect(js.info()).toMatchObject({ backend: 'js', threads: 1 });
+    js.dispose(); // a no-op on every backend without threads
+  });
+
+  it.runIf(unavailable)(`threads unavailable here: BackendError for n > 1, 'auto' falls back (${unavailable})`, async () => {
+    await expect(init({ threads: 2 })).rejects.toThrow(BackendError);
+    await expect(init({ threads: 2 })).rejects.toThrow(unavailable!);
+    const m = await init({ threads: 'auto' });
+    expect(m.info().threads).toBe(1);
+    expect(m.info().threadsNote).toContain(unavailable!);
+  });
+});
+
+const suiteName = unavailable ? `threads: skipped (${unavailable})` : 'threads: 2 threads vs 1 thread vs js';
+describe.skipIf(unavailable)(suiteName, () => {
+  let two: Backend, one: Backend, js: Backend;
+  beforeAll(async () => {
+    // threadMinFlops 0: even the tiny fixtures are split across the threads
+    two = await init({ threads: 2, threadMinFlops: 0 });
+    one = await init({ backend: 'wasm-simd' });
+    js = await init({ backend: 'js' });
+  });
+  afterAll(() => two?.dispose());
+
+  it('info() reports the threads build on 2 threads', () => {
+    expect(two.info()).toMatchObject({ backend: 'wasm-simd', simd: true, threads: 2 });
+    expect(two.info().threadsNote).toBeUndefined();
+  });
+
+  describe('conv2d fixtures (PyTorch shapes)', () => {
+    for (const fc of asFixtureFile<Conv2dFixtureOptions>(conv2dJson).cases) {
+      it(fc.name, () => {
+        const t = decodeTensors(fc);
+        const { bias, ...options } = fc.options as Conv2dFixtureOptions & { bias: boolean };
+        const c: ConvCase = { x: t.x.shape, w: t.weight.shape, bias, options: options as Conv2dOptions };
+        const d = { x: t.x.data, w: t.weight.data, b: bias ? t.bias.data : undefined, dy: t.dy.data };
+        expectSame(runConv(two, c, d), runConv(one, c, d), runConv(js, c, d), fc.name);
+      });
+    }
+  });
+
+  describe('linear fixtures', () => {
+    for (const fc of asFixtureFile<LinearFixtureOptions>(linearJson).cases) {
+      it(fc.name, () => {
+        const t = decodeTensors(fc);
+        const [n, inF] = t.x.shape, outF = t.weight.shape[0], bias = fc.options.bias;
+        const d = { x: t.x.data, w: t.weight.data, b: bias ? t.bias.data : undefined, dy: t.dy.data };
+        const run = (m: Backend) => runLinear(m, n, inF, outF, bias, d);
+        expectSame(run(two), run(one), run(js), fc.name);
+      });
+    }
+  });
+
+  it('random convs (1×1, k×k, grouped, depthwise; batch 1–3)', () => {
+    const rand = seededRandom(2024);
+    for (let trial = 0; trial < 24; trial++) {
+      const c = randomConv(rand);
+      const d = convData(c, rand);
+      expectSame(runConv(two, c, d), runConv(one, c, d), runConv(js, c, d), `x [${c.x}] w [${c.w}] ${JSON.stringify(c.options)}`);
+    }
+  });
+
+  it('random linear shapes (split by rows or by columns)', () => {
+    const rand = seededRandom(99);
+    for (let trial = 0; trial < 12; trial++) {
+      const n = randomInt(rand, 1, 70), inF = randomInt(rand, 1, 90), outF = randomInt(rand, 1, 70), bias = rand() > 0;
+      const d = { x: randomArray(n * inF, rand), w: randomArray(outF * inF, rand), b: randomArray(outF, rand), dy: randomArray(n * outF, rand) };
+      const run = (m: Backend) => runLinear(m, n, inF, outF, bias, d);
+      expectSame(run(two), run(one), run(js), `linear ${n}×${inF}→${outF}`);
+    }
+  });
+
+  it('default threshold: a ResNet-sized conv is split, a tiny one is not (same results either way)', async () => {
+    const m = await init({ threads: 2 });
+    try {
+      const rand = seededRandom(5);
+      for (const c of [
+        { x: [1, 64, 28, 28], w: [64, 64, 3, 3], bias: true, options: { padding: 1 } },
+        { x: [1, 3, 5, 5], w: [2, 3, 3, 3], bias: false, options: {} },
+      ] as ConvCase[]) {
+        const d = convData(c, rand);
+        expectSame(runConv(m, c, d), runConv(one, c, d), runConv(js, c, d), `x [${c.x}]`);
+      }
+    } finally {
+      m.dispose();
+    }
+  });
+
+  it('works after the shared memory grows (workers see the new pages)', () => {
+    const before = two.info().memoryBytes;
+    const big = two.zeros([64, 1024, 1024]); // 256 MiB
+    expect(two.info().memoryBytes).toBeGreaterThan(before);
+    try {
+      const rand = seededRandom(11);
+      const c: ConvCase = { x: [2, 16, 20, 20], w: [24, 16, 3, 3], bias: true, options: { padding: 1 } };
+      const d = convData(c, rand);
+      expectSame(runConv(two, c, d), runConv(one, c, d), runConv(js, c, d), 'after grow');
+    } finally {
+      big.dispose();
+    }
+  });
+
+  it('dispose() ends the workers; the backend keeps working on one thread', async () => {
+    const m = await init({ threads: 2, threadMinFlops: 0 });
+    const rand = seededRandom(3);
+    const c: ConvCase = { x: [1, 8, 12, 12], w: [16, 8, 3, 3], bias: true, options: { padding: 1 } };
+    const d = convData(c, rand);
+    const x = m.tensor(d.x!, c.x);
+    m.dispose();
+    m.dispose(); // idempotent
+    expect(m.info().threads).toBe(1);
+    expect(x.toFloat32Array()).toEqual(d.x);
+    expectSame(runConv(m, c, d), runConv(one, c, d), runConv(js, c, d), 'after dispose');
+  });
+});
