@@ -57,8 +57,15 @@ setTimeout(() => {
   process.exit(1);
 }, LAUNCH_TIMEOUT_MS * 2 + RUN_TIMEOUT_MS + 30_000).unref();
 
+// Cross-origin isolation makes SharedArrayBuffer available, so the threads suite runs here too
+// (DCD_BROWSER_ISOLATED=0 serves the page without it: that suite then checks the fallback instead).
+const ISOLATION = process.env.DCD_BROWSER_ISOLATED === '0' ? {} : {
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-embedder-policy': 'require-corp',
+};
+
 await bundleSuites();
-const server = await serveStatic(dirname(suiteBundle), { '/index.html': PAGE, '/': PAGE });
+const server = await serveStatic(dirname(suiteBundle), { '/index.html': PAGE, '/': PAGE }, ISOLATION);
 try {
   process.exitCode = report('Chromium', await runInChromium(server.url));
 } catch (err) {

@@ -12,12 +12,15 @@ const CONTENT_TYPES = {
   '.wasm': 'application/wasm',
 };
 
-/** Serves `root`; `pages` maps URL paths to in-memory HTML. Resolves to { url, close }. */
-export function serveStatic(root, pages = {}) {
+/**
+ * Serves `root`; `pages` maps URL paths to in-memory HTML; `headers` are added to every response.
+ * Resolves to { url, close }.
+ */
+export function serveStatic(root, pages = {}, headers = {}) {
   const server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     const send = (status, type, body) => {
-      res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+      res.writeHead(status, { ...headers, 'content-type': type, 'cache-control': 'no-store' });
       res.end(body);
     };
     if (pages[path] !== undefined) return send(200, CONTENT_TYPES['.html'], pages[path]);
