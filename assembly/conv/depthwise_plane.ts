@@ -37,6 +37,10 @@ export function planeCorrelate(
   SH: i32, SW: i32, PH: i32, PW: i32, DH: i32, DW: i32,
   bias: f32, accumulate: bool,
 ): void {
+  if (is3x3s1p1(KH, KW, SH, SW, PW, DH, DW, SRC_W, OW)) {
+    planeCorrelate3x3(src, SRC_H, SRC_W, dst, OH, taps, flip, PH, bias, accumulate);
+    return;
+  }
   // Interior columns: every horizontal tap lands inside the source row.
   const j0 = rangeLo(-PW, SW, OW);
   const j1 = max(j0, rangeHi(-PW + (KW - 1) * DW, SW, OW, SRC_W));
@@ -259,4 +263,175 @@ export function planeSum(ptr: usize, count: i32): f32 {
   }
   for (; k < count; k++) s += load<f32>(at(ptr, k));
   return s;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3×3, stride 1, dilation 1, column padding 1 (OW == W): the MobileNet depthwise case, forward and
+// (flipped) backward data. Whole rows are vector blocks of four columns: the left border block
+// shifts a zero into lane 0, the right border block shifts one out of lane 3, and a last block of
+// 1–3 columns uses partial loads/stores, so no column is computed one lane at a time and nothing is
+// read or written outside the rows. Rows whose source rows are all in range take a branch-free path.
+
+/** True when planeCorrelate3x3 handles the call. */
+@inline export function is3x3s1p1(KH: i32, KW: i32, SH: i32, SW: i32, PW: i32, DH: i32, DW: i32,
+                                  SRC_W: i32, OW: i32): bool {
+  return KH == 3 && KW == 3 && SH == 1 && SW == 1 && DH == 1 && DW == 1 && PW == 1 && OW == SRC_W && SRC_W >= 5;
+}
+
+// The first `rem` (1–3) floats at ptr in the low lanes, zeros above.
+// @ts-ignore: decorator
+@inline function loadPartial(ptr: usize, rem: i32): v128 {
+  if (rem == 1) return v128.load32_zero(ptr);
+  const v = v128.load64_zero(ptr);
+  return rem == 3 ? v128.load32_lane(ptr, v, 2, 8) : v;
+}
+
+// @ts-ignore: decorator
+@inline function storePartial(ptr: usize, v: v128, rem: i32): void {
+  if (rem == 1) { v128.store32_lane(ptr, v, 0); return; }
+  v128.store64_lane(ptr, v, 0);
+  if (rem == 3) v128.store32_lane(ptr, v, 2, 8);
+}
+
+// Block kinds: columns [j, j+4) of a row of W ≥ 5 floats.
+const INNER = 0; // 1 ≤ j, j + 4 < W
+const LEFT = 1;  // j = 0
+const RIGHT = 2; // j + 4 = W
+const TAIL = 3;  // j + rem = W, rem = W & 3 ∈ 1..3
+
+// t0·row[j−1..j+2] + t1·row[j..j+3] + t2·row[j+1..j+4] (out-of-row columns read 0), row at r, o = 4j.
+// @ts-ignore: decorator
+@inline function rowTerm(kind: i32, r: usize, o: usize, rem: i32, t0: v128, t1: v128, t2: v128): v128 {
+  const z = f32x4.splat(0);
+  let l: v128, c: v128, rr: v128;
+  if (kind == INNER) {
+    c = v128.load(r + o); l = v128.load(r + o - 4); rr = v128.load(r + o + 4);
+  } else if (kind == LEFT) {
+    c = v128.load(r); l = v128.shuffle<f32>(z, c, 3, 4, 5, 6); rr = v128.load(r + 4);
+  } else if (kind == RIGHT) {
+    c = v128.load(r + o); l = v128.load(r + o - 4); rr = v128.shuffle<f32>(c, z, 1, 2, 3, 4);
+  } else {
+    c = loadPartial(r + o, rem);
+    l = v128.shuffle<f32>(v128.load(r + o - 16), c, 3, 4, 5, 6);
+    rr = v128.shuffle<f32>(c, z, 1, 2, 3, 4);
+  }
+  return madd(t2, rr, madd(t1, c, f32x4.mul(t0, l)));
+}
+
+// One output block; rows r0..r2 feed taps rows 0..2 when has0..has2.
+// @ts-ignore: decorator
+@inline function block3x3(
+  kind: i32, r0: usize, r1: usize, r2: usize, has0: bool, has1: bool, has2: bool,
+  d: usize, o: usize, rem: i32, b4: v128, accumulate: bool,
+  t00: v128, t01: v128, t02: v128, t10: v128, t11: v128, t12: v128, t20: v128, t21: v128, t22: v128,
+): void {
+  let acc = b4;
+  if (accumulate) acc = kind == TAIL ? loadPartial(d + o, rem) : v128.load(d + o);
+  if (has0 && has1 && has2) {
+    const s0 = rowTerm(kind, r0, o, rem, t00, t01, t02);
+    const s1 = rowTerm(kind, r1, o, rem, t10, t11, t12);
+    const s2 = rowTerm(kind, r2, o, rem, t20, t21, t22);
+    acc = f32x4.add(f32x4.add(acc, s0), f32x4.add(s1, s2));
+  } else {
+    if (has0) acc = f32x4.add(acc, rowTerm(kind, r0, o, rem, t00, t01, t02));
+    if (has1) acc = f32x4.add(acc, rowTerm(kind, r1, o, rem, t10, t11, t12));
+    if (has2) acc = f32x4.add(acc, rowTerm(kind, r2, o, rem, t20, t21, t22));
+  }
+  if (kind == TAIL) storePartial(d + o, acc, rem); else v128.store(d + o, acc);
+}
+
+// @ts-ignore: decorator
+@inline function row3x3(
+  r0: usize, r1: usize, r2: usize, has0: bool, has1: bool, has2: bool, d: usize, W: i32, b4: v128, accumulate: bool,
+  t00: v128, t01: v128, t02: v128, t10: v128, t11: v128, t12: v128, t20: v128, t21: v128, t22: v128,
+): void {
+  const rem = W & 3;
+  const full = <usize>(W & ~3) << 2;
+  // With rem = 0 the last full block is the right border; otherwise the tail block is.
+  const innerEnd = rem ? full : full - 16;
+  block3x3(LEFT, r0, r1, r2, has0, has1, has2, d, 0, rem, b4, accumulate,
+    t00, t01, t02, t10, t11, t12, t20, t21, t22);
+  let o: usize = 16;
+  for (; o < innerEnd; o += 16) {
+    block3x3(INNER, r0, r1, r2, has0, has1, has2, d, o, rem, b4, accumulate,
+      t00, t01, t02, t10, t11, t12, t20, t21, t22);
+  }
+  if (rem) {
+    block3x3(TAIL, r0, r1, r2, has0, has1, has2, d, o, rem, b4, accumulate,
+      t00, t01, t02, t10, t11, t12, t20, t21, t22);
+  } else {
+    block3x3(RIGHT, r0, r1, r2, has0, has1, has2, d, o, rem, b4, accumulate,
+      t00, t01, t02, t10, t11, t12, t20, t21, t22);
+  }
+}
+
+/** planeCorrelate for is3x3s1p1 (any PH). */
+export function planeCorrelate3x3(
+  src: usize, SRC_H: i32, W: i32, dst: usize, OH: i32,
+  taps: usize, flip: bool, PH: i32, bias: f32, accumulate: bool,
+): void {
+  if (!ASC_FEATURE_SIMD) {
+    planeCorrelate3x3Scalar(src, SRC_H, W, dst, OH, taps, flip, PH, bias, accumulate);
+    return;
+  }
+  const t00 = f32x4.splat(tapAt(taps, 3, 3, flip, 0, 0)), t01 = f32x4.splat(tapAt(taps, 3, 3, flip, 0, 1));
+  const t02 = f32x4.splat(tapAt(taps, 3, 3, flip, 0, 2)), t10 = f32x4.splat(tapAt(taps, 3, 3, flip, 1, 0));
+  const t11 = f32x4.splat(tapAt(taps, 3, 3, flip, 1, 1)), t12 = f32x4.splat(tapAt(taps, 3, 3, flip, 1, 2));
+  const t20 = f32x4.splat(tapAt(taps, 3, 3, flip, 2, 0)), t21 = f32x4.splat(tapAt(taps, 3, 3, flip, 2, 1));
+  const t22 = f32x4.splat(tapAt(taps, 3, 3, flip, 2, 2));
+  const b4 = f32x4.splat(bias);
+  const rowBytes = <usize>W << 2;
+  for (let i = 0; i < OH; i++) {
+    const top = i - PH;
+    const r0 = src + <usize>(top * W) * 4;
+    const r1 = r0 + rowBytes, r2 = r1 + rowBytes;
+    const d = dst + <usize>i * rowBytes;
+    const has0 = top >= 0 && top < SRC_H, has1 = top + 1 >= 0 && top + 1 < SRC_H;
+    const has2 = top + 2 >= 0 && top + 2 < SRC_H;
+    if (has0 && has2) {
+      if (accumulate) row3x3(r0, r1, r2, true, true, true, d, W, b4, true, t00, t01, t02, t10, t11, t12, t20, t21, t22);
+      else row3x3(r0, r1, r2, true, true, true, d, W, b4, false, t00, t01, t02, t10, t11, t12, t20, t21, t22);
+    } else {
+      row3x3(r0, r1, r2, has0, has1, has2, d, W, b4, accumulate, t00, t01, t02, t10, t11, t12, t20, t21, t22);
+    }
+  }
+}
+
+// Scalar build: the same rows one column at a time with a sliding 3×3 window in locals (each
+// source value is loaded once per output row that uses it, no per-pixel range checks).
+function planeCorrelate3x3Scalar(
+  src: usize, SRC_H: i32, W: i32, dst: usize, OH: i32,
+  taps: usize, flip: bool, PH: i32, bias: f32, accumulate: bool,
+): void {
+  const rowBytes = <usize>W << 2;
+  for (let i = 0; i < OH; i++) {
+    const top = i - PH;
+    const d = dst + <usize>i * rowBytes;
+    let first = !accumulate;
+    for (let u = 0; u < 3; u++) {
+      const row = top + u;
+      if (row < 0 || row >= SRC_H) continue;
+      const r = src + <usize>row * rowBytes;
+      const a = tapAt(taps, 3, 3, flip, u, 0), b = tapAt(taps, 3, 3, flip, u, 1), c = tapAt(taps, 3, 3, flip, u, 2);
+      let xl: f32 = 0, xc = load<f32>(r);
+      const last = <usize>(W - 1) << 2;
+      if (first) {
+        for (let o: usize = 0; o < last; o += 4) {
+          const xr = load<f32>(r + o, 4);
+          store<f32>(d + o, bias + (a * xl + b * xc + c * xr));
+          xl = xc; xc = xr;
+        }
+        store<f32>(d + last, bias + (a * xl + b * xc));
+      } else {
+        for (let o: usize = 0; o < last; o += 4) {
+          const xr = load<f32>(r + o, 4);
+          store<f32>(d + o, load<f32>(d + o) + (a * xl + b * xc + c * xr));
+          xl = xc; xc = xr;
+        }
+        store<f32>(d + last, load<f32>(d + last) + (a * xl + b * xc));
+      }
+      first = false;
+    }
+    if (first) for (let o: usize = 0; o < rowBytes; o += 4) store<f32>(d + o, bias);
+  }
 }

@@ -66,4 +66,24 @@ describe("depthwise conv2d", () => {
   it("3x3 stride 2, dilation 2", () => {
     expect(check(1, 2, 15, 27, 1, 3, 3, 2, 2, 2, 2, 2, 2, false)).toBe(0);
   });
+  // The 3x3 stride-1 column-pad-1 kernel: vector border blocks and 1-3 column tails at every width
+  // from 5 (the smallest it takes) on, row padding 0/1/2, batch and multiplier (accumulating dx).
+  it("3x3 pad 1, widths 4..21 (border blocks, tails of 1-3 columns)", () => {
+    let bad = 0;
+    for (let w = 4; w <= 21; w++) bad += check(1, 2, 6, w, 1, 3, 3, 1, 1, 1, 1, 1, 1, true);
+    expect(bad).toBe(0);
+  });
+  it("3x3 pad 1, heights 1..6, multiplier 2, batch 2", () => {
+    let bad = 0;
+    for (let h = 1; h <= 6; h++) bad += check(2, 3, h, 10, 2, 3, 3, 1, 1, 1, 1, 1, 1, true);
+    expect(bad).toBe(0);
+  });
+  it("3x3 row padding 0 and 2 with column padding 1", () => {
+    expect(check(1, 2, 9, 13, 1, 3, 3, 1, 1, 0, 1, 1, 1, true)).toBe(0);
+    expect(check(1, 2, 9, 14, 2, 3, 3, 1, 1, 2, 1, 1, 1, false)).toBe(0);
+  });
+  it("3x3 pad 1, MobileNet-like 14x14 and 28x28 planes, multiplier 3", () => {
+    expect(check(1, 5, 14, 14, 1, 3, 3, 1, 1, 1, 1, 1, 1, true)).toBe(0);
+    expect(check(2, 2, 28, 28, 3, 3, 3, 1, 1, 1, 1, 1, 1, true)).toBe(0);
+  });
 });
