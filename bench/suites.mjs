@@ -3,5 +3,6 @@
 import { conv2dSuite } from './cases/conv2d.mjs';
 import { dynamicConv2dSuite } from './cases/dynamic_conv2d.mjs';
 import { dcdSuite } from './cases/dcd.mjs';
+import { threadsSuite } from './cases/threads.mjs';
 
-export const SUITES = [conv2dSuite, dynamicConv2dSuite, dcdSuite];
+export const SUITES = [conv2dSuite, dynamicConv2dSuite, dcdSuite, threadsSuite];
