@@ -1,15 +1,15 @@
 // Blocking parameters of the GEMM, chosen per build at compile time.
 //
-// SIMD: a 6×8 micro-tile = 12 f32x4 accumulators + 2 B vectors + 1 broadcast, which fits the 16
-// xmm registers V8 gives wasm on x86-64. Scalar: 4×4 = 16 f32 accumulators (the scalar build has
-// no wider registers, and more would spill).
+// SIMD: a 4×8 micro-tile = 8 f32x4 accumulators + 2 B vectors + 4 broadcasts (+ 1 product), which
+// fits the 15 xmm registers V8 leaves wasm on x86-64 (see microkernel.ts for why not 6×8).
+// Scalar: 4×4 = 16 f32 accumulators (the scalar build has no wider registers, and more would spill).
 // KC keeps an A micro-panel (MR×KC) plus a B micro-panel (KC×NR) in L1; MC×KC of packed A stays
 // in L2; NC bounds the packed B block so the workspace stays ~1 MB.
 
-export const MR: i32 = ASC_FEATURE_SIMD ? 6 : 4;
+export const MR: i32 = 4;
 export const NR: i32 = ASC_FEATURE_SIMD ? 8 : 4;
 export const KC: i32 = 256;
-export const MC: i32 = 96; // multiple of both MRs (6 and 4)
+export const MC: i32 = 96; // multiple of MR
 export const NC: i32 = 1024; // multiple of both NRs (8 and 4)
 
 /** Round `x` up to a multiple of `m`. */

@@ -39,7 +39,12 @@ export function microKernel(
   v128.store(cr, x1, 16);
 }
 
-/** 6 rows × 8 columns (2 f32x4 per row): 12 accumulators. */
+/**
+ * 4 rows × 8 columns (2 f32x4 per row): 8 accumulators. V8 gives wasm 15 usable xmm registers on
+ * x86-64 (xmm15 is its scratch) and TurboFan schedules every load of the loop body first, so all
+ * MR broadcasts + 2 B vectors + the accumulators (+ a product temporary without FMA) are live at
+ * once: 4 + 2 + 8 + 1 = 15 fits; a 6×8 tile (21) spilled 4 accumulators to the stack per k.
+ */
 function microKernelSimd(
   kc: i32, a: usize, b: usize, c: usize, ldc: usize,
   loadC: bool, bias: usize, scale: usize,
@@ -48,8 +53,6 @@ function microKernelSimd(
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
   let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  let c40 = f32x4.splat(0), c41 = f32x4.splat(0);
-  let c50 = f32x4.splat(0), c51 = f32x4.splat(0);
   for (let k = 0; k < kc; k++) {
     const b0 = v128.load(b);
     const b1 = v128.load(b, 16);
@@ -65,47 +68,34 @@ function microKernelSimd(
     av = v128.load32_splat(a, 12);
     c30 = madd(av, b0, c30);
     c31 = madd(av, b1, c31);
-    av = v128.load32_splat(a, 16);
-    c40 = madd(av, b0, c40);
-    c41 = madd(av, b1, c41);
-    av = v128.load32_splat(a, 20);
-    c50 = madd(av, b0, c50);
-    c51 = madd(av, b1, c51);
-    a += 24;
+    a += 16;
     b += 32;
   }
   finishRowSimd(c, c00, c01, loadC, bias, scale, 0);
   finishRowSimd(c + ldc, c10, c11, loadC, bias, scale, 1);
   finishRowSimd(c + 2 * ldc, c20, c21, loadC, bias, scale, 2);
   finishRowSimd(c + 3 * ldc, c30, c31, loadC, bias, scale, 3);
-  finishRowSimd(c + 4 * ldc, c40, c41, loadC, bias, scale, 4);
-  finishRowSimd(c + 5 * ldc, c50, c51, loadC, bias, scale, 5);
 }
 
 /**
- * 6 rows × the first 4 columns of an 8-wide panel: for a last panel with ≤ 4 real columns
+ * 4 rows × the first 4 columns of an 8-wide panel: for a last panel with ≤ 4 real columns
  * (e.g. 49 = 6·8 + 1 output pixels), half the work of the full kernel. Overwrites c.
  */
 function microKernelSimdHalf(kc: i32, a: usize, b: usize, c: usize, ldc: usize): void {
-  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0);
-  let c3 = f32x4.splat(0), c4 = f32x4.splat(0), c5 = f32x4.splat(0);
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
   for (let k = 0; k < kc; k++) {
     const b0 = v128.load(b);
     c0 = madd(v128.load32_splat(a), b0, c0);
     c1 = madd(v128.load32_splat(a, 4), b0, c1);
     c2 = madd(v128.load32_splat(a, 8), b0, c2);
     c3 = madd(v128.load32_splat(a, 12), b0, c3);
-    c4 = madd(v128.load32_splat(a, 16), b0, c4);
-    c5 = madd(v128.load32_splat(a, 20), b0, c5);
-    a += 24;
+    a += 16;
     b += 32;
   }
   v128.store(c, c0);
   v128.store(c + ldc, c1);
   v128.store(c + 2 * ldc, c2);
   v128.store(c + 3 * ldc, c3);
-  v128.store(c + 4 * ldc, c4);
-  v128.store(c + 5 * ldc, c5);
 }
 
 // @ts-ignore: decorator

@@ -50,17 +50,15 @@ function zeroColumn(out: usize, kc: i32): void {
 }
 
 /**
- * SIMD build, MR = 6 rows of a row-major A: rows 0–3 go through 4×4 transposes (one f32x4 store
- * per k), rows 4–5 are interleaved pairwise (one 64-bit store per k). Columns past a multiple of 4
- * fall back to scalar copies.
+ * SIMD build, MR = 4 rows of a row-major A: a 4×4 transpose per 4 k (one f32x4 store per k).
+ * Columns past a multiple of 4 fall back to scalar copies.
  */
 function packFullPanelSimd(A: usize, lda: i32, i: i32, p0: i32, kc: i32, scale: usize, out: usize): void {
   const rowBytes = <usize>lda << 2;
   const r0 = A + ((<usize>i * lda + p0) << 2);
-  const r1 = r0 + rowBytes, r2 = r1 + rowBytes, r3 = r2 + rowBytes, r4 = r3 + rowBytes, r5 = r4 + rowBytes;
-  const s03 = scale ? v128.load(scale + (<usize>i << 2)) : f32x4.splat(1);
-  const s45 = scale ? v128.load64_splat(scale + (<usize>(i + 4) << 2)) : f32x4.splat(1); // s4 s5 s4 s5
-  const step: usize = 6 << 2; // one packed k column
+  const r1 = r0 + rowBytes, r2 = r1 + rowBytes, r3 = r2 + rowBytes;
+  const s = scale ? v128.load(scale + (<usize>i << 2)) : f32x4.splat(1);
+  const step: usize = 4 << 2; // one packed k column
   let k = 0;
   for (; k + 4 <= kc; k += 4) {
     const off = <usize>k << 2;
@@ -68,26 +66,17 @@ function packFullPanelSimd(A: usize, lda: i32, i: i32, p0: i32, kc: i32, scale: 
     const a = v128.load(r0 + off), b = v128.load(r1 + off), c = v128.load(r2 + off), d = v128.load(r3 + off);
     const ab01 = v128.shuffle<f32>(a, b, 0, 4, 1, 5), ab23 = v128.shuffle<f32>(a, b, 2, 6, 3, 7);
     const cd01 = v128.shuffle<f32>(c, d, 0, 4, 1, 5), cd23 = v128.shuffle<f32>(c, d, 2, 6, 3, 7);
-    v128.store(at, f32x4.mul(v128.shuffle<f32>(ab01, cd01, 0, 1, 4, 5), s03));
-    v128.store(at + step, f32x4.mul(v128.shuffle<f32>(ab01, cd01, 2, 3, 6, 7), s03));
-    v128.store(at + 2 * step, f32x4.mul(v128.shuffle<f32>(ab23, cd23, 0, 1, 4, 5), s03));
-    v128.store(at + 3 * step, f32x4.mul(v128.shuffle<f32>(ab23, cd23, 2, 3, 6, 7), s03));
-    const e = v128.load(r4 + off), f = v128.load(r5 + off);
-    const ef01 = f32x4.mul(v128.shuffle<f32>(e, f, 0, 4, 1, 5), s45);
-    const ef23 = f32x4.mul(v128.shuffle<f32>(e, f, 2, 6, 3, 7), s45);
-    v128.store64_lane(at + 16, ef01, 0);
-    v128.store64_lane(at + step + 16, ef01, 1);
-    v128.store64_lane(at + 2 * step + 16, ef23, 0);
-    v128.store64_lane(at + 3 * step + 16, ef23, 1);
+    v128.store(at, f32x4.mul(v128.shuffle<f32>(ab01, cd01, 0, 1, 4, 5), s));
+    v128.store(at + step, f32x4.mul(v128.shuffle<f32>(ab01, cd01, 2, 3, 6, 7), s));
+    v128.store(at + 2 * step, f32x4.mul(v128.shuffle<f32>(ab23, cd23, 0, 1, 4, 5), s));
+    v128.store(at + 3 * step, f32x4.mul(v128.shuffle<f32>(ab23, cd23, 2, 3, 6, 7), s));
   }
   for (; k < kc; k++) {
     const off = <usize>k << 2;
     const at = out + <usize>k * step;
-    store<f32>(at, load<f32>(r0 + off) * f32x4.extract_lane(s03, 0));
-    store<f32>(at, load<f32>(r1 + off) * f32x4.extract_lane(s03, 1), 4);
-    store<f32>(at, load<f32>(r2 + off) * f32x4.extract_lane(s03, 2), 8);
-    store<f32>(at, load<f32>(r3 + off) * f32x4.extract_lane(s03, 3), 12);
-    store<f32>(at, load<f32>(r4 + off) * f32x4.extract_lane(s45, 0), 16);
-    store<f32>(at, load<f32>(r5 + off) * f32x4.extract_lane(s45, 1), 20);
+    store<f32>(at, load<f32>(r0 + off) * f32x4.extract_lane(s, 0));
+    store<f32>(at, load<f32>(r1 + off) * f32x4.extract_lane(s, 1), 4);
+    store<f32>(at, load<f32>(r2 + off) * f32x4.extract_lane(s, 2), 8);
+    store<f32>(at, load<f32>(r3 + off) * f32x4.extract_lane(s, 3), 12);
   }
 }
