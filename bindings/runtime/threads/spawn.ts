@@ -1,6 +1,8 @@
 /**
- * Starts one worker running `source` in this runtime: Node's worker_threads (eval'd source), else
- * a Web Worker from a Blob URL (Deno, browsers; module type, which Deno requires).
+ * Starts one worker running `source` in this runtime: node:worker_threads (eval'd source) where
+ * process.getBuiltinModule exists (Node ≥ 20.16, Deno 2), else a Web Worker from a Blob URL
+ * (browsers; module type). worker_threads is preferred in Deno too: its workers can be unref()'d,
+ * so a pool the user never disposes doesn't keep the process alive (Deno's Web Workers do).
  */
 import { nodeProcess } from './support';
 
@@ -20,7 +22,7 @@ interface NodeWorker {
 type NodeWorkerCtor = new (src: string, options: { eval: boolean; name?: string }) => NodeWorker;
 
 export function spawnWorker(source: string, name: string): WorkerHandle {
-  const node = typeof Worker !== 'function' ? nodeProcess() : undefined;
+  const node = nodeProcess();
   if (node) {
     const { Worker: NodeWorker } = node.getBuiltinModule!('node:worker_threads') as { Worker: NodeWorkerCtor };
     const w = new NodeWorker(source, { eval: true, name });
