@@ -7,7 +7,9 @@
 //
 // Descriptor `p`: 16 i32, see docs/ARCHITECTURE.md. Weight layout (K, 1, KH, KW).
 
-import { planeCorrelate, planeScatterTransposed, planeTapDot, planeSum } from "./depthwise_plane";
+import {
+  is3x3s1p1, planeCorrelate, planeScatterTransposed, planeTapDot, planeSum, planeWeightGrad3x3,
+} from "./depthwise_plane";
 
 @inline function dim(p: usize, i: i32): i32 {
   return load<i32>(p + (<usize>i << 2));
@@ -72,9 +74,16 @@ export function depthwiseConv2dBackwardWeight(p: usize, x: usize, dy: usize, dw:
   const OH = dim(p, 14), OW = dim(p, 15);
   const M = K / C;
   const inPlane = <usize>H * W, outPlane = <usize>OH * OW;
+  const fast3x3 = is3x3s1p1(KH, KW, SH, SW, PW, DH, DW, W, OW);
   for (let o = 0; o < K; o++) {
     const c = o / M;
-    for (let u = 0; u < KH; u++) {
+    if (fast3x3) {
+      const dwo = dw + ((<usize>o * 9) << 2);
+      for (let n = 0; n < N; n++) {
+        planeWeightGrad3x3(x + (((<usize>n * C + c) * inPlane) << 2), H, W,
+          dy + (((<usize>n * K + o) * outPlane) << 2), OH, PH, dwo, n > 0);
+      }
+    } else for (let u = 0; u < KH; u++) {
       for (let v = 0; v < KW; v++) {
         let s: f32 = 0;
         for (let n = 0; n < N; n++) {

@@ -299,23 +299,29 @@ const LEFT = 1;  // j = 0
 const RIGHT = 2; // j + 4 = W
 const TAIL = 3;  // j + rem = W, rem = W & 3 ∈ 1..3
 
+// Columns j−1.., j.., j+1.. (four each) of the row at r, o = 4j; out-of-row columns read 0.
+// @ts-ignore: decorator
+@inline function vC(kind: i32, r: usize, o: usize, rem: i32): v128 {
+  return kind == TAIL ? loadPartial(r + o, rem) : v128.load(r + o);
+}
+
+// @ts-ignore: decorator
+@inline function vL(kind: i32, r: usize, o: usize, rem: i32): v128 {
+  if (kind == LEFT) return v128.shuffle<f32>(f32x4.splat(0), v128.load(r), 3, 4, 5, 6);
+  if (kind == TAIL) return v128.shuffle<f32>(v128.load(r + o - 16), loadPartial(r + o, rem), 3, 4, 5, 6);
+  return v128.load(r + o - 4);
+}
+
+// @ts-ignore: decorator
+@inline function vR(kind: i32, r: usize, o: usize, rem: i32): v128 {
+  if (kind == RIGHT || kind == TAIL) return v128.shuffle<f32>(vC(kind, r, o, rem), f32x4.splat(0), 1, 2, 3, 4);
+  return v128.load(r + o + 4);
+}
+
 // t0·row[j−1..j+2] + t1·row[j..j+3] + t2·row[j+1..j+4] (out-of-row columns read 0), row at r, o = 4j.
 // @ts-ignore: decorator
 @inline function rowTerm(kind: i32, r: usize, o: usize, rem: i32, t0: v128, t1: v128, t2: v128): v128 {
-  const z = f32x4.splat(0);
-  let l: v128, c: v128, rr: v128;
-  if (kind == INNER) {
-    c = v128.load(r + o); l = v128.load(r + o - 4); rr = v128.load(r + o + 4);
-  } else if (kind == LEFT) {
-    c = v128.load(r); l = v128.shuffle<f32>(z, c, 3, 4, 5, 6); rr = v128.load(r + 4);
-  } else if (kind == RIGHT) {
-    c = v128.load(r + o); l = v128.load(r + o - 4); rr = v128.shuffle<f32>(c, z, 1, 2, 3, 4);
-  } else {
-    c = loadPartial(r + o, rem);
-    l = v128.shuffle<f32>(v128.load(r + o - 16), c, 3, 4, 5, 6);
-    rr = v128.shuffle<f32>(c, z, 1, 2, 3, 4);
-  }
-  return madd(t2, rr, madd(t1, c, f32x4.mul(t0, l)));
+  return madd(t2, vR(kind, r, o, rem), madd(t1, vC(kind, r, o, rem), f32x4.mul(t0, vL(kind, r, o, rem))));
 }
 
 // One output block; rows r0..r2 feed taps rows 0..2 when has0..has2.
@@ -433,5 +439,118 @@ function planeCorrelate3x3Scalar(
       first = false;
     }
     if (first) for (let o: usize = 0; o < rowBytes; o += 4) store<f32>(d + o, bias);
+  }
+}
+
+/**
+ * Weight gradient of one plane for is3x3s1p1 (any PH): dw[u,v] (+)= Σ g[i,j] · x[i − PH + u, j − 1 + v]
+ * (out-of-range x reads 0). One pass per kernel row u over the output rows whose source row is in
+ * range, two rows at a time: six vector accumulators (nine would spill), one horizontal sum each.
+ */
+export function planeWeightGrad3x3(
+  x: usize, H: i32, W: i32, g0: usize, OH: i32, PH: i32, dw: usize, accumulate: bool,
+): void {
+  if (!ASC_FEATURE_SIMD) {
+    planeWeightGrad3x3Scalar(x, H, W, g0, OH, PH, dw, accumulate);
+    return;
+  }
+  const rowBytes = <usize>W << 2;
+  const rem = W & 3;
+  const full = <usize>(W & ~3) << 2;
+  const innerEnd = rem ? full : full - 16;
+  for (let u = 0; u < 3; u++) {
+    const z = f32x4.splat(0);
+    let a0 = z, a1 = z, a2 = z, b0 = z, b1 = z, b2 = z;
+    const iLo = max(0, PH - u), iHi = min(OH, H + PH - u);
+    let i = iLo;
+    for (; i + 2 <= iHi; i += 2) {
+      const r = x + <usize>(i - PH + u) * rowBytes;
+      const g = g0 + <usize>i * rowBytes;
+      {
+        const o: usize = 0;
+        const G = vC(LEFT, g, o, rem);
+        const H2 = vC(LEFT, g + rowBytes, o, rem);
+        a0 = madd(G, vL(LEFT, r, o, rem), a0); a1 = madd(G, vC(LEFT, r, o, rem), a1); a2 = madd(G, vR(LEFT, r, o, rem), a2);
+        b0 = madd(H2, vL(LEFT, r + rowBytes, o, rem), b0); b1 = madd(H2, vC(LEFT, r + rowBytes, o, rem), b1); b2 = madd(H2, vR(LEFT, r + rowBytes, o, rem), b2);
+      }
+      let o: usize = 16;
+      for (; o < innerEnd; o += 16) {
+        const G = vC(INNER, g, o, rem);
+        const H2 = vC(INNER, g + rowBytes, o, rem);
+        a0 = madd(G, vL(INNER, r, o, rem), a0); a1 = madd(G, vC(INNER, r, o, rem), a1); a2 = madd(G, vR(INNER, r, o, rem), a2);
+        b0 = madd(H2, vL(INNER, r + rowBytes, o, rem), b0); b1 = madd(H2, vC(INNER, r + rowBytes, o, rem), b1); b2 = madd(H2, vR(INNER, r + rowBytes, o, rem), b2);
+      }
+      if (rem) {
+        const G = vC(TAIL, g, o, rem);
+        const H2 = vC(TAIL, g + rowBytes, o, rem);
+        a0 = madd(G, vL(TAIL, r, o, rem), a0); a1 = madd(G, vC(TAIL, r, o, rem), a1); a2 = madd(G, vR(TAIL, r, o, rem), a2);
+        b0 = madd(H2, vL(TAIL, r + rowBytes, o, rem), b0); b1 = madd(H2, vC(TAIL, r + rowBytes, o, rem), b1); b2 = madd(H2, vR(TAIL, r + rowBytes, o, rem), b2);
+      } else {
+        const G = vC(RIGHT, g, o, rem);
+        const H2 = vC(RIGHT, g + rowBytes, o, rem);
+        a0 = madd(G, vL(RIGHT, r, o, rem), a0); a1 = madd(G, vC(RIGHT, r, o, rem), a1); a2 = madd(G, vR(RIGHT, r, o, rem), a2);
+        b0 = madd(H2, vL(RIGHT, r + rowBytes, o, rem), b0); b1 = madd(H2, vC(RIGHT, r + rowBytes, o, rem), b1); b2 = madd(H2, vR(RIGHT, r + rowBytes, o, rem), b2);
+      }
+    }
+    if (i < iHi) {
+      const r = x + <usize>(i - PH + u) * rowBytes;
+      const g = g0 + <usize>i * rowBytes;
+      {
+        const o: usize = 0;
+        const G = vC(LEFT, g, o, rem);
+        a0 = madd(G, vL(LEFT, r, o, rem), a0); a1 = madd(G, vC(LEFT, r, o, rem), a1); a2 = madd(G, vR(LEFT, r, o, rem), a2);
+      }
+      let o: usize = 16;
+      for (; o < innerEnd; o += 16) {
+        const G = vC(INNER, g, o, rem);
+        a0 = madd(G, vL(INNER, r, o, rem), a0); a1 = madd(G, vC(INNER, r, o, rem), a1); a2 = madd(G, vR(INNER, r, o, rem), a2);
+      }
+      if (rem) {
+        const G = vC(TAIL, g, o, rem);
+        a0 = madd(G, vL(TAIL, r, o, rem), a0); a1 = madd(G, vC(TAIL, r, o, rem), a1); a2 = madd(G, vR(TAIL, r, o, rem), a2);
+      } else {
+        const G = vC(RIGHT, g, o, rem);
+        a0 = madd(G, vL(RIGHT, r, o, rem), a0); a1 = madd(G, vC(RIGHT, r, o, rem), a1); a2 = madd(G, vR(RIGHT, r, o, rem), a2);
+      }
+    }
+    weightGradOut(dw, u * 3, f32x4.add(a0, b0), accumulate);
+    weightGradOut(dw, u * 3 + 1, f32x4.add(a1, b1), accumulate);
+    weightGradOut(dw, u * 3 + 2, f32x4.add(a2, b2), accumulate);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function weightGradOut(dw: usize, k: i32, a: v128, accumulate: bool): void {
+  const s = (f32x4.extract_lane(a, 0) + f32x4.extract_lane(a, 1)) + (f32x4.extract_lane(a, 2) + f32x4.extract_lane(a, 3));
+  const d = at(dw, k);
+  store<f32>(d, accumulate ? load<f32>(d) + s : s);
+}
+
+// Scalar build: per source row in range, a sliding window of three columns and three accumulators.
+function planeWeightGrad3x3Scalar(
+  x: usize, H: i32, W: i32, g0: usize, OH: i32, PH: i32, dw: usize, accumulate: bool,
+): void {
+  const rowBytes = <usize>W << 2;
+  const last = <usize>(W - 1) << 2;
+  for (let u = 0; u < 3; u++) {
+    let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0;
+    // Output rows whose source row top + u = i − PH + u is in range.
+    const iLo = max(0, PH - u), iHi = min(OH, H + PH - u);
+    for (let i = iLo; i < iHi; i++) {
+      const r = x + <usize>(i - PH + u) * rowBytes;
+      const g = g0 + <usize>i * rowBytes;
+      let xl: f32 = 0, xc = load<f32>(r);
+      for (let o: usize = 0; o < last; o += 4) {
+        const xr = load<f32>(r + o, 4);
+        const gv = load<f32>(g + o);
+        s0 += gv * xl; s1 += gv * xc; s2 += gv * xr;
+        xl = xc; xc = xr;
+      }
+      const gv = load<f32>(g + last);
+      s0 += gv * xl; s1 += gv * xc;
+    }
+    const d = at(dw, u * 3);
+    if (accumulate) { s0 += load<f32>(d); s1 += load<f32>(d, 4); s2 += load<f32>(d, 8); }
+    store<f32>(d, s0); store<f32>(d, s1, 4); store<f32>(d, s2, 8);
   }
 }
