@@ -1,5 +1,5 @@
 // conv2d backward, one part of `parts` for the thread pool (see gemm/partition.ts). `ws` is this
-// part's own workspace (conv2dWorkspaceBytes(p, pass) bytes). Every split keeps each element's
+// part's own: PART_SCRATCH bytes of scratch, then conv2dWorkspaceBytes(p, pass) bytes. Every split keeps each element's
 // summation order, so results are bit-identical to conv2d_backward.ts:
 //   data, 1×1:    column ranges of dx's pixels (as the forward pass).
 //   data, k×k:    input-channel ranges: a channel's dx plane only receives its own column rows
@@ -10,7 +10,7 @@
 
 import { sgemm } from "../gemm/sgemm";
 import { align64 } from "../gemm/config";
-import { partStart, partStart1 } from "../gemm/partition";
+import { PART_SCRATCH, partStart, partStart1 } from "../gemm/partition";
 import { blockPixels } from "./conv2d_backward";
 import { col2imBlockAdd, im2colBlock } from "./im2col";
 import { depthwiseBackwardDataPart, depthwiseBackwardWeightPart } from "./depthwise_part";
@@ -22,9 +22,10 @@ import {
 
 export function conv2dBackwardDataPart(p: usize, dy: usize, w: usize, dx: usize, ws: usize, part: i32, parts: i32): void {
   if (convIsDepthwise(p)) {
-    depthwiseBackwardDataPart(p, dy, w, dx, part, parts);
+    depthwiseBackwardDataPart(p, dy, w, dx, ws, part, parts);
     return;
   }
+  ws += PART_SCRATCH;
   const C = convC(p), K = convK(p), G = convG(p);
   const cg = C / G, kg = K / G, rows = convPatchSize(p), taps = convKH(p) * convKW(p);
   const inPlane = convH(p) * convW(p), pixels = convOH(p) * convOW(p);
@@ -63,6 +64,7 @@ export function conv2dBackwardWeightPart(
     depthwiseBackwardWeightPart(p, x, dy, dw, db, part, parts);
     return;
   }
+  ws += PART_SCRATCH;
   const N = convN(p), C = convC(p), K = convK(p), G = convG(p);
   const cg = C / G, kg = K / G, rows = convPatchSize(p), taps = convKH(p) * convKW(p);
   const inPlane = convH(p) * convW(p), pixels = convOH(p) * convOW(p);

@@ -2,10 +2,10 @@
 // The GEMM path splits the output pixels of every (sample, group) into column ranges: each part
 // packs only its own columns of the implicit im2col (no work is repeated but packing the small
 // weight matrix), writes a disjoint slice of y, and sums each element in the single-thread order.
-// `ws` is this part's own workspace: conv2dWorkspaceBytes(p, 0) bytes.
+// `ws` is this part's own: PART_SCRATCH bytes of scratch, then conv2dWorkspaceBytes(p, 0) bytes.
 
 import { B_CONV, B_DENSE, gemmDriver } from "../gemm/driver";
-import { partStart } from "../gemm/partition";
+import { PART_SCRATCH, partStart } from "../gemm/partition";
 import {
   convC, convCinPerGroup, convCoutPerGroup, convG, convH, convIsDepthwise, convIsPointwise,
   convK, convN, convOH, convOW, convPatchSize, convW,
@@ -14,9 +14,10 @@ import { depthwiseForwardPart } from "./depthwise_part";
 
 export function conv2dForwardPart(p: usize, x: usize, w: usize, b: usize, y: usize, ws: usize, part: i32, parts: i32): void {
   if (convIsDepthwise(p)) {
-    depthwiseForwardPart(p, x, w, b, y, part, parts);
+    depthwiseForwardPart(p, x, w, b, y, ws, part, parts);
     return;
   }
+  ws += PART_SCRATCH;
   const C = convC(p), K = convK(p), G = convG(p);
   const cinG = convCinPerGroup(p), coutG = convCoutPerGroup(p), patch = convPatchSize(p);
   const inPlane = <usize>convH(p) * convW(p);

@@ -6,6 +6,12 @@
 // part's GEMM tiles sit on the same columns as in the single-threaded run, so each output element
 // is summed in the same order and the threaded result is bit-identical.
 
+/**
+ * Every part kernel's `ws` starts with this many bytes of scratch of its own (e.g. a sub-problem
+ * descriptor), followed by the op's usual workspace.
+ */
+export const PART_SCRATCH: usize = 64;
+
 /** First flattened unit of part `i` (i = parts gives segs·len, the end). */
 export function partStart(segs: i32, len: i32, i: i32, parts: i32, align: i32): i64 {
   const total = <i64>segs * len;

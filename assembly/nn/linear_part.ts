@@ -1,15 +1,16 @@
 // linear forward / backward, one part of `parts` for the thread pool (see gemm/partition.ts).
-// `ws` is this part's own workspace (linearWorkspaceBytes). Splits keep every element's summation
+// `ws` is this part's own: PART_SCRATCH bytes (unused here), then linearWorkspaceBytes. Splits keep every element's summation
 // order (bit-identical to linear.ts):
 //   forward:  column ranges of y (output features) — or row ranges (samples) when N > OUT.
 //   backward: column ranges of dx and dW (input features), output-feature ranges of db.
 
 import { sgemm } from "../gemm/sgemm";
-import { partStart1 } from "../gemm/partition";
+import { PART_SCRATCH, partStart1 } from "../gemm/partition";
 
 export function linearForwardPart(
   N: i32, IN: i32, OUT: i32, x: usize, w: usize, b: usize, y: usize, ws: usize, part: i32, parts: i32,
 ): void {
+  ws += PART_SCRATCH;
   const byRows = N > OUT;
   const len = byRows ? N : OUT;
   const i0 = partStart1(len, part, parts, 8), i1 = partStart1(len, part + 1, parts, 8);
@@ -28,6 +29,7 @@ export function linearBackwardPart(
   N: i32, IN: i32, OUT: i32, x: usize, w: usize, dy: usize, dx: usize, dw: usize, db: usize,
   ws: usize, part: i32, parts: i32,
 ): void {
+  ws += PART_SCRATCH;
   const i0 = partStart1(IN, part, parts, 8), i1 = partStart1(IN, part + 1, parts, 8);
   if (i0 < i1) {
     const off = <usize>i0 << 2;

@@ -2,7 +2,8 @@
  * Threaded kernels behind the ordinary kernel ABI: wraps the threads build's exports so the op
  * files (conv2d.ts, linear.ts, and the DCD ops that reuse those kernels) run split across the
  * ThreadPool without knowing it.
- *   xWorkspaceBytes(…) → threads × the one-thread size (64-aligned): one slice per thread.
+ *   xWorkspaceBytes(…) → threads × (64 + the one-thread size, 64-aligned): one slice per thread
+ *                        (a part kernel's ws starts with 64 bytes of its own scratch: PART_SCRATCH).
  *   conv2dForward / conv2dBackwardData / conv2dBackwardWeight / linearForward / linearBackward
  *     → pool.run(the matching *Part kernel), when the op is big enough to pay for the hand-off.
  * Contract (kept by every caller): the workspace passed to a kernel was sized by the matching
@@ -17,6 +18,8 @@ type Fn = (...args: number[]) => number;
 /** Parts per thread: small enough pieces that a busy core doesn't hold the others back. */
 const PARTS_PER_THREAD = 4;
 const align64 = (n: number): number => Math.ceil(n / 64) * 64;
+/** assembly/gemm/partition.ts PART_SCRATCH. */
+const PART_SCRATCH = 64;
 
 export interface ThreadedKernelOptions {
   /** Ops below this many flops run on the calling thread alone. */
@@ -34,7 +37,7 @@ export function threadedExports(base: KernelExports, pool: ThreadPool, options: 
   };
 
   // One thread's workspace, and whether threads × that still fits a usize (else: one thread).
-  const slice = (bytes: number): number => align64(bytes >>> 0);
+  const slice = (bytes: number): number => PART_SCRATCH + align64(bytes >>> 0);
   const fits = (one: number): boolean => one * pool.threads < 2 ** 31;
   const parallel = (flops: number, one: number): boolean =>
     pool.workers > 0 && flops >= options.minFlops && fits(one);

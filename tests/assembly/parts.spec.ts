@@ -1,0 +1,107 @@
+// The thread pool's part kernels: running parts 0 … P−1 (in reverse order, each with its own
+// workspace) must reproduce the whole-op kernel bit for bit, for several part counts.
+
+import { conv2dForward, conv2dWorkspaceBytes } from "../../assembly/conv/conv2d_forward";
+import { conv2dBackwardData, conv2dBackwardWeight } from "../../assembly/conv/conv2d_backward";
+import { conv2dForwardPart } from "../../assembly/conv/conv2d_forward_part";
+import { conv2dBackwardDataPart, conv2dBackwardWeightPart } from "../../assembly/conv/conv2d_backward_part";
+import { linearBackward, linearForward, linearWorkspaceBytes } from "../../assembly/nn/linear";
+import { linearBackwardPart, linearForwardPart } from "../../assembly/nn/linear_part";
+import { PART_SCRATCH } from "../../assembly/gemm/partition";
+import { ConvCase } from "./conv_reference";
+
+const PART_COUNTS: i32[] = [1, 2, 3, 8, 13];
+
+function copyOf(src: usize, floats: i32): usize {
+  const dst = heap.alloc(<usize>max(floats, 1) << 2);
+  memory.copy(dst, src, <usize>floats << 2);
+  return dst;
+}
+
+/** Bits that differ between two float arrays (0 = identical). */
+function differing(a: usize, b: usize, floats: i32): i32 {
+  let bad = 0;
+  for (let i = 0; i < floats; i++) if (load<u32>(a + (<usize>i << 2)) != load<u32>(b + (<usize>i << 2))) bad++;
+  return bad;
+}
+
+function scribble(ptr: usize, floats: i32): void {
+  for (let i = 0; i < floats; i++) store<f32>(ptr + (<usize>i << 2), <f32>(i % 7) - 3.5);
+}
+
+function checkConv(N: i32, C: i32, H: i32, W: i32, K: i32, KH: i32, KW: i32,
+                   SH: i32, SW: i32, PH: i32, PW: i32, DH: i32, DW: i32, G: i32, bias: bool): i32 {
+  const t = new ConvCase(N, C, H, W, K, KH, KW, SH, SW, PH, PW, DH, DW, G, bias);
+  const yN = t.yCount(), xN = N * C * H * W, wN = t.wCount();
+  // + PART_SCRATCH: a part's ws starts with its own 64 bytes
+  const ws = t.workspace(PART_SCRATCH + max(conv2dWorkspaceBytes(t.p, 0), max(conv2dWorkspaceBytes(t.p, 1), conv2dWorkspaceBytes(t.p, 2))));
+  conv2dForward(t.p, t.x, t.w, t.b, t.y, ws);
+  conv2dBackwardData(t.p, t.dy, t.w, t.dx, ws);
+  conv2dBackwardWeight(t.p, t.x, t.dy, t.dw, t.db, ws);
+  const y = copyOf(t.y, yN), dx = copyOf(t.dx, xN), dw = copyOf(t.dw, wN), db = bias ? copyOf(t.db, K) : 0;
+  let bad = 0;
+  for (let i = 0; i < PART_COUNTS.length; i++) {
+    const parts = PART_COUNTS[i];
+    scribble(t.y, yN); scribble(t.dx, xN); scribble(t.dw, wN);
+    if (bias) scribble(t.db, K);
+    for (let part = parts - 1; part >= 0; part--) {
+      conv2dForwardPart(t.p, t.x, t.w, t.b, t.y, ws, part, parts);
+      conv2dBackwardDataPart(t.p, t.dy, t.w, t.dx, ws, part, parts);
+      conv2dBackwardWeightPart(t.p, t.x, t.dy, t.dw, t.db, ws, part, parts);
+    }
+    bad += differing(t.y, y, yN) + differing(t.dx, dx, xN) + differing(t.dw, dw, wN);
+    if (bias) bad += differing(t.db, db, K);
+  }
+  heap.free(ws); heap.free(y); heap.free(dx); heap.free(dw);
+  if (bias) heap.free(db);
+  t.free();
+  return bad;
+}
+
+function filled(floats: i32, seed: i32): usize {
+  const p = heap.alloc(<usize>max(floats, 1) << 2);
+  for (let i = 0; i < floats; i++) store<f32>(p + (<usize>i << 2), <f32>Math.sin(<f64>(i * 7 + seed)));
+  return p;
+}
+
+function checkLinear(N: i32, IN: i32, OUT: i32, bias: bool): i32 {
+  const x = filled(N * IN, 1), w = filled(OUT * IN, 2), b = bias ? filled(OUT, 3) : 0, dy = filled(N * OUT, 4);
+  const y = filled(N * OUT, 5), dx = filled(N * IN, 6), dw = filled(OUT * IN, 7), db = filled(OUT, 8);
+  const ws = heap.alloc(PART_SCRATCH + linearWorkspaceBytes(N, IN, OUT));
+  linearForward(N, IN, OUT, x, w, b, y, ws);
+  linearBackward(N, IN, OUT, x, w, dy, dx, dw, db, ws);
+  const y0 = copyOf(y, N * OUT), dx0 = copyOf(dx, N * IN), dw0 = copyOf(dw, OUT * IN), db0 = copyOf(db, OUT);
+  let bad = 0;
+  for (let i = 0; i < PART_COUNTS.length; i++) {
+    const parts = PART_COUNTS[i];
+    scribble(y, N * OUT); scribble(dx, N * IN); scribble(dw, OUT * IN); scribble(db, OUT);
+    for (let part = parts - 1; part >= 0; part--) {
+      linearForwardPart(N, IN, OUT, x, w, b, y, ws, part, parts);
+      linearBackwardPart(N, IN, OUT, x, w, dy, dx, dw, db, ws, part, parts);
+    }
+    bad += differing(y, y0, N * OUT) + differing(dx, dx0, N * IN) + differing(dw, dw0, OUT * IN) + differing(db, db0, OUT);
+  }
+  heap.free(x); heap.free(w); heap.free(dy); heap.free(y); heap.free(dx); heap.free(dw); heap.free(db); heap.free(ws);
+  heap.free(y0); heap.free(dx0); heap.free(dw0); heap.free(db0);
+  if (bias) heap.free(b);
+  return bad;
+}
+
+describe("conv2d part kernels = whole-op kernels, bit for bit", () => {
+  //                         N  C   H   W   K KH KW SH SW PH PW DH DW G  bias
+  it("1x1 pointwise, batch 2", () => { expect(checkConv(2, 16, 9, 11, 24, 1, 1, 1, 1, 0, 0, 1, 1, 1, true)).toBe(0); });
+  it("1x1 groups 2", () => { expect(checkConv(1, 20, 7, 7, 12, 1, 1, 1, 1, 0, 0, 1, 1, 2, false)).toBe(0); });
+  it("3x3 pad 1, many channels", () => { expect(checkConv(1, 24, 13, 12, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1, true)).toBe(0); });
+  it("3x3 stride 2, batch 3", () => { expect(checkConv(3, 9, 15, 14, 10, 3, 3, 2, 2, 1, 1, 1, 1, 1, true)).toBe(0); });
+  it("5x3 dilation 2, groups 3", () => { expect(checkConv(2, 12, 14, 13, 9, 5, 3, 1, 2, 2, 1, 2, 1, 3, false)).toBe(0); });
+  it("several pixel blocks (C = 64, 20x19)", () => { expect(checkConv(1, 64, 20, 19, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, true)).toBe(0); });
+  it("depthwise, multiplier 2", () => { expect(checkConv(2, 6, 11, 10, 12, 3, 3, 1, 1, 1, 1, 1, 1, 6, true)).toBe(0); });
+  it("depthwise stride 2", () => { expect(checkConv(1, 5, 12, 13, 5, 3, 3, 2, 2, 1, 1, 1, 1, 5, false)).toBe(0); });
+  it("output 1x1", () => { expect(checkConv(2, 3, 3, 3, 4, 3, 3, 1, 1, 0, 0, 1, 1, 1, true)).toBe(0); });
+});
+
+describe("linear part kernels = whole-op kernels, bit for bit", () => {
+  it("wide (split by output columns)", () => { expect(checkLinear(3, 37, 50, true)).toBe(0); });
+  it("tall (split by rows)", () => { expect(checkLinear(45, 19, 7, true)).toBe(0); });
+  it("no bias, tiny", () => { expect(checkLinear(1, 1, 1, false)).toBe(0); });
+});
