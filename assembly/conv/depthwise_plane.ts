@@ -362,8 +362,15 @@ const TAIL = 3;  // j + rem = W, rem = W & 3 ∈ 1..3
     block3x3(INNER, r0, r1, r2, has0, has1, has2, d, o, rem, b4, accumulate,
       t00, t01, t02, t10, t11, t12, t20, t21, t22);
   }
-  if (rem) {
-    block3x3(TAIL, r0, r1, r2, has0, has1, has2, d, o, rem, b4, accumulate,
+  // One branch per row picks a tail block with its width as a constant (no branches inside).
+  if (rem == 2) {
+    block3x3(TAIL, r0, r1, r2, has0, has1, has2, d, o, 2, b4, accumulate,
+      t00, t01, t02, t10, t11, t12, t20, t21, t22);
+  } else if (rem == 1) {
+    block3x3(TAIL, r0, r1, r2, has0, has1, has2, d, o, 1, b4, accumulate,
+      t00, t01, t02, t10, t11, t12, t20, t21, t22);
+  } else if (rem == 3) {
+    block3x3(TAIL, r0, r1, r2, has0, has1, has2, d, o, 3, b4, accumulate,
       t00, t01, t02, t10, t11, t12, t20, t21, t22);
   } else {
     block3x3(RIGHT, r0, r1, r2, has0, has1, has2, d, o, rem, b4, accumulate,
@@ -480,11 +487,21 @@ export function planeWeightGrad3x3(
         a0 = madd(G, vL(INNER, r, o, rem), a0); a1 = madd(G, vC(INNER, r, o, rem), a1); a2 = madd(G, vR(INNER, r, o, rem), a2);
         b0 = madd(H2, vL(INNER, r + rowBytes, o, rem), b0); b1 = madd(H2, vC(INNER, r + rowBytes, o, rem), b1); b2 = madd(H2, vR(INNER, r + rowBytes, o, rem), b2);
       }
-      if (rem) {
-        const G = vC(TAIL, g, o, rem);
-        const H2 = vC(TAIL, g + rowBytes, o, rem);
-        a0 = madd(G, vL(TAIL, r, o, rem), a0); a1 = madd(G, vC(TAIL, r, o, rem), a1); a2 = madd(G, vR(TAIL, r, o, rem), a2);
-        b0 = madd(H2, vL(TAIL, r + rowBytes, o, rem), b0); b1 = madd(H2, vC(TAIL, r + rowBytes, o, rem), b1); b2 = madd(H2, vR(TAIL, r + rowBytes, o, rem), b2);
+      if (rem == 2) {
+        const G = vC(TAIL, g, o, 2);
+        const H2 = vC(TAIL, g + rowBytes, o, 2);
+        a0 = madd(G, vL(TAIL, r, o, 2), a0); a1 = madd(G, vC(TAIL, r, o, 2), a1); a2 = madd(G, vR(TAIL, r, o, 2), a2);
+        b0 = madd(H2, vL(TAIL, r + rowBytes, o, 2), b0); b1 = madd(H2, vC(TAIL, r + rowBytes, o, 2), b1); b2 = madd(H2, vR(TAIL, r + rowBytes, o, 2), b2);
+      } else if (rem == 1) {
+        const G = vC(TAIL, g, o, 1);
+        const H2 = vC(TAIL, g + rowBytes, o, 1);
+        a0 = madd(G, vL(TAIL, r, o, 1), a0); a1 = madd(G, vC(TAIL, r, o, 1), a1); a2 = madd(G, vR(TAIL, r, o, 1), a2);
+        b0 = madd(H2, vL(TAIL, r + rowBytes, o, 1), b0); b1 = madd(H2, vC(TAIL, r + rowBytes, o, 1), b1); b2 = madd(H2, vR(TAIL, r + rowBytes, o, 1), b2);
+      } else if (rem == 3) {
+        const G = vC(TAIL, g, o, 3);
+        const H2 = vC(TAIL, g + rowBytes, o, 3);
+        a0 = madd(G, vL(TAIL, r, o, 3), a0); a1 = madd(G, vC(TAIL, r, o, 3), a1); a2 = madd(G, vR(TAIL, r, o, 3), a2);
+        b0 = madd(H2, vL(TAIL, r + rowBytes, o, 3), b0); b1 = madd(H2, vC(TAIL, r + rowBytes, o, 3), b1); b2 = madd(H2, vR(TAIL, r + rowBytes, o, 3), b2);
       } else {
         const G = vC(RIGHT, g, o, rem);
         const H2 = vC(RIGHT, g + rowBytes, o, rem);
@@ -505,9 +522,15 @@ export function planeWeightGrad3x3(
         const G = vC(INNER, g, o, rem);
         a0 = madd(G, vL(INNER, r, o, rem), a0); a1 = madd(G, vC(INNER, r, o, rem), a1); a2 = madd(G, vR(INNER, r, o, rem), a2);
       }
-      if (rem) {
-        const G = vC(TAIL, g, o, rem);
-        a0 = madd(G, vL(TAIL, r, o, rem), a0); a1 = madd(G, vC(TAIL, r, o, rem), a1); a2 = madd(G, vR(TAIL, r, o, rem), a2);
+      if (rem == 2) {
+        const G = vC(TAIL, g, o, 2);
+        a0 = madd(G, vL(TAIL, r, o, 2), a0); a1 = madd(G, vC(TAIL, r, o, 2), a1); a2 = madd(G, vR(TAIL, r, o, 2), a2);
+      } else if (rem == 1) {
+        const G = vC(TAIL, g, o, 1);
+        a0 = madd(G, vL(TAIL, r, o, 1), a0); a1 = madd(G, vC(TAIL, r, o, 1), a1); a2 = madd(G, vR(TAIL, r, o, 1), a2);
+      } else if (rem == 3) {
+        const G = vC(TAIL, g, o, 3);
+        a0 = madd(G, vL(TAIL, r, o, 3), a0); a1 = madd(G, vC(TAIL, r, o, 3), a1); a2 = madd(G, vR(TAIL, r, o, 3), a2);
       } else {
         const G = vC(RIGHT, g, o, rem);
         a0 = madd(G, vL(RIGHT, r, o, rem), a0); a1 = madd(G, vC(RIGHT, r, o, rem), a1); a2 = madd(G, vR(RIGHT, r, o, rem), a2);
