@@ -7,20 +7,23 @@
 //   node bench/run.mjs --quick            three shapes, fewer rounds (a smoke run)
 //   node bench/run.mjs --filter 3x3       only rows whose layer name matches
 //   node bench/run.mjs --suite conv2d     only one suite
+//   node --experimental-wasm-relaxed-simd bench/run.mjs   adds the relaxed-SIMD build's columns (Node 20)
 //
 // Writes bench/results/<suite>-<timestamp>.json and bench/results/latest.{json,md}.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
-import { init } from '../dist/index.js';
+import { init, relaxedSimdSupported } from '../dist/index.js';
 import { interleaved } from './lib/timing.mjs';
 import { formatTable, markdownTable, fmt } from './lib/table.mjs';
 import { maxRelativeError } from './lib/check.mjs';
 import { SUITES } from './suites.mjs';
 
 const args = parseArgs(process.argv.slice(2));
-const ENGINE_ORDER = ['wasm-simd', 'wasm-scalar', 'js'];
+// the relaxed-SIMD build where this runtime validates it (Node 20: only with the flag above)
+const RELAXED = relaxedSimdSupported();
+const ENGINE_ORDER = [...(RELAXED ? ['wasm-relaxed-simd'] : []), 'wasm-simd', 'wasm-scalar', 'js'];
 const REFERENCE = 'js';
 // Outputs may differ from the reference by float32 summation order only.
 const MAX_REL_ERR = 1e-4;
@@ -30,7 +33,7 @@ for (const backend of ENGINE_ORDER) engines[backend] = await init({ backend });
 
 const results = [];
 const table = [[
-  'layer', 'pass', 'N',
+  'layer', 'pass', 'N', ...(RELAXED ? ['relaxed ms', 'GFLOP/s'] : []),
   'SIMD ms', 'GFLOP/s', 'scalar ms', 'GFLOP/s', 'JS ms', 'GFLOP/s',
   'SIMD/JS', 'SIMD/scalar', 'SIMD ÷ base', 'max rel err',
 ]];
@@ -63,6 +66,7 @@ for (const suite of suites) {
     results.push(record);
     table.push([
       row.layer, row.pass, String(row.batch),
+      ...(RELAXED ? [fmt.ms(ms['wasm-relaxed-simd']), fmt.gflops(gflops('wasm-relaxed-simd'))] : []),
       fmt.ms(ms['wasm-simd']), fmt.gflops(gflops('wasm-simd')),
       fmt.ms(ms['wasm-scalar']), fmt.gflops(gflops('wasm-scalar')),
       fmt.ms(ms.js), fmt.gflops(gflops('js')),
