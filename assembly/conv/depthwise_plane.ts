@@ -41,6 +41,10 @@ export function planeCorrelate(
     planeCorrelate3x3(src, SRC_H, SRC_W, dst, OH, taps, flip, PH, bias, accumulate);
     return;
   }
+  if (ASC_FEATURE_SIMD && is3x3s2p1(KH, KW, SH, SW, PW, DH, DW, SRC_W, OW, flip)) {
+    planeCorrelate3x3s2(src, SRC_H, SRC_W, dst, OH, OW, taps, PH, bias, accumulate);
+    return;
+  }
   // Interior columns: every horizontal tap lands inside the source row.
   const j0 = rangeLo(-PW, SW, OW);
   const j1 = max(j0, rangeHi(-PW + (KW - 1) * DW, SW, OW, SRC_W));
@@ -575,5 +579,111 @@ function planeWeightGrad3x3Scalar(
     const d = at(dw, u * 3);
     if (accumulate) { s0 += load<f32>(d); s1 += load<f32>(d, 4); s2 += load<f32>(d, 8); }
     store<f32>(d, s0); store<f32>(d, s1, 4); store<f32>(d, s2, 8);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3×3, stride 2, dilation 1, column padding 1 (the MobileNet down-sampling depthwise), forward.
+// Four outputs j..j+3 read source columns 2j−1..2j+7 of each row: two vectors split into even and
+// odd lanes by shuffles, the −1 column shifted in from the vector before; the last block reads
+// only columns inside the row (zeros beyond), the first shifts in the left padding.
+
+/** True when planeCorrelate3x3s2 handles the call. */
+@inline export function is3x3s2p1(KH: i32, KW: i32, SH: i32, SW: i32, PW: i32, DH: i32, DW: i32,
+                                  SRC_W: i32, OW: i32, flip: bool): bool {
+  return KH == 3 && KW == 3 && SH == 2 && SW == 2 && DH == 1 && DW == 1 && PW == 1 && !flip &&
+    SRC_W >= 8 && OW == ((SRC_W - 1) >> 1) + 1;
+}
+
+// Up to four floats at ptr (n ≤ 0: none), zeros above.
+// @ts-ignore: decorator
+@inline function loadUpTo(ptr: usize, n: i32): v128 {
+  if (n >= 4) return v128.load(ptr);
+  if (n <= 0) return f32x4.splat(0);
+  return loadPartial(ptr, n);
+}
+
+// Block kinds for stride 2: S2_LEFT (j = 0), S2_INNER (2j + 8 ≤ W), S2_TAIL (the rest, n = W − 2j columns).
+const S2_INNER = 0;
+const S2_LEFT = 1;
+const S2_TAIL = 2;
+
+// t0·row[2j−1, 2j+1, ..] + t1·row[2j, 2j+2, ..] + t2·row[2j+1, 2j+3, ..]; o = 8j bytes, n = W − 2j.
+// @ts-ignore: decorator
+@inline function rowTermS2(kind: i32, r: usize, o: usize, n: i32, t0: v128, t1: v128, t2: v128): v128 {
+  let a: v128, b: v128;
+  if (kind == S2_TAIL) { a = loadUpTo(r + o, n); b = loadUpTo(r + o + 16, n - 4); }
+  else { a = v128.load(r + o); b = v128.load(r + o, 16); }
+  const ev = v128.shuffle<f32>(a, b, 0, 2, 4, 6);
+  const od = v128.shuffle<f32>(a, b, 1, 3, 5, 7);
+  const prev = kind == S2_LEFT ? f32x4.splat(0) : v128.load(r + o - 16);
+  const lo = v128.shuffle<f32>(prev, od, 3, 4, 5, 6);
+  return madd(t2, od, madd(t1, ev, f32x4.mul(t0, lo)));
+}
+
+// @ts-ignore: decorator
+@inline function blockS2(
+  kind: i32, r0: usize, r1: usize, r2: usize, has0: bool, has1: bool, has2: bool,
+  d: usize, j: i32, W: i32, OW: i32, b4: v128, accumulate: bool,
+  t00: v128, t01: v128, t02: v128, t10: v128, t11: v128, t12: v128, t20: v128, t21: v128, t22: v128,
+): void {
+  const o = <usize>j << 3, dOff = d + (<usize>j << 2);
+  const n = W - 2 * j, cnt = OW - j; // source columns left, outputs left (≥ 4 unless S2_TAIL)
+  let acc = b4;
+  if (accumulate) acc = kind == S2_TAIL ? loadUpTo(dOff, cnt) : v128.load(dOff);
+  if (has0 && has1 && has2) {
+    const s0 = rowTermS2(kind, r0, o, n, t00, t01, t02);
+    const s1 = rowTermS2(kind, r1, o, n, t10, t11, t12);
+    const s2 = rowTermS2(kind, r2, o, n, t20, t21, t22);
+    acc = f32x4.add(f32x4.add(acc, s0), f32x4.add(s1, s2));
+  } else {
+    if (has0) acc = f32x4.add(acc, rowTermS2(kind, r0, o, n, t00, t01, t02));
+    if (has1) acc = f32x4.add(acc, rowTermS2(kind, r1, o, n, t10, t11, t12));
+    if (has2) acc = f32x4.add(acc, rowTermS2(kind, r2, o, n, t20, t21, t22));
+  }
+  if (kind == S2_TAIL && cnt < 4) storePartial(dOff, acc, cnt); else v128.store(dOff, acc);
+}
+
+// @ts-ignore: decorator
+@inline function rowS2(
+  r0: usize, r1: usize, r2: usize, has0: bool, has1: bool, has2: bool, d: usize, W: i32, OW: i32,
+  b4: v128, accumulate: bool,
+  t00: v128, t01: v128, t02: v128, t10: v128, t11: v128, t12: v128, t20: v128, t21: v128, t22: v128,
+): void {
+  blockS2(S2_LEFT, r0, r1, r2, has0, has1, has2, d, 0, W, OW, b4, accumulate, t00, t01, t02, t10, t11, t12, t20, t21, t22);
+  let j = 4;
+  for (; j + 4 <= OW && 2 * j + 8 <= W; j += 4) {
+    blockS2(S2_INNER, r0, r1, r2, has0, has1, has2, d, j, W, OW, b4, accumulate, t00, t01, t02, t10, t11, t12, t20, t21, t22);
+  }
+  if (j < OW) {
+    blockS2(S2_TAIL, r0, r1, r2, has0, has1, has2, d, j, W, OW, b4, accumulate, t00, t01, t02, t10, t11, t12, t20, t21, t22);
+  }
+}
+
+/** planeCorrelate for is3x3s2p1 (any PH). */
+export function planeCorrelate3x3s2(
+  src: usize, SRC_H: i32, W: i32, dst: usize, OH: i32, OW: i32,
+  taps: usize, PH: i32, bias: f32, accumulate: bool,
+): void {
+  const t00 = f32x4.splat(load<f32>(taps)), t01 = f32x4.splat(load<f32>(taps, 4));
+  const t02 = f32x4.splat(load<f32>(taps, 8)), t10 = f32x4.splat(load<f32>(taps, 12));
+  const t11 = f32x4.splat(load<f32>(taps, 16)), t12 = f32x4.splat(load<f32>(taps, 20));
+  const t20 = f32x4.splat(load<f32>(taps, 24)), t21 = f32x4.splat(load<f32>(taps, 28));
+  const t22 = f32x4.splat(load<f32>(taps, 32));
+  const b4 = f32x4.splat(bias);
+  const rowBytes = <usize>W << 2;
+  for (let i = 0; i < OH; i++) {
+    const top = 2 * i - PH;
+    const r0 = src + <usize>(top * W) * 4;
+    const r1 = r0 + rowBytes, r2 = r1 + rowBytes;
+    const d = dst + <usize>(i * OW) * 4;
+    const has0 = top >= 0 && top < SRC_H, has1 = top + 1 >= 0 && top + 1 < SRC_H;
+    const has2 = top + 2 >= 0 && top + 2 < SRC_H;
+    if (has0 && has2) {
+      if (accumulate) rowS2(r0, r1, r2, true, true, true, d, W, OW, b4, true, t00, t01, t02, t10, t11, t12, t20, t21, t22);
+      else rowS2(r0, r1, r2, true, true, true, d, W, OW, b4, false, t00, t01, t02, t10, t11, t12, t20, t21, t22);
+    } else {
+      rowS2(r0, r1, r2, has0, has1, has2, d, W, OW, b4, accumulate, t00, t01, t02, t10, t11, t12, t20, t21, t22);
+    }
   }
 }

@@ -82,6 +82,16 @@ describe("depthwise conv2d", () => {
     expect(check(1, 2, 9, 13, 1, 3, 3, 1, 1, 0, 1, 1, 1, true)).toBe(0);
     expect(check(1, 2, 9, 14, 2, 3, 3, 1, 1, 2, 1, 1, 1, false)).toBe(0);
   });
+  // The 3x3 stride-2 pad-1 forward kernel: even/odd split, left padding shifted in, last block of
+  // 1-4 outputs reading only in-row columns, odd and even widths from 7 (the old path) to 22.
+  it("3x3 stride 2 pad 1, widths 7..22, heights 1..6, row padding 0/1/2", () => {
+    let bad = 0;
+    for (let w = 7; w <= 22; w++) bad += check(1, 2, 7, w, 1, 3, 3, 2, 2, 1, 1, 1, 1, true);
+    for (let h = 1; h <= 6; h++) bad += check(2, 2, h, 12, 2, 3, 3, 2, 2, 1, 1, 1, 1, true);
+    bad += check(1, 2, 9, 15, 1, 3, 3, 2, 2, 0, 1, 1, 1, false);
+    bad += check(1, 2, 9, 16, 1, 3, 3, 2, 2, 2, 1, 1, 1, true);
+    expect(bad).toBe(0);
+  });
   it("3x3 pad 1, MobileNet-like 14x14 and 28x28 planes, multiplier 3", () => {
     expect(check(1, 5, 14, 14, 1, 3, 3, 1, 1, 1, 1, 1, 1, true)).toBe(0);
     expect(check(2, 2, 28, 28, 3, 3, 3, 1, 1, 1, 1, 1, 1, true)).toBe(0);
