@@ -13,7 +13,7 @@ import { BACKENDS } from '../harness/backends';
 // Internal: the wasm allocator is tested directly on a bare WebAssembly.Memory.
 import { Allocator } from '../../bindings/backends/wasm/allocator';
 
-const bytesOf = (base64: string): Uint8Array => Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+const bytesOf = (base64: string): Uint8Array<ArrayBuffer> => Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
 
 function errorOf(fn: () => unknown): unknown {
   try {
@@ -238,7 +238,7 @@ for (const backend of BACKENDS) {
         const foreign = other.zeros([2, 4, 3, 3]);
         const before = m.info().allocatedBytes;
         // DTypeError: wrong element type, or not a tensor.
-        expectError(() => m.tensor(new Float64Array(4), [4]), DTypeError, 'Float64Array');
+        expectError(() => m.tensor(new Float64Array(4) as never, [4]), DTypeError, 'Float64Array');
         expectError(() => m.tensor(['a'] as never, [1]), DTypeError, 'data[0]');
         expectError(() => m.conv2d([1, 2] as never, w), DTypeError, 'conv2d: x must be a Tensor');
         // ShapeError: data/shape mismatch, bad dims, shapes that disagree.
