@@ -29,6 +29,7 @@ export { dcdPhiForward, dcdPhiBackward } from "./dcd/phi";
 export { dcdScaleForward, dcdScaleBackward } from "./dcd/scale";
 export { dcdProjectForward, dcdProjectBackward, dcdProjectWorkspaceBytes } from "./dcd/project";
 export { dcdAddInto } from "./dcd/add";
+export { dcdFlipConvWeights } from "./dcd/flip";
 export { dynamicAttentionForward, dynamicAttentionBackward, dynamicAttentionWorkspaceBytes } from "./dynamic/attention";
 export { dynamicConv2dForward, dynamicConv2dBackward, dynamicConv2dWorkspaceBytes } from "./dynamic/conv";
 export { softmaxForward, softmaxBackward } from "./nn/softmax";

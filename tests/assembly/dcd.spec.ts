@@ -4,6 +4,9 @@ import { dcdPhiForward, dcdPhiBackward } from "../../assembly/dcd/phi";
 import { dcdScaleForward, dcdScaleBackward } from "../../assembly/dcd/scale";
 import { dcdProjectForward, dcdProjectBackward, dcdProjectWorkspaceBytes } from "../../assembly/dcd/project";
 import { dcdBranchForward } from "../../assembly/dcd/branch";
+import { dcdFlipConvWeights } from "../../assembly/dcd/flip";
+import { conv2dForward, conv2dWorkspaceBytes } from "../../assembly/conv/conv2d_forward";
+import { ConvCase } from "./conv_reference";
 
 function ptr(a: StaticArray<f32>): usize {
   return changetype<usize>(a);
@@ -100,5 +103,36 @@ describe("dcdBranch", () => {
       ptr(empty), ptr(empty), ptr(empty), ptr(phi), ptr(u), ptr(lam), 0);
     for (let i = 0; i < N * Mphi; i++) expect(phi[i]).toBe(0);
     for (let i = 0; i < N * Cout; i++) expect(lam[i]).toBe(1);
+  });
+});
+
+/** dx of one stride-1 case as the forward conv of the flipped weights; returns the number of wrong dx. */
+function flippedBackwardData(N: i32, C: i32, H: i32, W: i32, K: i32, KH: i32, KW: i32,
+                             PH: i32, PW: i32, DH: i32, DW: i32, G: i32): i32 {
+  const t = new ConvCase(N, C, H, W, K, KH, KW, 1, 1, PH, PW, DH, DW, G, false);
+  const q = heap.alloc(64);
+  const dims: i32[] = [N, K, t.OH, t.OW, C, KH, KW, 1, 1, DH * (KH - 1) - PH, DW * (KW - 1) - PW, DH, DW, G, H, W];
+  for (let i = 0; i < 16; i++) store<i32>(q + (<usize>i << 2), dims[i]);
+  const wt = heap.alloc(<usize>(K * (C / G) * KH * KW) << 2);
+  const ws = t.workspace(conv2dWorkspaceBytes(q, 0));
+  dcdFlipConvWeights(K, C, G, KH, KW, t.w, wt);
+  conv2dForward(q, t.dy, wt, 0, t.dx, ws);
+  const bad = t.badData();
+  heap.free(ws); heap.free(wt); heap.free(q); t.free();
+  return bad;
+}
+
+describe("dcdFlipConvWeights", () => {
+  //                                    N  C  H  W  K KH KW PH PW DH DW G
+  it("3x3 pad 1: the forward conv of the flipped weights is conv_transpose", () => {
+    expect(flippedBackwardData(2, 5, 7, 6, 9, 3, 3, 1, 1, 1, 1, 1)).toBe(0);
+  });
+  it("3x3 pad 0 (flipped padding 2), 2x5 pad (1, 0)", () => {
+    expect(flippedBackwardData(1, 4, 8, 9, 6, 3, 3, 0, 0, 1, 1, 1)).toBe(0);
+    expect(flippedBackwardData(2, 3, 6, 9, 4, 2, 5, 1, 0, 1, 1, 1)).toBe(0);
+  });
+  it("dilation 2 and groups 2", () => {
+    expect(flippedBackwardData(1, 4, 9, 9, 6, 3, 3, 2, 1, 2, 2, 1)).toBe(0);
+    expect(flippedBackwardData(2, 6, 7, 7, 4, 3, 3, 1, 1, 1, 1, 2)).toBe(0);
   });
 });

@@ -2,8 +2,9 @@
  * The fused wasm DCD forward (spec §3):
  *   g = pool(x); (s, t, s2, φ, u, λ) = dynamic branch(g)                       [dcdBranchForward]
  *   zq = q(x); z1 = bn1(zq); w = Φ·z1 per pixel; z = bn2(w) + z1              [conv, batchNorm*, dcdPhiForward]
- *   y = λ ⊙ conv(x, W0): conv2dForward, then one scaling pass while the output is hot [dcdScaleForward];
- *       with a backward the unscaled conv output c is kept (for ∂L/∂λ), else the pass is in place
+ *   y = λ ⊙ conv(x, W0): without a backward λ is folded into the conv's packed weights
+ *       [conv2dForwardScaled]; with one the unscaled conv output c is kept (for ∂L/∂λ) and one
+ *       scaling pass writes y [conv2dForward, dcdScaleForward]
  *   y += P·z, accumulated straight into y by the gemm (no separate sum pass)    [dcdProjectForward]
  * Buffers go to the cache when a backward will follow, else to scratch freed on return.
  */
@@ -65,12 +66,19 @@ export function dcdForwardWasm(ctx: WasmContext, d: DcdDims, state: DcdState, xA
       // static path
       const sDesc = scratch.i32(G.staticDesc);
       const w0 = p(`${names.static}.weight`), b0 = p(`${names.static}.bias`);
-      // λ is applied by one pass over the conv output while it is still in cache. (K1's
-      // conv2dForwardScaled folds λ into the weight packing, but measured ~3× slower than
-      // conv2dForward at 256→256 3×3 @14², so it is not used until that is fixed.)
-      const c = d.hasLambda && cache ? buf('c', n * cout * hwOut) : yPtr;
-      k('conv2dForward')(sDesc, x.ptr, w0, b0, c, scratch.alloc(k('conv2dWorkspaceBytes')(sDesc, PASS_FORWARD) as number >>> 0));
-      if (d.hasLambda) k('dcdScaleForward')(n, cout, hwOut, lam, c, yPtr);
+      if (d.hasLambda && !cache) {
+        // inference only: λ folded into the packed weights (conv2dForwardScaled), no pass of its own.
+        // (The "~3× slower" once measured for it was wall-clock noise on a loaded machine: in CPU time it
+        // equals conv2dForward, 8.43 vs 8.45 ms at 256→256 3×3 @14².)
+        k('conv2dForwardScaled')(sDesc, x.ptr, w0, b0, lam, yPtr,
+          scratch.alloc(k('conv2dForwardScaledWorkspaceBytes')(sDesc) as number >>> 0));
+      } else {
+        // A backward needs the unscaled c for ∂L/∂λ = Σ dy ⊙ c and y must also hold P·z, so c and y are
+        // two buffers either way: the conv writes c, one pass (0.1 ms at batch 8) writes y = λ ⊙ c.
+        const c = d.hasLambda ? buf('c', n * cout * hwOut) : yPtr;
+        k('conv2dForward')(sDesc, x.ptr, w0, b0, c, scratch.alloc(k('conv2dWorkspaceBytes')(sDesc, PASS_FORWARD) as number >>> 0));
+        if (d.hasLambda) k('dcdScaleForward')(n, cout, hwOut, lam, c, yPtr);
+      }
       if (!d.hasResidual) return;
 
       // latent path
