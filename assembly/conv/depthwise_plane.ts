@@ -41,8 +41,9 @@ export function planeCorrelate(
     planeCorrelate3x3(src, SRC_H, SRC_W, dst, OH, taps, flip, PH, bias, accumulate);
     return;
   }
-  if (ASC_FEATURE_SIMD && is3x3s2p1(KH, KW, SH, SW, PW, DH, DW, SRC_W, OW, flip)) {
-    planeCorrelate3x3s2(src, SRC_H, SRC_W, dst, OH, OW, taps, PH, bias, accumulate);
+  if (is3x3s2p1(KH, KW, SH, SW, PW, DH, DW, SRC_W, OW, flip)) {
+    if (ASC_FEATURE_SIMD) planeCorrelate3x3s2(src, SRC_H, SRC_W, dst, OH, OW, taps, PH, bias, accumulate);
+    else planeCorrelate3x3s2Scalar(src, SRC_H, SRC_W, dst, OH, OW, taps, PH, bias, accumulate);
     return;
   }
   // Interior columns: every horizontal tap lands inside the source row.
@@ -685,5 +686,41 @@ export function planeCorrelate3x3s2(
     } else {
       rowS2(r0, r1, r2, has0, has1, has2, d, W, OW, b4, accumulate, t00, t01, t02, t10, t11, t12, t20, t21, t22);
     }
+  }
+}
+
+// Scalar build, 3×3 stride 2: per source row in range, output j reads columns 2j−1, 2j, 2j+1 with
+// column 2j−1 carried over from the previous output (two loads per output and row).
+function planeCorrelate3x3s2Scalar(
+  src: usize, SRC_H: i32, W: i32, dst: usize, OH: i32, OW: i32,
+  taps: usize, PH: i32, bias: f32, accumulate: bool,
+): void {
+  const rowBytes = <usize>W << 2;
+  // Outputs whose column 2j+1 is inside the row; an odd W leaves the last one to the epilogue.
+  const jFull = min(OW, W >> 1);
+  for (let i = 0; i < OH; i++) {
+    const d = dst + <usize>(i * OW) * 4;
+    let first = !accumulate;
+    for (let u = 0; u < 3; u++) {
+      const row = 2 * i - PH + u;
+      if (row < 0 || row >= SRC_H) continue;
+      const r = src + <usize>row * rowBytes;
+      const tr = taps + <usize>(u * 12);
+      const a = load<f32>(tr), b = load<f32>(tr, 4), c = load<f32>(tr, 8);
+      let xl: f32 = 0;
+      for (let j = 0; j < jFull; j++) {
+        const p = r + (<usize>j << 3);
+        const xc = load<f32>(p), xr = load<f32>(p, 4);
+        const q = d + (<usize>j << 2);
+        store<f32>(q, (first ? bias : load<f32>(q)) + (a * xl + b * xc + c * xr));
+        xl = xr;
+      }
+      if (jFull < OW) {
+        const q = d + (<usize>jFull << 2);
+        store<f32>(q, (first ? bias : load<f32>(q)) + (a * xl + b * load<f32>(r + (<usize>jFull << 3))));
+      }
+      first = false;
+    }
+    if (first) for (let j = 0; j < OW; j++) store<f32>(d + (<usize>j << 2), bias);
   }
 }
