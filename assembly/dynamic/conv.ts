@@ -8,14 +8,20 @@
 // already run one GEMM per sample and group. Batch-1 inference is this path with N = 1: one
 // aggregated kernel, one convolution.
 //
+// Aggregation is bound by memory bandwidth (reading the K·|W| kernel floats: ~0.3 ms for K = 4,
+// 256→256 3×3 = 9.4 MB here, ~6% of that conv), so the forward aggregates up to
+// MAX_SAMPLES_PER_PASS samples per read of the kernels (samplesPerPass).
+//
 // Backward per sample: ∂W(x_n) and ∂b(x_n) from the conv's backward-weight kernel, ∂x_n from its
 // backward-data kernel with W(x_n); then ∂π_nk = ⟨∂W(x_n), W_k⟩ + ⟨∂b(x_n), b_k⟩ and
-// ∂W_k += π_nk ∂W(x_n), ∂b_k += π_nk ∂b(x_n). The attention path of ∂x is dynamicAttentionBackward.
+// ∂W_k += π_nk ∂W(x_n), ∂b_k += π_nk ∂b(x_n) in one fused loop per kernel (dotAxpyKernels; sample 0
+// stores instead of zero-fill + add). The attention path of ∂x is dynamicAttentionBackward.
+// All of it keeps the summation order of the plain loops: the results are bit-identical to them.
 
 import { conv2dBackwardData, conv2dBackwardWeight } from "../conv/conv2d_backward";
 import { conv2dForward, conv2dWorkspaceBytes } from "../conv/conv2d_forward";
 import { convC, convCinPerGroup, convH, convK, convKH, convKW, convN, convOH, convOW, convW } from "../conv/conv2d_params";
-import { aggregateKernels, align64, axpy, dot } from "./vector";
+import { aggregateKernels, aggregateSamples, align64, axpy, dot, dotAxpyKernels } from "./vector";
 
 const DESC_BYTES: usize = 64;
 /** A static copy of the descriptor for the workspace-size queries (which get no workspace). */
@@ -34,12 +40,24 @@ function kernelLength(p: usize): i32 {
   return convK(p) * convCinPerGroup(p) * convKH(p) * convKW(p);
 }
 
+/** At most this many samples share one aggregation pass over the K kernels (forward). */
+const MAX_SAMPLES_PER_PASS: i32 = 4;
+/** …and their aggregated kernels together stay within this many bytes of workspace. */
+const SAMPLES_BUDGET_BYTES: usize = 16 << 20;
+
+/** Samples aggregated per pass over the K kernels by the forward (≥ 1). */
+function samplesPerPass(p: usize): i32 {
+  const w = align64(<usize>kernelLength(p) << 2);
+  const fit = <i32>min(<usize>MAX_SAMPLES_PER_PASS, SAMPLES_BUDGET_BYTES / max(w, 1));
+  return max(1, min(convN(p), fit));
+}
+
 /** pass 0 = forward, 1 = backward. */
 export function dynamicConv2dWorkspaceBytes(p: usize, K: i32, pass: i32): usize {
   const p1 = perSampleDescriptor(p, sizingDescriptor);
   const w = align64(<usize>kernelLength(p) << 2);
   const b = align64(<usize>convK(p) << 2);
-  if (pass == 0) return DESC_BYTES + w + b + conv2dWorkspaceBytes(p1, 0);
+  if (pass == 0) return DESC_BYTES + <usize>samplesPerPass(p) * (w + b) + conv2dWorkspaceBytes(p1, 0);
   return DESC_BYTES + 2 * w + b + max(conv2dWorkspaceBytes(p1, 1), conv2dWorkspaceBytes(p1, 2));
 }
 
@@ -48,16 +66,24 @@ export function dynamicConv2dForward(p: usize, K: i32, x: usize, pi: usize, weig
   const p1 = perSampleDescriptor(p, ws);
   const wLen = kernelLength(p);
   const cout = convK(p);
+  const S = samplesPerPass(p);
+  const wStride = align64(<usize>wLen << 2);
+  const bStride = align64(<usize>cout << 2);
   const wn = ws + DESC_BYTES;
-  const bn = wn + align64(<usize>wLen << 2);
-  const convWs = bn + align64(<usize>cout << 2);
+  const bn = wn + <usize>S * wStride;
+  const convWs = bn + <usize>S * bStride;
   const xBytes = <usize>convC(p) * convH(p) * convW(p) << 2;
   const yBytes = <usize>cout * convOH(p) * convOW(p) << 2;
-  for (let n = 0; n < convN(p); n++) {
-    const pn = pi + (<usize>(n * K) << 2);
-    aggregateKernels(K, pn, weight, wLen, wn);
-    if (bias) aggregateKernels(K, pn, bias, cout, bn);
-    conv2dForward(p1, x + <usize>n * xBytes, wn, bias ? bn : 0, y + <usize>n * yBytes, convWs);
+  const piRow = <usize>K << 2;
+  for (let n0 = 0; n0 < convN(p); n0 += S) {
+    const s = min(S, convN(p) - n0);
+    const pn = pi + <usize>n0 * piRow;
+    aggregateSamples(K, s, pn, piRow, weight, wLen, wn, wStride);
+    if (bias) aggregateSamples(K, s, pn, piRow, bias, cout, bn, bStride);
+    for (let j = 0; j < s; j++) {
+      const n = n0 + j;
+      conv2dForward(p1, x + <usize>n * xBytes, wn + <usize>j * wStride, bias ? bn + <usize>j * bStride : 0, y + <usize>n * yBytes, convWs);
+    }
   }
 }
 
@@ -78,7 +104,7 @@ export function dynamicConv2dBackward(
   const convWs = dbn + align64(<usize>cout << 2);
   const xBytes = <usize>convC(p) * convH(p) * convW(p) << 2;
   const yBytes = <usize>cout * convOH(p) * convOW(p) << 2;
-  memory.fill(dweight, 0, <usize>K * wLen << 2);
+  if (convN(p) == 0) memory.fill(dweight, 0, <usize>K * wLen << 2);
   if (bias) memory.fill(dbias, 0, <usize>K * cout << 2);
   for (let n = 0; n < convN(p); n++) {
     const pn = pi + (<usize>(n * K) << 2);
@@ -87,17 +113,16 @@ export function dynamicConv2dBackward(
     aggregateKernels(K, pn, weight, wLen, wn);
     conv2dBackwardData(p1, dyn, wn, dx + <usize>n * xBytes, convWs);
     conv2dBackwardWeight(p1, xn, dyn, dwn, bias ? dbn : 0, convWs);
-    for (let k = 0; k < K; k++) {
-      const weightK = weight + (<usize>k * wLen << 2);
-      const share = load<f32>(pn + (<usize>k << 2));
-      let g = dot(weightK, dwn, wLen);
-      axpy(share, dwn, dweight + (<usize>k * wLen << 2), wLen);
-      if (bias) {
+    // ∂π_nk = ⟨∂W(x_n), W_k⟩ and ∂W_k (+)= π_nk ∂W(x_n): one pass over ∂W(x_n) for all K kernels
+    const dpin = dpi + (<usize>(n * K) << 2);
+    dotAxpyKernels(K, pn, weight, dwn, wLen, dweight, n == 0, dpin);
+    if (bias) {
+      for (let k = 0; k < K; k++) {
         const biasK = <usize>k * cout << 2;
-        g += dot(bias + biasK, dbn, cout);
-        axpy(share, dbn, dbias + biasK, cout);
+        const at = dpin + (<usize>k << 2);
+        store<f32>(at, load<f32>(at) + dot(bias + biasK, dbn, cout));
+        axpy(load<f32>(pn + (<usize>k << 2)), dbn, dbias + biasK, cout);
       }
-      store<f32>(dpi + (<usize>(n * K + k) << 2), g);
     }
   }
 }

@@ -1,11 +1,114 @@
-// f32x4 vector helpers for the dynamic-convolution kernels: aggregation of K kernels, dot, axpy.
+// f32x4 vector helpers for the dynamic-convolution kernels: aggregation of K kernels, dot, axpy, and
+// the backward's fused ⟨∂W, W_k⟩ / ∂W_k pass.
+//
+// Every helper keeps the summation order of the plain loops it replaces (k ascending per element;
+// per-lane partial sums over i ascending, then lanes 0+1+2+3), so results are bit-identical to them.
 
 import { madd } from "../simd/madd";
 
 /** dst[0..len) = Σ_k coef[k] · src[k·len .. (k+1)·len)   (the per-sample kernel W(x) = Σ π_k W_k). */
 export function aggregateKernels(K: i32, coef: usize, src: usize, len: i32, dst: usize): void {
-  memory.fill(dst, 0, <usize>len << 2);
-  for (let k = 0; k < K; k++) axpy(load<f32>(coef + (<usize>k << 2)), src + (<usize>k * len << 2), dst, len);
+  aggregateSamples(K, 1, coef, 0, src, len, dst, 0);
+}
+
+/**
+ * S aggregations in one pass over the K kernels (src: K × len floats):
+ *   dst_s[0..len) = Σ_k coef_s[k] · src_k      coef_s = coef + s·coefStride, dst_s = dst + s·dstStride (bytes)
+ * Aggregation is bound by reading the K·len kernel floats (memory bandwidth), so S samples per pass
+ * read them once instead of S times. Kernels go four at a time (the first four into registers, later
+ * groups on top of dst); the sum order per element is k ascending, as K axpys into a zeroed dst.
+ */
+export function aggregateSamples(
+  K: i32, S: i32, coef: usize, coefStride: usize, src: usize, len: i32, dst: usize, dstStride: usize,
+): void {
+  if (K <= 0) {
+    for (let s = 0; s < S; s++) memory.fill(dst + <usize>s * dstStride, 0, <usize>len << 2);
+    return;
+  }
+  const kStride = <usize>len << 2;
+  for (let k0 = 0; k0 < K; k0 += 4) {
+    const kn = min(4, K - k0);
+    const s0 = src + <usize>k0 * kStride;
+    const s1 = s0 + kStride, s2 = s1 + kStride, s3 = s2 + kStride;
+    const ck = coef + (<usize>k0 << 2);
+    let i = 0;
+    if (ASC_FEATURE_SIMD) {
+      for (; i + 4 <= len; i += 4) {
+        const o = <usize>i << 2;
+        const w0 = v128.load(s0 + o);
+        const w1 = kn > 1 ? v128.load(s1 + o) : f32x4.splat(0);
+        const w2 = kn > 2 ? v128.load(s2 + o) : f32x4.splat(0);
+        const w3 = kn > 3 ? v128.load(s3 + o) : f32x4.splat(0);
+        for (let s = 0; s < S; s++) {
+          const c = ck + <usize>s * coefStride;
+          const d = dst + <usize>s * dstStride + o;
+          let acc = k0 == 0 ? f32x4.mul(v128.load32_splat(c), w0) : madd(v128.load32_splat(c), w0, v128.load(d));
+          if (kn > 1) acc = madd(v128.load32_splat(c, 4), w1, acc);
+          if (kn > 2) acc = madd(v128.load32_splat(c, 8), w2, acc);
+          if (kn > 3) acc = madd(v128.load32_splat(c, 12), w3, acc);
+          v128.store(d, acc);
+        }
+      }
+    }
+    for (; i < len; i++) {
+      const o = <usize>i << 2;
+      for (let s = 0; s < S; s++) {
+        const c = ck + <usize>s * coefStride;
+        const d = dst + <usize>s * dstStride + o;
+        let acc: f32 = k0 == 0 ? load<f32>(c) * load<f32>(s0 + o) : load<f32>(d) + load<f32>(c) * load<f32>(s0 + o);
+        if (kn > 1) acc += load<f32>(c, 4) * load<f32>(s1 + o);
+        if (kn > 2) acc += load<f32>(c, 8) * load<f32>(s2 + o);
+        if (kn > 3) acc += load<f32>(c, 12) * load<f32>(s3 + o);
+        store<f32>(d, acc);
+      }
+    }
+  }
+}
+
+/**
+ * The backward's per-sample pass over the weights, fused per kernel (one loop reads W_k, ∂W and
+ * ∂W_k once, instead of a dot and an axpy that each read ∂W):
+ *   out[k] = ⟨W_k, d⟩                              (W_k = weight + k·len floats)
+ *   dweight_k = (first ? 0 : dweight_k) + coef[k] · d
+ * Same per-lane order as dot() and axpy(), so the same bits. (Chunking ∂W to keep it in L1 across
+ * the K kernels measured slower: 2K interleaved short streams defeat the prefetcher.)
+ */
+export function dotAxpyKernels(K: i32, coef: usize, weight: usize, d: usize, len: i32, dweight: usize, first: bool, out: usize): void {
+  const kStride = <usize>len << 2;
+  for (let k = 0; k < K; k++) {
+    const wk = weight + <usize>k * kStride;
+    const gk = dweight + <usize>k * kStride;
+    const a = load<f32>(coef + (<usize>k << 2));
+    let i = 0;
+    let s: f32 = 0;
+    if (ASC_FEATURE_SIMD) {
+      const av = f32x4.splat(a);
+      let acc = f32x4.splat(0);
+      if (first) {
+        for (; i + 4 <= len; i += 4) {
+          const o = <usize>i << 2;
+          const dv = v128.load(d + o);
+          acc = madd(v128.load(wk + o), dv, acc);
+          v128.store(gk + o, f32x4.mul(av, dv));
+        }
+      } else {
+        for (; i + 4 <= len; i += 4) {
+          const o = <usize>i << 2;
+          const dv = v128.load(d + o);
+          acc = madd(v128.load(wk + o), dv, acc);
+          v128.store(gk + o, madd(av, dv, v128.load(gk + o)));
+        }
+      }
+      s = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3);
+    }
+    for (; i < len; i++) {
+      const o = <usize>i << 2;
+      const dv = load<f32>(d + o);
+      s += load<f32>(wk + o) * dv;
+      store<f32>(gk + o, first ? a * dv : load<f32>(gk + o) + a * dv);
+    }
+    store<f32>(out + (<usize>k << 2), s);
+  }
 }
 
 /** y += a · x over len floats. */

@@ -1,6 +1,6 @@
 // Dynamic-convolution kernels: kernel aggregation, softmax with temperature, and the per-sample conv
 // (a 1×1 case small enough to check by hand), including ∂π = ⟨∂W(x), W_k⟩ + ⟨∂b(x), b_k⟩.
-import { aggregateKernels, dot } from "../../assembly/dynamic/vector";
+import { aggregateKernels, aggregateSamples, axpy, dot, dotAxpyKernels } from "../../assembly/dynamic/vector";
 import { dynamicConv2dBackward, dynamicConv2dForward, dynamicConv2dWorkspaceBytes } from "../../assembly/dynamic/conv";
 import { softmaxBackward, softmaxForward } from "../../assembly/nn/softmax";
 
@@ -27,6 +27,49 @@ describe("aggregateKernels", () => {
     aggregateKernels(2, ptr(arr([0.5, 0.1])), ptr(src), 5, ptr(dst));
     for (let i = 0; i < 5; i++) expect(dst[i]).toBeCloseTo(<f32>(i + 1) * 1.5);
     expect(dot(ptr(src), ptr(src), 5)).toBeCloseTo(55.0);
+  });
+});
+
+/** Deterministic pseudo-random floats in [−1, 1). */
+function noise(n: i32, seed: i32): StaticArray<f32> {
+  const a = new StaticArray<f32>(n);
+  let s = <u32>seed * 2654435761 + 1;
+  for (let i = 0; i < n; i++) {
+    s = s * 1664525 + 1013904223;
+    a[i] = <f32>(s >> 8) / <f32>(1 << 23) - 1;
+  }
+  return a;
+}
+
+describe("aggregateSamples / dotAxpyKernels (same bits as K axpys and dot + axpy)", () => {
+  it("S = 3 samples, K = 6 kernels (two groups of ≤ 4), length 11 (SIMD body + tail)", () => {
+    const K = 6, S = 3, len = 11;
+    const src = noise(K * len, 1), coef = noise(S * K, 2);
+    const dst = zeros(S * 16);                   // dst stride 16 floats
+    aggregateSamples(K, S, ptr(coef), <usize>K << 2, ptr(src), len, ptr(dst), 16 << 2);
+    for (let s = 0; s < S; s++) {
+      const ref = zeros(len);
+      for (let k = 0; k < K; k++) axpy(coef[s * K + k], ptr(src) + (<usize>(k * len) << 2), ptr(ref), len);
+      for (let i = 0; i < len; i++) expect(dst[s * 16 + i]).toBe(ref[i]);
+    }
+  });
+
+  it("fused ⟨W_k, ∂W⟩ and ∂W_k (+)= π_k ∂W, first and later samples", () => {
+    const K = 5, len = 13;
+    const w = noise(K * len, 3), d = noise(len, 4), coef = noise(K, 5);
+    const g = noise(K * len, 6), ref = zeros(K * len), out = zeros(K);
+    for (let i = 0; i < K * len; i++) ref[i] = g[i];
+    dotAxpyKernels(K, ptr(coef), ptr(w), ptr(d), len, ptr(g), false, ptr(out));
+    for (let k = 0; k < K; k++) {
+      const wk = ptr(w) + (<usize>(k * len) << 2), rk = ptr(ref) + (<usize>(k * len) << 2);
+      expect(out[k]).toBe(dot(wk, ptr(d), len));
+      axpy(coef[k], ptr(d), rk, len);
+    }
+    for (let i = 0; i < K * len; i++) expect(g[i]).toBe(ref[i]);
+    dotAxpyKernels(K, ptr(coef), ptr(w), ptr(d), len, ptr(g), true, ptr(out)); // overwrites
+    for (let k = 0; k < K; k++) {
+      for (let i = 0; i < len; i++) expect(g[k * len + i]).toBe(coef[k] * d[i]);
+    }
   });
 });
 
@@ -89,5 +132,31 @@ describe("dynamicConv2d (1×1, N = 2, C = 1, Cout = 1, K = 2)", () => {
     expect(dw[1]).toBeCloseTo(0.5 * 3);
     expect(db[0]).toBeCloseTo(0.5 * 2 + 1 * 3);
     expect(db[1]).toBeCloseTo(0.5 * 2);
+  });
+});
+
+// N = 5 samples (more than one aggregation pass of ≤ 4), C = 1, Cout = 2, K = 3, 1×1 on 1×1 images:
+// y[n, o] = Σ_k π_nk (W_k[o] · x_n + b_k[o]).
+const p5 = desc(5, 1, 1, 1, 2);
+const x5 = arr([1, -2, 3, 0.5, 4]);
+const pi5 = noise(15, 7);
+const w5 = noise(6, 8);
+const b5 = noise(6, 9);
+
+describe("dynamicConv2d forward, N = 5 (aggregation passes of several samples)", () => {
+  it("matches the per-sample formula", () => {
+    const y = zeros(10);
+    const ws = new StaticArray<u8>(<i32>dynamicConv2dWorkspaceBytes(changetype<usize>(p5), 3, 0) + 64);
+    dynamicConv2dForward(changetype<usize>(p5), 3, ptr(x5), ptr(pi5), ptr(w5), ptr(b5), ptr(y), changetype<usize>(ws));
+    for (let n = 0; n < 5; n++) {
+      for (let o = 0; o < 2; o++) {
+        let wsum: f32 = 0, bsum: f32 = 0;
+        for (let k = 0; k < 3; k++) {
+          wsum += pi5[n * 3 + k] * w5[k * 2 + o];
+          bsum += pi5[n * 3 + k] * b5[k * 2 + o];
+        }
+        expect(y[n * 2 + o]).toBeCloseTo(wsum * x5[n] + bsum);
+      }
+    }
   });
 });
