@@ -4,6 +4,9 @@
 // run directly on the planes. Each output row is split into border columns (taps may fall outside
 // the input: checked per pixel) and interior columns (every tap in range: no checks, f32x4 over
 // four output columns when stride is 1 or 2). Rows are clipped per row, never per pixel.
+// The MobileNet cases have dedicated plane kernels in depthwise_plane.ts: 3×3 stride 1 pad 1
+// (forward, backward data as the flipped correlation, weight gradient) and 3×3 stride 2 pad 1
+// (forward), whose border columns and row tails stay on the vector path.
 //
 // Descriptor `p`: 16 i32, see docs/ARCHITECTURE.md. Weight layout (K, 1, KH, KW).
 
