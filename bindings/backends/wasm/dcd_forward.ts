@@ -2,6 +2,7 @@
  * The fused wasm DCD forward (spec §3):
  *   g = pool(x); (s, t, s2, φ, u, λ) = dynamic branch(g)                       [dcdBranchForward]
  *   zq = q(x); z1 = bn1(zq); w = Φ·z1 per pixel; z = bn2(w) + z1              [conv, batchNorm*, dcdPhiForward]
+ *   (eval mode runs the static conv, q, bn1, Φ, bn2 and p sample by sample, train mode conv and q only)
  *   y = λ ⊙ conv(x, W0): without a backward λ is folded into the conv's packed weights
  *       [conv2dForwardScaled]; with one the unscaled conv output c is kept (for ∂L/∂λ) and one
  *       scaling pass writes y [conv2dForward, dcdScaleForward]
@@ -63,50 +64,63 @@ export function dcdForwardWasm(ctx: WasmContext, d: DcdDims, state: DcdState, xA
       k('dcdBranchForward')(n, G.pooled, S, G.mphi, cout, g, p(DCD_NAMES.fc0), p(DCD_NAMES.se),
         d.hasResidual ? p(DCD_NAMES.phi) : 0, d.hasLambda ? p(DCD_NAMES.scale) : 0, s, t, s2, phi, u, lam, branchWs);
 
-      // static path
-      const sDesc = scratch.i32(G.staticDesc);
+      // Static path, then the latent path, sample by sample so x[i] and y[i] (≈ 200 KB each at 256 ch @14²)
+      // are still in L2 when q reads x[i] and p accumulates into y[i] (measured ~1% of the layer at batch 8).
+      // Train-mode BatchNorm needs the whole batch, so there only the static conv and q go per sample.
+      const one = (desc: number[]) => scratch.i32([1, ...desc.slice(1)]);
+      const sDesc = one(G.staticDesc);
       const w0 = p(`${names.static}.weight`), b0 = p(`${names.static}.bias`);
-      if (d.hasLambda && !cache) {
-        // inference only: λ folded into the packed weights (conv2dForwardScaled), no pass of its own.
-        // (The "~3× slower" once measured for it was wall-clock noise on a loaded machine: in CPU time it
-        // equals conv2dForward, 8.43 vs 8.45 ms at 256→256 3×3 @14².)
-        k('conv2dForwardScaled')(sDesc, x.ptr, w0, b0, lam, yPtr,
-          scratch.alloc(k('conv2dForwardScaledWorkspaceBytes')(sDesc) as number >>> 0));
-      } else {
-        // A backward needs the unscaled c for ∂L/∂λ = Σ dy ⊙ c and y must also hold P·z, so c and y are
-        // two buffers either way: the conv writes c, one pass (0.1 ms at batch 8) writes y = λ ⊙ c.
-        const c = d.hasLambda ? buf('c', n * cout * hwOut) : yPtr;
-        k('conv2dForward')(sDesc, x.ptr, w0, b0, c, scratch.alloc(k('conv2dWorkspaceBytes')(sDesc, PASS_FORWARD) as number >>> 0));
-        if (d.hasLambda) k('dcdScaleForward')(n, cout, hwOut, lam, c, yPtr);
-      }
-      if (!d.hasResidual) return;
+      // Without a backward λ is folded into the packed weights (conv2dForwardScaled), no pass of its own.
+      // (The "~3× slower" once measured for it was wall-clock noise on a loaded machine: in CPU time it
+      // equals conv2dForward, 8.43 vs 8.45 ms at 256→256 3×3 @14².) A backward needs the unscaled c for
+      // ∂L/∂λ = Σ dy ⊙ c while y must also hold P·z, so with a cache c and y are two buffers either way:
+      // the conv writes c[i] and one pass writes y[i] = λ ⊙ c[i] while c[i] is in cache.
+      const fused = d.hasLambda && !cache;
+      const sWs = scratch.alloc((fused ? k('conv2dForwardScaledWorkspaceBytes')(sDesc)
+        : k('conv2dWorkspaceBytes')(sDesc, PASS_FORWARD)) as number >>> 0);
+      const c = d.hasLambda && cache ? buf('c', n * cout * hwOut) : yPtr;
+      const xStep = G.cin * G.hwIn * 4, yStep = cout * hwOut * 4, zStep = L * hwOut * 4;
 
-      // latent path
       const latentSize = n * L * hwOut;
-      const qDesc = scratch.i32(G.qDesc);
-      const zq = buf('zq', latentSize);
-      k('conv2dForward')(qDesc, x.ptr, p(`${names.q}.weight`), 0, zq,
-        scratch.alloc(k('conv2dWorkspaceBytes')(qDesc, PASS_FORWARD) as number >>> 0));
+      const qDesc = d.hasResidual ? one(G.qDesc) : 0;
+      const qWs = d.hasResidual ? scratch.alloc(k('conv2dWorkspaceBytes')(qDesc, PASS_FORWARD) as number >>> 0) : 0;
       const bn = (which: 1 | 2, f: 'weight' | 'bias' | 'running_mean' | 'running_var') => p(DCD_NAMES.bn(which, f));
       // inference keeps nothing: bn1 runs in place and z overwrites w
-      const z1 = cache ? buf('z1', latentSize) : zq;
-      const w = buf('w', latentSize);
-      const z = cache ? buf('z', latentSize) : w;
-      if (training) {
-        const m1 = buf('mean1', L), i1 = buf('invstd1', L), m2 = buf('mean2', L), i2 = buf('invstd2', L);
-        k('batchNormForwardTrain')(n, L, hwOut, zq, bn(1, 'weight'), bn(1, 'bias'), bn(1, 'running_mean'),
-          bn(1, 'running_var'), BN_MOMENTUM, BN_EPS, 0, z1, m1, i1);
-        k('dcdPhiForward')(n, G.blocks, G.lb, hwOut, phi, z1, w);
-        k('batchNormForwardTrain')(n, L, hwOut, w, bn(2, 'weight'), bn(2, 'bias'), bn(2, 'running_mean'),
-          bn(2, 'running_var'), BN_MOMENTUM, BN_EPS, z1, z, m2, i2);
-      } else {
-        k('batchNormForwardEval')(n, L, hwOut, zq, bn(1, 'weight'), bn(1, 'bias'), bn(1, 'running_mean'),
-          bn(1, 'running_var'), BN_EPS, 0, z1);
-        k('dcdPhiForward')(n, G.blocks, G.lb, hwOut, phi, z1, w);
-        k('batchNormForwardEval')(n, L, hwOut, w, bn(2, 'weight'), bn(2, 'bias'), bn(2, 'running_mean'),
-          bn(2, 'running_var'), BN_EPS, z1, z);
+      const zq = d.hasResidual ? buf('zq', latentSize) : 0;
+      const z1 = !d.hasResidual ? 0 : cache ? buf('z1', latentSize) : zq;
+      const w = d.hasResidual ? buf('w', latentSize) : 0;
+      const z = !d.hasResidual ? 0 : cache ? buf('z', latentSize) : w;
+      const projWs = d.hasResidual
+        ? scratch.alloc(k('dcdProjectWorkspaceBytes')(cout, L, G.blocks, hwOut) as number >>> 0) : 0;
+      const eval1 = (which: 1 | 2, samples: number, src: number, res: number, dst: number) =>
+        k('batchNormForwardEval')(samples, L, hwOut, src, bn(which, 'weight'), bn(which, 'bias'),
+          bn(which, 'running_mean'), bn(which, 'running_var'), BN_EPS, res, dst);
+
+      for (let i = 0; i < n; i++) {
+        const xi = x.ptr + i * xStep, yi = yPtr + i * yStep, ci = c + i * yStep;
+        if (fused) {
+          k('conv2dForwardScaled')(sDesc, xi, w0, b0, lam + i * cout * 4, yi, sWs);
+        } else {
+          k('conv2dForward')(sDesc, xi, w0, b0, ci, sWs);
+          if (d.hasLambda) k('dcdScaleForward')(1, cout, hwOut, lam + i * cout * 4, ci, yi);
+        }
+        if (!d.hasResidual) continue;
+        const o = i * zStep;
+        k('conv2dForward')(qDesc, xi, p(`${names.q}.weight`), 0, zq + o, qWs);
+        if (training) continue;
+        eval1(1, 1, zq + o, 0, z1 + o);
+        k('dcdPhiForward')(1, G.blocks, G.lb, hwOut, phi + i * G.mphi * 4, z1 + o, w + o);
+        eval1(2, 1, w + o, z1 + o, z + o);
+        k('dcdProjectForward')(1, cout, L, G.blocks, hwOut, p(`${names.p}.weight`), z + o, yi, 1, projWs);
       }
-      const projWs = scratch.alloc(k('dcdProjectWorkspaceBytes')(cout, L, G.blocks, hwOut) as number >>> 0);
+      if (!d.hasResidual || !training) return;
+
+      const m1 = buf('mean1', L), i1 = buf('invstd1', L), m2 = buf('mean2', L), i2 = buf('invstd2', L);
+      k('batchNormForwardTrain')(n, L, hwOut, zq, bn(1, 'weight'), bn(1, 'bias'), bn(1, 'running_mean'),
+        bn(1, 'running_var'), BN_MOMENTUM, BN_EPS, 0, z1, m1, i1);
+      k('dcdPhiForward')(n, G.blocks, G.lb, hwOut, phi, z1, w);
+      k('batchNormForwardTrain')(n, L, hwOut, w, bn(2, 'weight'), bn(2, 'bias'), bn(2, 'running_mean'),
+        bn(2, 'running_var'), BN_MOMENTUM, BN_EPS, z1, z, m2, i2);
       k('dcdProjectForward')(n, cout, L, G.blocks, hwOut, p(`${names.p}.weight`), z, yPtr, 1, projWs);
     });
     return { y: y as Tensor, cache };
