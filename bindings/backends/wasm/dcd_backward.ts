@@ -16,6 +16,9 @@ import { WasmDcdCache } from './dcd_cache';
 import { BN_EPS, statePtr } from './dcd_forward';
 import { PASS_BACKWARD_DATA, PASS_BACKWARD_WEIGHT, PASS_FORWARD } from './exports';
 
+/** Column rows (Cin·KH·KW) from which the stride-1 backward data runs as a flipped forward conv. */
+const FLIP_MIN_ROWS = 1536;
+
 function expectCache(ctx: WasmContext, d: DcdDims, cache: DcdCache): WasmDcdCache {
   const op = dcdOpName(d);
   if (!(cache instanceof WasmDcdCache) || cache.token !== ctx.token) {
@@ -47,14 +50,16 @@ export function dcdBackwardWasm(ctx: WasmContext, d: DcdDims, state: DcdState, c
     const tmpX = scratch.alloc(xSize * 4);
     const convWs = (desc: number, pass: number) => scratch.alloc(k('conv2dWorkspaceBytes')(desc, pass) as number >>> 0);
 
-    // dx = conv_transpose(dy, w): for stride 1 (k×k, one group) as the forward conv of the flipped,
-    // in/out-swapped weights (dcdFlipConvWeights), which runs on the implicit-im2col GEMM instead of
-    // conv2dBackwardData's column buffer + col2im (4.7 vs 10.8 ms at 3×3 256→256 @14²); else as is.
+    // dx = conv_transpose(dy, w): for stride 1 (k×k, one group) with many column rows (Cin·KH·KW) as the
+    // forward conv of the flipped, in/out-swapped weights (dcdFlipConvWeights) on the implicit-im2col GEMM.
+    // conv2dBackwardData bounds its column block to 64K floats, so with ≥ 2K column rows it runs GEMMs of
+    // 16–32 pixels that re-pack all of Wᵀ per block. Measured (batch 1, CPU ms, flipped vs column path):
+    // 3×3 256 @14² 4.7 vs 10.8, 512 @7² 5.8 vs 14.5, 128 @28² 5.0 vs 5.1, 96 @28² 2.9 vs 2.8, 64 @56² 5.4 vs 5.0.
     const backwardData = (desc: number[], descPtr: number, dyPtr: number, w: number, dxPtr: number) => {
       const [N, C, H, W, K, KH, KW, SH, SW, PH, PW, DH, DW, groups, OH, OW] = desc;
       const padH = DH * (KH - 1) - PH, padW = DW * (KW - 1) - PW;
       const pointwise = KH === 1 && KW === 1 && PH === 0 && PW === 0;
-      if (SH !== 1 || SW !== 1 || groups !== 1 || pointwise || padH < 0 || padW < 0) {
+      if (SH !== 1 || SW !== 1 || groups !== 1 || pointwise || padH < 0 || padW < 0 || C * KH * KW < FLIP_MIN_ROWS) {
         k('conv2dBackwardData')(descPtr, dyPtr, w, dxPtr, convWs(descPtr, PASS_BACKWARD_DATA));
         return;
       }
