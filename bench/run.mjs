@@ -8,6 +8,9 @@
 //   node bench/run.mjs --filter 3x3       only rows whose layer name matches
 //   node bench/run.mjs --suite conv2d     only one suite
 //   node --experimental-wasm-relaxed-simd bench/run.mjs   adds the relaxed-SIMD build's columns (Node 20)
+//   node bench/run.mjs --clock cpu        time with process CPU time instead of wall-clock time: use it on
+//                                         a machine shared with other work (every engine here is single-threaded)
+//   node bench/run.mjs --rounds 15        more interleaved rounds (default 7; --quick: 3)
 //
 // Writes bench/results/<suite>-<timestamp>.json and bench/results/latest.{json,md}.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -39,7 +42,7 @@ const table = [[
 ]];
 
 const suites = SUITES.filter((s) => !args.suite || s.name === args.suite);
-console.log(`dcd-wasm bench — ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, single thread`);
+console.log(`dcd-wasm bench — ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, single thread, ${args.clock} clock, load ${os.loadavg().map((v) => v.toFixed(1)).join(' ')}`);
 for (const suite of suites) {
   for (const row of suite.rows(engines, { batches: args.batches, quick: args.quick })) {
     if (args.filter && !args.filter.test(row.layer)) continue;
@@ -54,7 +57,7 @@ for (const suite of suites) {
     // A row may carry a baseline (the static conv of the same shape, on wasm-simd), timed in the same
     // interleaved rounds so the overhead ratio compares like with like.
     const timed = row.baseline ? { ...row.run, baseline: row.baseline.run } : row.run;
-    const ms = interleaved(timed, { rounds: args.quick ? 3 : 7, minMs: args.quick ? 10 : 25 });
+    const ms = interleaved(timed, { rounds: args.rounds ?? (args.quick ? 3 : 7), minMs: args.quick ? 10 : 25, clock: args.clock });
     const vsBaseline = row.baseline ? ms['wasm-simd'] / ms.baseline : null;
     const gflops = (name) => row.flops / (ms[name] * 1e6);
     const record = {
@@ -87,15 +90,15 @@ if (baselines.length) {
 const here = dirname(fileURLToPath(import.meta.url));
 const outDir = join(here, 'results');
 mkdirSync(outDir, { recursive: true });
-const meta = { date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, args: process.argv.slice(2) };
+const meta = { date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, clock: args.clock, loadavg: os.loadavg(), args: process.argv.slice(2) };
 const stamp = meta.date.replace(/[:.]/g, '-');
 writeFileSync(join(outDir, `bench-${stamp}.json`), JSON.stringify({ meta, results }, null, 2));
 writeFileSync(join(outDir, 'latest.json'), JSON.stringify({ meta, results }, null, 2));
-writeFileSync(join(outDir, 'latest.md'), `${meta.date}, Node ${meta.node}, ${meta.cpu}\n\n${markdownTable(table)}\n`);
+writeFileSync(join(outDir, 'latest.md'), `${meta.date}, Node ${meta.node}, ${meta.cpu}, ${meta.clock} clock, load average ${meta.loadavg.map((v) => v.toFixed(1)).join(' ')}\n\n${markdownTable(table)}\n`);
 console.log(`\nwritten: bench/results/bench-${stamp}.json, bench/results/latest.{json,md}`);
 
 function parseArgs(argv) {
-  const out = { batches: [1], quick: false, filter: null, suite: null };
+  const out = { batches: [1], quick: false, filter: null, suite: null, clock: 'wall', rounds: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -110,6 +113,13 @@ function parseArgs(argv) {
     });
     else if (a === '--filter') out.filter = new RegExp(value());
     else if (a === '--suite') out.suite = value();
+    else if (a === '--clock') {
+      out.clock = value();
+      if (out.clock !== 'wall' && out.clock !== 'cpu') throw new Error(`bench: --clock takes wall or cpu, got "${out.clock}"`);
+    } else if (a === '--rounds') {
+      out.rounds = Number(value());
+      if (!Number.isInteger(out.rounds) || out.rounds < 1) throw new Error('bench: --rounds takes a positive integer');
+    }
     else throw new Error(`bench: unknown argument "${a}" (see the header of bench/run.mjs)`);
   }
   return out;
