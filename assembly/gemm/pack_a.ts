@@ -11,7 +11,12 @@ export function packA(
   i0: i32, mc: i32, p0: i32, kc: i32,
   scale: usize, dst: usize,
 ): void {
-  for (let ir = 0; ir < mc; ir += MR) {
+  let full = 0; // rows packed by the fast paths
+  if (transA) {
+    full = mc & ~(MR - 1);
+    if (full > 0) packFullPanelsTransposed(A, lda, i0, full, p0, kc, scale, dst);
+  }
+  for (let ir = full; ir < mc; ir += MR) {
     const rows = min(MR, mc - ir);
     const panel = dst + ((<usize>ir * kc) << 2);
     if (ASC_FEATURE_SIMD && rows == MR && !transA) {
@@ -78,5 +83,46 @@ function packFullPanelSimd(A: usize, lda: i32, i: i32, p0: i32, kc: i32, scale: 
     store<f32>(at, load<f32>(r1 + off) * f32x4.extract_lane(s, 1), 4);
     store<f32>(at, load<f32>(r2 + off) * f32x4.extract_lane(s, 2), 8);
     store<f32>(at, load<f32>(r3 + off) * f32x4.extract_lane(s, 3), 12);
+  }
+}
+
+/**
+ * The full MR-row panels (rows i0..i0+rows, rows a multiple of MR) of a transposed A (stored K×M):
+ * for each k the MR values of a panel are contiguous in A (A[k·lda + i..i+3]), so each packed k
+ * column is a straight copy (one f32x4 in the SIMD build). Done in chunks of KB rows of A: a chunk
+ * (KB × rows floats) stays in L1 while every panel takes its part, so each cache line of A is read
+ * from memory once and every panel is written in runs of KB·MR floats. (Walking down one panel's
+ * column of A, stride lda, thrashes L1 when lda·4 is a multiple of 1 KiB; writing all panels per
+ * k, 4·kc bytes apart, does the same to the stores.)
+ */
+function packFullPanelsTransposed(
+  A: usize, lda: i32, i0: i32, rows: i32, p0: i32, kc: i32, scale: usize, dst: usize,
+): void {
+  const KB = 16;
+  const step = <usize>lda << 2;
+  for (let k0 = 0; k0 < kc; k0 += KB) {
+    const kn = min(KB, kc - k0);
+    const chunk = A + ((<usize>(p0 + k0) * lda + i0) << 2);
+    for (let ir = 0; ir < rows; ir += MR) {
+      let src = chunk + (<usize>ir << 2);
+      let out = dst + ((<usize>ir * kc + <usize>k0 * MR) << 2);
+      if (ASC_FEATURE_SIMD) {
+        const s = scale ? v128.load(scale + (<usize>(i0 + ir) << 2)) : f32x4.splat(1);
+        for (let k = 0; k < kn; k++) {
+          v128.store(out, scale ? f32x4.mul(v128.load(src), s) : v128.load(src));
+          src += step;
+          out += 16;
+        }
+      } else {
+        for (let k = 0; k < kn; k++) {
+          for (let r = 0; r < MR; r++) {
+            const s: f32 = scale ? load<f32>(scale + (<usize>(i0 + ir + r) << 2)) : 1;
+            store<f32>(out + (<usize>r << 2), load<f32>(src + (<usize>r << 2)) * s);
+          }
+          src += step;
+          out += 16;
+        }
+      }
+    }
   }
 }
