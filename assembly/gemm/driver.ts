@@ -14,7 +14,7 @@ import { KC, MC, MR, NC, NR, align64, roundUp } from "./config";
 import { packA } from "./pack_a";
 import { packB } from "./pack_b";
 import { packBConv } from "./pack_b_conv";
-import { microKernel, microKernelEdge } from "./microkernel";
+import { microKernel, microKernelDirect, microKernelDirectEdge, microKernelEdge } from "./microkernel";
 
 export const B_DENSE: i32 = 0;
 export const B_CONV: i32 = 1;
@@ -54,6 +54,11 @@ export function gemmDriver(
   const ldcBytes = <usize>ldc << 2;
   // split K into equal blocks (≤ KC) so no block is a thin remainder (e.g. 576 = 288 + 288)
   const kcStep = ceilDiv(K, ceilDiv(K, KC));
+  // SIMD: a plain (not transposed, not scaled) A is read in place by the direct micro-kernels
+  // instead of being packed per block (microkernel.ts); not when rows are a multiple of 8 KiB
+  // apart, where the rows of an A block would crowd the same cache sets.
+  const directA = ASC_FEATURE_SIMD && !transA && !scale && (lda & 2047) != 0;
+  const ldaBytes = <usize>lda << 2;
 
   for (let jc = 0; jc < N; jc += NC) {
     const nc = min(NC, N - jc);
@@ -65,7 +70,7 @@ export function gemmDriver(
       const last = pc + kc >= K;
       for (let ic = 0; ic < M; ic += MC) {
         const mc = min(MC, M - ic);
-        packA(A, lda, transA, ic, mc, pc, kc, scale, packedA);
+        if (!directA) packA(A, lda, transA, ic, mc, pc, kc, scale, packedA);
         for (let jr = 0; jr < nc; jr += NR) {
           const cols = min(NR, nc - jr);
           const bPanel = packedB + ((<usize>jr * kc) << 2);
@@ -76,7 +81,14 @@ export function gemmDriver(
             const c = C + ((<usize>i * ldc + jc + jr) << 2);
             const rowBias = last && bias ? bias + (<usize>i << 2) : 0;
             const rowScale = scale ? scale + (<usize>i << 2) : 0;
-            if (rows == MR && cols == NR) {
+            if (directA) {
+              const aRow = A + ((<usize>i * lda + pc) << 2);
+              if (rows == MR && cols == NR) {
+                microKernelDirect(kc, aRow, ldaBytes, bPanel, c, ldcBytes, loadC, rowBias);
+              } else {
+                microKernelDirectEdge(kc, aRow, ldaBytes, bPanel, c, ldcBytes, rows, cols, loadC, rowBias, tile);
+              }
+            } else if (rows == MR && cols == NR) {
               microKernel(kc, aPanel, bPanel, c, ldcBytes, loadC, rowBias, rowScale);
             } else {
               microKernelEdge(kc, aPanel, bPanel, c, ldcBytes, rows, cols, loadC, rowBias, rowScale, tile);

@@ -179,3 +179,109 @@ export function microKernelEdge(
     }
   }
 }
+
+// ---- direct A (SIMD build): A read where it lies, row-major, no packing --------------------------
+// For a non-transposed, unscaled A (conv weights, linear's x, backward-weight's dY) the driver can
+// skip packing A: the kernel broadcasts A[r][k] from 4 row pointers `lda` bytes apart, stepping 4
+// bytes per k. Same products in the same order as the packed kernel, so results are bit-identical;
+// what it saves is the pack of the whole weight matrix per call (per sample), which costs as much
+// as ~10 % of the GEMM when the image is small (49 output pixels: each weight is used 49 times).
+// A tile with fewer than MR rows points its missing rows at its last row (rows are independent, the
+// duplicates land in the scratch tile and are dropped), so nothing past A's end is read.
+
+/** 4×8 full tile from direct A (see above); same epilogue as microKernelSimd. */
+export function microKernelDirect(
+  kc: i32, a: usize, lda: usize, b: usize, c: usize, ldc: usize,
+  loadC: bool, bias: usize,
+): void {
+  // (the guard keeps the SIMD-only body out of the scalar build, whose driver never calls this)
+  if (ASC_FEATURE_SIMD) directTile(kc, a, a + lda, a + 2 * lda, a + 3 * lda, b, c, ldc, loadC, bias);
+}
+
+function directTile(
+  kc: i32, a0: usize, a1: usize, a2: usize, a3: usize, b: usize, c: usize, ldc: usize,
+  loadC: bool, bias: usize,
+): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  for (let k = 0; k < kc; k++) {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    let av = v128.load32_splat(a0);
+    c00 = madd(av, b0, c00);
+    c01 = madd(av, b1, c01);
+    av = v128.load32_splat(a1);
+    c10 = madd(av, b0, c10);
+    c11 = madd(av, b1, c11);
+    av = v128.load32_splat(a2);
+    c20 = madd(av, b0, c20);
+    c21 = madd(av, b1, c21);
+    av = v128.load32_splat(a3);
+    c30 = madd(av, b0, c30);
+    c31 = madd(av, b1, c31);
+    if (++k == kc) break;
+    const b2 = v128.load(b, 32);
+    const b3 = v128.load(b, 48);
+    av = v128.load32_splat(a0, 4);
+    c00 = madd(av, b2, c00);
+    c01 = madd(av, b3, c01);
+    av = v128.load32_splat(a1, 4);
+    c10 = madd(av, b2, c10);
+    c11 = madd(av, b3, c11);
+    av = v128.load32_splat(a2, 4);
+    c20 = madd(av, b2, c20);
+    c21 = madd(av, b3, c21);
+    av = v128.load32_splat(a3, 4);
+    c30 = madd(av, b2, c30);
+    c31 = madd(av, b3, c31);
+    a0 += 8; a1 += 8; a2 += 8; a3 += 8;
+    b += 64;
+  }
+  finishRowSimd(c, c00, c01, loadC, bias, 0, 0);
+  finishRowSimd(c + ldc, c10, c11, loadC, bias, 0, 1);
+  finishRowSimd(c + 2 * ldc, c20, c21, loadC, bias, 0, 2);
+  finishRowSimd(c + 3 * ldc, c30, c31, loadC, bias, 0, 3);
+}
+
+/** 4 rows × the first 4 columns of an 8-wide panel, direct A. Overwrites c. */
+function directTileHalf(kc: i32, a0: usize, a1: usize, a2: usize, a3: usize, b: usize, c: usize, ldc: usize): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+  for (let k = 0; k < kc; k++) {
+    const b0 = v128.load(b);
+    c0 = madd(v128.load32_splat(a0), b0, c0);
+    c1 = madd(v128.load32_splat(a1), b0, c1);
+    c2 = madd(v128.load32_splat(a2), b0, c2);
+    c3 = madd(v128.load32_splat(a3), b0, c3);
+    a0 += 4; a1 += 4; a2 += 4; a3 += 4;
+    b += 32;
+  }
+  v128.store(c, c0);
+  v128.store(c + ldc, c1);
+  v128.store(c + 2 * ldc, c2);
+  v128.store(c + 3 * ldc, c3);
+}
+
+/** A partial tile from direct A: the full (or half) kernel into `tile`, then the valid corner into C. */
+export function microKernelDirectEdge(
+  kc: i32, a: usize, lda: usize, b: usize, c: usize, ldc: usize, rows: i32, cols: i32,
+  loadC: bool, bias: usize, tile: usize,
+): void {
+  if (!ASC_FEATURE_SIMD) return; // never called in the scalar build
+  const a1 = a + <usize>min(1, rows - 1) * lda;
+  const a2 = a + <usize>min(2, rows - 1) * lda;
+  const a3 = a + <usize>min(3, rows - 1) * lda;
+  if (cols <= 4) directTileHalf(kc, a, a1, a2, a3, b, tile, <usize>NR << 2);
+  else directTile(kc, a, a1, a2, a3, b, tile, <usize>NR << 2, false, 0);
+  for (let r = 0; r < rows; r++) {
+    const cr = c + <usize>r * ldc;
+    const tr = tile + ((<usize>r * NR) << 2);
+    const bv: f32 = bias ? load<f32>(bias + (<usize>r << 2)) : 0;
+    for (let j = 0; j < cols; j++) {
+      let v = load<f32>(tr + (<usize>j << 2));
+      if (loadC) v += load<f32>(cr + (<usize>j << 2)); // same order as the full kernel
+      store<f32>(cr + (<usize>j << 2), v + bv);
+    }
+  }
+}
