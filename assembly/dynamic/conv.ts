@@ -20,12 +20,17 @@
 
 import { conv2dBackwardData, conv2dBackwardWeight } from "../conv/conv2d_backward";
 import { conv2dForward, conv2dWorkspaceBytes } from "../conv/conv2d_forward";
-import { convC, convCinPerGroup, convH, convK, convKH, convKW, convN, convOH, convOW, convW } from "../conv/conv2d_params";
+import {
+  convC, convCinPerGroup, convDH, convDW, convG, convH, convIsDepthwise, convIsPointwise, convK, convKH, convKW, convN,
+  convOH, convOW, convPH, convPW, convSH, convSW, convW,
+} from "../conv/conv2d_params";
+import { dcdFlipConvWeights } from "../dcd/flip";
 import { aggregateKernels, aggregateSamples, align64, axpy, dot, dotAxpyKernels } from "./vector";
 
 const DESC_BYTES: usize = 64;
 /** A static copy of the descriptor for the workspace-size queries (which get no workspace). */
 const sizingDescriptor = memory.data(64, 16);
+const sizingFlipped = memory.data(64, 16);
 
 /** Writes p with N = 1 into `into`: the kernels below run the conv one sample at a time. */
 function perSampleDescriptor(p: usize, into: usize): usize {
@@ -38,6 +43,38 @@ function perSampleDescriptor(p: usize, into: usize): usize {
 // threads build must not have (every thread's instantiation would rewrite it).
 function kernelLength(p: usize): i32 {
   return convK(p) * convCinPerGroup(p) * convKH(p) * convKW(p);
+}
+
+/**
+ * Backward data as a FORWARD conv of the flipped, in/out-swapped kernel (as the DCD backward does,
+ * see ../dcd/flip.ts): stride 1, not 1×1/pad 0 (that one is a plain GEMM already), not depthwise
+ * (direct kernels), and padding D·(k−1) − P ≥ 0. The forward runs on the implicit-im2col GEMM,
+ * where conv2dBackwardData needs a column buffer, a transposed-A pack and a col2im scatter-add.
+ */
+function flippedBackwardData(p: usize): bool {
+  return convSH(p) == 1 && convSW(p) == 1 && !convIsPointwise(p) && !convIsDepthwise(p)
+    && convDH(p) * (convKH(p) - 1) >= convPH(p) && convDW(p) * (convKW(p) - 1) >= convPW(p);
+}
+
+/** The descriptor of dx_n = conv(dy_n, W') for one sample (see flippedBackwardData). */
+function flippedDescriptor(p: usize, into: usize): usize {
+  store<i32>(into, 1, 0);
+  store<i32>(into, convK(p), 4);
+  store<i32>(into, convOH(p), 8);
+  store<i32>(into, convOW(p), 12);
+  store<i32>(into, convC(p), 16);
+  store<i32>(into, convKH(p), 20);
+  store<i32>(into, convKW(p), 24);
+  store<i32>(into, 1, 28);
+  store<i32>(into, 1, 32);
+  store<i32>(into, convDH(p) * (convKH(p) - 1) - convPH(p), 36);
+  store<i32>(into, convDW(p) * (convKW(p) - 1) - convPW(p), 40);
+  store<i32>(into, convDH(p), 44);
+  store<i32>(into, convDW(p), 48);
+  store<i32>(into, convG(p), 52);
+  store<i32>(into, convH(p), 56);
+  store<i32>(into, convW(p), 60);
+  return into;
 }
 
 /** At most this many samples share one aggregation pass over the K kernels (forward). */
@@ -58,7 +95,9 @@ export function dynamicConv2dWorkspaceBytes(p: usize, K: i32, pass: i32): usize 
   const w = align64(<usize>kernelLength(p) << 2);
   const b = align64(<usize>convK(p) << 2);
   if (pass == 0) return DESC_BYTES + <usize>samplesPerPass(p) * (w + b) + conv2dWorkspaceBytes(p1, 0);
-  return DESC_BYTES + 2 * w + b + max(conv2dWorkspaceBytes(p1, 1), conv2dWorkspaceBytes(p1, 2));
+  let conv = max(conv2dWorkspaceBytes(p1, 1), conv2dWorkspaceBytes(p1, 2));
+  if (flippedBackwardData(p)) conv = max(conv, w + conv2dWorkspaceBytes(flippedDescriptor(p, sizingFlipped), 0));
+  return 2 * DESC_BYTES + 2 * w + b + conv;
 }
 
 /** y (N, Cout, OH, OW) for attention pi (N, K), kernels weight (K, Cout, Cin/g, kh, kw), bias (K, Cout) or 0. */
@@ -98,10 +137,15 @@ export function dynamicConv2dBackward(
   const p1 = perSampleDescriptor(p, ws);
   const wLen = kernelLength(p);
   const cout = convK(p);
-  const wn = ws + DESC_BYTES;
+  const pt = ws + DESC_BYTES;
+  const flipped = flippedBackwardData(p);
+  if (flipped) flippedDescriptor(p, pt);
+  const wn = pt + DESC_BYTES;
   const dwn = wn + align64(<usize>wLen << 2);
   const dbn = dwn + align64(<usize>wLen << 2);
   const convWs = dbn + align64(<usize>cout << 2);
+  const wt = convWs; // flipped W(x_n), then the forward conv's workspace (flipped path only)
+  const flipWs = wt + align64(<usize>wLen << 2);
   const xBytes = <usize>convC(p) * convH(p) * convW(p) << 2;
   const yBytes = <usize>cout * convOH(p) * convOW(p) << 2;
   if (convN(p) == 0) memory.fill(dweight, 0, <usize>K * wLen << 2);
@@ -111,7 +155,12 @@ export function dynamicConv2dBackward(
     const xn = x + <usize>n * xBytes;
     const dyn = dy + <usize>n * yBytes;
     aggregateKernels(K, pn, weight, wLen, wn);
-    conv2dBackwardData(p1, dyn, wn, dx + <usize>n * xBytes, convWs);
+    if (flipped) {
+      dcdFlipConvWeights(cout, convC(p), convG(p), convKH(p), convKW(p), wn, wt);
+      conv2dForward(pt, dyn, wt, 0, dx + <usize>n * xBytes, flipWs);
+    } else {
+      conv2dBackwardData(p1, dyn, wn, dx + <usize>n * xBytes, convWs);
+    }
     conv2dBackwardWeight(p1, xn, dyn, dwn, bias ? dbn : 0, convWs);
     // ∂π_nk = ⟨∂W(x_n), W_k⟩ and ∂W_k (+)= π_nk ∂W(x_n): one pass over ∂W(x_n) for all K kernels
     const dpin = dpi + (<usize>(n * K) << 2);

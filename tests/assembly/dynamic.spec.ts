@@ -3,6 +3,8 @@
 import { aggregateKernels, aggregateSamples, axpy, dot, dotAxpyKernels } from "../../assembly/dynamic/vector";
 import { dynamicConv2dBackward, dynamicConv2dForward, dynamicConv2dWorkspaceBytes } from "../../assembly/dynamic/conv";
 import { softmaxBackward, softmaxForward } from "../../assembly/nn/softmax";
+import { conv2dBackwardData } from "../../assembly/conv/conv2d_backward";
+import { conv2dWorkspaceBytes } from "../../assembly/conv/conv2d_forward";
 
 function arr(values: f32[]): StaticArray<f32> {
   const a = new StaticArray<f32>(values.length);
@@ -159,4 +161,39 @@ describe("dynamicConv2d forward, N = 5 (aggregation passes of several samples)",
       }
     }
   });
+});
+
+// dx through the flipped-kernel forward conv (stride 1, k×k) vs conv2dBackwardData with W(x_n):
+// 3×3, N = 2, C = 4, Cout = 6, G = 2, K = 3 on 5×4 images; pad 1 dilation 1, and pad 1 dilation 2.
+function convDesc(n: i32, c: i32, h: i32, w: i32, k: i32, kh: i32, ph: i32, dil: i32, g: i32): StaticArray<i32> {
+  const d = new StaticArray<i32>(16);
+  const oh = h + 2 * ph - dil * (kh - 1), ow = w + 2 * ph - dil * (kh - 1);
+  const v: i32[] = [n, c, h, w, k, kh, kh, 1, 1, ph, ph, dil, dil, g, oh, ow];
+  for (let i = 0; i < 16; i++) d[i] = v[i];
+  return d;
+}
+
+function checkFlippedDx(dil: i32): void {
+  const N = 2, C = 4, H = 5, W = 4, CO = 6, KS = 3, G = 2, K = 3;
+  const pd = convDesc(N, C, H, W, CO, KS, 1, dil, G);
+  const p1 = convDesc(1, C, H, W, CO, KS, 1, dil, G);
+  const OH = pd[14], OW = pd[15];
+  const wLen = CO * (C / G) * KS * KS;
+  const xs = noise(N * C * H * W, 21), pis = noise(N * K, 22), ws = noise(K * wLen, 23), dys = noise(N * CO * OH * OW, 24);
+  const dx = zeros(N * C * H * W), dw = zeros(K * wLen), dpi = zeros(N * K);
+  const work = new StaticArray<u8>(<i32>dynamicConv2dWorkspaceBytes(changetype<usize>(pd), K, 1) + 64);
+  dynamicConv2dBackward(changetype<usize>(pd), K, ptr(xs), ptr(pis), ptr(ws), 0, ptr(dys),
+    ptr(dx), ptr(dw), 0, ptr(dpi), changetype<usize>(work));
+  const wn = zeros(wLen), ref = zeros(C * H * W);
+  const refWs = new StaticArray<u8>(<i32>max(conv2dWorkspaceBytes(changetype<usize>(p1), 1), 16) + 64);
+  for (let n = 0; n < N; n++) {
+    aggregateKernels(K, ptr(pis) + (<usize>(n * K) << 2), ptr(ws), wLen, ptr(wn));
+    conv2dBackwardData(changetype<usize>(p1), ptr(dys) + (<usize>(n * CO * OH * OW) << 2), ptr(wn), ptr(ref), changetype<usize>(refWs));
+    for (let i = 0; i < C * H * W; i++) expect(dx[n * C * H * W + i]).toBeCloseTo(ref[i], 5);
+  }
+}
+
+describe("dynamicConv2d backward data as a forward conv of the flipped kernel", () => {
+  it("3×3 pad 1, groups 2", () => { checkFlippedDx(1); });
+  it("3×3 pad 1 dilation 2, groups 2", () => { checkFlippedDx(2); });
 });
