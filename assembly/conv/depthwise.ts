@@ -11,8 +11,9 @@
 // Descriptor `p`: 16 i32, see docs/ARCHITECTURE.md. Weight layout (K, 1, KH, KW).
 
 import {
-  is3x3s1p1, planeCorrelate, planeScatterTransposed, planeTapDot, planeSum, planeWeightGrad3x3,
+  is3x3s1p1, is3x3s2p1, planeCorrelate, planeScatterTransposed, planeTapDot, planeSum, planeWeightGrad3x3,
 } from "./depthwise_plane";
+import { planeGather3x3s2, planeWeightGrad3x3s2 } from "./depthwise_s2";
 
 @inline function dim(p: usize, i: i32): i32 {
   return load<i32>(p + (<usize>i << 2));
@@ -48,10 +49,11 @@ export function depthwiseConv2dBackwardData(p: usize, dy: usize, w: usize, dx: u
   const M = K / C;
   const inPlane = <usize>H * W, outPlane = <usize>OH * OW;
   const unitStride = SH == 1 && SW == 1;
+  const gather3x3s2 = is3x3s2p1(KH, KW, SH, SW, PW, DH, DW, W, OW, false);
   for (let n = 0; n < N; n++) {
     for (let c = 0; c < C; c++) {
       const dst = dx + (((<usize>n * C + c) * inPlane) << 2);
-      if (!unitStride) memory.fill(dst, 0, inPlane << 2);
+      if (!unitStride && !gather3x3s2) memory.fill(dst, 0, inPlane << 2);
       for (let m = 0; m < M; m++) {
         const o = c * M + m;
         const src = dy + (((<usize>n * K + o) * outPlane) << 2);
@@ -61,6 +63,8 @@ export function depthwiseConv2dBackwardData(p: usize, dy: usize, w: usize, dx: u
           // padding (K−1)·D − P, so it can gather into registers instead of scattering.
           planeCorrelate(src, OH, OW, dst, H, W, taps, KH, KW, true,
             1, 1, (KH - 1) * DH - PH, (KW - 1) * DW - PW, DH, DW, 0, m > 0);
+        } else if (gather3x3s2) {
+          planeGather3x3s2(src, OH, OW, dst, H, W, taps, PH, m > 0);
         } else {
           planeScatterTransposed(src, OH, OW, dst, H, W, taps, KH, KW, SH, SW, PH, PW, DH, DW);
         }
@@ -78,9 +82,16 @@ export function depthwiseConv2dBackwardWeight(p: usize, x: usize, dy: usize, dw:
   const M = K / C;
   const inPlane = <usize>H * W, outPlane = <usize>OH * OW;
   const fast3x3 = is3x3s1p1(KH, KW, SH, SW, PW, DH, DW, W, OW);
+  const fast3x3s2 = is3x3s2p1(KH, KW, SH, SW, PW, DH, DW, W, OW, false);
   for (let o = 0; o < K; o++) {
     const c = o / M;
-    if (fast3x3) {
+    if (fast3x3s2) {
+      const dwo = dw + ((<usize>o * 9) << 2);
+      for (let n = 0; n < N; n++) {
+        planeWeightGrad3x3s2(x + (((<usize>n * C + c) * inPlane) << 2), H, W,
+          dy + (((<usize>n * K + o) * outPlane) << 2), OH, OW, PH, dwo, n > 0);
+      }
+    } else if (fast3x3) {
       const dwo = dw + ((<usize>o * 9) << 2);
       for (let n = 0; n < N; n++) {
         planeWeightGrad3x3(x + (((<usize>n * C + c) * inPlane) << 2), H, W,

@@ -285,14 +285,14 @@ export function planeSum(ptr: usize, count: i32): f32 {
 
 // The first `rem` (1–3) floats at ptr in the low lanes, zeros above.
 // @ts-ignore: decorator
-@inline function loadPartial(ptr: usize, rem: i32): v128 {
+@inline export function loadPartial(ptr: usize, rem: i32): v128 {
   if (rem == 1) return v128.load32_zero(ptr);
   const v = v128.load64_zero(ptr);
   return rem == 3 ? v128.load32_lane(ptr, v, 2, 8) : v;
 }
 
 // @ts-ignore: decorator
-@inline function storePartial(ptr: usize, v: v128, rem: i32): void {
+@inline export function storePartial(ptr: usize, v: v128, rem: i32): void {
   if (rem == 1) { v128.store32_lane(ptr, v, 0); return; }
   v128.store64_lane(ptr, v, 0);
   if (rem == 3) v128.store32_lane(ptr, v, 2, 8);
@@ -598,7 +598,7 @@ function planeWeightGrad3x3Scalar(
 
 // Up to four floats at ptr (n ≤ 0: none), zeros above.
 // @ts-ignore: decorator
-@inline function loadUpTo(ptr: usize, n: i32): v128 {
+@inline export function loadUpTo(ptr: usize, n: i32): v128 {
   if (n >= 4) return v128.load(ptr);
   if (n <= 0) return f32x4.splat(0);
   return loadPartial(ptr, n);

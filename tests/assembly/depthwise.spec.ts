@@ -96,4 +96,11 @@ describe("depthwise conv2d", () => {
     expect(check(1, 5, 14, 14, 1, 3, 3, 1, 1, 1, 1, 1, 1, true)).toBe(0);
     expect(check(2, 2, 28, 28, 3, 3, 3, 1, 1, 1, 1, 1, 1, true)).toBe(0);
   });
+  // 3x3 stride-2 pad-1 backward (gather by column parity, de-interleaved weight gradient): several
+  // inner blocks, row ends of 1-7 x columns, odd/even heights, accumulating dx (multiplier 3).
+  it("3x3 stride 2 pad 1, widths 23..40, multiplier 3, batch 2", () => {
+    let bad = 0;
+    for (let w = 23; w <= 40; w++) bad += check(2, 2, 5 + (w & 3), w, 3, 3, 3, 2, 2, 1, 1, 1, 1, w & 1 ? true : false);
+    expect(bad).toBe(0);
+  });
 });

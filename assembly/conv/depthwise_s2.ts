@@ -1,0 +1,331 @@
+// 3×3, stride 2, dilation 1, column padding 1 (is3x3s2p1): backward data and weight gradient of one
+// plane. The forward is planeCorrelate3x3s2 in depthwise_plane.ts.
+//
+// Backward data as a gather, written once (no scatter-add): with x column c = 2j − 1 + v, an even
+// column 2m receives only tap v = 1 from dy column m, an odd column 2m + 1 receives v = 0 from
+// dy column m + 1 and v = 2 from dy column m. Likewise rows: x row r = 2i − PH + u receives tap
+// row 1 from dy row (r + PH − 1)/2 when r + PH is odd, tap rows 0 and 2 from dy rows (r + PH)/2 and
+// (r + PH)/2 − 1 when it is even. Four dy columns give eight x columns: even lanes E, odd lanes O,
+// interleaved by two shuffles.
+//
+// Weight gradient: per kernel row u, the x rows 2i − PH + u are split into even/odd columns by
+// shuffles as in the forward (column 2j − 1 shifted in from the vector before), two output rows at a
+// time into six accumulators.
+
+import { loadUpTo, rangeHi, rangeLo, storePartial } from "./depthwise_plane";
+import { madd } from "../simd/madd";
+
+// Up to four floats at ptr (n ≤ 0: none).
+// @ts-ignore: decorator
+@inline function storeUpTo(ptr: usize, v: v128, n: i32): void {
+  if (n >= 4) v128.store(ptr, v);
+  else if (n > 0) storePartial(ptr, v, n);
+}
+
+// Eight x columns 2m..2m+7 of row d from dy columns m..m+4 of rows g0 (taps a0 b0 c0) and, when
+// `two`, g1 (taps a1 b1 c1). TAIL: only W − 2m columns exist, only OW − m dy columns.
+// @ts-ignore: decorator
+@inline function gatherBlock(
+  tail: bool, two: bool, accumulate: bool, d: usize, g0: usize, g1: usize, m: i32, W: i32, OW: i32,
+  a0: v128, b0: v128, c0: v128, a1: v128, b1: v128, c1: v128,
+): void {
+  const go = <usize>m << 2, dOff = d + (<usize>m << 3);
+  const cnt = OW - m, n = W - 2 * m;
+  let D: v128, D1: v128;
+  if (tail) { D = loadUpTo(g0 + go, cnt); D1 = loadUpTo(g0 + go + 4, cnt - 1); }
+  else { D = v128.load(g0 + go); D1 = v128.load(g0 + go, 4); }
+  let E = f32x4.mul(b0, D);
+  let O = madd(a0, D1, f32x4.mul(c0, D));
+  if (two) {
+    let F: v128, F1: v128;
+    if (tail) { F = loadUpTo(g1 + go, cnt); F1 = loadUpTo(g1 + go + 4, cnt - 1); }
+    else { F = v128.load(g1 + go); F1 = v128.load(g1 + go, 4); }
+    E = madd(b1, F, E);
+    O = madd(a1, F1, madd(c1, F, O));
+  }
+  let lo = v128.shuffle<f32>(E, O, 0, 4, 1, 5);
+  let hi = v128.shuffle<f32>(E, O, 2, 6, 3, 7);
+  if (tail) {
+    if (accumulate) { lo = f32x4.add(loadUpTo(dOff, n), lo); hi = f32x4.add(loadUpTo(dOff + 16, n - 4), hi); }
+    storeUpTo(dOff, lo, n);
+    storeUpTo(dOff + 16, hi, n - 4);
+  } else {
+    if (accumulate) { lo = f32x4.add(v128.load(dOff), lo); hi = f32x4.add(v128.load(dOff, 16), hi); }
+    v128.store(dOff, lo);
+    v128.store(dOff, hi, 16);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function gatherRow(
+  two: bool, accumulate: bool, d: usize, g0: usize, g1: usize, W: i32, OW: i32,
+  a0: v128, b0: v128, c0: v128, a1: v128, b1: v128, c1: v128,
+): void {
+  let m = 0;
+  // Full blocks: dy columns m..m+4 and x columns 2m..2m+7 inside their rows.
+  for (; m + 5 <= OW && 2 * m + 8 <= W; m += 4) {
+    gatherBlock(false, two, accumulate, d, g0, g1, m, W, OW, a0, b0, c0, a1, b1, c1);
+  }
+  // OW = ⌈W/2⌉: what is left is one block of < 8 x columns or ≤ 4 dy columns.
+  if (m < OW) gatherBlock(true, two, accumulate, d, g0, g1, m, W, OW, a0, b0, c0, a1, b1, c1);
+}
+
+/**
+ * dx (+)= conv_transpose(dy, taps) for is3x3s2p1 (any PH): dx is H × W, dy OH × OW with
+ * OW = ⌈W/2⌉. Overwrites dx unless `accumulate`.
+ */
+export function planeGather3x3s2(
+  dy: usize, OH: i32, OW: i32, dx: usize, H: i32, W: i32, taps: usize, PH: i32, accumulate: bool,
+): void {
+  if (!ASC_FEATURE_SIMD) {
+    planeGather3x3s2Scalar(dy, OH, OW, dx, H, W, taps, PH, accumulate);
+    return;
+  }
+  const a0 = f32x4.splat(load<f32>(taps)), b0 = f32x4.splat(load<f32>(taps, 4));
+  const c0 = f32x4.splat(load<f32>(taps, 8)), a1 = f32x4.splat(load<f32>(taps, 12));
+  const b1 = f32x4.splat(load<f32>(taps, 16)), c1 = f32x4.splat(load<f32>(taps, 20));
+  const a2 = f32x4.splat(load<f32>(taps, 24)), b2 = f32x4.splat(load<f32>(taps, 28));
+  const c2 = f32x4.splat(load<f32>(taps, 32));
+  const gBytes = <usize>OW << 2, dBytes = <usize>W << 2;
+  for (let r = 0; r < H; r++) {
+    const d = dx + <usize>r * dBytes;
+    const t = r + PH;
+    if (t & 1) {
+      const i = t >> 1; // tap row 1
+      const g = dy + <usize>i * gBytes;
+      if (i < OH) {
+        if (accumulate) gatherRow(false, true, d, g, g, W, OW, a1, b1, c1, a1, b1, c1);
+        else gatherRow(false, false, d, g, g, W, OW, a1, b1, c1, a1, b1, c1);
+      } else if (!accumulate) memory.fill(d, 0, dBytes);
+    } else {
+      const i = t >> 1; // tap row 0 from dy row i, tap row 2 from dy row i − 1
+      const g = dy + <usize>i * gBytes;
+      const hasA = i < OH, hasB = i >= 1 && i - 1 < OH;
+      if (hasA && hasB) {
+        if (accumulate) gatherRow(true, true, d, g, g - gBytes, W, OW, a0, b0, c0, a2, b2, c2);
+        else gatherRow(true, false, d, g, g - gBytes, W, OW, a0, b0, c0, a2, b2, c2);
+      } else if (hasA) {
+        gatherRow(false, accumulate, d, g, g, W, OW, a0, b0, c0, a0, b0, c0);
+      } else if (hasB) {
+        gatherRow(false, accumulate, d, g - gBytes, g, W, OW, a2, b2, c2, a2, b2, c2);
+      } else if (!accumulate) memory.fill(d, 0, dBytes);
+    }
+  }
+}
+
+// Scalar build: x columns 2m, 2m+1 per dy column m, dy column m + 1 carried to the next step.
+// @ts-ignore: decorator
+@inline function gatherRowScalar(
+  two: bool, accumulate: bool, d: usize, g0: usize, g1: usize, W: i32, OW: i32,
+  a0: f32, b0: f32, c0: f32, a1: f32, b1: f32, c1: f32,
+): void {
+  let p = load<f32>(g0), q: f32 = two ? load<f32>(g1) : 0;
+  const last = OW - 1;
+  for (let m = 0; m < last; m++) {
+    const go = <usize>m << 2, o = d + (<usize>m << 3);
+    const pn = load<f32>(g0 + go, 4);
+    let e = b0 * p, od = c0 * p + a0 * pn;
+    let qn: f32 = 0;
+    if (two) { qn = load<f32>(g1 + go, 4); e += b1 * q; od += c1 * q + a1 * qn; }
+    if (accumulate) { e += load<f32>(o); od += load<f32>(o, 4); }
+    store<f32>(o, e); store<f32>(o, od, 4);
+    p = pn; q = qn;
+  }
+  // Last dy column: x column 2·last always, 2·last + 1 when W is even (dy column OW reads 0).
+  const o = d + (<usize>last << 3);
+  let e = b0 * p, od = c0 * p;
+  if (two) { e += b1 * q; od += c1 * q; }
+  if (accumulate) e += load<f32>(o);
+  store<f32>(o, e);
+  if (2 * last + 1 < W) {
+    if (accumulate) od += load<f32>(o, 4);
+    store<f32>(o, od, 4);
+  }
+}
+
+function planeGather3x3s2Scalar(
+  dy: usize, OH: i32, OW: i32, dx: usize, H: i32, W: i32, taps: usize, PH: i32, accumulate: bool,
+): void {
+  const a0 = load<f32>(taps), b0 = load<f32>(taps, 4), c0 = load<f32>(taps, 8);
+  const a1 = load<f32>(taps, 12), b1 = load<f32>(taps, 16), c1 = load<f32>(taps, 20);
+  const a2 = load<f32>(taps, 24), b2 = load<f32>(taps, 28), c2 = load<f32>(taps, 32);
+  const gBytes = <usize>OW << 2, dBytes = <usize>W << 2;
+  for (let r = 0; r < H; r++) {
+    const d = dx + <usize>r * dBytes;
+    const t = r + PH, i = t >> 1;
+    const g = dy + <usize>i * gBytes;
+    if (t & 1) {
+      if (i < OH) gatherRowScalar(false, accumulate, d, g, g, W, OW, a1, b1, c1, a1, b1, c1);
+      else if (!accumulate) memory.fill(d, 0, dBytes);
+    } else {
+      const hasA = i < OH, hasB = i >= 1 && i - 1 < OH;
+      if (hasA && hasB) gatherRowScalar(true, accumulate, d, g, g - gBytes, W, OW, a0, b0, c0, a2, b2, c2);
+      else if (hasA) gatherRowScalar(false, accumulate, d, g, g, W, OW, a0, b0, c0, a0, b0, c0);
+      else if (hasB) gatherRowScalar(false, accumulate, d, g - gBytes, g, W, OW, a2, b2, c2, a2, b2, c2);
+      else if (!accumulate) memory.fill(d, 0, dBytes);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Weight gradient.
+
+const WG_LEFT = 0;  // j = 0: column −1 is padding
+const WG_INNER = 1; // 2j + 8 ≤ W, j + 4 ≤ OW
+const WG_TAIL = 2;  // the rest: W − 2j x columns, OW − j dy columns
+
+// x columns 2j..2j+3 / 2j+4..2j+7 / 2j−4..2j−1 of the row at r (o = 8j bytes, n = W − 2j).
+// @ts-ignore: decorator
+@inline function xA(kind: i32, r: usize, o: usize, n: i32): v128 {
+  return kind == WG_TAIL ? loadUpTo(r + o, n) : v128.load(r + o);
+}
+// @ts-ignore: decorator
+@inline function xB(kind: i32, r: usize, o: usize, n: i32): v128 {
+  return kind == WG_TAIL ? loadUpTo(r + o + 16, n - 4) : v128.load(r + o, 16);
+}
+// @ts-ignore: decorator
+@inline function xP(kind: i32, r: usize, o: usize): v128 {
+  return kind == WG_LEFT ? f32x4.splat(0) : v128.load(r + o - 16);
+}
+// @ts-ignore: decorator
+@inline function gV(kind: i32, g: usize, j: i32, OW: i32): v128 {
+  return kind == WG_TAIL ? loadUpTo(g + (<usize>j << 2), OW - j) : v128.load(g + (<usize>j << 2));
+}
+
+// @ts-ignore: decorator
+@inline function hsum(a: v128): f32 {
+  return (f32x4.extract_lane(a, 0) + f32x4.extract_lane(a, 1)) + (f32x4.extract_lane(a, 2) + f32x4.extract_lane(a, 3));
+}
+
+/**
+ * Weight gradient of one plane for is3x3s2p1 (any PH): dw[u,v] (+)= Σ g[i,j] · x[2i − PH + u, 2j − 1 + v]
+ * (out-of-range x reads 0).
+ */
+export function planeWeightGrad3x3s2(
+  x: usize, H: i32, W: i32, g0: usize, OH: i32, OW: i32, PH: i32, dw: usize, accumulate: bool,
+): void {
+  if (!ASC_FEATURE_SIMD) {
+    planeWeightGrad3x3s2Scalar(x, H, W, g0, OH, OW, PH, dw, accumulate);
+    return;
+  }
+  const xBytes = <usize>W << 2, gBytes = <usize>OW << 2;
+  for (let u = 0; u < 3; u++) {
+    const z = f32x4.splat(0);
+    let a0 = z, a1 = z, a2 = z, b0 = z, b1 = z, b2 = z;
+    const iLo = rangeLo(u - PH, 2, OH), iHi = max(iLo, rangeHi(u - PH, 2, OH, H));
+    let i = iLo;
+    for (; i + 2 <= iHi; i += 2) {
+      const r = x + <usize>(2 * i - PH + u) * xBytes, s = r + 2 * xBytes;
+      const g = g0 + <usize>i * gBytes, h = g + gBytes;
+      {
+        const G = gV(WG_LEFT, g, 0, OW), K = gV(WG_LEFT, h, 0, OW);
+        const A = xA(WG_LEFT, r, 0, W), B = xB(WG_LEFT, r, 0, W), P = xP(WG_LEFT, r, 0);
+        const od = v128.shuffle<f32>(A, B, 1, 3, 5, 7);
+        a0 = madd(G, v128.shuffle<f32>(P, od, 3, 4, 5, 6), a0);
+        a1 = madd(G, v128.shuffle<f32>(A, B, 0, 2, 4, 6), a1);
+        a2 = madd(G, od, a2);
+        const A2 = xA(WG_LEFT, s, 0, W), B2 = xB(WG_LEFT, s, 0, W), P2 = xP(WG_LEFT, s, 0);
+        const od2 = v128.shuffle<f32>(A2, B2, 1, 3, 5, 7);
+        b0 = madd(K, v128.shuffle<f32>(P2, od2, 3, 4, 5, 6), b0);
+        b1 = madd(K, v128.shuffle<f32>(A2, B2, 0, 2, 4, 6), b1);
+        b2 = madd(K, od2, b2);
+      }
+      let j = 4;
+      for (; j + 4 <= OW && 2 * j + 8 <= W; j += 4) {
+        const o = <usize>j << 3;
+        const G = gV(WG_INNER, g, j, OW), K = gV(WG_INNER, h, j, OW);
+        const A = xA(WG_INNER, r, o, 0), B = xB(WG_INNER, r, o, 0), P = xP(WG_INNER, r, o);
+        const od = v128.shuffle<f32>(A, B, 1, 3, 5, 7);
+        a0 = madd(G, v128.shuffle<f32>(P, od, 3, 4, 5, 6), a0);
+        a1 = madd(G, v128.shuffle<f32>(A, B, 0, 2, 4, 6), a1);
+        a2 = madd(G, od, a2);
+        const A2 = xA(WG_INNER, s, o, 0), B2 = xB(WG_INNER, s, o, 0), P2 = xP(WG_INNER, s, o);
+        const od2 = v128.shuffle<f32>(A2, B2, 1, 3, 5, 7);
+        b0 = madd(K, v128.shuffle<f32>(P2, od2, 3, 4, 5, 6), b0);
+        b1 = madd(K, v128.shuffle<f32>(A2, B2, 0, 2, 4, 6), b1);
+        b2 = madd(K, od2, b2);
+      }
+      if (j < OW) {
+        const o = <usize>j << 3, n = W - 2 * j;
+        const G = gV(WG_TAIL, g, j, OW), K = gV(WG_TAIL, h, j, OW);
+        const A = xA(WG_TAIL, r, o, n), B = xB(WG_TAIL, r, o, n), P = xP(WG_TAIL, r, o);
+        const od = v128.shuffle<f32>(A, B, 1, 3, 5, 7);
+        a0 = madd(G, v128.shuffle<f32>(P, od, 3, 4, 5, 6), a0);
+        a1 = madd(G, v128.shuffle<f32>(A, B, 0, 2, 4, 6), a1);
+        a2 = madd(G, od, a2);
+        const A2 = xA(WG_TAIL, s, o, n), B2 = xB(WG_TAIL, s, o, n), P2 = xP(WG_TAIL, s, o);
+        const od2 = v128.shuffle<f32>(A2, B2, 1, 3, 5, 7);
+        b0 = madd(K, v128.shuffle<f32>(P2, od2, 3, 4, 5, 6), b0);
+        b1 = madd(K, v128.shuffle<f32>(A2, B2, 0, 2, 4, 6), b1);
+        b2 = madd(K, od2, b2);
+      }
+    }
+    if (i < iHi) {
+      const r = x + <usize>(2 * i - PH + u) * xBytes;
+      const g = g0 + <usize>i * gBytes;
+      {
+        const G = gV(WG_LEFT, g, 0, OW);
+        const A = xA(WG_LEFT, r, 0, W), B = xB(WG_LEFT, r, 0, W), P = xP(WG_LEFT, r, 0);
+        const od = v128.shuffle<f32>(A, B, 1, 3, 5, 7);
+        a0 = madd(G, v128.shuffle<f32>(P, od, 3, 4, 5, 6), a0);
+        a1 = madd(G, v128.shuffle<f32>(A, B, 0, 2, 4, 6), a1);
+        a2 = madd(G, od, a2);
+      }
+      let j = 4;
+      for (; j + 4 <= OW && 2 * j + 8 <= W; j += 4) {
+        const o = <usize>j << 3;
+        const G = gV(WG_INNER, g, j, OW);
+        const A = xA(WG_INNER, r, o, 0), B = xB(WG_INNER, r, o, 0), P = xP(WG_INNER, r, o);
+        const od = v128.shuffle<f32>(A, B, 1, 3, 5, 7);
+        a0 = madd(G, v128.shuffle<f32>(P, od, 3, 4, 5, 6), a0);
+        a1 = madd(G, v128.shuffle<f32>(A, B, 0, 2, 4, 6), a1);
+        a2 = madd(G, od, a2);
+      }
+      if (j < OW) {
+        const o = <usize>j << 3, n = W - 2 * j;
+        const G = gV(WG_TAIL, g, j, OW);
+        const A = xA(WG_TAIL, r, o, n), B = xB(WG_TAIL, r, o, n), P = xP(WG_TAIL, r, o);
+        const od = v128.shuffle<f32>(A, B, 1, 3, 5, 7);
+        a0 = madd(G, v128.shuffle<f32>(P, od, 3, 4, 5, 6), a0);
+        a1 = madd(G, v128.shuffle<f32>(A, B, 0, 2, 4, 6), a1);
+        a2 = madd(G, od, a2);
+      }
+    }
+    const d = dw + <usize>(u * 12);
+    let s0 = hsum(f32x4.add(a0, b0)), s1 = hsum(f32x4.add(a1, b1)), s2 = hsum(f32x4.add(a2, b2));
+    if (accumulate) { s0 += load<f32>(d); s1 += load<f32>(d, 4); s2 += load<f32>(d, 8); }
+    store<f32>(d, s0); store<f32>(d, s1, 4); store<f32>(d, s2, 8);
+  }
+}
+
+// Scalar build: per x row in range, output j reads columns 2j − 1, 2j, 2j + 1, with 2j − 1
+// carried over from the previous output.
+function planeWeightGrad3x3s2Scalar(
+  x: usize, H: i32, W: i32, g0: usize, OH: i32, OW: i32, PH: i32, dw: usize, accumulate: bool,
+): void {
+  const xBytes = <usize>W << 2, gBytes = <usize>OW << 2;
+  const jFull = min(OW, W >> 1); // outputs whose column 2j + 1 is inside the row
+  for (let u = 0; u < 3; u++) {
+    let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0;
+    const iLo = rangeLo(u - PH, 2, OH), iHi = rangeHi(u - PH, 2, OH, H);
+    for (let i = iLo; i < iHi; i++) {
+      const r = x + <usize>(2 * i - PH + u) * xBytes;
+      const g = g0 + <usize>i * gBytes;
+      let xl: f32 = 0;
+      for (let j = 0; j < jFull; j++) {
+        const p = r + (<usize>j << 3);
+        const gv = load<f32>(g + (<usize>j << 2));
+        const xc = load<f32>(p), xr = load<f32>(p, 4);
+        s0 += gv * xl; s1 += gv * xc; s2 += gv * xr;
+        xl = xr;
+      }
+      if (jFull < OW) {
+        const gv = load<f32>(g + (<usize>jFull << 2));
+        s0 += gv * xl; s1 += gv * load<f32>(r + (<usize>jFull << 3));
+      }
+    }
+    const d = dw + <usize>(u * 12);
+    if (accumulate) { s0 += load<f32>(d); s1 += load<f32>(d, 4); s2 += load<f32>(d, 8); }
+    store<f32>(d, s0); store<f32>(d, s1, 4); store<f32>(d, s2, 8);
+  }
+}
