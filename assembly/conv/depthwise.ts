@@ -14,6 +14,10 @@ import {
   is3x3s1p1, is3x3s2p1, planeCorrelate, planeScatterTransposed, planeTapDot, planeSum, planeWeightGrad3x3,
 } from "./depthwise_plane";
 import { planeGather3x3s2, planeWeightGrad3x3s2 } from "./depthwise_s2";
+import {
+  is5x5s1p2, is5x5s2p2, planeCorrelate5x5, planeCorrelate5x5s2, planeGather5x5s2, planeWeightGrad5x5,
+  planeWeightGrad5x5s2,
+} from "./depthwise_5x5";
 
 @inline function dim(p: usize, i: i32): i32 {
   return load<i32>(p + (<usize>i << 2));
@@ -34,8 +38,14 @@ export function depthwiseConv2dForward(p: usize, x: usize, w: usize, b: usize, y
       const dst = y + (((<usize>n * K + o) * outPlane) << 2);
       const taps = w + ((<usize>o * KH * KW) << 2);
       const bias: f32 = b ? load<f32>(b + (<usize>o << 2)) : 0;
-      planeCorrelate(src, H, W, dst, OH, OW, taps, KH, KW, false,
-        SH, SW, PH, PW, DH, DW, bias, false);
+      if (is5x5s1p2(KH, KW, SH, SW, PW, DH, DW, W, OW)) {
+        planeCorrelate5x5(src, H, W, dst, OH, taps, false, PH, bias, false);
+      } else if (is5x5s2p2(KH, KW, SH, SW, PW, DH, DW, W, OW, false)) {
+        planeCorrelate5x5s2(src, H, W, dst, OH, OW, taps, PH, bias, false);
+      } else {
+        planeCorrelate(src, H, W, dst, OH, OW, taps, KH, KW, false,
+          SH, SW, PH, PW, DH, DW, bias, false);
+      }
     }
   }
 }
@@ -50,21 +60,27 @@ export function depthwiseConv2dBackwardData(p: usize, dy: usize, w: usize, dx: u
   const inPlane = <usize>H * W, outPlane = <usize>OH * OW;
   const unitStride = SH == 1 && SW == 1;
   const gather3x3s2 = is3x3s2p1(KH, KW, SH, SW, PW, DH, DW, W, OW, false);
+  const gather5x5s2 = is5x5s2p2(KH, KW, SH, SW, PW, DH, DW, W, OW, false);
+  const flip5x5 = is5x5s1p2(KH, KW, SH, SW, PW, DH, DW, W, OW);
   for (let n = 0; n < N; n++) {
     for (let c = 0; c < C; c++) {
       const dst = dx + (((<usize>n * C + c) * inPlane) << 2);
-      if (!unitStride && !gather3x3s2) memory.fill(dst, 0, inPlane << 2);
+      if (!unitStride && !gather3x3s2 && !gather5x5s2) memory.fill(dst, 0, inPlane << 2);
       for (let m = 0; m < M; m++) {
         const o = c * M + m;
         const src = dy + (((<usize>n * K + o) * outPlane) << 2);
         const taps = w + ((<usize>o * KH * KW) << 2);
-        if (unitStride) {
+        if (flip5x5) {
+          planeCorrelate5x5(src, OH, W, dst, H, taps, true, 4 - PH, 0, m > 0);
+        } else if (unitStride) {
           // Stride 1: the transposed conv is a correlation of dy with the flipped kernel and
           // padding (K−1)·D − P, so it can gather into registers instead of scattering.
           planeCorrelate(src, OH, OW, dst, H, W, taps, KH, KW, true,
             1, 1, (KH - 1) * DH - PH, (KW - 1) * DW - PW, DH, DW, 0, m > 0);
         } else if (gather3x3s2) {
           planeGather3x3s2(src, OH, OW, dst, H, W, taps, PH, m > 0);
+        } else if (gather5x5s2) {
+          planeGather5x5s2(src, OH, OW, dst, H, W, taps, PH, m > 0);
         } else {
           planeScatterTransposed(src, OH, OW, dst, H, W, taps, KH, KW, SH, SW, PH, PW, DH, DW);
         }
@@ -83,9 +99,18 @@ export function depthwiseConv2dBackwardWeight(p: usize, x: usize, dy: usize, dw:
   const inPlane = <usize>H * W, outPlane = <usize>OH * OW;
   const fast3x3 = is3x3s1p1(KH, KW, SH, SW, PW, DH, DW, W, OW);
   const fast3x3s2 = is3x3s2p1(KH, KW, SH, SW, PW, DH, DW, W, OW, false);
+  const fast5x5 = is5x5s1p2(KH, KW, SH, SW, PW, DH, DW, W, OW);
+  const fast5x5s2 = is5x5s2p2(KH, KW, SH, SW, PW, DH, DW, W, OW, false);
   for (let o = 0; o < K; o++) {
     const c = o / M;
-    if (fast3x3s2) {
+    if (fast5x5 || fast5x5s2) {
+      const dwo = dw + ((<usize>o * 25) << 2);
+      for (let n = 0; n < N; n++) {
+        const xs = x + (((<usize>n * C + c) * inPlane) << 2), g = dy + (((<usize>n * K + o) * outPlane) << 2);
+        if (fast5x5) planeWeightGrad5x5(xs, H, W, g, OH, PH, dwo, n > 0);
+        else planeWeightGrad5x5s2(xs, H, W, g, OH, OW, PH, dwo, n > 0);
+      }
+    } else if (fast3x3s2) {
       const dwo = dw + ((<usize>o * 9) << 2);
       for (let n = 0; n < N; n++) {
         planeWeightGrad3x3s2(x + (((<usize>n * C + c) * inPlane) << 2), H, W,

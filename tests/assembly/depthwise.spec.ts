@@ -103,4 +103,25 @@ describe("depthwise conv2d", () => {
     for (let w = 23; w <= 40; w++) bad += check(2, 2, 5 + (w & 3), w, 3, 3, 3, 2, 2, 1, 1, 1, 1, w & 1 ? true : false);
     expect(bad).toBe(0);
   });
+  // 5x5 pad 2 plane kernels (SIMD builds; the scalar build checks the generic path): left padding
+  // shifted in, blocks past the row end at every width from below the kernels' minimum (8 / 9) up,
+  // rows clipped at both ends (heights 1..7, row padding 0..3), multiplier and batch (accumulation).
+  it("5x5 stride 1 pad 2, widths 6..25, heights 1..7, row padding 0..3", () => {
+    let bad = 0;
+    for (let w = 6; w <= 25; w++) bad += check(1, 2, 7, w, 1, 5, 5, 1, 1, 2, 2, 1, 1, true);
+    for (let h = 1; h <= 7; h++) bad += check(2, 2, h, 11, 2, 5, 5, 1, 1, 2, 2, 1, 1, true);
+    for (let ph = 0; ph <= 3; ph++) bad += check(1, 2, 9, 13, 3, 5, 5, 1, 1, ph, 2, 1, 1, ph & 1 ? true : false);
+    expect(bad).toBe(0);
+  });
+  it("5x5 stride 2 pad 2, widths 7..30, heights 1..8, row padding 0..3", () => {
+    let bad = 0;
+    for (let w = 7; w <= 30; w++) bad += check(1, 2, 8, w, 1, 5, 5, 2, 2, 2, 2, 1, 1, true);
+    for (let h = 1; h <= 8; h++) bad += check(2, 2, h, 14, 2, 5, 5, 2, 2, 2, 2, 1, 1, true);
+    for (let ph = 0; ph <= 3; ph++) bad += check(1, 2, 10, 17, 3, 5, 5, 2, 2, ph, 2, 1, 1, ph & 1 ? true : false);
+    expect(bad).toBe(0);
+  });
+  it("5x5 MobileNetV3-like 14x14 and 28x28 planes, stride 1 and 2, batch 2", () => {
+    expect(check(2, 3, 14, 14, 1, 5, 5, 1, 1, 2, 2, 1, 1, true)).toBe(0);
+    expect(check(2, 3, 28, 28, 1, 5, 5, 2, 2, 2, 2, 1, 1, true)).toBe(0);
+  });
 });
