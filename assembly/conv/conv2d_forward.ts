@@ -23,7 +23,22 @@ export function conv2dWorkspaceBytes(p: usize, pass: i32): usize {
 
 /** Workspace of conv2dForwardScaled: the scaled depthwise case runs on the GEMM path too. */
 export function conv2dForwardScaledWorkspaceBytes(p: usize): usize {
-  return gemmWorkspaceBytes(convCoutPerGroup(p), convOH(p) * convOW(p), convPatchSize(p));
+  const pixels = convOH(p) * convOW(p);
+  return gemmWorkspaceBytes(convCoutPerGroup(p), batchesColumns(p) ? convN(p) * pixels : pixels, convPatchSize(p));
+}
+
+/**
+ * Small images (< BATCH_COLUMNS_BELOW output pixels) of a batch run as ONE GEMM per group whose
+ * columns are every sample's pixels (implicit im2col across samples, gemm/pack_b_conv.ts): no
+ * partial column tile per sample (49 pixels = 6 full tiles + a 1-column one) and one pass over
+ * the weights instead of N. Results are bit-identical to the per-sample GEMMs (each output is
+ * summed in the same order). Not for pointwise (B is the input as is) or a per-sample scale.
+ */
+const BATCH_COLUMNS_BELOW: i32 = 1024;
+
+// @ts-ignore: decorator
+@inline function batchesColumns(p: usize): bool {
+  return convN(p) > 1 && convOH(p) * convOW(p) < BATCH_COLUMNS_BELOW && !convIsPointwise(p);
 }
 
 /** y = conv(x, w) + b   (b = 0: no bias). Overwrites y. */
@@ -48,6 +63,18 @@ export function conv2dForwardScaled(p: usize, x: usize, w: usize, b: usize, scal
   const inPlane = <usize>convH(p) * convW(p);
   const outPlane = <usize>convOH(p) * convOW(p);
   const pointwise = convIsPointwise(p);
+  if (!scale && batchesColumns(p)) {
+    for (let g = 0; g < G; g++) {
+      const xg = x + ((<usize>(g * cinG) * inPlane) << 2);
+      const yg = y + ((<usize>(g * coutG) * outPlane) << 2);
+      const wg = w + ((<usize>g * coutG * patch) << 2);
+      const bg = b ? b + (<usize>(g * coutG) << 2) : 0;
+      gemmDriver(coutG, N * <i32>outPlane, patch, wg, patch, 0, 0,
+        B_CONV, xg, 0, 0, p, yg, <i32>outPlane, 0, bg, ws,
+        0, <i32>outPlane, (<usize>C * inPlane) << 2, (<usize>K * outPlane) << 2);
+    }
+    return;
+  }
   for (let n = 0; n < N; n++) {
     for (let g = 0; g < G; g++) {
       const xg = x + ((<usize>(n * C + g * cinG) * inPlane) << 2);

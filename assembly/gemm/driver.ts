@@ -9,12 +9,18 @@
 // im2col; then B is the sample/group's input and ldb/transB are unused, `convP` the descriptor).
 // `colOffset` (B_CONV only) is the image column (output pixel) that C's column 0 stands for, so a
 // thread can run a column range of one conv GEMM (C then points at that range).
+// Batched columns (segCols > 0, B_CONV only): the N columns are samples of segCols output pixels
+// each, one after another; column j lives at C + (j / segCols)·cSegBytes + (j % segCols)·4 and
+// reads sample j / segCols of the image at B + (j / segCols)·bSegBytes. A tile that spans two
+// samples is computed once into scratch and stored column by column (same order of additions).
 
 import { KC, MC, MR, NC, NR, align64, roundUp } from "./config";
 import { packA } from "./pack_a";
 import { packB } from "./pack_b";
 import { packBConv } from "./pack_b_conv";
-import { microKernel, microKernelDirect, microKernelDirectEdge, microKernelEdge } from "./microkernel";
+import {
+  microKernel, microKernelDirect, microKernelDirectEdge, microKernelEdge, microKernelToTile,
+} from "./microkernel";
 
 export const B_DENSE: i32 = 0;
 export const B_CONV: i32 = 1;
@@ -42,6 +48,7 @@ export function gemmDriver(
   C: usize, ldc: i32, accumulate: i32, bias: usize,
   workspace: usize,
   colOffset: i32 = 0,
+  segCols: i32 = 0, bSegBytes: usize = 0, cSegBytes: usize = 0,
 ): void {
   if (M <= 0 || N <= 0) return;
   if (K <= 0) {
@@ -64,7 +71,7 @@ export function gemmDriver(
     const nc = min(NC, N - jc);
     for (let pc = 0; pc < K; pc += kcStep) {
       const kc = min(kcStep, K - pc);
-      if (bKind == B_CONV) packBConv(convP, B, pc, kc, colOffset + jc, nc, packedB);
+      if (bKind == B_CONV) packBConv(convP, B, pc, kc, colOffset + jc, nc, packedB, segCols ? bSegBytes : 0);
       else packB(B, ldb, transB, pc, kc, jc, nc, packedB);
       const loadC = pc > 0 || accumulate != 0;
       const last = pc + kc >= K;
@@ -78,9 +85,19 @@ export function gemmDriver(
             const rows = min(MR, mc - ir);
             const i = ic + ir;
             const aPanel = packedA + ((<usize>ir * kc) << 2);
-            const c = C + ((<usize>i * ldc + jc + jr) << 2);
+            let c = C + ((<usize>i * ldc + jc + jr) << 2);
             const rowBias = last && bias ? bias + (<usize>i << 2) : 0;
             const rowScale = scale ? scale + (<usize>i << 2) : 0;
+            if (segCols) {
+              const j = jc + jr, seg = j / segCols, q = j - seg * segCols;
+              c = C + <usize>seg * cSegBytes + ((<usize>i * ldc + q) << 2);
+              if (q + cols > segCols) {
+                const aTile = directA ? A + ((<usize>i * lda + pc) << 2) : aPanel;
+                microKernelToTile(kc, aTile, directA ? ldaBytes : 0, rows, bPanel, tile);
+                storeTileSegmented(tile, rows, cols, C, ldcBytes, i, q, seg, segCols, cSegBytes, loadC, rowBias, rowScale);
+                continue;
+              }
+            }
             if (directA) {
               const aRow = A + ((<usize>i * lda + pc) << 2);
               if (rows == MR && cols == NR) {
@@ -97,6 +114,31 @@ export function gemmDriver(
         }
       }
     }
+  }
+}
+
+/**
+ * Stores a computed tile (MR×NR scratch) whose columns cross from sample `seg` (starting at its
+ * pixel q) into the next: C (+)= tile (+ bias), as microKernelEdge does, column by column.
+ */
+function storeTileSegmented(
+  tile: usize, rows: i32, cols: i32, C: usize, ldcBytes: usize, i: i32, q: i32, seg: i32,
+  segCols: i32, cSegBytes: usize, loadC: bool, bias: usize, scale: usize,
+): void {
+  for (let j = 0; j < cols; j++) {
+    const col = C + <usize>seg * cSegBytes + <usize>i * ldcBytes + (<usize>q << 2);
+    for (let r = 0; r < rows; r++) {
+      const at = col + <usize>r * ldcBytes;
+      let bv: f32 = 0;
+      if (bias) {
+        bv = load<f32>(bias + (<usize>r << 2));
+        if (scale) bv *= load<f32>(scale + (<usize>r << 2));
+      }
+      let v = load<f32>(tile + ((<usize>(r * NR + j)) << 2));
+      if (loadC) v += load<f32>(at);
+      store<f32>(at, v + bv);
+    }
+    if (++q == segCols) { q = 0; seg++; }
   }
 }
 

@@ -285,3 +285,20 @@ export function microKernelDirectEdge(
     }
   }
 }
+
+/**
+ * The whole MR×NR product into `tile` (row stride NR floats; no C, no bias) — for a tile whose
+ * columns the driver stores in pieces (a batched conv's tile spanning two samples). `lda` = 0:
+ * packed A panel; else direct A with `rows` valid rows `lda` bytes apart (missing rows repeat
+ * the last, as in microKernelDirectEdge).
+ */
+export function microKernelToTile(kc: i32, a: usize, lda: usize, rows: i32, b: usize, tile: usize): void {
+  if (ASC_FEATURE_SIMD && lda) {
+    const a1 = a + <usize>min(1, rows - 1) * lda;
+    const a2 = a + <usize>min(2, rows - 1) * lda;
+    const a3 = a + <usize>min(3, rows - 1) * lda;
+    directTile(kc, a, a1, a2, a3, b, tile, <usize>NR << 2, false, 0);
+  } else {
+    microKernel(kc, a, b, tile, <usize>NR << 2, false, 0, 0);
+  }
+}

@@ -3,24 +3,33 @@
 // column n = (oh, ow), value x[c][oh·SH − PH + ki·DH][ow·SW − PW + kj·DW], zero outside the image.
 // Same panel layout as pack_b.ts (NR columns per panel, zero-padded past `nc`).
 // `x` points at channel 0 of this sample's group; `p` is the conv descriptor.
+// Batched (xSampleBytes ≠ 0): the columns run over several samples — column n = s·OH·OW + (oh, ow)
+// reads sample s's image at x + s·xSampleBytes — so one GEMM covers a whole batch of small images.
 
 import { NR } from "./config";
 import {
-  convDH, convDW, convH, convKH, convKW, convOW, convPH, convPW, convSH, convSW, convW,
+  convDH, convDW, convH, convKH, convKW, convOH, convOW, convPH, convPW, convSH, convSW, convW,
 } from "../conv/conv2d_params";
 
 export function packBConv(
   p: usize, x: usize,
   p0: i32, kc: i32, j0: i32, nc: i32,
-  dst: usize,
+  dst: usize, xSampleBytes: usize = 0,
 ): void {
   const H = convH(p), W = convW(p), KH = convKH(p), KW = convKW(p);
   const SH = convSH(p), SW = convSW(p), PH = convPH(p), PW = convPW(p);
-  const DH = convDH(p), DW = convDW(p), OW = convOW(p);
+  const DH = convDH(p), DW = convDW(p), OW = convOW(p), OH = convOH(p);
   const planeBytes = (<usize>H * W) << 2;
+  const pixels = OH * OW;
+  const x0 = x;
   for (let jr = 0; jr < nc; jr += NR) {
     const cols = min(NR, nc - jr);
-    const n0 = j0 + jr;
+    let n0 = j0 + jr;
+    if (xSampleBytes) {
+      const sample = n0 / pixels;
+      x = x0 + <usize>sample * xSampleBytes;
+      n0 -= sample * pixels;
+    }
     const oh0 = n0 / OW, ow0 = n0 % OW;
     // the whole panel lies in one output row: one input row per k, columns SW apart
     const oneRow = cols == NR && ow0 + NR <= OW;
@@ -34,7 +43,7 @@ export function packBConv(
         const iw0 = ow0 * SW - PW + kj * DW;
         packRowRun(image, H, W, ih, iw0, SW, out);
       } else {
-        packScattered(image, H, W, OW, oh0, ow0, cols, SH, SW, ki * DH - PH, kj * DW - PW, out);
+        packScattered(image, H, W, OW, OH, oh0, ow0, cols, SH, SW, ki * DH - PH, kj * DW - PW, xSampleBytes, out);
       }
       out += <usize>NR << 2;
       if (++kj == KW) {
@@ -77,15 +86,18 @@ export function packBConv(
 
 /** General case: the panel wraps across output rows or is the partial last panel. */
 function packScattered(
-  image: usize, H: i32, W: i32, OW: i32, oh: i32, ow: i32, cols: i32,
-  SH: i32, SW: i32, dh: i32, dw: i32, out: usize,
+  image: usize, H: i32, W: i32, OW: i32, OH: i32, oh: i32, ow: i32, cols: i32,
+  SH: i32, SW: i32, dh: i32, dw: i32, sampleBytes: usize, out: usize,
 ): void {
   for (let j = 0; j < NR; j++) {
     let v: f32 = 0;
     if (j < cols) {
       const ih = oh * SH + dh, iw = ow * SW + dw;
       if (<u32>ih < <u32>H && <u32>iw < <u32>W) v = load<f32>(image + ((<usize>ih * W + iw) << 2));
-      if (++ow == OW) { ow = 0; oh++; }
+      if (++ow == OW) {
+        ow = 0;
+        if (++oh == OH && sampleBytes) { oh = 0; image += sampleBytes; } // next sample (batched)
+      }
     }
     store<f32>(out + (<usize>j << 2), v);
   }

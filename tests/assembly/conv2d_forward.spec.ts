@@ -116,6 +116,17 @@ describe("conv2dForward", () => {
     expect(badOutputs(3, 5, 6, 7, 11, 3, 3, 1, 1, 1, 1, 1, 1, 1, true, false)).toBe(0);
     expect(badOutputs(3, 4, 6, 6, 6, 1, 1, 1, 1, 0, 0, 1, 1, 1, false, false)).toBe(0);
   });
+  it("batched columns: small images of a batch as one GEMM (tiles spanning samples, groups, M/N/K edges)", () => {
+    // 7×7 outputs (49 per sample: tiles straddle samples), stride 2, 5 samples, K > 256, M > 96
+    expect(badOutputs(5, 30, 14, 14, 101, 3, 3, 2, 2, 1, 1, 1, 1, 1, true, false)).toBe(0);
+    // groups 2, dilation 2, odd sizes, 3 samples; 1×1 stride 2 (implicit im2col) batched too
+    expect(badOutputs(3, 6, 9, 11, 10, 3, 3, 1, 1, 2, 2, 2, 2, 2, true, false)).toBe(0);
+    expect(badOutputs(4, 5, 7, 7, 9, 1, 1, 2, 2, 0, 0, 1, 1, 1, false, false)).toBe(0);
+    // 1×1 outputs: every column is its own sample
+    expect(badOutputs(9, 3, 3, 3, 5, 3, 3, 1, 1, 0, 0, 1, 1, 1, true, false)).toBe(0);
+    // scaled (per-sample λ): stays per sample
+    expect(badOutputs(3, 4, 5, 5, 6, 3, 3, 2, 2, 1, 1, 1, 1, 1, true, true)).toBe(0);
+  });
   it("stem-like 7×7 stride 2 pad 3 on 3 channels", () => {
     expect(badOutputs(1, 3, 23, 21, 8, 7, 7, 2, 2, 3, 3, 1, 1, 1, false, false)).toBe(0);
   });
