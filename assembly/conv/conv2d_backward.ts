@@ -100,29 +100,43 @@ export function conv2dBackwardWeight(p: usize, x: usize, dy: usize, dw: usize, d
   const pointwise = isPointwise(p);
   const nb = blockPixels(p);
   const col = ws, gemmWs = pointwise ? ws : ws + align64(<usize>rows * nb << 2);
+  const taps = rows / cg;
   // With no samples every sum is empty (sgemm never runs to overwrite).
   if (N == 0) memory.fill(dw, 0, <usize>K * rows << 2);
+  // dW is accumulated over samples (and pixel blocks) by sgemm calls that each load and store the
+  // whole of it: a dW of megabytes (256→256 3×3: 2.4 MB) would stream through memory once per
+  // sample. So the samples loop runs inside blocks of input channels (= column blocks of dW, each
+  // ≤ DW_BLOCK_FLOATS), as the part kernels split them: a block stays in L2 across samples.
+  // Each element's summation order (pixel blocks, then samples) is unchanged.
+  const cMax = max(1, DW_BLOCK_FLOATS / (kg * taps));
+  const cb = (cg + (cg + cMax - 1) / cMax - 1) / ((cg + cMax - 1) / cMax); // equal blocks ≤ cMax
   for (let g = 0; g < G; g++) {
-    const dwG = dw + ((<usize>g * kg * rows) << 2);
-    let accumulate = 0;
-    for (let n = 0; n < N; n++) {
-      const dyG = dy + ((<usize>(n * K + g * kg) * pixels) << 2);
-      const xG = x + ((<usize>(n * C + g * cg) * inPlane) << 2);
-      if (pointwise) {
-        sgemm(0, 1, kg, cg, pixels, dyG, pixels, xG, inPlane, dwG, cg, accumulate, gemmWs);
-        accumulate = 1;
-        continue;
-      }
-      for (let q0 = 0; q0 < pixels; q0 += nb) {
-        const nq = min(nb, pixels - q0);
-        im2colBlock(p, cg, xG, q0, q0 + nq, col, nq);
-        sgemm(0, 1, kg, rows, nq, dyG + (<usize>q0 << 2), pixels, col, nq, dwG, rows, accumulate, gemmWs);
-        accumulate = 1;
+    for (let c0 = 0; c0 < cg; c0 += cb) {
+      const channels = min(cb, cg - c0);
+      const dwC = dw + ((<usize>g * kg * rows + <usize>c0 * taps) << 2);
+      let accumulate = 0;
+      for (let n = 0; n < N; n++) {
+        const dyG = dy + ((<usize>(n * K + g * kg) * pixels) << 2);
+        const xC = x + ((<usize>(n * C + g * cg + c0) * inPlane) << 2);
+        if (pointwise) {
+          sgemm(0, 1, kg, channels, pixels, dyG, pixels, xC, inPlane, dwC, cg, accumulate, gemmWs);
+          accumulate = 1;
+          continue;
+        }
+        for (let q0 = 0; q0 < pixels; q0 += nb) {
+          const nq = min(nb, pixels - q0);
+          im2colBlock(p, channels, xC, q0, q0 + nq, col, nq);
+          sgemm(0, 1, kg, channels * taps, nq, dyG + (<usize>q0 << 2), pixels, col, nq, dwC, rows, accumulate, gemmWs);
+          accumulate = 1;
+        }
       }
     }
   }
   if (db) biasGradient(dy, db, N, K, pixels);
 }
+
+// A column block of dW accumulated across samples: 128K floats = 512 KiB, half of L2.
+const DW_BLOCK_FLOATS: i32 = 131072;
 
 // db[o] = Σ_{n,q} dy[n, o, q]
 function biasGradient(dy: usize, db: usize, N: i32, K: i32, pixels: i32): void {
