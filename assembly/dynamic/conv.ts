@@ -24,8 +24,7 @@ import {
   convC, convCinPerGroup, convDH, convDW, convG, convH, convIsDepthwise, convIsPointwise, convK, convKH, convKW, convN,
   convOH, convOW, convPH, convPW, convSH, convSW, convW,
 } from "../conv/conv2d_params";
-import { dcdFlipConvWeights } from "../dcd/flip";
-import { aggregateKernels, aggregateSamples, align64, axpy, dot, dotAxpyKernels } from "./vector";
+import { aggregateFlipped, aggregateKernels, aggregateSamples, align64, axpy, dot, dotAxpyKernels } from "./vector";
 
 const DESC_BYTES: usize = 64;
 /** A static copy of the descriptor for the workspace-size queries (which get no workspace). */
@@ -47,7 +46,7 @@ function kernelLength(p: usize): i32 {
 
 /**
  * Backward data as a FORWARD conv of the flipped, in/out-swapped kernel (as the DCD backward does,
- * see ../dcd/flip.ts): stride 1, not 1×1/pad 0 (that one is a plain GEMM already), not depthwise
+ * see ../dcd/flip.ts; aggregateFlipped writes that layout directly): stride 1, not 1×1/pad 0 (that one is a plain GEMM already), not depthwise
  * (direct kernels), and padding D·(k−1) − P ≥ 0. The forward runs on the implicit-im2col GEMM,
  * where conv2dBackwardData needs a column buffer, a transposed-A pack and a col2im scatter-add.
  */
@@ -96,7 +95,7 @@ export function dynamicConv2dWorkspaceBytes(p: usize, K: i32, pass: i32): usize 
   const b = align64(<usize>convK(p) << 2);
   if (pass == 0) return DESC_BYTES + <usize>samplesPerPass(p) * (w + b) + conv2dWorkspaceBytes(p1, 0);
   let conv = max(conv2dWorkspaceBytes(p1, 1), conv2dWorkspaceBytes(p1, 2));
-  if (flippedBackwardData(p)) conv = max(conv, w + conv2dWorkspaceBytes(flippedDescriptor(p, sizingFlipped), 0));
+  if (flippedBackwardData(p)) conv = max(conv, conv2dWorkspaceBytes(flippedDescriptor(p, sizingFlipped), 0));
   return 2 * DESC_BYTES + 2 * w + b + conv;
 }
 
@@ -144,8 +143,6 @@ export function dynamicConv2dBackward(
   const dwn = wn + align64(<usize>wLen << 2);
   const dbn = dwn + align64(<usize>wLen << 2);
   const convWs = dbn + align64(<usize>cout << 2);
-  const wt = convWs; // flipped W(x_n), then the forward conv's workspace (flipped path only)
-  const flipWs = wt + align64(<usize>wLen << 2);
   const xBytes = <usize>convC(p) * convH(p) * convW(p) << 2;
   const yBytes = <usize>cout * convOH(p) * convOW(p) << 2;
   if (convN(p) == 0) memory.fill(dweight, 0, <usize>K * wLen << 2);
@@ -154,11 +151,11 @@ export function dynamicConv2dBackward(
     const pn = pi + (<usize>(n * K) << 2);
     const xn = x + <usize>n * xBytes;
     const dyn = dy + <usize>n * yBytes;
-    aggregateKernels(K, pn, weight, wLen, wn);
     if (flipped) {
-      dcdFlipConvWeights(cout, convC(p), convG(p), convKH(p), convKW(p), wn, wt);
-      conv2dForward(pt, dyn, wt, 0, dx + <usize>n * xBytes, flipWs);
+      aggregateFlipped(K, pn, weight, cout, convC(p), convG(p), convKH(p), convKW(p), wn); // W(x_n) flipped
+      conv2dForward(pt, dyn, wn, 0, dx + <usize>n * xBytes, convWs);
     } else {
+      aggregateKernels(K, pn, weight, wLen, wn);
       conv2dBackwardData(p1, dyn, wn, dx + <usize>n * xBytes, convWs);
     }
     conv2dBackwardWeight(p1, xn, dyn, dwn, bias ? dbn : 0, convWs);

@@ -149,3 +149,55 @@ export function dot(a: usize, b: usize, len: i32): f32 {
 export function align64(bytes: usize): usize {
   return (bytes + 63) & ~(<usize>63);
 }
+
+/**
+ * The aggregated kernel straight into the flipped, in/out-swapped layout of the backward-data conv
+ * (see ../dcd/flip.ts): for W_k (Cout, Cin/G, KH, KW) = src + k·|W|,
+ *   dst[g·Cg + c, o, t] = Σ_k coef[k] · W_k[g·Kg + o, c, taps − 1 − t]      (taps = KH·KW)
+ * i.e. dcdFlipConvWeights(aggregateKernels(…)) in one pass, with the same sums (k ascending), so the
+ * same bits. Walks the sources contiguously (dst rows of one output channel are kg·taps apart, and
+ * the next channel fills their neighbours while they are still cached; the other order, contiguous
+ * dst, strides all K sources at once and measured slower than aggregate + flip). Each row of taps is
+ * reversed four lanes at a time.
+ */
+export function aggregateFlipped(
+  K: i32, coef: usize, src: usize, cout: i32, cin: i32, G: i32, KH: i32, KW: i32, dst: usize,
+): void {
+  const kg = cout / G, cg = cin / G, taps = KH * KW;
+  const kStride = <usize>cout * cg * taps << 2;
+  const rowBytes = <usize>taps << 2;
+  const outStride = <usize>kg * rowBytes;
+  for (let g = 0; g < G; g++) {
+    for (let o = 0; o < kg; o++) {
+      let row = src + <usize>(g * kg + o) * cg * rowBytes;
+      let out = dst + (<usize>(g * cg) * kg + o) * rowBytes;
+      for (let c = 0; c < cg; c++) {
+        let t = 0;
+        if (ASC_FEATURE_SIMD) {
+          // dst taps t..t+3 = reversed source taps taps−4−t .. taps−1−t
+          for (; t + 4 <= taps; t += 4) {
+            const at = row + (<usize>(taps - 4 - t) << 2);
+            let acc = f32x4.mul(v128.load32_splat(coef), v128.load(at));
+            for (let k = 1; k < K; k++) acc = madd(v128.load32_splat(coef + (<usize>k << 2)), v128.load(at + <usize>k * kStride), acc);
+            v128.store(out + (<usize>t << 2), v128.shuffle<f32>(acc, acc, 3, 2, 1, 0));
+          }
+        }
+        for (; t < taps; t++) {
+          const at = row + (<usize>(taps - 1 - t) << 2);
+          if (ASC_FEATURE_SIMD && K > 0) {
+            // one lane of the vector op, so the relaxed build's fused madd matches aggregateSamples too
+            let v = f32x4.mul(v128.load32_splat(coef), v128.load32_splat(at));
+            for (let k = 1; k < K; k++) v = madd(v128.load32_splat(coef + (<usize>k << 2)), v128.load32_splat(at + <usize>k * kStride), v);
+            store<f32>(out + (<usize>t << 2), f32x4.extract_lane(v, 0));
+            continue;
+          }
+          let acc: f32 = K > 0 ? load<f32>(coef) * load<f32>(at) : 0;
+          for (let k = 1; k < K; k++) acc += load<f32>(coef + (<usize>k << 2)) * load<f32>(at + <usize>k * kStride);
+          store<f32>(out + (<usize>t << 2), acc);
+        }
+        row += rowBytes;
+        out += outStride;
+      }
+    }
+  }
+}

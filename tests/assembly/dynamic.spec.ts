@@ -1,6 +1,7 @@
 // Dynamic-convolution kernels: kernel aggregation, softmax with temperature, and the per-sample conv
 // (a 1×1 case small enough to check by hand), including ∂π = ⟨∂W(x), W_k⟩ + ⟨∂b(x), b_k⟩.
-import { aggregateKernels, aggregateSamples, axpy, dot, dotAxpyKernels } from "../../assembly/dynamic/vector";
+import { aggregateFlipped, aggregateKernels, aggregateSamples, axpy, dot, dotAxpyKernels } from "../../assembly/dynamic/vector";
+import { dcdFlipConvWeights } from "../../assembly/dcd/flip";
 import { dynamicConv2dBackward, dynamicConv2dForward, dynamicConv2dWorkspaceBytes } from "../../assembly/dynamic/conv";
 import { softmaxBackward, softmaxForward } from "../../assembly/nn/softmax";
 import { conv2dBackwardData } from "../../assembly/conv/conv2d_backward";
@@ -196,4 +197,20 @@ function checkFlippedDx(dil: i32): void {
 describe("dynamicConv2d backward data as a forward conv of the flipped kernel", () => {
   it("3×3 pad 1, groups 2", () => { checkFlippedDx(1); });
   it("3×3 pad 1 dilation 2, groups 2", () => { checkFlippedDx(2); });
+});
+
+function checkAggregateFlipped(K: i32, cout: i32, cin: i32, G: i32, KH: i32, KW: i32): void {
+  const len = cout * (cin / G) * KH * KW;
+  const src = noise(K * len, 31 + KH), coef = noise(K, 32 + KW);
+  const direct = zeros(len), agg = zeros(len), ref = zeros(len);
+  aggregateFlipped(K, ptr(coef), ptr(src), cout, cin, G, KH, KW, ptr(direct));
+  aggregateKernels(K, ptr(coef), ptr(src), len, ptr(agg));
+  dcdFlipConvWeights(cout, cin, G, KH, KW, ptr(agg), ptr(ref));
+  for (let i = 0; i < len; i++) expect(direct[i]).toBe(ref[i]);
+}
+
+describe("aggregateFlipped (= dcdFlipConvWeights ∘ aggregateKernels, same bits)", () => {
+  it("3×3, K = 4, 6→4, groups 2", () => { checkAggregateFlipped(4, 6, 4, 2, 3, 3); });
+  it("5×5, K = 3, 3→5", () => { checkAggregateFlipped(3, 5, 3, 1, 5, 5); });
+  it("1×2 (fewer taps than a vector), K = 5, 4→4, groups 4", () => { checkAggregateFlipped(5, 4, 4, 4, 1, 2); });
 });
