@@ -26,11 +26,10 @@ import { madd } from "../simd/madd";
 // `two`, g1 (taps a1 b1 c1). TAIL: only W − 2m columns exist, only OW − m dy columns.
 // @ts-ignore: decorator
 @inline function gatherBlock(
-  tail: bool, two: bool, accumulate: bool, d: usize, g0: usize, g1: usize, m: i32, W: i32, OW: i32,
+  tail: bool, two: bool, accumulate: bool, d: usize, g0: usize, g1: usize, m: i32, cnt: i32, n: i32,
   a0: v128, b0: v128, c0: v128, a1: v128, b1: v128, c1: v128,
 ): void {
   const go = <usize>m << 2, dOff = d + (<usize>m << 3);
-  const cnt = OW - m, n = W - 2 * m;
   let D: v128, D1: v128;
   if (tail) { D = loadUpTo(g0 + go, cnt); D1 = loadUpTo(g0 + go + 4, cnt - 1); }
   else { D = v128.load(g0 + go); D1 = v128.load(g0 + go, 4); }
@@ -64,10 +63,22 @@ import { madd } from "../simd/madd";
   let m = 0;
   // Full blocks: dy columns m..m+4 and x columns 2m..2m+7 inside their rows.
   for (; m + 5 <= OW && 2 * m + 8 <= W; m += 4) {
-    gatherBlock(false, two, accumulate, d, g0, g1, m, W, OW, a0, b0, c0, a1, b1, c1);
+    gatherBlock(false, two, accumulate, d, g0, g1, m, 4, 8, a0, b0, c0, a1, b1, c1);
   }
-  // OW = ⌈W/2⌉: what is left is one block of < 8 x columns or ≤ 4 dy columns.
-  if (m < OW) gatherBlock(true, two, accumulate, d, g0, g1, m, W, OW, a0, b0, c0, a1, b1, c1);
+  // OW = ⌈W/2⌉: what is left is one block of < 8 x columns or ≤ 4 dy columns: cnt = OW − m dy
+  // columns, 2·cnt − (W & 1) x columns, picked by one branch so the partial loads are constants.
+  const cnt = OW - m;
+  if (W & 1) {
+    if (cnt == 1) gatherBlock(true, two, accumulate, d, g0, g1, m, 1, 1, a0, b0, c0, a1, b1, c1);
+    else if (cnt == 2) gatherBlock(true, two, accumulate, d, g0, g1, m, 2, 3, a0, b0, c0, a1, b1, c1);
+    else if (cnt == 3) gatherBlock(true, two, accumulate, d, g0, g1, m, 3, 5, a0, b0, c0, a1, b1, c1);
+    else if (cnt == 4) gatherBlock(true, two, accumulate, d, g0, g1, m, 4, 7, a0, b0, c0, a1, b1, c1);
+  } else {
+    if (cnt == 1) gatherBlock(true, two, accumulate, d, g0, g1, m, 1, 2, a0, b0, c0, a1, b1, c1);
+    else if (cnt == 2) gatherBlock(true, two, accumulate, d, g0, g1, m, 2, 4, a0, b0, c0, a1, b1, c1);
+    else if (cnt == 3) gatherBlock(true, two, accumulate, d, g0, g1, m, 3, 6, a0, b0, c0, a1, b1, c1);
+    else if (cnt == 4) gatherBlock(true, two, accumulate, d, g0, g1, m, 4, 8, a0, b0, c0, a1, b1, c1);
+  }
 }
 
 /**
