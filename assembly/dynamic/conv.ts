@@ -1,22 +1,32 @@
 // Convolution with per-sample aggregated kernels (spec §2):  y_n = conv(x_n, Σ_k π_nk W_k, Σ_k π_nk b_k).
 //
 // Strategy, for every batch size: aggregate W(x_n) per sample (K·|W| multiply-adds, f32x4), then one
-// ordinary convolution per sample through the shared conv2d kernels. The alternative — K convolutions
-// over the whole batch and a π-weighted sum of the K outputs — costs K× the convolution FLOPs plus
-// K·|y| per sample, while aggregation costs K·|W| = K·Cout·Cin/g·kh·kw, less than one convolution
-// (which is that / K times OH·OW). Batching samples into one GEMM would not help either: the kernels
-// already run one GEMM per sample and group. Batch-1 inference is this path with N = 1: one
-// aggregated kernel, one convolution.
+// ordinary convolution per sample through the shared conv2d kernels. Batch-1 inference is this path
+// with N = 1: one aggregated kernel, one convolution.
+//
+// The alternative for N > 1 — "K convolutions + weighted sum": the K kernels (K, Cout, Cin, kh, kw)
+// are the weight of ONE conv with K·Cout outputs, which conv2dForward runs as a single GEMM over all
+// samples' pixels for small images, then y_n = Σ_k π_nk Y_n[k] — reads the kernels once per batch
+// but costs K× the conv FLOPs. Measured (3×3 256→256, K = 4, groups 1, SIMD, min CPU time), it loses
+// everywhere, even at one output pixel, because the conv runs far below peak on tiny images:
+//   output pixels P     1      4      9      16     49
+//   N = 8   stacked ÷ per-sample   1.67×  1.67×  2.26×  2.34×  3.06×
+//   N = 32  stacked ÷ per-sample   1.60×  1.60×  2.27×  2.38×  3.11×
+// So there is no crossover at K ≥ 4 for these shapes; it could only pay for K = 2 on ~1-pixel outputs
+// (stacked = 2× a conv that is itself cheaper than one read of the kernels), not implemented.
 //
 // Aggregation is bound by memory bandwidth (reading the K·|W| kernel floats: ~0.3 ms for K = 4,
 // 256→256 3×3 = 9.4 MB here, ~6% of that conv), so the forward aggregates up to
-// MAX_SAMPLES_PER_PASS samples per read of the kernels (samplesPerPass).
+// MAX_SAMPLES_PER_PASS samples per read of the kernels (samplesPerPass). The conv then reads W(x_n)
+// in place (the GEMM's direct-A path), so aggregating into a packed-A layout would save nothing.
 //
-// Backward per sample: ∂W(x_n) and ∂b(x_n) from the conv's backward-weight kernel, ∂x_n from its
-// backward-data kernel with W(x_n); then ∂π_nk = ⟨∂W(x_n), W_k⟩ + ⟨∂b(x_n), b_k⟩ and
-// ∂W_k += π_nk ∂W(x_n), ∂b_k += π_nk ∂b(x_n) in one fused loop per kernel (dotAxpyKernels; sample 0
+// Backward per sample: ∂W(x_n) and ∂b(x_n) from the conv's backward-weight kernel; ∂x_n, for stride-1
+// k×k convs, as the FORWARD conv of W(x_n) flipped and in/out-swapped (aggregated straight into that
+// layout by aggregateFlipped), else from conv2dBackwardData; then ∂π_nk = ⟨∂W(x_n), W_k⟩ + ⟨∂b(x_n), b_k⟩
+// and ∂W_k += π_nk ∂W(x_n), ∂b_k += π_nk ∂b(x_n) in one fused loop per kernel (dotAxpyKernels; sample 0
 // stores instead of zero-fill + add). The attention path of ∂x is dynamicAttentionBackward.
-// All of it keeps the summation order of the plain loops: the results are bit-identical to them.
+// Aggregations and accumulations keep the summation order of the plain loops (bit-identical to K
+// axpys); only ∂x's flipped path sums in another order (≤ 1e-6 relative).
 
 import { conv2dBackwardData, conv2dBackwardWeight } from "../conv/conv2d_backward";
 import { conv2dForward, conv2dWorkspaceBytes } from "../conv/conv2d_forward";
