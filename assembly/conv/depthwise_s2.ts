@@ -199,13 +199,60 @@ const WG_TAIL = 2;  // the rest: W − 2j x columns, OW − j dy columns
   return kind == WG_LEFT ? f32x4.splat(0) : v128.load(r + o - 16);
 }
 // @ts-ignore: decorator
-@inline function gV(kind: i32, g: usize, j: i32, OW: i32): v128 {
-  return kind == WG_TAIL ? loadUpTo(g + (<usize>j << 2), OW - j) : v128.load(g + (<usize>j << 2));
+@inline function gV(kind: i32, g: usize, j: i32, cnt: i32): v128 {
+  return kind == WG_TAIL ? loadUpTo(g + (<usize>j << 2), cnt) : v128.load(g + (<usize>j << 2));
 }
 
 // @ts-ignore: decorator
 @inline function hsum(a: v128): f32 {
   return (f32x4.extract_lane(a, 0) + f32x4.extract_lane(a, 1)) + (f32x4.extract_lane(a, 2) + f32x4.extract_lane(a, 3));
+}
+
+// One kernel row u over every output row in range; the row tail (dy columns [jT, OW), cnt of them,
+// n = 2·cnt − (W & 1) x columns; cnt = 0: none) has constant widths in each instantiation.
+// @ts-ignore: decorator
+@inline function weightGradPass3x3s2(
+  u: i32, jT: i32, cnt: i32, n: i32, x: usize, H: i32, W: i32, g0: usize, OH: i32, OW: i32, PH: i32,
+  dw: usize, accumulate: bool,
+): void {
+  const xBytes = <usize>W << 2, gBytes = <usize>OW << 2;
+  const z = f32x4.splat(0);
+  let a0 = z, a1 = z, a2 = z;
+  const iLo = rangeLo(u - PH, 2, OH), iHi = rangeHi(u - PH, 2, OH, H);
+  for (let i = iLo; i < iHi; i++) {
+    const r = x + <usize>(2 * i - PH + u) * xBytes;
+    const g = g0 + <usize>i * gBytes;
+    {
+      const G = gV(WG_LEFT, g, 0, 4);
+      const A = xA(WG_LEFT, r, 0, 8), B = xB(WG_LEFT, r, 0, 8), P = xP(WG_LEFT, r, 0);
+      const od = v128.shuffle<f32>(A, B, 1, 3, 5, 7);
+      a0 = madd(G, v128.shuffle<f32>(P, od, 3, 4, 5, 6), a0);
+      a1 = madd(G, v128.shuffle<f32>(A, B, 0, 2, 4, 6), a1);
+      a2 = madd(G, od, a2);
+    }
+    for (let j = 4; j < jT; j += 4) {
+      const o = <usize>j << 3;
+      const G = gV(WG_INNER, g, j, 4);
+      const A = xA(WG_INNER, r, o, 8), B = xB(WG_INNER, r, o, 8), P = xP(WG_INNER, r, o);
+      const od = v128.shuffle<f32>(A, B, 1, 3, 5, 7);
+      a0 = madd(G, v128.shuffle<f32>(P, od, 3, 4, 5, 6), a0);
+      a1 = madd(G, v128.shuffle<f32>(A, B, 0, 2, 4, 6), a1);
+      a2 = madd(G, od, a2);
+    }
+    if (cnt > 0) {
+      const o = <usize>jT << 3;
+      const G = gV(WG_TAIL, g, jT, cnt);
+      const A = xA(WG_TAIL, r, o, n), B = xB(WG_TAIL, r, o, n), P = xP(WG_TAIL, r, o);
+      const od = v128.shuffle<f32>(A, B, 1, 3, 5, 7);
+      a0 = madd(G, v128.shuffle<f32>(P, od, 3, 4, 5, 6), a0);
+      a1 = madd(G, v128.shuffle<f32>(A, B, 0, 2, 4, 6), a1);
+      a2 = madd(G, od, a2);
+    }
+  }
+  const d = dw + <usize>(u * 12);
+  let s0 = hsum(a0), s1 = hsum(a1), s2 = hsum(a2);
+  if (accumulate) { s0 += load<f32>(d); s1 += load<f32>(d, 4); s2 += load<f32>(d, 8); }
+  store<f32>(d, s0); store<f32>(d, s1, 4); store<f32>(d, s2, 8);
 }
 
 /**
@@ -219,46 +266,24 @@ export function planeWeightGrad3x3s2(
     planeWeightGrad3x3s2Scalar(x, H, W, g0, OH, OW, PH, dw, accumulate);
     return;
   }
-  const xBytes = <usize>W << 2, gBytes = <usize>OW << 2;
+  // Full blocks j ≥ 4 while j + 4 ≤ OW and 2j + 8 ≤ W; OW = ⌈W/2⌉ leaves ≤ 4 dy columns after them.
+  let jT = 4;
+  while (jT + 4 <= OW && 2 * jT + 8 <= W) jT += 4;
+  const cnt = OW - jT;
   for (let u = 0; u < 3; u++) {
-    const z = f32x4.splat(0);
-    let a0 = z, a1 = z, a2 = z;
-    const iLo = rangeLo(u - PH, 2, OH), iHi = rangeHi(u - PH, 2, OH, H);
-    for (let i = iLo; i < iHi; i++) {
-      const r = x + <usize>(2 * i - PH + u) * xBytes;
-      const g = g0 + <usize>i * gBytes;
-      {
-        const G = gV(WG_LEFT, g, 0, OW);
-        const A = xA(WG_LEFT, r, 0, W), B = xB(WG_LEFT, r, 0, W), P = xP(WG_LEFT, r, 0);
-        const od = v128.shuffle<f32>(A, B, 1, 3, 5, 7);
-        a0 = madd(G, v128.shuffle<f32>(P, od, 3, 4, 5, 6), a0);
-        a1 = madd(G, v128.shuffle<f32>(A, B, 0, 2, 4, 6), a1);
-        a2 = madd(G, od, a2);
-      }
-      let j = 4;
-      for (; j + 4 <= OW && 2 * j + 8 <= W; j += 4) {
-        const o = <usize>j << 3;
-        const G = gV(WG_INNER, g, j, OW);
-        const A = xA(WG_INNER, r, o, 0), B = xB(WG_INNER, r, o, 0), P = xP(WG_INNER, r, o);
-        const od = v128.shuffle<f32>(A, B, 1, 3, 5, 7);
-        a0 = madd(G, v128.shuffle<f32>(P, od, 3, 4, 5, 6), a0);
-        a1 = madd(G, v128.shuffle<f32>(A, B, 0, 2, 4, 6), a1);
-        a2 = madd(G, od, a2);
-      }
-      if (j < OW) {
-        const o = <usize>j << 3, n = W - 2 * j;
-        const G = gV(WG_TAIL, g, j, OW);
-        const A = xA(WG_TAIL, r, o, n), B = xB(WG_TAIL, r, o, n), P = xP(WG_TAIL, r, o);
-        const od = v128.shuffle<f32>(A, B, 1, 3, 5, 7);
-        a0 = madd(G, v128.shuffle<f32>(P, od, 3, 4, 5, 6), a0);
-        a1 = madd(G, v128.shuffle<f32>(A, B, 0, 2, 4, 6), a1);
-        a2 = madd(G, od, a2);
-      }
+    if (W & 1) {
+      if (cnt == 1) weightGradPass3x3s2(u, jT, 1, 1, x, H, W, g0, OH, OW, PH, dw, accumulate);
+      else if (cnt == 2) weightGradPass3x3s2(u, jT, 2, 3, x, H, W, g0, OH, OW, PH, dw, accumulate);
+      else if (cnt == 3) weightGradPass3x3s2(u, jT, 3, 5, x, H, W, g0, OH, OW, PH, dw, accumulate);
+      else if (cnt == 4) weightGradPass3x3s2(u, jT, 4, 7, x, H, W, g0, OH, OW, PH, dw, accumulate);
+      else weightGradPass3x3s2(u, jT, 0, 0, x, H, W, g0, OH, OW, PH, dw, accumulate);
+    } else {
+      if (cnt == 1) weightGradPass3x3s2(u, jT, 1, 2, x, H, W, g0, OH, OW, PH, dw, accumulate);
+      else if (cnt == 2) weightGradPass3x3s2(u, jT, 2, 4, x, H, W, g0, OH, OW, PH, dw, accumulate);
+      else if (cnt == 3) weightGradPass3x3s2(u, jT, 3, 6, x, H, W, g0, OH, OW, PH, dw, accumulate);
+      else if (cnt == 4) weightGradPass3x3s2(u, jT, 4, 8, x, H, W, g0, OH, OW, PH, dw, accumulate);
+      else weightGradPass3x3s2(u, jT, 0, 0, x, H, W, g0, OH, OW, PH, dw, accumulate);
     }
-    const d = dw + <usize>(u * 12);
-    let s0 = hsum(a0), s1 = hsum(a1), s2 = hsum(a2);
-    if (accumulate) { s0 += load<f32>(d); s1 += load<f32>(d, 4); s2 += load<f32>(d, 8); }
-    store<f32>(d, s0); store<f32>(d, s1, 4); store<f32>(d, s2, 8);
   }
 }
 
