@@ -12,6 +12,8 @@ export const CONV2D_SHAPES = [
   { name: '7x7 s2 3->64 @224', c: 3, k: 64, hw: 224, kernel: 7, stride: 2, padding: 3 },
   { name: 'dw 3x3 144 @56', c: 144, k: 144, hw: 56, kernel: 3, padding: 1, groups: 144 },
   { name: 'dw 3x3 576 @14', c: 576, k: 576, hw: 14, kernel: 3, padding: 1, groups: 576 },
+  { name: 'dw 3x3 s2 144 @56', c: 144, k: 144, hw: 56, kernel: 3, stride: 2, padding: 1, groups: 144 }, // MobileNetV2 downsampling
+  { name: 'dw 5x5 240 @28', c: 240, k: 240, hw: 28, kernel: 5, padding: 2, groups: 240 },               // MobileNetV3 / EfficientNet
 ];
 
 function outSize(size, kernel, stride, padding) {
