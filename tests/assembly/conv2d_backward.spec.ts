@@ -61,6 +61,29 @@ describe("conv2dBackwardData + conv2dBackwardWeight", () => {
   it("depthwise dispatch (groups == C, multiplier 2)", () => {
     expect(check(2, 3, 9, 10, 6, 3, 3, 1, 1, 1, 1, 1, 1, 3, true)).toBe(0);
   });
+  // stride 1 with Cin/G ≥ 2·Cout/G: backward data as the forward conv of the flipped weights
+  it("flipped: 3x3 pad 1, 24 -> 8", () => {
+    expect(check(1, 24, 9, 11, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, true)).toBe(0);
+  });
+  it("flipped: batch 3 of small images (one GEMM across samples), pad 0 (flipped padding 2)", () => {
+    expect(check(3, 20, 6, 7, 6, 3, 3, 1, 1, 0, 0, 1, 1, 1, false)).toBe(0);
+  });
+  it("flipped: 2x5 kernel, pad (1, 0), dilation (2, 1), groups 2", () => {
+    expect(check(2, 32, 9, 12, 12, 2, 5, 1, 1, 1, 0, 2, 1, 2, true)).toBe(0);
+  });
+  it("flipped: big image (per-sample GEMMs), batch 2", () => {
+    expect(check(2, 18, 33, 34, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, false)).toBe(0);
+  });
+  it("padding beyond the kernel extent (no flipped padding): column path", () => {
+    expect(check(2, 24, 7, 8, 6, 3, 3, 1, 1, 3, 2, 1, 1, 1, true)).toBe(0);
+    expect(check(1, 16, 5, 6, 4, 1, 1, 1, 1, 1, 1, 1, 1, 1, true)).toBe(0);
+  });
+  it("column blocks spanning samples (C = 512, stride 2, batch 2)", () => {
+    expect(check(2, 512, 13, 13, 4, 3, 3, 2, 2, 1, 1, 1, 1, 1, true)).toBe(0);
+  });
+  it("pointwise small images at batch 3 (dW as one GEMM over all samples)", () => {
+    expect(check(3, 24, 5, 6, 40, 1, 1, 1, 1, 0, 0, 1, 1, 1, true)).toBe(0);
+  });
   it("batch 0 gives zero dw and db", () => {
     expect(check(0, 3, 5, 5, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, true)).toBe(0);
   });

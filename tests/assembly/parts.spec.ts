@@ -97,6 +97,10 @@ describe("conv2d part kernels = whole-op kernels, bit for bit", () => {
   it("several pixel blocks (C = 64, 20x19)", () => { expect(checkConv(1, 64, 20, 19, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, true)).toBe(0); });
   it("depthwise, multiplier 2", () => { expect(checkConv(2, 6, 11, 10, 12, 3, 3, 1, 1, 1, 1, 1, 1, 6, true)).toBe(0); });
   it("depthwise stride 2", () => { expect(checkConv(1, 5, 12, 13, 5, 3, 3, 2, 2, 1, 1, 1, 1, 5, false)).toBe(0); });
+  it("flipped backward data (Cin >= 2 Cout), batch 2", () => { expect(checkConv(2, 40, 9, 8, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1, true)).toBe(0); });
+  it("flipped, big image, groups 2", () => { expect(checkConv(1, 48, 34, 33, 8, 3, 3, 1, 1, 1, 1, 1, 1, 2, false)).toBe(0); });
+  it("column blocks spanning samples (C = 512, stride 2)", () => { expect(checkConv(2, 512, 13, 13, 4, 3, 3, 2, 2, 1, 1, 1, 1, 1, true)).toBe(0); });
+  it("pointwise small images, batch 3", () => { expect(checkConv(3, 24, 5, 6, 40, 1, 1, 1, 1, 0, 0, 1, 1, 1, true)).toBe(0); });
   it("output 1x1", () => { expect(checkConv(2, 3, 3, 3, 4, 3, 3, 1, 1, 0, 0, 1, 1, 1, true)).toBe(0); });
 });
 

@@ -1,7 +1,7 @@
 /**
  * The wasm DCD backward, the forward of dcd_forward.ts run in reverse:
- *   static:   dλ = Σ_pixels dy ⊙ c, dc = λ ⊙ dy → dx (conv transpose; stride 1: a forward conv of the
- *             flipped weights), dW0 (+ db for DYCls)
+ *   static:   dλ = Σ_pixels dy ⊙ c, dc = λ ⊙ dy → dx (conv2dBackwardData, which runs a stride-1 conv
+ *             as the forward conv of the flipped weights where that is faster), dW0 (+ db for DYCls)
  *   residual: dz = Pᵀ·dy, dP;  dw, dbn2 = bn2'(dz);  dz1 = dz + Φᵀ·dw, dΦ;  dzq, dbn1 = bn1'(dz1);
  *             dx += qᵀ(dzq), dQ
  *   branch:   (dφ, dλ) → dg and the four Linear weights;  dx += pool'(dg)
@@ -14,10 +14,7 @@ import type { Tensor } from '../../tensor';
 import type { WasmContext } from './context';
 import { WasmDcdCache } from './dcd_cache';
 import { BN_EPS, statePtr } from './dcd_forward';
-import { PASS_BACKWARD_DATA, PASS_BACKWARD_WEIGHT, PASS_FORWARD } from './exports';
-
-/** Column rows (Cin·KH·KW) from which the stride-1 backward data runs as a flipped forward conv. */
-const FLIP_MIN_ROWS = 1536;
+import { PASS_BACKWARD_DATA, PASS_BACKWARD_WEIGHT } from './exports';
 
 function expectCache(ctx: WasmContext, d: DcdDims, cache: DcdCache): WasmDcdCache {
   const op = dcdOpName(d);
@@ -50,23 +47,9 @@ export function dcdBackwardWasm(ctx: WasmContext, d: DcdDims, state: DcdState, c
     const tmpX = scratch.alloc(xSize * 4);
     const convWs = (desc: number, pass: number) => scratch.alloc(k('conv2dWorkspaceBytes')(desc, pass) as number >>> 0);
 
-    // dx = conv_transpose(dy, w): for stride 1 (k×k, one group) with many column rows (Cin·KH·KW) as the
-    // forward conv of the flipped, in/out-swapped weights (dcdFlipConvWeights) on the implicit-im2col GEMM.
-    // conv2dBackwardData bounds its column block to 64K floats, so with ≥ 2K column rows it runs GEMMs of
-    // 16–32 pixels that re-pack all of Wᵀ per block. Measured (batch 1, CPU ms, flipped vs column path):
-    // 3×3 256 @14² 4.7 vs 10.8, 512 @7² 5.8 vs 14.5, 128 @28² 5.0 vs 5.1, 96 @28² 2.9 vs 2.8, 64 @56² 5.4 vs 5.0.
-    const backwardData = (desc: number[], descPtr: number, dyPtr: number, w: number, dxPtr: number) => {
-      const [N, C, H, W, K, KH, KW, SH, SW, PH, PW, DH, DW, groups, OH, OW] = desc;
-      const padH = DH * (KH - 1) - PH, padW = DW * (KW - 1) - PW;
-      const pointwise = KH === 1 && KW === 1 && PH === 0 && PW === 0;
-      if (SH !== 1 || SW !== 1 || groups !== 1 || pointwise || padH < 0 || padW < 0 || C * KH * KW < FLIP_MIN_ROWS) {
-        k('conv2dBackwardData')(descPtr, dyPtr, w, dxPtr, convWs(descPtr, PASS_BACKWARD_DATA));
-        return;
-      }
-      const flipped = scratch.i32([N, K, OH, OW, C, KH, KW, 1, 1, padH, padW, DH, DW, 1, H, W]);
-      const wt = scratch.alloc(K * C * KH * KW * 4);
-      k('dcdFlipConvWeights')(K, C, 1, KH, KW, w, wt);
-      k('conv2dForward')(flipped, dyPtr, wt, 0, dxPtr, convWs(flipped, PASS_FORWARD));
+    // dx = conv_transpose(dy, w); the kernel picks the flipped forward conv or the column path itself
+    const backwardData = (descPtr: number, dyPtr: number, w: number, dxPtr: number) => {
+      k('conv2dBackwardData')(descPtr, dyPtr, w, dxPtr, convWs(descPtr, PASS_BACKWARD_DATA));
     };
 
     // static path
@@ -77,7 +60,7 @@ export function dcdBackwardWasm(ctx: WasmContext, d: DcdDims, state: DcdState, c
       dc = scratch.alloc(n * cout * hwOut * 4);
       k('dcdScaleBackward')(n, cout, hwOut, c('lam'), c('c'), dy.ptr, dlam, dc);
     }
-    backwardData(G.staticDesc, sDesc, dc, p(`${names.static}.weight`), dx);
+    backwardData(sDesc, dc, p(`${names.static}.weight`), dx);
     k('conv2dBackwardWeight')(sDesc, x, dc, grad(`${names.static}.weight`), grad(`${names.static}.bias`),
       convWs(sDesc, PASS_BACKWARD_WEIGHT));
 
@@ -105,7 +88,7 @@ export function dcdBackwardWasm(ctx: WasmContext, d: DcdDims, state: DcdState, c
           BN_EPS, dzq, dbn(1, 'weight'), dbn(1, 'bias'));
       }
       const qDesc = scratch.i32(G.qDesc);
-      backwardData(G.qDesc, qDesc, dzq, p(`${names.q}.weight`), tmpX);
+      backwardData(qDesc, dzq, p(`${names.q}.weight`), tmpX);
       k('dcdAddInto')(xSize, tmpX, dx);
       k('conv2dBackwardWeight')(qDesc, x, dzq, grad(`${names.q}.weight`), 0, convWs(qDesc, PASS_BACKWARD_WEIGHT));
     }
