@@ -34,7 +34,7 @@ import {
   convC, convCinPerGroup, convDH, convDW, convG, convH, convIsDepthwise, convIsPointwise, convK, convKH, convKW, convN,
   convOH, convOW, convPH, convPW, convSH, convSW, convW,
 } from "../conv/conv2d_params";
-import { aggregateFlipped, aggregateKernels, aggregateSamples, align64, axpy, dot, dotAxpyKernels } from "./vector";
+import { aggregateFlippedSamples, aggregateSamples, align64, axpy, dot, dotAxpySamples } from "./vector";
 
 const DESC_BYTES: usize = 64;
 /** A static copy of the descriptor for the workspace-size queries (which get no workspace). */
@@ -94,7 +94,16 @@ const SAMPLES_BUDGET_BYTES: usize = 16 << 20;
 /** Samples aggregated per pass over the K kernels by the forward (≥ 1). */
 function samplesPerPass(p: usize): i32 {
   const w = align64(<usize>kernelLength(p) << 2);
-  const fit = <i32>min(<usize>MAX_SAMPLES_PER_PASS, SAMPLES_BUDGET_BYTES / max(w, 1));
+  const per = max<usize>(w, 1);
+  const fit = <i32>min<usize>(<usize>MAX_SAMPLES_PER_PASS, SAMPLES_BUDGET_BYTES / per);
+  return max(1, min(convN(p), fit));
+}
+
+/** Samples per pass over the kernels in the backward: W(x_n) and ∂W(x_n) of each within the budget. */
+function samplesPerPassBackward(p: usize): i32 {
+  const w = align64(<usize>kernelLength(p) << 2);
+  const per = max<usize>(2 * w, 1);
+  const fit = <i32>min<usize>(<usize>MAX_SAMPLES_PER_PASS, SAMPLES_BUDGET_BYTES / per);
   return max(1, min(convN(p), fit));
 }
 
@@ -106,7 +115,7 @@ export function dynamicConv2dWorkspaceBytes(p: usize, K: i32, pass: i32): usize 
   if (pass == 0) return DESC_BYTES + <usize>samplesPerPass(p) * (w + b) + conv2dWorkspaceBytes(p1, 0);
   let conv = max(conv2dWorkspaceBytes(p1, 1), conv2dWorkspaceBytes(p1, 2));
   if (flippedBackwardData(p)) conv = max(conv, conv2dWorkspaceBytes(flippedDescriptor(p, sizingFlipped), 0));
-  return 2 * DESC_BYTES + 2 * w + b + conv;
+  return 2 * DESC_BYTES + <usize>samplesPerPassBackward(p) * (2 * w + b) + conv;
 }
 
 /** y (N, Cout, OH, OW) for attention pi (N, K), kernels weight (K, Cout, Cin/g, kh, kw), bias (K, Cout) or 0. */
@@ -149,35 +158,44 @@ export function dynamicConv2dBackward(
   const pt = ws + DESC_BYTES;
   const flipped = flippedBackwardData(p);
   if (flipped) flippedDescriptor(p, pt);
-  const wn = pt + DESC_BYTES;
-  const dwn = wn + align64(<usize>wLen << 2);
-  const dbn = dwn + align64(<usize>wLen << 2);
-  const convWs = dbn + align64(<usize>cout << 2);
+  const S = samplesPerPassBackward(p);
+  const wStride = align64(<usize>wLen << 2);
+  const bStride = align64(<usize>cout << 2);
+  const wn = pt + DESC_BYTES;                 // S kernels W(x_n) (flipped on the flipped path)
+  const dwn = wn + <usize>S * wStride;        // S gradients ∂W(x_n)
+  const dbn = dwn + <usize>S * wStride;       // S gradients ∂b(x_n)
+  const convWs = dbn + <usize>S * bStride;
   const xBytes = <usize>convC(p) * convH(p) * convW(p) << 2;
   const yBytes = <usize>cout * convOH(p) * convOW(p) << 2;
+  const piRow = <usize>K << 2;
   if (convN(p) == 0) memory.fill(dweight, 0, <usize>K * wLen << 2);
   if (bias) memory.fill(dbias, 0, <usize>K * cout << 2);
-  for (let n = 0; n < convN(p); n++) {
-    const pn = pi + (<usize>(n * K) << 2);
-    const xn = x + <usize>n * xBytes;
-    const dyn = dy + <usize>n * yBytes;
-    if (flipped) {
-      aggregateFlipped(K, pn, weight, cout, convC(p), convG(p), convKH(p), convKW(p), wn); // W(x_n) flipped
-      conv2dForward(pt, dyn, wn, 0, dx + <usize>n * xBytes, convWs);
-    } else {
-      aggregateKernels(K, pn, weight, wLen, wn);
-      conv2dBackwardData(p1, dyn, wn, dx + <usize>n * xBytes, convWs);
+  for (let n0 = 0; n0 < convN(p); n0 += S) {
+    const s = min(S, convN(p) - n0);
+    const pn0 = pi + <usize>n0 * piRow;
+    if (flipped) aggregateFlippedSamples(K, s, pn0, piRow, weight, cout, convC(p), convG(p), convKH(p), convKW(p), wn, wStride);
+    else aggregateSamples(K, s, pn0, piRow, weight, wLen, wn, wStride);
+    for (let j = 0; j < s; j++) {
+      const n = n0 + j;
+      const xn = x + <usize>n * xBytes;
+      const dyn = dy + <usize>n * yBytes;
+      const wj = wn + <usize>j * wStride;
+      if (flipped) conv2dForward(pt, dyn, wj, 0, dx + <usize>n * xBytes, convWs);
+      else conv2dBackwardData(p1, dyn, wj, dx + <usize>n * xBytes, convWs);
+      conv2dBackwardWeight(p1, xn, dyn, dwn + <usize>j * wStride, bias ? dbn + <usize>j * bStride : 0, convWs);
     }
-    conv2dBackwardWeight(p1, xn, dyn, dwn, bias ? dbn : 0, convWs);
-    // ∂π_nk = ⟨∂W(x_n), W_k⟩ and ∂W_k (+)= π_nk ∂W(x_n): one pass over ∂W(x_n) for all K kernels
-    const dpin = dpi + (<usize>(n * K) << 2);
-    dotAxpyKernels(K, pn, weight, dwn, wLen, dweight, n == 0, dpin);
+    // ∂π_nk = ⟨∂W(x_n), W_k⟩ and ∂W_k (+)= π_nk ∂W(x_n): one pass over the kernels for the s samples
+    dotAxpySamples(K, s, pn0, piRow, weight, dwn, wStride, wLen, dweight, n0 == 0, dpi + <usize>n0 * piRow, piRow);
     if (bias) {
-      for (let k = 0; k < K; k++) {
-        const biasK = <usize>k * cout << 2;
-        const at = dpin + (<usize>k << 2);
-        store<f32>(at, load<f32>(at) + dot(bias + biasK, dbn, cout));
-        axpy(load<f32>(pn + (<usize>k << 2)), dbn, dbias + biasK, cout);
+      for (let j = 0; j < s; j++) {
+        const pn = pn0 + <usize>j * piRow;
+        const dbj = dbn + <usize>j * bStride;
+        for (let k = 0; k < K; k++) {
+          const biasK = <usize>k * cout << 2;
+          const at = dpi + <usize>(n0 + j) * piRow + (<usize>k << 2);
+          store<f32>(at, load<f32>(at) + dot(bias + biasK, dbj, cout));
+          axpy(load<f32>(pn + (<usize>k << 2)), dbj, dbias + biasK, cout);
+        }
       }
     }
   }

@@ -74,41 +74,83 @@ export function aggregateSamples(
  * the K kernels measured slower: 2K interleaved short streams defeat the prefetcher.)
  */
 export function dotAxpyKernels(K: i32, coef: usize, weight: usize, d: usize, len: i32, dweight: usize, first: bool, out: usize): void {
+  dotAxpySamples(K, 1, coef, 0, weight, d, 0, len, dweight, first, out, 0);
+}
+
+/**
+ * dotAxpyKernels for S ≤ 4 samples in one pass over the K kernels and their gradients (each W_k and
+ * ∂W_k is read once for the S samples):
+ *   out_s[k] = ⟨W_k, d_s⟩                     d_s = d + s·dStride, out_s = out + s·outStride (bytes)
+ *   dweight_k = (first ? 0 : dweight_k) + Σ_s coef_s[k] · d_s     (s ascending, coef_s = coef + s·coefStride)
+ * Per element the same order as S successive dotAxpyKernels calls, so the same bits.
+ */
+export function dotAxpySamples(
+  K: i32, S: i32, coef: usize, coefStride: usize, weight: usize, d: usize, dStride: usize, len: i32,
+  dweight: usize, first: bool, out: usize, outStride: usize,
+): void {
   const kStride = <usize>len << 2;
+  const d0 = d, d1 = d + dStride, d2 = d1 + dStride, d3 = d2 + dStride;
   for (let k = 0; k < K; k++) {
     const wk = weight + <usize>k * kStride;
     const gk = dweight + <usize>k * kStride;
-    const a = load<f32>(coef + (<usize>k << 2));
+    const ck = coef + (<usize>k << 2);
+    const a0 = load<f32>(ck);
+    const a1: f32 = S > 1 ? load<f32>(ck + coefStride) : 0;
+    const a2: f32 = S > 2 ? load<f32>(ck + 2 * coefStride) : 0;
+    const a3: f32 = S > 3 ? load<f32>(ck + 3 * coefStride) : 0;
     let i = 0;
-    let s: f32 = 0;
+    let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0;
     if (ASC_FEATURE_SIMD) {
-      const av = f32x4.splat(a);
-      let acc = f32x4.splat(0);
-      if (first) {
-        for (; i + 4 <= len; i += 4) {
-          const o = <usize>i << 2;
-          const dv = v128.load(d + o);
-          acc = madd(v128.load(wk + o), dv, acc);
-          v128.store(gk + o, f32x4.mul(av, dv));
+      const v0 = f32x4.splat(a0), v1 = f32x4.splat(a1), v2 = f32x4.splat(a2), v3 = f32x4.splat(a3);
+      let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+      for (; i + 4 <= len; i += 4) {
+        const o = <usize>i << 2;
+        const w = v128.load(wk + o);
+        const e0 = v128.load(d0 + o);
+        c0 = madd(w, e0, c0);
+        let g = first ? f32x4.mul(v0, e0) : madd(v0, e0, v128.load(gk + o));
+        if (S > 1) {
+          const e1 = v128.load(d1 + o);
+          c1 = madd(w, e1, c1);
+          g = madd(v1, e1, g);
+          if (S > 2) {
+            const e2 = v128.load(d2 + o);
+            c2 = madd(w, e2, c2);
+            g = madd(v2, e2, g);
+            if (S > 3) {
+              const e3 = v128.load(d3 + o);
+              c3 = madd(w, e3, c3);
+              g = madd(v3, e3, g);
+            }
+          }
         }
-      } else {
-        for (; i + 4 <= len; i += 4) {
-          const o = <usize>i << 2;
-          const dv = v128.load(d + o);
-          acc = madd(v128.load(wk + o), dv, acc);
-          v128.store(gk + o, madd(av, dv, v128.load(gk + o)));
-        }
+        v128.store(gk + o, g);
       }
-      s = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3);
+      s0 = hsum(c0); s1 = hsum(c1); s2 = hsum(c2); s3 = hsum(c3);
     }
     for (; i < len; i++) {
       const o = <usize>i << 2;
-      const dv = load<f32>(d + o);
-      s += load<f32>(wk + o) * dv;
-      store<f32>(gk + o, first ? a * dv : load<f32>(gk + o) + a * dv);
+      const w = load<f32>(wk + o);
+      const e0 = load<f32>(d0 + o);
+      s0 += w * e0;
+      let g: f32 = first ? a0 * e0 : load<f32>(gk + o) + a0 * e0;
+      if (S > 1) { const e1 = load<f32>(d1 + o); s1 += w * e1; g += a1 * e1; }
+      if (S > 2) { const e2 = load<f32>(d2 + o); s2 += w * e2; g += a2 * e2; }
+      if (S > 3) { const e3 = load<f32>(d3 + o); s3 += w * e3; g += a3 * e3; }
+      store<f32>(gk + o, g);
     }
-    store<f32>(out + (<usize>k << 2), s);
+    store<f32>(out + (<usize>k << 2), s0);
+    if (S > 1) store<f32>(out + outStride + (<usize>k << 2), s1);
+    if (S > 2) store<f32>(out + 2 * outStride + (<usize>k << 2), s2);
+    if (S > 3) store<f32>(out + 3 * outStride + (<usize>k << 2), s3);
   }
+}
+
+/** Lanes 0 + 1 + 2 + 3, in that order (as dot()). */
+// @ts-ignore: decorator
+@inline
+function hsum(v: v128): f32 {
+  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
 }
 
 /** y += a · x over len floats. */
@@ -163,6 +205,17 @@ export function align64(bytes: usize): usize {
 export function aggregateFlipped(
   K: i32, coef: usize, src: usize, cout: i32, cin: i32, G: i32, KH: i32, KW: i32, dst: usize,
 ): void {
+  aggregateFlippedSamples(K, 1, coef, 0, src, cout, cin, G, KH, KW, dst, 0);
+}
+
+/**
+ * aggregateFlipped for S samples (coef_s = coef + s·coefStride, dst_s = dst + s·dstStride, bytes),
+ * one pass over the kernels: each source row is aggregated for every sample while it is in L1.
+ */
+export function aggregateFlippedSamples(
+  K: i32, S: i32, coefAll: usize, coefStride: usize, src: usize, cout: i32, cin: i32, G: i32, KH: i32, KW: i32,
+  dst: usize, dstStride: usize,
+): void {
   const kg = cout / G, cg = cin / G, taps = KH * KW;
   const kStride = <usize>cout * cg * taps << 2;
   const rowBytes = <usize>taps << 2;
@@ -170,33 +223,37 @@ export function aggregateFlipped(
   for (let g = 0; g < G; g++) {
     for (let o = 0; o < kg; o++) {
       let row = src + <usize>(g * kg + o) * cg * rowBytes;
-      let out = dst + (<usize>(g * cg) * kg + o) * rowBytes;
+      let outRow = dst + (<usize>(g * cg) * kg + o) * rowBytes;
       for (let c = 0; c < cg; c++) {
-        let t = 0;
-        if (ASC_FEATURE_SIMD) {
-          // dst taps t..t+3 = reversed source taps taps−4−t .. taps−1−t
-          for (; t + 4 <= taps; t += 4) {
-            const at = row + (<usize>(taps - 4 - t) << 2);
-            let acc = f32x4.mul(v128.load32_splat(coef), v128.load(at));
-            for (let k = 1; k < K; k++) acc = madd(v128.load32_splat(coef + (<usize>k << 2)), v128.load(at + <usize>k * kStride), acc);
-            v128.store(out + (<usize>t << 2), v128.shuffle<f32>(acc, acc, 3, 2, 1, 0));
+        for (let smp = 0; smp < S; smp++) {
+          const coef = coefAll + <usize>smp * coefStride;
+          const out = outRow + <usize>smp * dstStride;
+          let t = 0;
+          if (ASC_FEATURE_SIMD) {
+            // dst taps t..t+3 = reversed source taps taps−4−t .. taps−1−t
+            for (; t + 4 <= taps; t += 4) {
+              const at = row + (<usize>(taps - 4 - t) << 2);
+              let acc = f32x4.mul(v128.load32_splat(coef), v128.load(at));
+              for (let k = 1; k < K; k++) acc = madd(v128.load32_splat(coef + (<usize>k << 2)), v128.load(at + <usize>k * kStride), acc);
+              v128.store(out + (<usize>t << 2), v128.shuffle<f32>(acc, acc, 3, 2, 1, 0));
+            }
           }
-        }
-        for (; t < taps; t++) {
-          const at = row + (<usize>(taps - 1 - t) << 2);
-          if (ASC_FEATURE_SIMD && K > 0) {
-            // one lane of the vector op, so the relaxed build's fused madd matches aggregateSamples too
-            let v = f32x4.mul(v128.load32_splat(coef), v128.load32_splat(at));
-            for (let k = 1; k < K; k++) v = madd(v128.load32_splat(coef + (<usize>k << 2)), v128.load32_splat(at + <usize>k * kStride), v);
-            store<f32>(out + (<usize>t << 2), f32x4.extract_lane(v, 0));
-            continue;
+          for (; t < taps; t++) {
+            const at = row + (<usize>(taps - 1 - t) << 2);
+            if (ASC_FEATURE_SIMD && K > 0) {
+              // one lane of the vector op, so the relaxed build's fused madd matches aggregateSamples too
+              let v = f32x4.mul(v128.load32_splat(coef), v128.load32_splat(at));
+              for (let k = 1; k < K; k++) v = madd(v128.load32_splat(coef + (<usize>k << 2)), v128.load32_splat(at + <usize>k * kStride), v);
+              store<f32>(out + (<usize>t << 2), f32x4.extract_lane(v, 0));
+              continue;
+            }
+            let acc: f32 = K > 0 ? load<f32>(coef) * load<f32>(at) : 0;
+            for (let k = 1; k < K; k++) acc += load<f32>(coef + (<usize>k << 2)) * load<f32>(at + <usize>k * kStride);
+            store<f32>(out + (<usize>t << 2), acc);
           }
-          let acc: f32 = K > 0 ? load<f32>(coef) * load<f32>(at) : 0;
-          for (let k = 1; k < K; k++) acc += load<f32>(coef + (<usize>k << 2)) * load<f32>(at + <usize>k * kStride);
-          store<f32>(out + (<usize>t << 2), acc);
         }
         row += rowBytes;
-        out += outStride;
+        outRow += outStride;
       }
     }
   }

@@ -1,6 +1,8 @@
 // Dynamic-convolution kernels: kernel aggregation, softmax with temperature, and the per-sample conv
 // (a 1×1 case small enough to check by hand), including ∂π = ⟨∂W(x), W_k⟩ + ⟨∂b(x), b_k⟩.
-import { aggregateFlipped, aggregateKernels, aggregateSamples, axpy, dot, dotAxpyKernels } from "../../assembly/dynamic/vector";
+import {
+  aggregateFlipped, aggregateFlippedSamples, aggregateKernels, aggregateSamples, axpy, dot, dotAxpyKernels, dotAxpySamples,
+} from "../../assembly/dynamic/vector";
 import { dcdFlipConvWeights } from "../../assembly/dcd/flip";
 import { dynamicConv2dBackward, dynamicConv2dForward, dynamicConv2dWorkspaceBytes } from "../../assembly/dynamic/conv";
 import { softmaxBackward, softmaxForward } from "../../assembly/nn/softmax";
@@ -213,4 +215,32 @@ describe("aggregateFlipped (= dcdFlipConvWeights ∘ aggregateKernels, same bits
   it("3×3, K = 4, 6→4, groups 2", () => { checkAggregateFlipped(4, 6, 4, 2, 3, 3); });
   it("5×5, K = 3, 3→5", () => { checkAggregateFlipped(3, 5, 3, 1, 5, 5); });
   it("1×2 (fewer taps than a vector), K = 5, 4→4, groups 4", () => { checkAggregateFlipped(5, 4, 4, 4, 1, 2); });
+});
+
+describe("several samples per pass (same bits as one sample at a time)", () => {
+  it("dotAxpySamples, S = 1..4, K = 3, length 10", () => {
+    const K = 3, len = 10;
+    const w = noise(K * len, 41), d = noise(4 * len, 42), coef = noise(4 * K, 43);
+    for (let S = 1; S <= 4; S++) {
+      const g = noise(K * len, 44), ref = zeros(K * len), out = zeros(4 * K), refOut = zeros(K);
+      for (let i = 0; i < K * len; i++) ref[i] = g[i];
+      dotAxpySamples(K, S, ptr(coef), <usize>K << 2, ptr(w), ptr(d), <usize>len << 2, len, ptr(g), false, ptr(out), <usize>K << 2);
+      for (let s = 0; s < S; s++) {
+        dotAxpyKernels(K, ptr(coef) + (<usize>(s * K) << 2), ptr(w), ptr(d) + (<usize>(s * len) << 2), len, ptr(ref), false, ptr(refOut));
+        for (let k = 0; k < K; k++) expect(out[s * K + k]).toBe(refOut[k]);
+      }
+      for (let i = 0; i < K * len; i++) expect(g[i]).toBe(ref[i]);
+    }
+  });
+
+  it("aggregateFlippedSamples, S = 3, 3×3, groups 2", () => {
+    const K = 4, S = 3, cout = 6, cin = 4, G = 2, len = cout * (cin / G) * 9;
+    const src = noise(K * len, 45), coef = noise(S * K, 46);
+    const dst = zeros(S * len), one = zeros(len);
+    aggregateFlippedSamples(K, S, ptr(coef), <usize>K << 2, ptr(src), cout, cin, G, 3, 3, ptr(dst), <usize>len << 2);
+    for (let s = 0; s < S; s++) {
+      aggregateFlipped(K, ptr(coef) + (<usize>(s * K) << 2), ptr(src), cout, cin, G, 3, 3, ptr(one));
+      for (let i = 0; i < len; i++) expect(dst[s * len + i]).toBe(one[i]);
+    }
+  });
 });
