@@ -23,8 +23,10 @@
 // Backward per sample: ∂W(x_n) and ∂b(x_n) from the conv's backward-weight kernel; ∂x_n, for stride-1
 // k×k convs, as the FORWARD conv of W(x_n) flipped and in/out-swapped (aggregated straight into that
 // layout by aggregateFlipped), else from conv2dBackwardData; then ∂π_nk = ⟨∂W(x_n), W_k⟩ + ⟨∂b(x_n), b_k⟩
-// and ∂W_k += π_nk ∂W(x_n), ∂b_k += π_nk ∂b(x_n) in one fused loop per kernel (dotAxpyKernels; sample 0
-// stores instead of zero-fill + add). The attention path of ∂x is dynamicAttentionBackward.
+// and ∂W_k += π_nk ∂W(x_n), ∂b_k += π_nk ∂b(x_n) in one fused loop per kernel (dotAxpySamples; sample 0
+// stores instead of zero-fill + add). Up to MAX_SAMPLES_PER_PASS samples share each pass over the
+// kernels (samplesPerPassBackward: their W(x_n) and ∂W(x_n) within SAMPLES_BUDGET_BYTES).
+// The attention path of ∂x is dynamicAttentionBackward.
 // Aggregations and accumulations keep the summation order of the plain loops (bit-identical to K
 // axpys); only ∂x's flipped path sums in another order (≤ 1e-6 relative).
 
