@@ -1,4 +1,5 @@
-// 5×5 depthwise planes (MobileNetV3 / EfficientNet), dilation 1, column padding 2, SIMD builds:
+// 5×5 depthwise planes (MobileNetV3 / EfficientNet), dilation 1, column padding 2 (scalar builds:
+// depthwise_5x5_scalar.ts):
 // stride 1 (forward, and backward data as the flipped correlation) and stride 2 (forward, backward
 // data as a gather by column parity, weight gradients of both).
 //
@@ -11,20 +12,24 @@
 
 import { loadUpTo, rangeHi, rangeLo, storePartial } from "./depthwise_plane";
 import { madd } from "../simd/madd";
+import {
+  planeCorrelate5x5Scalar, planeCorrelate5x5s2Scalar, planeGather5x5s2Scalar, planeWeightGrad5x5Scalar,
+  planeWeightGrad5x5s2Scalar,
+} from "./depthwise_5x5_scalar";
 
-/** True when the 5×5 stride-1 plane kernels handle the call (SIMD builds). */
+/** True when the 5×5 stride-1 plane kernels handle the call (scalar builds: depthwise_5x5_scalar.ts). */
 // @ts-ignore: decorator
 @inline export function is5x5s1p2(KH: i32, KW: i32, SH: i32, SW: i32, PW: i32, DH: i32, DW: i32,
                                   SRC_W: i32, OW: i32): bool {
-  return ASC_FEATURE_SIMD && KH == 5 && KW == 5 && SH == 1 && SW == 1 && DH == 1 && DW == 1 && PW == 2 &&
+  return KH == 5 && KW == 5 && SH == 1 && SW == 1 && DH == 1 && DW == 1 && PW == 2 &&
     OW == SRC_W && SRC_W >= 8;
 }
 
-/** True when the 5×5 stride-2 plane kernels handle the call (SIMD builds; never flipped). */
+/** True when the 5×5 stride-2 plane kernels handle the call (never flipped; scalar builds: depthwise_5x5_scalar.ts). */
 // @ts-ignore: decorator
 @inline export function is5x5s2p2(KH: i32, KW: i32, SH: i32, SW: i32, PW: i32, DH: i32, DW: i32,
                                   SRC_W: i32, OW: i32, flip: bool): bool {
-  return ASC_FEATURE_SIMD && KH == 5 && KW == 5 && SH == 2 && SW == 2 && DH == 1 && DW == 1 && PW == 2 &&
+  return KH == 5 && KW == 5 && SH == 2 && SW == 2 && DH == 1 && DW == 1 && PW == 2 &&
     !flip && SRC_W >= 9 && OW == ((SRC_W - 1) >> 1) + 1;
 }
 
@@ -134,7 +139,10 @@ export function planeCorrelate5x5(
   src: usize, SRC_H: i32, W: i32, dst: usize, OH: i32,
   taps: usize, flip: bool, PH: i32, bias: f32, accumulate: bool,
 ): void {
-  if (!ASC_FEATURE_SIMD) return; // never dispatched there (is5x5s*p2)
+  if (!ASC_FEATURE_SIMD) {
+    planeCorrelate5x5Scalar(src, SRC_H, W, dst, OH, taps, flip, PH, bias, accumulate);
+    return;
+  }
   const rowBytes = <usize>W << 2;
   for (let i = 0; i < OH; i++) {
     const top = i - PH;
@@ -154,7 +162,10 @@ export function planeCorrelate5x5(
 export function planeWeightGrad5x5(
   x: usize, H: i32, W: i32, g0: usize, OH: i32, PH: i32, dw: usize, accumulate: bool,
 ): void {
-  if (!ASC_FEATURE_SIMD) return; // never dispatched there (is5x5s*p2)
+  if (!ASC_FEATURE_SIMD) {
+    planeWeightGrad5x5Scalar(x, H, W, g0, OH, PH, dw, accumulate);
+    return;
+  }
   const rowBytes = <usize>W << 2;
   for (let u = 0; u < 5; u++) {
     const z = f32x4.splat(0);
@@ -284,7 +295,10 @@ export function planeCorrelate5x5s2(
   src: usize, SRC_H: i32, W: i32, dst: usize, OH: i32, OW: i32,
   taps: usize, PH: i32, bias: f32, accumulate: bool,
 ): void {
-  if (!ASC_FEATURE_SIMD) return; // never dispatched there (is5x5s*p2)
+  if (!ASC_FEATURE_SIMD) {
+    planeCorrelate5x5s2Scalar(src, SRC_H, W, dst, OH, OW, taps, PH, bias, accumulate);
+    return;
+  }
   const rowBytes = <usize>W << 2;
   for (let i = 0; i < OH; i++) {
     const top = 2 * i - PH;
@@ -346,7 +360,10 @@ export function planeCorrelate5x5s2(
 export function planeGather5x5s2(
   dy: usize, OH: i32, OW: i32, dx: usize, H: i32, W: i32, taps: usize, PH: i32, accumulate: bool,
 ): void {
-  if (!ASC_FEATURE_SIMD) return; // never dispatched there (is5x5s*p2)
+  if (!ASC_FEATURE_SIMD) {
+    planeGather5x5s2Scalar(dy, OH, OW, dx, H, W, taps, PH, accumulate);
+    return;
+  }
   const gBytes = <usize>OW << 2, dBytes = <usize>W << 2;
   for (let r = 0; r < H; r++) {
     const d = dx + <usize>r * dBytes;
@@ -369,7 +386,10 @@ export function planeGather5x5s2(
 export function planeWeightGrad5x5s2(
   x: usize, H: i32, W: i32, g0: usize, OH: i32, OW: i32, PH: i32, dw: usize, accumulate: bool,
 ): void {
-  if (!ASC_FEATURE_SIMD) return; // never dispatched there (is5x5s*p2)
+  if (!ASC_FEATURE_SIMD) {
+    planeWeightGrad5x5s2Scalar(x, H, W, g0, OH, OW, PH, dw, accumulate);
+    return;
+  }
   const xBytes = <usize>W << 2, gBytes = <usize>OW << 2;
   for (let u = 0; u < 5; u++) {
     const z = f32x4.splat(0);

@@ -103,7 +103,7 @@ describe("depthwise conv2d", () => {
     for (let w = 23; w <= 40; w++) bad += check(2, 2, 5 + (w & 3), w, 3, 3, 3, 2, 2, 1, 1, 1, 1, w & 1 ? true : false);
     expect(bad).toBe(0);
   });
-  // 5x5 pad 2 plane kernels (SIMD builds; the scalar build checks the generic path): left padding
+  // 5x5 pad 2 plane kernels (SIMD builds: vector blocks; scalar build: depthwise_5x5_scalar.ts): left padding
   // shifted in, blocks past the row end at every width from below the kernels' minimum (8 / 9) up,
   // rows clipped at both ends (heights 1..7, row padding 0..3), multiplier and batch (accumulation).
   it("5x5 stride 1 pad 2, widths 6..25, heights 1..7, row padding 0..3", () => {
