@@ -1,7 +1,8 @@
 // Command-line options of bench/peers.mjs (documented in its header).
 
 export function parsePeerArgs(argv) {
-  const out = { batches: [1], quick: false, filter: null, timeJs: true, scalar: true, rounds: null, relaxed: true, dcd: true };
+  const out = { batches: [1], quick: false, filter: null, timeJs: true, scalar: true, rounds: null, relaxed: true, dcd: true,
+    clock: 'wall', threads: 2, backward: true, reexec: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -16,6 +17,14 @@ export function parsePeerArgs(argv) {
     else if (a === '--no-scalar') out.scalar = false;
     else if (a === '--no-relaxed') out.relaxed = false;
     else if (a === '--no-dcd') out.dcd = false;
+    else if (a === '--no-threads') out.threads = 0;
+    else if (a === '--threads') out.threads = positiveInt(value(), a);
+    else if (a === '--no-backward') out.backward = false;
+    else if (a === '--no-reexec') out.reexec = false;
+    else if (a === '--clock') {
+      out.clock = value();
+      if (out.clock !== 'wall' && out.clock !== 'cpu') throw new Error(`bench:peers: --clock takes wall or cpu, got "${out.clock}"`);
+    }
     else throw new Error(`bench:peers: unknown argument "${a}" (see the header of bench/peers.mjs)`);
   }
   return out;

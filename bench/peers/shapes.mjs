@@ -26,6 +26,7 @@ export function makeConv(s, batch) {
     x: lcg(batch * s.c * s.hw * s.hw, 1),
     weight: lcg(s.k * (s.c / groups) * s.kernel * s.kernel, 2).map((v) => v * wScale),
     bias: lcg(s.k, 3),
+    dy: () => lcg(batch * s.k * outHw * outHw, 4), // the backward's output gradient, made when asked for
   };
 }
 
