@@ -4,7 +4,7 @@
 // composition (reference.mjs) before timing; the library's layer is used when dist/ exports it and the
 // backend implements it (else its cells say n/a).
 import * as dcd from '../../../dist/index.js';
-import { interleavedAsync } from '../../lib/timing_async.mjs';
+import { interleavedAsyncClocks } from '../../lib/timing_async.mjs';
 import { maxRelativeError } from '../../lib/check.mjs';
 import { lcg } from '../shapes.mjs';
 import { nchwToNhwc, nhwcToNchw, oihwToHwio } from '../layout.mjs';
@@ -14,16 +14,20 @@ import { referenceConvDy } from './reference.mjs';
 
 export const DCD_LAYER = { name: 'conv_dy 256->256 3x3 @14 L=16', cin: 256, cout: 256, kernel: 3, stride: 1, padding: 1, hw: 14 };
 
-/** engines: { tf, simd (dcd-wasm module), js (dcd-wasm JS module) }. Returns one result record. */
-export async function benchmarkDcdLayer({ tf, simd, js }, batch, timing, maxRelErr) {
+/**
+ * engines: { tf, simd, relaxed? (dcd-wasm modules), js (dcd-wasm JS module) }; timing: interleavedAsync
+ * options + backward (time this library's training step too). Returns one result record.
+ */
+export async function benchmarkDcdLayer({ tf, simd, relaxed, js }, batch, { backward = true, ...timing }, maxRelErr) {
   const s = DCD_LAYER;
   const d = convDyDims(s);
   const state = convDyState(d);
   const x = lcg(batch * s.cin * s.hw * s.hw, 5);
   const reference = referenceConvDy(js, d, state, x, batch, s.hw);
   const runs = {}, status = {}, errors = {}, disposers = [];
-  const check = (name, output, run) => {
-    errors[name] = maxRelativeError({ y: output }, { y: reference });
+  const check = (name, output, run, ref = reference) => {
+    errors[name] = maxRelativeError(typeof output === 'object' && !(output instanceof Float32Array) ? output : { y: output },
+      ref instanceof Float32Array ? { y: ref } : ref);
     status[name] = errors[name] <= maxRelErr ? 'ok' : 'FAIL';
     if (status[name] === 'ok') runs[name] = run;
   };
@@ -39,24 +43,53 @@ export async function benchmarkDcdLayer({ tf, simd, js }, batch, timing, maxRelE
   yt.dispose();
   disposers.push(() => { xt.dispose(); w0.dispose(); layer.dispose(); });
 
-  // This library: the static conv, and DCDConv2d when it exists.
-  const xs = simd.tensor(x, [batch, s.cin, s.hw, s.hw]);
-  const ws = simd.tensor(state['conv.weight'].data, state['conv.weight'].shape);
-  runs['dcd-simd conv'] = () => simd.conv2d(xs, ws, { stride: s.stride, padding: s.padding }).dispose();
-  disposers.push(() => { xs.dispose(); ws.dispose(); });
-  const ours = makeDcdConv2d(simd, s, state);
-  if (ours.layer) {
+  // This library, each build: the static conv, and DCDConv2d when it exists.
+  const dy = lcg(batch * s.cout * s.hw * s.hw, 6);
+  let trainReference = null; // the JS backend's training step (dx and the conv weight's gradient)
+  for (const [tag, m] of Object.entries({ 'dcd-simd': simd, 'dcd-relaxed': relaxed })) {
+    if (!m) continue;
+    const xs = m.tensor(x, [batch, s.cin, s.hw, s.hw]);
+    const ws = m.tensor(state['conv.weight'].data, state['conv.weight'].shape);
+    runs[`${tag} conv`] = () => m.conv2d(xs, ws, { stride: s.stride, padding: s.padding }).dispose();
+    disposers.push(() => { xs.dispose(); ws.dispose(); });
+    const ours = makeDcdConv2d(m, s, state);
+    if (!ours.layer) {
+      status[`${tag} DCD`] = `n/a: ${ours.reason}`;
+      continue;
+    }
     const y = ours.layer.forward(xs);
-    check('dcd-simd DCD', y.toFloat32Array(), () => ours.layer.forward(xs).dispose());
+    check(`${tag} DCD`, y.toFloat32Array(), () => ours.layer.forward(xs).dispose());
     y.dispose();
     disposers.push(() => ours.layer.dispose?.());
-  } else {
-    status['dcd-simd DCD'] = `n/a: ${ours.reason}`;
+    // Training: a second layer in train mode (batch statistics); its forward and its backward are timed
+    // separately (backward() reuses the last forward's cache, so it can be called again and again).
+    if (backward && tag === 'dcd-simd') {
+      trainReference ??= trainStep(js, s, state, x, dy, batch);
+      const train = makeDcdConv2d(m, s, state).layer.train();
+      const dys = m.tensor(dy, [batch, s.cout, s.hw, s.hw]);
+      const got = trainStep(m, s, state, x, dy, batch, train, dys);
+      check(`${tag} DCD train`, got, () => train.forward(xs).dispose(), trainReference);
+      if (status[`${tag} DCD train`] === 'ok') runs[`${tag} DCD bwd`] = () => train.backward(dys).dispose();
+      disposers.push(() => { train.dispose(); dys.dispose(); });
+    }
   }
 
-  const ms = await interleavedAsync(runs, timing);
+  const t = await interleavedAsyncClocks(runs, timing);
   for (const dispose of disposers) dispose();
-  return { layer: s.name, batch, dims: d, ms, status, maxRelErr: errors };
+  return { layer: s.name, batch, dims: d, ms: t.ms, clock: timing.clock ?? 'wall', status, maxRelErr: errors };
+}
+
+/** A train-mode forward + backward: { y, dx, dconv } (conv.weight's gradient) as Float32Arrays. */
+function trainStep(m, s, state, x, dy, batch, layer = makeDcdConv2d(m, s, state).layer.train(), dyt = null) {
+  const xs = m.tensor(x, [batch, s.cin, s.hw, s.hw]);
+  const own = dyt === null;
+  dyt ??= m.tensor(dy, [batch, s.cout, s.hw, s.hw]);
+  const y = layer.forward(xs);
+  const dx = layer.backward(dyt);
+  const out = { y: y.toFloat32Array(), dx: dx.toFloat32Array(), dconv: layer.grads()['conv.weight'].toFloat32Array() };
+  y.dispose(); dx.dispose(); xs.dispose();
+  if (own) { dyt.dispose(); layer.dispose(); }
+  return out;
 }
 
 function makeDcdConv2d(m, s, state) {
@@ -73,22 +106,46 @@ function makeDcdConv2d(m, s, state) {
   }
 }
 
-/** Console/Markdown rows for the DCD records. */
+/** Console/Markdown rows for the DCD records: the forward table, then this library's training step. */
 export function dcdLayerTable(records) {
   const f = (v) => (v == null ? '–' : v.toFixed(2));
-  const rows = [['DCD layer (eval forward)', 'N', 'XNNPACK conv ms', 'tfjs-ops DCD ms', 'DCD/conv', 'dcd SIMD conv ms', 'dcd SIMD DCD ms', 'DCD/conv', 'dcd DCD vs tfjs-ops DCD', 'check']];
+  const x = (v) => (v == null || !Number.isFinite(v) ? '–' : `${v.toFixed(2)}×`);
+  const rows = [[
+    'DCD layer (eval forward)', 'N', 'XNNPACK conv ms', 'tfjs-ops DCD ms', 'DCD/conv',
+    'dcd SIMD conv ms', 'DCD ms', 'DCD/conv', 'vs tfjs-ops DCD',
+    'dcd relaxed conv ms', 'DCD ms', 'DCD/conv', 'vs tfjs-ops DCD', 'check',
+  ]];
   for (const r of records) {
     const t = r.ms;
-    const ours = t['dcd-simd DCD'];
+    const tf = t['tfjs-ops DCD'];
+    const ours = (tag) => {
+      if (t[`${tag} conv`] == null) return ['–', '–', '–', '–'];
+      const dcd = t[`${tag} DCD`];
+      return [f(t[`${tag} conv`]), dcd ? f(dcd) : (r.status[`${tag} DCD`] ?? '–'), x(dcd / t[`${tag} conv`]), x(tf / dcd)];
+    };
     rows.push([
       r.layer, String(r.batch),
-      f(t['xnnpack conv']), r.status['tfjs-ops DCD'] === 'ok' ? f(t['tfjs-ops DCD']) : r.status['tfjs-ops DCD'],
-      t['tfjs-ops DCD'] ? `${f(t['tfjs-ops DCD'] / t['xnnpack conv'])}×` : '–',
-      f(t['dcd-simd conv']), ours ? f(ours) : r.status['dcd-simd DCD'],
-      ours ? `${f(ours / t['dcd-simd conv'])}×` : '–',
-      ours && t['tfjs-ops DCD'] ? `${f(t['tfjs-ops DCD'] / ours)}×` : '–',
+      f(t['xnnpack conv']), r.status['tfjs-ops DCD'] === 'ok' ? f(tf) : r.status['tfjs-ops DCD'], x(tf / t['xnnpack conv']),
+      ...ours('dcd-simd'), ...ours('dcd-relaxed'),
       Object.entries(r.maxRelErr).map(([n, e]) => `${n} ${e.toExponential(0)}`).join('; '),
     ]);
+  }
+  return rows;
+}
+
+/** The DCD training rows (this library's SIMD build; the peers have no training kernels). */
+export function dcdTrainTable(records) {
+  const f = (v) => (v == null ? '–' : v.toFixed(2));
+  const x = (v) => (v == null || !Number.isFinite(v) ? '–' : `${v.toFixed(2)}×`);
+  const rows = [['DCD layer (training, dcd SIMD)', 'N', 'eval fwd ms', 'train fwd ms', 'bwd ms', 'bwd ÷ train fwd', 'step (fwd+bwd) ms', 'step ÷ train fwd', 'step ÷ eval fwd']];
+  for (const r of records) {
+    const t = r.ms;
+    const fwd = t['dcd-simd DCD train'], bwd = t['dcd-simd DCD bwd'], ev = t['dcd-simd DCD'];
+    if (fwd == null || bwd == null) {
+      rows.push([r.layer, String(r.batch), f(ev), r.status['dcd-simd DCD train'] ?? '–', '–', '–', '–', '–', '–']);
+      continue;
+    }
+    rows.push([r.layer, String(r.batch), f(ev), f(fwd), f(bwd), x(bwd / fwd), f(fwd + bwd), x((fwd + bwd) / fwd), x((fwd + bwd) / ev)]);
   }
   return rows;
 }
