@@ -89,7 +89,7 @@ export function targetSummary({ rows, dcdRecords, threads, threadsNote, relaxedN
   {
     const usable = dcdRecords.filter((r) => r.ms['dcd-simd DCD bwd'] != null && r.ms['dcd-simd DCD train'] != null);
     const name = 'DCD backward ≤ 3× its forward (plain SIMD; train-mode forward)';
-    if (!usable.length) out.push({ name, met: null, figure: backward ? 'not measured' : 'not measured (--no-backward)' });
+    if (!usable.length) out.push({ name, met: null, figure: !backward ? 'not measured (--no-backward)' : dcdRecords.length ? 'not measured (see the DCD check column)' : 'not measured (--no-dcd)' });
     else {
       const f = usable.map((r) => ({ r, bwd: r.ms['dcd-simd DCD bwd'] / r.ms['dcd-simd DCD train'], step: 1 + r.ms['dcd-simd DCD bwd'] / r.ms['dcd-simd DCD train'] }));
       out.push({
