@@ -17,7 +17,7 @@
 import { KC, MC, MR, NC, NR, align64, roundUp } from "./config";
 import { packA } from "./pack_a";
 import { packB } from "./pack_b";
-import { packBConv } from "./pack_b_conv";
+import { packBConv, packBConvRowBytes } from "./pack_b_conv";
 import {
   microKernel, microKernelDirect, microKernelDirectEdge, microKernelEdge, microKernelToTile,
 } from "./microkernel";
@@ -38,7 +38,8 @@ export const B_CONV: i32 = 1;
 /** Workspace the driver needs for an M×N×K product (+64 so any 16-aligned pointer can be realigned). */
 export function gemmWorkspaceBytes(M: i32, N: i32, K: i32): usize {
   if (M <= 0 || N <= 0 || K <= 0) return 0;
-  return packedBBytes(N, K) + packedABytes(M, K) + align64((<usize>MR * NR) << 2) + 64;
+  return packedBBytes(N, K) + packedABytes(M, K) + align64((<usize>MR * NR) << 2)
+    + align64(packBConvRowBytes(min(N, NC))) + 64;
 }
 
 export function gemmDriver(
@@ -58,6 +59,7 @@ export function gemmDriver(
   const packedB = align64(workspace);
   const packedA = packedB + packedBBytes(N, K);
   const tile = packedA + packedABytes(M, K);
+  const rowBuf = tile + align64((<usize>MR * NR) << 2); // B_CONV: packBConv's row buffer
   const ldcBytes = <usize>ldc << 2;
   // split K into equal blocks (≤ KC) so no block is a thin remainder (e.g. 576 = 288 + 288)
   const kcStep = ceilDiv(K, ceilDiv(K, KC));
@@ -71,7 +73,7 @@ export function gemmDriver(
     const nc = min(NC, N - jc);
     for (let pc = 0; pc < K; pc += kcStep) {
       const kc = min(kcStep, K - pc);
-      if (bKind == B_CONV) packBConv(convP, B, pc, kc, colOffset + jc, nc, packedB, segCols ? bSegBytes : 0);
+      if (bKind == B_CONV) packBConv(convP, B, pc, kc, colOffset + jc, nc, packedB, segCols ? bSegBytes : 0, rowBuf);
       else packB(B, ldb, transB, pc, kc, jc, nc, packedB);
       const loadC = pc > 0 || accumulate != 0;
       const last = pc + kc >= K;

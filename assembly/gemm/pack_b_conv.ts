@@ -5,106 +5,122 @@
 // `x` points at channel 0 of this sample's group; `p` is the conv descriptor.
 // Batched (xSampleBytes ≠ 0): the columns run over several samples — column n = s·OH·OW + (oh, ow)
 // reads sample s's image at x + s·xSampleBytes — so one GEMM covers a whole batch of small images.
+//
+// Tap-aware: for each row k = (c, ki, kj) of the block, the block's columns are walked as runs of
+// one output row each (every run reads ONE input row, columns SW apart: contiguous copies for
+// SW = 1, an f32x4 de-interleave for SW = 2), in chunks of NR values with the bounds checked once
+// per chunk. When output rows are a whole number of panels (OW % NR == 0, e.g. the 112-wide stem)
+// the chunks go straight into their panels; otherwise (short rows, e.g. OW = 7, which a panel
+// straddles) the row k is gathered into `rowBuf` (runs stored back to back, each chunk's surplus
+// lanes overwritten by the next run) and then copied into the panels, NR values per panel.
 
 import { NR } from "./config";
 import {
   convDH, convDW, convH, convKH, convKW, convOH, convOW, convPH, convPW, convSH, convSW, convW,
 } from "../conv/conv2d_params";
 
+/** Bytes of the row buffer packBConv needs for blocks of up to `nc` columns. */
+// @ts-ignore: decorator
+@inline export function packBConvRowBytes(nc: i32): usize {
+  return (<usize>(nc + 2 * NR) << 2);
+}
+
 export function packBConv(
   p: usize, x: usize,
   p0: i32, kc: i32, j0: i32, nc: i32,
-  dst: usize, xSampleBytes: usize = 0,
+  dst: usize, xSampleBytes: usize, rowBuf: usize,
 ): void {
   const H = convH(p), W = convW(p), KH = convKH(p), KW = convKW(p);
   const SH = convSH(p), SW = convSW(p), PH = convPH(p), PW = convPW(p);
   const DH = convDH(p), DW = convDW(p), OW = convOW(p), OH = convOH(p);
   const planeBytes = (<usize>H * W) << 2;
   const pixels = OH * OW;
-  const x0 = x;
-  for (let jr = 0; jr < nc; jr += NR) {
-    const cols = min(NR, nc - jr);
-    let n0 = j0 + jr;
-    if (xSampleBytes) {
-      const sample = n0 / pixels;
-      x = x0 + <usize>sample * xSampleBytes;
-      n0 -= sample * pixels;
-    }
-    const oh0 = n0 / OW, ow0 = n0 % OW;
-    // the whole panel lies in one output row: one input row per k, columns SW apart
-    const oneRow = cols == NR && ow0 + NR <= OW;
-    let out = dst + ((<usize>jr * kc) << 2);
-    // decompose the first k of the block into (c, ki, kj); then step it incrementally
-    let kj = p0 % KW, ki = (p0 / KW) % KH, c = p0 / (KW * KH);
-    for (let kk = 0; kk < kc; kk++) {
-      const image = x + <usize>c * planeBytes;
-      if (oneRow) {
-        const ih = oh0 * SH - PH + ki * DH;
-        const iw0 = ow0 * SW - PW + kj * DW;
-        packRowRun(image, H, W, ih, iw0, SW, out);
+  // where the block starts: sample, output row, output column
+  let sample0 = 0, n0 = j0;
+  if (xSampleBytes) { sample0 = n0 / pixels; n0 -= sample0 * pixels; }
+  const oh0 = n0 / OW, ow0 = n0 % OW;
+  // runs land in whole panels: write them in place; else gather the row k in rowBuf first
+  const direct = OW % NR == 0 && j0 % NR == 0 && nc % NR == 0;
+  const panelBytes = (<usize>kc * NR) << 2;
+  const chunkStride: usize = direct ? panelBytes : <usize>NR << 2;
+  const rowLeft = (<usize>H * W); // floats from a row's start to the plane's end = (H − ih)·W
+  let kj = p0 % KW, ki = (p0 / KW) % KH, c = p0 / (KW * KH);
+  for (let kk = 0; kk < kc; kk++) {
+    const dh = ki * DH - PH, dw = kj * DW - PW;
+    let image = x + <usize>sample0 * xSampleBytes + <usize>c * planeBytes;
+    let oh = oh0, ow = ow0, q = 0;
+    const rowDst = direct ? dst + ((<usize>kk * NR) << 2) : rowBuf;
+    while (q < nc) {
+      const cnt = min(OW - ow, nc - q);
+      const ih = oh * SH + dh;
+      let out = direct ? rowDst + <usize>(q / NR) * panelBytes : rowBuf + (<usize>q << 2);
+      if (<u32>ih >= <u32>H) {
+        for (let t = 0; t < cnt; t += NR) { zeroChunk(out); out += chunkStride; }
       } else {
-        packScattered(image, H, W, OW, OH, oh0, ow0, cols, SH, SW, ki * DH - PH, kj * DW - PW, xSampleBytes, out);
+        const row = image + ((<usize>ih * W) << 2);
+        const left = <i32>(rowLeft - <usize>ih * W); // floats readable from the row's start
+        let iw = ow * SW + dw;
+        const step = NR * SW;
+        for (let t = 0; t < cnt; t += NR) {
+          const m = min(NR, cnt - t);
+          if (iw >= 0 && iw + (m - 1) * SW < W && iw + step <= left) {
+            gatherChunk(row + (<usize>iw << 2), SW, out);
+          } else {
+            gatherChunkChecked(row, W, iw, SW, m, out);
+          }
+          iw += step;
+          out += chunkStride;
+        }
       }
-      out += <usize>NR << 2;
-      if (++kj == KW) {
-        kj = 0;
-        if (++ki == KH) { ki = 0; c++; }
+      q += cnt;
+      ow = 0;
+      if (++oh == OH) { oh = 0; image += xSampleBytes; } // next sample (batched; else q == nc now)
+    }
+    if (!direct) {
+      zeroChunk(rowBuf + (<usize>nc << 2)); // lanes past nc: the last panel's zero padding
+      let src = rowBuf, at = dst + ((<usize>kk * NR) << 2);
+      for (let jr = 0; jr < nc; jr += NR) {
+        copyChunk(src, at);
+        src += <usize>NR << 2;
+        at += panelBytes;
       }
+    }
+    if (++kj == KW) {
+      kj = 0;
+      if (++ki == KH) { ki = 0; c++; }
     }
   }
 }
 
-/** NR values from input row `ih`, columns iw0, iw0+SW, …; zero where outside the image. */
+/** NR values row[0], row[SW], … (all readable, all inside the row's valid range). */
 // @ts-ignore: decorator
-@inline function packRowRun(image: usize, H: i32, W: i32, ih: i32, iw0: i32, SW: i32, out: usize): void {
-  if (<u32>ih >= <u32>H) {
-    zeroPanelRow(out);
-    return;
-  }
-  const row = image + ((<usize>ih * W) << 2);
-  const last = iw0 + (NR - 1) * SW;
-  if (iw0 >= 0 && last < W) {
-    if (SW == 1) {
-      copyContiguous(row + (<usize>iw0 << 2), out);
-    } else if (ASC_FEATURE_SIMD && SW == 2 && iw0 + 2 * NR <= W) {
-      copyEvenLanes(row + (<usize>iw0 << 2), out);
-    } else {
-      let src = row + (<usize>iw0 << 2);
-      const step = <usize>SW << 2;
-      for (let j = 0; j < NR; j++) {
-        store<f32>(out + (<usize>j << 2), load<f32>(src));
-        src += step;
-      }
-    }
+@inline function gatherChunk(src: usize, SW: i32, out: usize): void {
+  if (SW == 1) {
+    copyChunk(src, out);
+  } else if (ASC_FEATURE_SIMD && SW == 2) {
+    const v0 = v128.load(src), v1 = v128.load(src, 16), v2 = v128.load(src, 32), v3 = v128.load(src, 48);
+    v128.store(out, v128.shuffle<f32>(v0, v1, 0, 2, 4, 6));
+    v128.store(out, v128.shuffle<f32>(v2, v3, 0, 2, 4, 6), 16);
   } else {
+    const step = <usize>SW << 2;
     for (let j = 0; j < NR; j++) {
-      const iw = iw0 + j * SW;
-      store<f32>(out + (<usize>j << 2), <u32>iw < <u32>W ? load<f32>(row + (<usize>iw << 2)) : 0);
+      store<f32>(out + (<usize>j << 2), load<f32>(src));
+      src += step;
     }
   }
 }
 
-/** General case: the panel wraps across output rows or is the partial last panel. */
-function packScattered(
-  image: usize, H: i32, W: i32, OW: i32, OH: i32, oh: i32, ow: i32, cols: i32,
-  SH: i32, SW: i32, dh: i32, dw: i32, sampleBytes: usize, out: usize,
-): void {
-  for (let j = 0; j < NR; j++) {
-    let v: f32 = 0;
-    if (j < cols) {
-      const ih = oh * SH + dh, iw = ow * SW + dw;
-      if (<u32>ih < <u32>H && <u32>iw < <u32>W) v = load<f32>(image + ((<usize>ih * W + iw) << 2));
-      if (++ow == OW) {
-        ow = 0;
-        if (++oh == OH && sampleBytes) { oh = 0; image += sampleBytes; } // next sample (batched)
-      }
-    }
-    store<f32>(out + (<usize>j << 2), v);
+/** The first `m` of NR values row[iw + j·SW], zero outside [0, W); lanes ≥ m are left as they are. */
+function gatherChunkChecked(row: usize, W: i32, iw: i32, SW: i32, m: i32, out: usize): void {
+  for (let j = 0; j < m; j++) {
+    store<f32>(out + (<usize>j << 2), <u32>iw < <u32>W ? load<f32>(row + (<usize>iw << 2)) : 0);
+    iw += SW;
   }
+  for (let j = m; j < NR; j++) store<f32>(out + (<usize>j << 2), 0);
 }
 
 // @ts-ignore: decorator
-@inline function copyContiguous(src: usize, out: usize): void {
+@inline function copyChunk(src: usize, out: usize): void {
   if (ASC_FEATURE_SIMD) {
     v128.store(out, v128.load(src));
     v128.store(out, v128.load(src, 16), 16);
@@ -113,15 +129,12 @@ function packScattered(
   }
 }
 
-/** Stride 2: 16 contiguous floats in, the 8 even ones out (4 loads + 2 shuffles, no gathers). */
 // @ts-ignore: decorator
-@inline function copyEvenLanes(src: usize, out: usize): void {
-  const v0 = v128.load(src), v1 = v128.load(src, 16), v2 = v128.load(src, 32), v3 = v128.load(src, 48);
-  v128.store(out, v128.shuffle<f32>(v0, v1, 0, 2, 4, 6));
-  v128.store(out, v128.shuffle<f32>(v2, v3, 0, 2, 4, 6), 16);
-}
-
-// @ts-ignore: decorator
-@inline function zeroPanelRow(out: usize): void {
-  for (let j = 0; j < NR; j++) store<f32>(out + (<usize>j << 2), 0);
+@inline function zeroChunk(out: usize): void {
+  if (ASC_FEATURE_SIMD) {
+    v128.store(out, f32x4.splat(0));
+    v128.store(out, f32x4.splat(0), 16);
+  } else {
+    for (let j = 0; j < NR; j++) store<f32>(out + (<usize>j << 2), 0);
+  }
 }

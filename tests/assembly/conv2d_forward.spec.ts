@@ -134,6 +134,20 @@ describe("conv2dForward", () => {
     expect(badOutputs(1, 3, 20, 64, 8, 7, 7, 2, 2, 3, 3, 1, 1, 1, true, false)).toBe(0);
     expect(badOutputs(2, 4, 6, 40, 5, 1, 1, 2, 2, 0, 0, 1, 1, 1, false, false)).toBe(0);
   });
+  it("tap-aware packing: output rows of whole panels (in place) and short rows (row buffer)", () => {
+    // OW = 16 / 8 / 40: chunks straight into panels (batched, stride 2, pad 3; N > 1024 with 40²)
+    expect(badOutputs(2, 3, 12, 32, 9, 7, 7, 2, 2, 3, 3, 1, 1, 1, true, false)).toBe(0);
+    expect(badOutputs(3, 5, 8, 8, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, false, false)).toBe(0);
+    expect(badOutputs(1, 2, 40, 40, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, true, false)).toBe(0);
+    // short rows: stride 3 (strided gather), stride 2 rows ending at the plane's end, dilation 2
+    expect(badOutputs(2, 3, 11, 20, 7, 4, 4, 3, 3, 2, 2, 1, 1, 1, true, false)).toBe(0);
+    expect(badOutputs(3, 4, 9, 13, 5, 3, 3, 1, 2, 0, 0, 1, 1, 1, false, false)).toBe(0);
+    expect(badOutputs(2, 4, 10, 10, 6, 3, 3, 2, 2, 2, 2, 2, 2, 1, true, false)).toBe(0);
+    // rows shorter than a panel and wider than one (OW = 3, 12, 25)
+    expect(badOutputs(4, 3, 5, 5, 5, 3, 3, 2, 2, 1, 1, 1, 1, 1, true, false)).toBe(0);
+    expect(badOutputs(1, 3, 13, 25, 6, 3, 3, 1, 2, 1, 1, 1, 1, 1, true, false)).toBe(0);
+    expect(badOutputs(1, 2, 9, 27, 4, 3, 3, 1, 1, 1, 0, 1, 1, 1, true, false)).toBe(0);
+  });
   it("crosses every GEMM block (M > 96, N > 1024, K > 256)", () => {
     expect(badOutputs(1, 32, 34, 34, 100, 3, 3, 1, 1, 1, 1, 1, 1, 1, true, false)).toBe(0);
     expect(badOutputs(1, 260, 33, 33, 7, 1, 1, 1, 1, 0, 0, 1, 1, 1, true, false)).toBe(0);
