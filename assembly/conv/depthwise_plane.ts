@@ -625,11 +625,11 @@ const S2_TAIL = 2;
 // @ts-ignore: decorator
 @inline function blockS2(
   kind: i32, r0: usize, r1: usize, r2: usize, has0: bool, has1: bool, has2: bool,
-  d: usize, j: i32, W: i32, OW: i32, b4: v128, accumulate: bool,
+  d: usize, j: i32, n: i32, cnt: i32, b4: v128, accumulate: bool,
   t00: v128, t01: v128, t02: v128, t10: v128, t11: v128, t12: v128, t20: v128, t21: v128, t22: v128,
 ): void {
+  // n = W − 2j source columns left, cnt = OW − j outputs left (≥ 4 unless S2_TAIL; constants there).
   const o = <usize>j << 3, dOff = d + (<usize>j << 2);
-  const n = W - 2 * j, cnt = OW - j; // source columns left, outputs left (≥ 4 unless S2_TAIL)
   let acc = b4;
   if (accumulate) acc = kind == S2_TAIL ? loadUpTo(dOff, cnt) : v128.load(dOff);
   if (has0 && has1 && has2) {
@@ -645,25 +645,26 @@ const S2_TAIL = 2;
   if (kind == S2_TAIL && cnt < 4) storePartial(dOff, acc, cnt); else v128.store(dOff, acc);
 }
 
+// One output row: the left block, inner blocks j in [4, jT), a tail of cnt outputs (n source
+// columns) at jT when cnt > 0 — jT, cnt, n fixed per plane, cnt and n constants per instantiation.
 // @ts-ignore: decorator
 @inline function rowS2(
-  r0: usize, r1: usize, r2: usize, has0: bool, has1: bool, has2: bool, d: usize, W: i32, OW: i32,
+  r0: usize, r1: usize, r2: usize, has0: bool, has1: bool, has2: bool, d: usize, jT: i32, cnt: i32, n: i32,
   b4: v128, accumulate: bool,
   t00: v128, t01: v128, t02: v128, t10: v128, t11: v128, t12: v128, t20: v128, t21: v128, t22: v128,
 ): void {
-  blockS2(S2_LEFT, r0, r1, r2, has0, has1, has2, d, 0, W, OW, b4, accumulate, t00, t01, t02, t10, t11, t12, t20, t21, t22);
-  let j = 4;
-  for (; j + 4 <= OW && 2 * j + 8 <= W; j += 4) {
-    blockS2(S2_INNER, r0, r1, r2, has0, has1, has2, d, j, W, OW, b4, accumulate, t00, t01, t02, t10, t11, t12, t20, t21, t22);
+  blockS2(S2_LEFT, r0, r1, r2, has0, has1, has2, d, 0, 8, 4, b4, accumulate, t00, t01, t02, t10, t11, t12, t20, t21, t22);
+  for (let j = 4; j < jT; j += 4) {
+    blockS2(S2_INNER, r0, r1, r2, has0, has1, has2, d, j, 8, 4, b4, accumulate, t00, t01, t02, t10, t11, t12, t20, t21, t22);
   }
-  if (j < OW) {
-    blockS2(S2_TAIL, r0, r1, r2, has0, has1, has2, d, j, W, OW, b4, accumulate, t00, t01, t02, t10, t11, t12, t20, t21, t22);
+  if (cnt > 0) {
+    blockS2(S2_TAIL, r0, r1, r2, has0, has1, has2, d, jT, n, cnt, b4, accumulate, t00, t01, t02, t10, t11, t12, t20, t21, t22);
   }
 }
 
-/** planeCorrelate for is3x3s2p1 (any PH). */
-export function planeCorrelate3x3s2(
-  src: usize, SRC_H: i32, W: i32, dst: usize, OH: i32, OW: i32,
+// @ts-ignore: decorator
+@inline function correlate3x3s2Rows(
+  jT: i32, cnt: i32, n: i32, src: usize, SRC_H: i32, W: i32, dst: usize, OH: i32, OW: i32,
   taps: usize, PH: i32, bias: f32, accumulate: bool,
 ): void {
   const t00 = f32x4.splat(load<f32>(taps)), t01 = f32x4.splat(load<f32>(taps, 4));
@@ -680,12 +681,48 @@ export function planeCorrelate3x3s2(
     const d = dst + <usize>(i * OW) * 4;
     const has0 = top >= 0 && top < SRC_H, has1 = top + 1 >= 0 && top + 1 < SRC_H;
     const has2 = top + 2 >= 0 && top + 2 < SRC_H;
-    if (has0 && has2) {
-      if (accumulate) rowS2(r0, r1, r2, true, true, true, d, W, OW, b4, true, t00, t01, t02, t10, t11, t12, t20, t21, t22);
-      else rowS2(r0, r1, r2, true, true, true, d, W, OW, b4, false, t00, t01, t02, t10, t11, t12, t20, t21, t22);
+    if (has0 && has2 && !accumulate) {
+      rowS2(r0, r1, r2, true, true, true, d, jT, cnt, n, b4, false, t00, t01, t02, t10, t11, t12, t20, t21, t22);
+    } else if (!has0 && has1 && has2 && !accumulate) { // top row, PH = 1
+      rowS2(r0, r1, r2, false, true, true, d, jT, cnt, n, b4, false, t00, t01, t02, t10, t11, t12, t20, t21, t22);
     } else {
-      rowS2(r0, r1, r2, has0, has1, has2, d, W, OW, b4, accumulate, t00, t01, t02, t10, t11, t12, t20, t21, t22);
+      rowS2Any(r0, r1, r2, has0, has1, has2, d, jT, cnt, n, b4, accumulate, t00, t01, t02, t10, t11, t12, t20, t21, t22);
     }
+  }
+}
+
+// Border rows (a source row outside the plane) and accumulating calls: one out-of-line copy with
+// the tail widths at run time.
+function rowS2Any(
+  r0: usize, r1: usize, r2: usize, has0: bool, has1: bool, has2: bool, d: usize, jT: i32, cnt: i32, n: i32,
+  b4: v128, accumulate: bool,
+  t00: v128, t01: v128, t02: v128, t10: v128, t11: v128, t12: v128, t20: v128, t21: v128, t22: v128,
+): void {
+  rowS2(r0, r1, r2, has0, has1, has2, d, jT, cnt, n, b4, accumulate, t00, t01, t02, t10, t11, t12, t20, t21, t22);
+}
+
+/** planeCorrelate for is3x3s2p1 (any PH). */
+export function planeCorrelate3x3s2(
+  src: usize, SRC_H: i32, W: i32, dst: usize, OH: i32, OW: i32,
+  taps: usize, PH: i32, bias: f32, accumulate: bool,
+): void {
+  // Inner blocks while j + 4 ≤ OW and 2j + 8 ≤ W; OW = ⌈W/2⌉ leaves cnt ≤ 4 outputs and
+  // n = 2·cnt − (W & 1) source columns, picked once per plane so the tail's partial loads are constants.
+  let jT = 4;
+  while (jT + 4 <= OW && 2 * jT + 8 <= W) jT += 4;
+  const cnt = OW - jT;
+  if (W & 1) {
+    if (cnt == 1) correlate3x3s2Rows(jT, 1, 1, src, SRC_H, W, dst, OH, OW, taps, PH, bias, accumulate);
+    else if (cnt == 2) correlate3x3s2Rows(jT, 2, 3, src, SRC_H, W, dst, OH, OW, taps, PH, bias, accumulate);
+    else if (cnt == 3) correlate3x3s2Rows(jT, 3, 5, src, SRC_H, W, dst, OH, OW, taps, PH, bias, accumulate);
+    else if (cnt == 4) correlate3x3s2Rows(jT, 4, 7, src, SRC_H, W, dst, OH, OW, taps, PH, bias, accumulate);
+    else correlate3x3s2Rows(jT, 0, 0, src, SRC_H, W, dst, OH, OW, taps, PH, bias, accumulate);
+  } else {
+    if (cnt == 1) correlate3x3s2Rows(jT, 1, 2, src, SRC_H, W, dst, OH, OW, taps, PH, bias, accumulate);
+    else if (cnt == 2) correlate3x3s2Rows(jT, 2, 4, src, SRC_H, W, dst, OH, OW, taps, PH, bias, accumulate);
+    else if (cnt == 3) correlate3x3s2Rows(jT, 3, 6, src, SRC_H, W, dst, OH, OW, taps, PH, bias, accumulate);
+    else if (cnt == 4) correlate3x3s2Rows(jT, 4, 8, src, SRC_H, W, dst, OH, OW, taps, PH, bias, accumulate);
+    else correlate3x3s2Rows(jT, 0, 0, src, SRC_H, W, dst, OH, OW, taps, PH, bias, accumulate);
   }
 }
 
