@@ -62,7 +62,7 @@ export function targetSummary({ rows, dcdRecords, threads, threadsNote, relaxedN
         const v = pick(r, tag);
         if (v == null || !Number.isFinite(v)) { figures.push(`${label(tag)} N=${r.batch}: not measured`); missing++; continue; }
         if (!cmp(v, goal)) misses++;
-        figures.push(`${label(tag)} N=${r.batch}: ${x(v)}`);
+        figures.push(`${label(tag)} N=${r.batch}: ${v.toFixed(3)}×`);
       }
     }
     // NOT MET as soon as one measured figure misses; NOT MEASURED if none misses but some are missing.
@@ -72,7 +72,8 @@ export function targetSummary({ rows, dcdRecords, threads, threadsNote, relaxedN
   const label = (tag) => (tag === 'dcd-simd' ? 'SIMD' : 'relaxed');
   const dcdOverConv = (r, tag) => r.ms[`${tag} DCD`] / r.ms[`${tag} conv`];
   const dcdVsTfjs = (r, tag) => r.ms['tfjs-ops DCD'] / r.ms[`${tag} DCD`];
-  dcdLine('DCD conv_dy 3×3 256→256 @14² forward ≤ 1.05× own static conv', 1.05, dcdOverConv, (v, g) => v <= g, ['dcd-simd', 'dcd-relaxed']);
+  dcdLine('DCD conv_dy 3×3 256→256 @14² forward ≤ 1.05× own static conv (plain SIMD)', 1.05, dcdOverConv, (v, g) => v <= g, ['dcd-simd']);
+  dcdLine('DCD conv_dy 3×3 256→256 @14² forward ≤ 1.05× own static conv (relaxed SIMD)', 1.05, dcdOverConv, (v, g) => v <= g, ['dcd-relaxed']);
   dcdLine('DCD forward ≥ 1.05× faster than the tfjs-ops DCD (plain SIMD)', 1.05, dcdVsTfjs, (v, g) => v >= g, ['dcd-simd']);
   dcdLine('DCD forward ≥ 1.25× faster than the tfjs-ops DCD (relaxed SIMD)', 1.25, dcdVsTfjs, (v, g) => v >= g, ['dcd-relaxed']);
 
