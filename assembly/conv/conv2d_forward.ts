@@ -32,13 +32,20 @@ export function conv2dForwardScaledWorkspaceBytes(p: usize): usize {
  * columns are every sample's pixels (implicit im2col across samples, gemm/pack_b_conv.ts): no
  * partial column tile per sample (49 pixels = 6 full tiles + a 1-column one) and one pass over
  * the weights instead of N. Results are bit-identical to the per-sample GEMMs (each output is
- * summed in the same order). Not for pointwise (B is the input as is) or a per-sample scale.
+ * summed in the same order). Not with a per-sample scale.
  */
 const BATCH_COLUMNS_BELOW: i32 = 1024;
+/**
+ * Pointwise (B = the input as is, packed per panel from each sample, gemm/pack_b.ts
+ * packBSegmented) only below 128 pixels: 1×1 512→2048 @7² batch 8 +5 % (the 4 MiB of weights
+ * streamed once, no 1-column edge tile per sample), 96↔576 @14² neutral.
+ */
+const BATCH_POINTWISE_COLUMNS_BELOW: i32 = 128;
 
 // @ts-ignore: decorator
 @inline function batchesColumns(p: usize): bool {
-  return convN(p) > 1 && convOH(p) * convOW(p) < BATCH_COLUMNS_BELOW && !convIsPointwise(p);
+  const pixels = convOH(p) * convOW(p);
+  return convN(p) > 1 && pixels < (convIsPointwise(p) ? BATCH_POINTWISE_COLUMNS_BELOW : BATCH_COLUMNS_BELOW);
 }
 
 /** y = conv(x, w) + b   (b = 0: no bias). Overwrites y. */
@@ -70,7 +77,7 @@ export function conv2dForwardScaled(p: usize, x: usize, w: usize, b: usize, scal
       const wg = w + ((<usize>g * coutG * patch) << 2);
       const bg = b ? b + (<usize>(g * coutG) << 2) : 0;
       gemmDriver(coutG, N * <i32>outPlane, patch, wg, patch, 0, 0,
-        B_CONV, xg, 0, 0, p, yg, <i32>outPlane, 0, bg, ws,
+        pointwise ? B_DENSE : B_CONV, xg, <i32>inPlane, 0, p, yg, <i32>outPlane, 0, bg, ws,
         0, <i32>outPlane, (<usize>C * inPlane) << 2, (<usize>K * outPlane) << 2);
     }
     return;

@@ -16,7 +16,7 @@
 
 import { KC, MC, MR, NC, NR, align64, roundUp } from "./config";
 import { packA } from "./pack_a";
-import { packB } from "./pack_b";
+import { packB, packBSegmented } from "./pack_b";
 import { packBConv, packBConvRowBytes } from "./pack_b_conv";
 import {
   microKernel, microKernelDirect, microKernelDirectEdge, microKernelEdge, microKernelToTile,
@@ -74,6 +74,7 @@ export function gemmDriver(
     for (let pc = 0; pc < K; pc += kcStep) {
       const kc = min(kcStep, K - pc);
       if (bKind == B_CONV) packBConv(convP, B, pc, kc, colOffset + jc, nc, packedB, segCols ? bSegBytes : 0, rowBuf);
+      else if (segCols) packBSegmented(B, ldb, pc, kc, colOffset + jc, nc, segCols, bSegBytes, packedB);
       else packB(B, ldb, transB, pc, kc, jc, nc, packedB);
       const loadC = pc > 0 || accumulate != 0;
       const last = pc + kc >= K;

@@ -24,6 +24,38 @@ export function packB(
   }
 }
 
+/**
+ * Dense B whose columns run over samples (a batched pointwise conv): column j is column
+ * j % segCols of sample j / segCols, which starts `segBytes` after the previous one. Panels inside
+ * one sample are plain copies; a panel straddling samples is gathered lane by lane.
+ */
+export function packBSegmented(
+  B: usize, ldb: i32, p0: i32, kc: i32, j0: i32, nc: i32,
+  segCols: i32, segBytes: usize, dst: usize,
+): void {
+  const rowStride = <usize>ldb << 2;
+  for (let jr = 0; jr < nc; jr += NR) {
+    const cols = min(NR, nc - jr);
+    const panel = dst + ((<usize>jr * kc) << 2);
+    const j = j0 + jr, seg = j / segCols, q = j - seg * segCols;
+    const src = B + <usize>seg * segBytes + ((<usize>p0 * ldb + q) << 2);
+    if (q + cols <= segCols) {
+      if (cols == NR) packPanelFull(src, rowStride, kc, panel);
+      else packPanelEdge(src, rowStride, kc, cols, panel);
+      continue;
+    }
+    for (let l = 0; l < NR; l++) { // straddles: lanes from this sample, then the next
+      const s = seg + (q + l) / segCols, c = (q + l) % segCols; // (tiny images: several samples)
+      const from = B + <usize>s * segBytes + ((<usize>p0 * ldb + c) << 2);
+      let out = panel + (<usize>l << 2);
+      for (let k = 0; k < kc; k++) {
+        store<f32>(out, l < cols ? load<f32>(from + <usize>k * rowStride) : 0);
+        out += <usize>NR << 2;
+      }
+    }
+  }
+}
+
 /** NR contiguous columns from each of kc rows `rowStride` bytes apart. */
 function packPanelFull(src: usize, rowStride: usize, kc: i32, out: usize): void {
   for (let k = 0; k < kc; k++) {

@@ -122,6 +122,12 @@ describe("conv2dForward", () => {
     // groups 2, dilation 2, odd sizes, 3 samples; 1×1 stride 2 (implicit im2col) batched too
     expect(badOutputs(3, 6, 9, 11, 10, 3, 3, 1, 1, 2, 2, 2, 2, 2, true, false)).toBe(0);
     expect(badOutputs(4, 5, 7, 7, 9, 1, 1, 2, 2, 0, 0, 1, 1, 1, false, false)).toBe(0);
+    // pointwise (B = the input as is, panels gathered across samples): 7×7 with K > 256 and
+    // M > 96, 2×2 images (a panel spans 3 samples), groups 2; 11×11 = 121 pixels (last batched size)
+    expect(badOutputs(3, 300, 7, 7, 101, 1, 1, 1, 1, 0, 0, 1, 1, 1, true, false)).toBe(0);
+    expect(badOutputs(7, 5, 2, 2, 6, 1, 1, 1, 1, 0, 0, 1, 1, 1, false, false)).toBe(0);
+    expect(badOutputs(3, 8, 3, 5, 6, 1, 1, 1, 1, 0, 0, 1, 1, 2, true, false)).toBe(0);
+    expect(badOutputs(2, 9, 11, 11, 10, 1, 1, 1, 1, 0, 0, 1, 1, 1, true, false)).toBe(0);
     // 1×1 outputs: every column is its own sample
     expect(badOutputs(9, 3, 3, 3, 5, 3, 3, 1, 1, 0, 0, 1, 1, 1, true, false)).toBe(0);
     // scaled (per-sample λ): stays per sample

@@ -101,6 +101,10 @@ describe("conv2d part kernels = whole-op kernels, bit for bit", () => {
   it("flipped, big image, groups 2", () => { expect(checkConv(1, 48, 34, 33, 8, 3, 3, 1, 1, 1, 1, 1, 1, 2, false)).toBe(0); });
   it("column blocks spanning samples (C = 512, stride 2)", () => { expect(checkConv(2, 512, 13, 13, 4, 3, 3, 2, 2, 1, 1, 1, 1, 1, true)).toBe(0); });
   it("pointwise small images, batch 3", () => { expect(checkConv(3, 24, 5, 6, 40, 1, 1, 1, 1, 0, 0, 1, 1, 1, true)).toBe(0); });
+  it("pointwise batched columns: 2x2 images (a panel spans 3 samples), K > 256 @7x7", () => {
+    expect(checkConv(5, 6, 2, 2, 9, 1, 1, 1, 1, 0, 0, 1, 1, 1, true)).toBe(0);
+    expect(checkConv(3, 300, 7, 7, 12, 1, 1, 1, 1, 0, 0, 1, 1, 1, false)).toBe(0);
+  });
   it("output 1x1", () => { expect(checkConv(2, 3, 3, 3, 4, 3, 3, 1, 1, 0, 0, 1, 1, 1, true)).toBe(0); });
 });
 
