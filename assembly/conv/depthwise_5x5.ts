@@ -56,9 +56,9 @@ const LEFT = 0;
 const INNER = 1;
 const RIGHT = 2;
 
-// Columns j+k .. j+k+3 (k = −2..2) of the row at r, zeros outside [0, W).
+// Columns j+k .. j+k+3 (k = −2..2) of the row at r, zeros outside [0, W); c = W − j (RIGHT only).
 // @ts-ignore: decorator
-@inline function cols(kind: i32, r: usize, j: i32, k: i32, W: i32): v128 {
+@inline function cols(kind: i32, r: usize, j: i32, k: i32, c: i32): v128 {
   if (kind == LEFT) {
     if (k == -2) return v128.shuffle<f32>(f32x4.splat(0), v128.load(r), 0, 1, 4, 5);
     if (k == -1) return v128.shuffle<f32>(f32x4.splat(0), v128.load(r), 0, 4, 5, 6);
@@ -66,37 +66,57 @@ const RIGHT = 2;
   }
   const s = j + k;
   const p = r + (<usize>s << 2);
-  if (kind == RIGHT) return loadUpTo(p, W - s);
+  if (kind == RIGHT) return loadUpTo(p, c - k);
   return v128.load(p);
 }
 
 // t0·cols(−2) + … + t4·cols(2).
 // @ts-ignore: decorator
-@inline function term(kind: i32, r: usize, j: i32, W: i32, t0: v128, t1: v128, t2: v128, t3: v128, t4: v128): v128 {
-  let s = f32x4.mul(t0, cols(kind, r, j, -2, W));
-  s = madd(t1, cols(kind, r, j, -1, W), s);
-  s = madd(t2, cols(kind, r, j, 0, W), s);
-  s = madd(t3, cols(kind, r, j, 1, W), s);
-  return madd(t4, cols(kind, r, j, 2, W), s);
+@inline function term(kind: i32, r: usize, j: i32, c: i32, t0: v128, t1: v128, t2: v128, t3: v128, t4: v128): v128 {
+  let s = f32x4.mul(t0, cols(kind, r, j, -2, c));
+  s = madd(t1, cols(kind, r, j, -1, c), s);
+  s = madd(t2, cols(kind, r, j, 0, c), s);
+  s = madd(t3, cols(kind, r, j, 1, c), s);
+  return madd(t4, cols(kind, r, j, 2, c), s);
 }
 
 // @ts-ignore: decorator
 @inline function block(
-  kind: i32, two: bool, load: bool, d: usize, rA: usize, rB: usize, j: i32, W: i32, b4: v128,
+  kind: i32, two: bool, load: bool, d: usize, rA: usize, rB: usize, j: i32, c: i32, b4: v128,
   p0: v128, p1: v128, p2: v128, p3: v128, p4: v128, q0: v128, q1: v128, q2: v128, q3: v128, q4: v128,
 ): void {
   const o = d + (<usize>j << 2);
   let acc = b4;
-  if (load) acc = kind == RIGHT ? loadUpTo(o, W - j) : v128.load(o);
-  let s = term(kind, rA, j, W, p0, p1, p2, p3, p4);
-  if (two) s = f32x4.add(s, term(kind, rB, j, W, q0, q1, q2, q3, q4));
+  if (load) acc = kind == RIGHT ? loadUpTo(o, c) : v128.load(o);
+  let s = term(kind, rA, j, c, p0, p1, p2, p3, p4);
+  if (two) s = f32x4.add(s, term(kind, rB, j, c, q0, q1, q2, q3, q4));
   acc = f32x4.add(acc, s);
-  if (kind == RIGHT) storeUpTo(o, acc, W - j); else v128.store(o, acc);
+  if (kind == RIGHT) storeUpTo(o, acc, c); else v128.store(o, acc);
+}
+
+// A whole output row: left block, inner blocks while j + 6 ≤ W, then the last c = W − j ∈ {2, 3, 4, 5}
+// columns (c ≡ W mod 4, fixed per plane and a constant per instantiation, so the right blocks'
+// partial loads/stores have constant widths).
+// @ts-ignore: decorator
+@inline function row(
+  c: i32, two: bool, load: bool, d: usize, rA: usize, rB: usize, W: i32, b4: v128,
+  p0: v128, p1: v128, p2: v128, p3: v128, p4: v128, q0: v128, q1: v128, q2: v128, q3: v128, q4: v128,
+): void {
+  block(LEFT, two, load, d, rA, rB, 0, 0, b4, p0, p1, p2, p3, p4, q0, q1, q2, q3, q4);
+  const jR = W - c;
+  for (let j = 4; j < jR; j += 4) block(INNER, two, load, d, rA, rB, j, 0, b4, p0, p1, p2, p3, p4, q0, q1, q2, q3, q4);
+  if (c == 5) {
+    block(RIGHT, two, load, d, rA, rB, jR, 5, b4, p0, p1, p2, p3, p4, q0, q1, q2, q3, q4);
+    block(RIGHT, two, load, d, rA, rB, jR + 4, 1, b4, p0, p1, p2, p3, p4, q0, q1, q2, q3, q4);
+  } else {
+    block(RIGHT, two, load, d, rA, rB, jR, c, b4, p0, p1, p2, p3, p4, q0, q1, q2, q3, q4);
+  }
 }
 
 // d[j] = (load ? d[j] : bias) + Σ_v p_v · rA[j − 2 + v] (+ Σ_v q_v · rB[j − 2 + v] when two).
-function pass(
-  two: bool, load: bool, d: usize, rA: usize, rB: usize, W: i32, bias: f32,
+// @ts-ignore: decorator
+@inline function pass(
+  c: i32, two: bool, load: bool, d: usize, rA: usize, rB: usize, W: i32, bias: f32,
   taps: usize, flip: bool, u: i32,
 ): void {
   const p0 = tap(taps, flip, u, 0), p1 = tap(taps, flip, u, 1), p2 = tap(taps, flip, u, 2);
@@ -105,30 +125,25 @@ function pass(
   if (two) {
     const q0 = tap(taps, flip, u + 1, 0), q1 = tap(taps, flip, u + 1, 1), q2 = tap(taps, flip, u + 1, 2);
     const q3 = tap(taps, flip, u + 1, 3), q4 = tap(taps, flip, u + 1, 4);
-    if (load) {
-      block(LEFT, true, true, d, rA, rB, 0, W, b4, p0, p1, p2, p3, p4, q0, q1, q2, q3, q4);
-      let j = 4;
-      for (; j + 6 <= W; j += 4) block(INNER, true, true, d, rA, rB, j, W, b4, p0, p1, p2, p3, p4, q0, q1, q2, q3, q4);
-      for (; j < W; j += 4) block(RIGHT, true, true, d, rA, rB, j, W, b4, p0, p1, p2, p3, p4, q0, q1, q2, q3, q4);
-    } else {
-      block(LEFT, true, false, d, rA, rB, 0, W, b4, p0, p1, p2, p3, p4, q0, q1, q2, q3, q4);
-      let j = 4;
-      for (; j + 6 <= W; j += 4) block(INNER, true, false, d, rA, rB, j, W, b4, p0, p1, p2, p3, p4, q0, q1, q2, q3, q4);
-      for (; j < W; j += 4) block(RIGHT, true, false, d, rA, rB, j, W, b4, p0, p1, p2, p3, p4, q0, q1, q2, q3, q4);
-    }
+    if (load) row(c, true, true, d, rA, rB, W, b4, p0, p1, p2, p3, p4, q0, q1, q2, q3, q4);
+    else row(c, true, false, d, rA, rB, W, b4, p0, p1, p2, p3, p4, q0, q1, q2, q3, q4);
   } else {
-    if (load) {
-      block(LEFT, false, true, d, rA, rA, 0, W, b4, p0, p1, p2, p3, p4, p0, p1, p2, p3, p4);
-      let j = 4;
-      for (; j + 6 <= W; j += 4) block(INNER, false, true, d, rA, rA, j, W, b4, p0, p1, p2, p3, p4, p0, p1, p2, p3, p4);
-      for (; j < W; j += 4) block(RIGHT, false, true, d, rA, rA, j, W, b4, p0, p1, p2, p3, p4, p0, p1, p2, p3, p4);
-    } else {
-      block(LEFT, false, false, d, rA, rA, 0, W, b4, p0, p1, p2, p3, p4, p0, p1, p2, p3, p4);
-      let j = 4;
-      for (; j + 6 <= W; j += 4) block(INNER, false, false, d, rA, rA, j, W, b4, p0, p1, p2, p3, p4, p0, p1, p2, p3, p4);
-      for (; j < W; j += 4) block(RIGHT, false, false, d, rA, rA, j, W, b4, p0, p1, p2, p3, p4, p0, p1, p2, p3, p4);
-    }
+    if (load) row(c, false, true, d, rA, rA, W, b4, p0, p1, p2, p3, p4, p0, p1, p2, p3, p4);
+    else row(c, false, false, d, rA, rA, W, b4, p0, p1, p2, p3, p4, p0, p1, p2, p3, p4);
   }
+}
+
+function pass2(two: bool, load: bool, d: usize, rA: usize, rB: usize, W: i32, bias: f32, taps: usize, flip: bool, u: i32): void {
+  pass(2, two, load, d, rA, rB, W, bias, taps, flip, u);
+}
+function pass3(two: bool, load: bool, d: usize, rA: usize, rB: usize, W: i32, bias: f32, taps: usize, flip: bool, u: i32): void {
+  pass(3, two, load, d, rA, rB, W, bias, taps, flip, u);
+}
+function pass4(two: bool, load: bool, d: usize, rA: usize, rB: usize, W: i32, bias: f32, taps: usize, flip: bool, u: i32): void {
+  pass(4, two, load, d, rA, rB, W, bias, taps, flip, u);
+}
+function pass5(two: bool, load: bool, d: usize, rA: usize, rB: usize, W: i32, bias: f32, taps: usize, flip: bool, u: i32): void {
+  pass(5, two, load, d, rA, rB, W, bias, taps, flip, u);
 }
 
 /**
@@ -144,6 +159,7 @@ export function planeCorrelate5x5(
     return;
   }
   const rowBytes = <usize>W << 2;
+  const c = 2 + ((W + 2) & 3); // columns after the inner blocks: W ≡ 0, 1, 2, 3 → 4, 5, 2, 3
   for (let i = 0; i < OH; i++) {
     const top = i - PH;
     const d = dst + <usize>i * rowBytes;
@@ -151,7 +167,10 @@ export function planeCorrelate5x5(
     let load = accumulate;
     for (let u = uLo; u < uHi; u += 2) {
       const rA = src + <usize>(top + u) * rowBytes;
-      pass(u + 1 < uHi, load, d, rA, rA + rowBytes, W, bias, taps, flip, u);
+      if (c == 4) pass4(u + 1 < uHi, load, d, rA, rA + rowBytes, W, bias, taps, flip, u);
+      else if (c == 5) pass5(u + 1 < uHi, load, d, rA, rA + rowBytes, W, bias, taps, flip, u);
+      else if (c == 2) pass2(u + 1 < uHi, load, d, rA, rA + rowBytes, W, bias, taps, flip, u);
+      else pass3(u + 1 < uHi, load, d, rA, rA + rowBytes, W, bias, taps, flip, u);
       load = true;
     }
     if (!load) for (let o: usize = 0; o < rowBytes; o += 4) store<f32>(d + o, bias);
@@ -176,22 +195,22 @@ export function planeWeightGrad5x5(
       const g = g0 + <usize>i * rowBytes;
       {
         const G = v128.load(g);
-        a0 = madd(G, cols(LEFT, r, 0, -2, W), a0); a1 = madd(G, cols(LEFT, r, 0, -1, W), a1);
-        a2 = madd(G, cols(LEFT, r, 0, 0, W), a2); a3 = madd(G, cols(LEFT, r, 0, 1, W), a3);
-        a4 = madd(G, cols(LEFT, r, 0, 2, W), a4);
+        a0 = madd(G, cols(LEFT, r, 0, -2, 0), a0); a1 = madd(G, cols(LEFT, r, 0, -1, 0), a1);
+        a2 = madd(G, cols(LEFT, r, 0, 0, 0), a2); a3 = madd(G, cols(LEFT, r, 0, 1, 0), a3);
+        a4 = madd(G, cols(LEFT, r, 0, 2, 0), a4);
       }
       let j = 4;
       for (; j + 6 <= W; j += 4) {
         const G = v128.load(g + (<usize>j << 2));
-        a0 = madd(G, cols(INNER, r, j, -2, W), a0); a1 = madd(G, cols(INNER, r, j, -1, W), a1);
-        a2 = madd(G, cols(INNER, r, j, 0, W), a2); a3 = madd(G, cols(INNER, r, j, 1, W), a3);
-        a4 = madd(G, cols(INNER, r, j, 2, W), a4);
+        a0 = madd(G, cols(INNER, r, j, -2, 0), a0); a1 = madd(G, cols(INNER, r, j, -1, 0), a1);
+        a2 = madd(G, cols(INNER, r, j, 0, 0), a2); a3 = madd(G, cols(INNER, r, j, 1, 0), a3);
+        a4 = madd(G, cols(INNER, r, j, 2, 0), a4);
       }
       for (; j < W; j += 4) {
         const G = loadUpTo(g + (<usize>j << 2), W - j);
-        a0 = madd(G, cols(RIGHT, r, j, -2, W), a0); a1 = madd(G, cols(RIGHT, r, j, -1, W), a1);
-        a2 = madd(G, cols(RIGHT, r, j, 0, W), a2); a3 = madd(G, cols(RIGHT, r, j, 1, W), a3);
-        a4 = madd(G, cols(RIGHT, r, j, 2, W), a4);
+        a0 = madd(G, cols(RIGHT, r, j, -2, W - j), a0); a1 = madd(G, cols(RIGHT, r, j, -1, W - j), a1);
+        a2 = madd(G, cols(RIGHT, r, j, 0, W - j), a2); a3 = madd(G, cols(RIGHT, r, j, 1, W - j), a3);
+        a4 = madd(G, cols(RIGHT, r, j, 2, W - j), a4);
       }
     }
     weightGradOut5(dw + <usize>(u * 20), a0, a1, a2, a3, a4, accumulate);
