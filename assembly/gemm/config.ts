@@ -2,7 +2,7 @@
 //
 // SIMD: a 4×8 micro-tile = 8 f32x4 accumulators + 2 B vectors + 4 broadcasts (+ 1 product), which
 // fits the 15 xmm registers V8 leaves wasm on x86-64 (see microkernel.ts for why not 6×8).
-// Scalar: 4×4 = 16 f32 accumulators (the scalar build has no wider registers, and more would spill).
+// Scalar: 4×4 tiles, computed as two 2×4 passes (8 f32 accumulators; 16 spilled, microkernel.ts).
 // KC keeps an A micro-panel (MR×KC) plus a B micro-panel (KC×NR) in L1; MC×KC of packed A stays
 // in L2; NC bounds the packed B block so the workspace stays ~1 MB.
 
