@@ -268,11 +268,11 @@ const S2_TAIL = 2;
 
 // @ts-ignore: decorator
 @inline function blockS2(
-  kind: i32, two: bool, load: bool, d: usize, rA: usize, rB: usize, j: i32, W: i32, OW: i32, b4: v128,
+  kind: i32, two: bool, load: bool, d: usize, rA: usize, rB: usize, j: i32, n: i32, cnt: i32, b4: v128,
   p0: v128, p1: v128, p2: v128, p3: v128, p4: v128, q0: v128, q1: v128, q2: v128, q3: v128, q4: v128,
 ): void {
+  // n = W − 2j source columns left, cnt = OW − j outputs left (constants in S2_TAIL).
   const o = <usize>j << 3, dOff = d + (<usize>j << 2);
-  const n = W - 2 * j, cnt = OW - j;
   let acc = b4;
   if (load) acc = kind == S2_TAIL ? loadUpTo(dOff, cnt) : v128.load(dOff);
   let s = termS2(kind, rA, o, n, p0, p1, p2, p3, p4);
@@ -283,29 +283,49 @@ const S2_TAIL = 2;
 
 // @ts-ignore: decorator
 @inline function rowS2(
-  two: bool, load: bool, d: usize, rA: usize, rB: usize, W: i32, OW: i32, b4: v128,
+  jT: i32, cnt: i32, n: i32, two: bool, load: bool, d: usize, rA: usize, rB: usize, b4: v128,
   p0: v128, p1: v128, p2: v128, p3: v128, p4: v128, q0: v128, q1: v128, q2: v128, q3: v128, q4: v128,
 ): void {
-  blockS2(S2_LEFT, two, load, d, rA, rB, 0, W, OW, b4, p0, p1, p2, p3, p4, q0, q1, q2, q3, q4);
-  let j = 4;
-  for (; j + 4 <= OW && 2 * j + 9 <= W; j += 4) {
-    blockS2(S2_INNER, two, load, d, rA, rB, j, W, OW, b4, p0, p1, p2, p3, p4, q0, q1, q2, q3, q4);
+  blockS2(S2_LEFT, two, load, d, rA, rB, 0, 8, 4, b4, p0, p1, p2, p3, p4, q0, q1, q2, q3, q4);
+  for (let j = 4; j < jT; j += 4) {
+    blockS2(S2_INNER, two, load, d, rA, rB, j, 8, 4, b4, p0, p1, p2, p3, p4, q0, q1, q2, q3, q4);
   }
-  if (j < OW) blockS2(S2_TAIL, two, load, d, rA, rB, j, W, OW, b4, p0, p1, p2, p3, p4, q0, q1, q2, q3, q4);
+  if (cnt > 0) blockS2(S2_TAIL, two, load, d, rA, rB, jT, n, cnt, b4, p0, p1, p2, p3, p4, q0, q1, q2, q3, q4);
 }
 
-function passS2(two: bool, load: bool, d: usize, rA: usize, rB: usize, W: i32, OW: i32, bias: f32, taps: usize, u: i32): void {
+// @ts-ignore: decorator
+@inline function passS2(jT: i32, cnt: i32, n: i32, two: bool, load: bool, d: usize, rA: usize, rB: usize, bias: f32, taps: usize, u: i32): void {
   const p0 = tap(taps, false, u, 0), p1 = tap(taps, false, u, 1), p2 = tap(taps, false, u, 2);
   const p3 = tap(taps, false, u, 3), p4 = tap(taps, false, u, 4);
   const b4 = f32x4.splat(bias);
   if (two) {
     const q0 = tap(taps, false, u + 1, 0), q1 = tap(taps, false, u + 1, 1), q2 = tap(taps, false, u + 1, 2);
     const q3 = tap(taps, false, u + 1, 3), q4 = tap(taps, false, u + 1, 4);
-    if (load) rowS2(true, true, d, rA, rB, W, OW, b4, p0, p1, p2, p3, p4, q0, q1, q2, q3, q4);
-    else rowS2(true, false, d, rA, rB, W, OW, b4, p0, p1, p2, p3, p4, q0, q1, q2, q3, q4);
+    if (load) rowS2(jT, cnt, n, true, true, d, rA, rB, b4, p0, p1, p2, p3, p4, q0, q1, q2, q3, q4);
+    else rowS2(jT, cnt, n, true, false, d, rA, rB, b4, p0, p1, p2, p3, p4, q0, q1, q2, q3, q4);
   } else {
-    if (load) rowS2(false, true, d, rA, rA, W, OW, b4, p0, p1, p2, p3, p4, p0, p1, p2, p3, p4);
-    else rowS2(false, false, d, rA, rA, W, OW, b4, p0, p1, p2, p3, p4, p0, p1, p2, p3, p4);
+    if (load) rowS2(jT, cnt, n, false, true, d, rA, rA, b4, p0, p1, p2, p3, p4, p0, p1, p2, p3, p4);
+    else rowS2(jT, cnt, n, false, false, d, rA, rA, b4, p0, p1, p2, p3, p4, p0, p1, p2, p3, p4);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function correlate5x5s2Rows(
+  jT: i32, cnt: i32, n: i32, src: usize, SRC_H: i32, W: i32, dst: usize, OH: i32, OW: i32,
+  taps: usize, PH: i32, bias: f32, accumulate: bool,
+): void {
+  const rowBytes = <usize>W << 2;
+  for (let i = 0; i < OH; i++) {
+    const top = 2 * i - PH;
+    const d = dst + <usize>(i * OW) * 4;
+    const uLo = max(0, -top), uHi = min(5, SRC_H - top);
+    let load = accumulate;
+    for (let u = uLo; u < uHi; u += 2) {
+      const rA = src + <usize>(top + u) * rowBytes;
+      passS2(jT, cnt, n, u + 1 < uHi, load, d, rA, rA + rowBytes, bias, taps, u);
+      load = true;
+    }
+    if (!load) for (let j = 0; j < OW; j++) store<f32>(d + (<usize>j << 2), bias);
   }
 }
 
@@ -318,18 +338,22 @@ export function planeCorrelate5x5s2(
     planeCorrelate5x5s2Scalar(src, SRC_H, W, dst, OH, OW, taps, PH, bias, accumulate);
     return;
   }
-  const rowBytes = <usize>W << 2;
-  for (let i = 0; i < OH; i++) {
-    const top = 2 * i - PH;
-    const d = dst + <usize>(i * OW) * 4;
-    const uLo = max(0, -top), uHi = min(5, SRC_H - top);
-    let load = accumulate;
-    for (let u = uLo; u < uHi; u += 2) {
-      const rA = src + <usize>(top + u) * rowBytes;
-      passS2(u + 1 < uHi, load, d, rA, rA + rowBytes, W, OW, bias, taps, u);
-      load = true;
-    }
-    if (!load) for (let j = 0; j < OW; j++) store<f32>(d + (<usize>j << 2), bias);
+  // Inner blocks while j + 4 ≤ OW and 2j + 9 ≤ W; OW = ⌈W/2⌉ leaves cnt ≤ 4 outputs, n = 2·cnt − (W & 1)
+  // source columns, picked once per plane so the tail's partial loads/stores are constants.
+  let jT = 4;
+  while (jT + 4 <= OW && 2 * jT + 9 <= W) jT += 4;
+  const cnt = OW - jT;
+  if (W & 1) {
+    if (cnt == 1) correlate5x5s2Rows(jT, 1, 1, src, SRC_H, W, dst, OH, OW, taps, PH, bias, accumulate);
+    else if (cnt == 2) correlate5x5s2Rows(jT, 2, 3, src, SRC_H, W, dst, OH, OW, taps, PH, bias, accumulate);
+    else if (cnt == 3) correlate5x5s2Rows(jT, 3, 5, src, SRC_H, W, dst, OH, OW, taps, PH, bias, accumulate);
+    else correlate5x5s2Rows(jT, 4, 7, src, SRC_H, W, dst, OH, OW, taps, PH, bias, accumulate);
+  } else {
+    if (cnt == 1) correlate5x5s2Rows(jT, 1, 2, src, SRC_H, W, dst, OH, OW, taps, PH, bias, accumulate);
+    else if (cnt == 2) correlate5x5s2Rows(jT, 2, 4, src, SRC_H, W, dst, OH, OW, taps, PH, bias, accumulate);
+    else if (cnt == 3) correlate5x5s2Rows(jT, 3, 6, src, SRC_H, W, dst, OH, OW, taps, PH, bias, accumulate);
+    else if (cnt == 4) correlate5x5s2Rows(jT, 4, 8, src, SRC_H, W, dst, OH, OW, taps, PH, bias, accumulate);
+    else correlate5x5s2Rows(jT, 0, 0, src, SRC_H, W, dst, OH, OW, taps, PH, bias, accumulate);
   }
 }
 
