@@ -8,7 +8,8 @@
 // (forward, backward data as the flipped correlation, weight gradient) and 3×3 stride 2 pad 1
 // (forward), whose border columns and row tails stay on the vector path; depthwise_s2.ts has the
 // 3×3 stride-2 backward (data as a gather by column parity, weight gradient by even/odd
-// de-interleave) and depthwise_5x5.ts the 5×5 pad-2 planes, strides 1 and 2, all three passes.
+// de-interleave) and depthwise_5x5.ts the 5×5 pad-2 planes, strides 1 and 2, all three passes
+// (scalar builds: depthwise_5x5_scalar.ts, sliding windows).
 //
 // Descriptor `p`: 16 i32, see docs/ARCHITECTURE.md. Weight layout (K, 1, KH, KW).
 
