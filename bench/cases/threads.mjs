@@ -25,10 +25,11 @@ export const threadsSuite = {
         const flops = conv2dFlops(s, batch);
         const outputs = Object.fromEntries(Object.entries(one).map(([n, p]) => [n, p.outputs()]));
         const label = 'wasm-simd on 2 threads';
+        // Wall clock whatever --clock says: process CPU time would add up both threads' work.
         yield { layer: `${s.name} 1 vs 2 threads`, pass: 'forward', batch, flops, outputs,
-          run: Object.fromEntries(Object.entries(one).map(([n, p]) => [n, p.forward])), baseline: { label, run: two.forward } };
+          run: Object.fromEntries(Object.entries(one).map(([n, p]) => [n, p.forward])), baseline: { label, run: two.forward }, clock: 'wall' };
         yield { layer: `${s.name} 1 vs 2 threads`, pass: 'backward (dx+dW+db)', batch, flops: 2 * flops, outputs,
-          run: Object.fromEntries(Object.entries(one).map(([n, p]) => [n, p.backward])), baseline: { label, run: two.backward } };
+          run: Object.fromEntries(Object.entries(one).map(([n, p]) => [n, p.backward])), baseline: { label, run: two.backward }, clock: 'wall' };
         for (const p of Object.values(prepared)) p.dispose();
       }
     }
