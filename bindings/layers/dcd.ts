@@ -24,6 +24,8 @@ function initialValue(name: string, shape: number[], fanIn: number, random: () =
 export abstract class DcdLayer extends Layer<DcdBackend> {
   readonly dims: DcdDims;
   #cache: DcdCache | null = null;
+  /** x of the last eval-mode forward (no cache was kept; backward recomputes it). */
+  #evalInput: Tensor | null = null;
 
   protected constructor(backend: DcdBackend, config: DcdConfig, seed = 0) {
     super(backend);
@@ -43,11 +45,21 @@ export abstract class DcdLayer extends Layer<DcdBackend> {
     return `${this.constructor.name}(${this.dims.cin}→${this.dims.cout}, L=${this.dims.latent}, S=${this.dims.squeeze})`;
   }
 
-  /** y; in training mode BatchNorm uses batch statistics and updates its running statistics. */
+  /**
+   * y; in training mode BatchNorm uses batch statistics and updates its running statistics.
+   * In eval mode the forward takes the inference path (λ folded into the static conv, nothing kept
+   * for backward) and only remembers x: a backward() after it recomputes the forward with a cache,
+   * so inference never pays for a backward that rarely follows. Keep x alive until then.
+   */
   forward(x: Tensor): Tensor {
     this.checkAlive();
-    const { y, cache } = this.backend.dcdForward(this.dims, this.state, x, { training: this.training });
     this.releaseCache();
+    if (!this.training) {
+      const { y } = this.backend.dcdForward(this.dims, this.state, x, { training: false, needsBackward: false });
+      this.#evalInput = x;
+      return y;
+    }
+    const { y, cache } = this.backend.dcdForward(this.dims, this.state, x, { training: true });
     this.#cache = cache;
     return y;
   }
@@ -55,6 +67,15 @@ export abstract class DcdLayer extends Layer<DcdBackend> {
   /** dx for dy of the last forward; parameter gradients go to grads(). */
   backward(dy: Tensor): Tensor {
     this.checkAlive();
+    if (this.#cache === null && this.#evalInput !== null) {
+      if (this.#evalInput.isDisposed) {
+        throw new OptionError(`${dcdOpName(this.dims)}: backward() after an eval-mode forward recomputes that forward, ` +
+          'but its input x has been disposed; keep x alive until backward()');
+      }
+      const { y, cache } = this.backend.dcdForward(this.dims, this.state, this.#evalInput, { training: false });
+      y.dispose();
+      this.#cache = cache;
+    }
     if (this.#cache === null) throw new OptionError(`${dcdOpName(this.dims)}: backward() needs a forward() first`);
     const { dx, params } = this.backend.dcdBackward(this.dims, this.state, this.#cache, dy);
     this.setGrads(params);
@@ -64,6 +85,7 @@ export abstract class DcdLayer extends Layer<DcdBackend> {
   protected override releaseCache(): void {
     this.#cache?.dispose();
     this.#cache = null;
+    this.#evalInput = null;
   }
 }
 

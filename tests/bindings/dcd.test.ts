@@ -247,6 +247,22 @@ for (const backend of BACKENDS) {
           layer.dispose();
         }
       });
+
+      it('backward after an eval forward whose input was disposed', () => {
+        if (!requireOps()) return;
+        const layer = new DCDBasicConv2d(m, { inChannels: 4, outChannels: 4 }).eval();
+        try {
+          m.scope(() => {
+            const x = m.zeros([2, 4, 3, 3]);
+            const y = layer.forward(x);
+            x.dispose();
+            expect(() => layer.backward(m.zeros(y.shape))).toThrow(OptionError);
+            expect(() => layer.backward(m.zeros(y.shape))).toThrow(/keep x alive/);
+          });
+        } finally {
+          layer.dispose();
+        }
+      });
     });
   });
 }
