@@ -3,9 +3,8 @@
  *   g = pool(x); (s, t, s2, φ, u, λ) = dynamic branch(g)                       [dcdBranchForward]
  *   zq = q(x); z1 = bn1(zq); w = Φ·z1 per pixel; z = bn2(w) + z1              [conv, batchNorm*, dcdPhiForward]
  *   (eval mode runs the static conv, q, bn1, Φ, bn2 and p sample by sample, train mode conv and q only)
- *   y = λ ⊙ conv(x, W0): without a backward λ is folded into the conv's packed weights
- *       [conv2dForwardScaled]; with one the unscaled conv output c is kept (for ∂L/∂λ) and one
- *       scaling pass writes y [conv2dForward, dcdScaleForward]
+ *   y = λ ⊙ conv(x, W0): one scaling pass while the conv output is in cache, in place without a
+ *       backward; with one the unscaled c is kept for ∂L/∂λ [conv2dForward, dcdScaleForward]
  *   y += P·z, accumulated straight into y by the gemm (no separate sum pass)    [dcdProjectForward]
  * Buffers go to the cache when a backward will follow, else to scratch freed on return.
  */
@@ -70,14 +69,14 @@ export function dcdForwardWasm(ctx: WasmContext, d: DcdDims, state: DcdState, xA
       const one = (desc: number[]) => scratch.i32([1, ...desc.slice(1)]);
       const sDesc = one(G.staticDesc);
       const w0 = p(`${names.static}.weight`), b0 = p(`${names.static}.bias`);
-      // Without a backward λ is folded into the packed weights (conv2dForwardScaled), no pass of its own.
-      // (The "~3× slower" once measured for it was wall-clock noise on a loaded machine: in CPU time it
-      // equals conv2dForward, 8.43 vs 8.45 ms at 256→256 3×3 @14².) A backward needs the unscaled c for
-      // ∂L/∂λ = Σ dy ⊙ c while y must also hold P·z, so with a cache c and y are two buffers either way:
-      // the conv writes c[i] and one pass writes y[i] = λ ⊙ c[i] while c[i] is in cache.
-      const fused = d.hasLambda && !cache;
-      const sWs = scratch.alloc((fused ? k('conv2dForwardScaledWorkspaceBytes')(sDesc)
-        : k('conv2dWorkspaceBytes')(sDesc, PASS_FORWARD)) as number >>> 0);
+      // λ: the conv writes c[i] and one pass writes y[i] = λ ⊙ c[i] while c[i] is in cache (in place when
+      // nothing is kept for backward). conv2dForwardScaled folds λ into the weights instead, but that forces
+      // the GEMM to pack A, while the plain conv reads W0 in place (direct-A micro-kernel): measured
+      // 2026-11-28, bench/run.mjs --suite dcd --clock cpu, conv_dy 3×3 256→256 @14² eval forward at batch 1,
+      // the scaled conv made the layer 1.17× its static conv vs 1.05× with this pass. Folding λ into the
+      // micro-kernel's output write (an epilogue) would remove the pass; see the notes of issue 4/5.
+      // With a cache the unscaled c is needed for ∂L/∂λ = Σ dy ⊙ c, so c and y are two buffers.
+      const sWs = scratch.alloc(k('conv2dWorkspaceBytes')(sDesc, PASS_FORWARD) as number >>> 0);
       const c = d.hasLambda && cache ? buf('c', n * cout * hwOut) : yPtr;
       const xStep = G.cin * G.hwIn * 4, yStep = cout * hwOut * 4, zStep = L * hwOut * 4;
 
@@ -98,12 +97,8 @@ export function dcdForwardWasm(ctx: WasmContext, d: DcdDims, state: DcdState, xA
 
       for (let i = 0; i < n; i++) {
         const xi = x.ptr + i * xStep, yi = yPtr + i * yStep, ci = c + i * yStep;
-        if (fused) {
-          k('conv2dForwardScaled')(sDesc, xi, w0, b0, lam + i * cout * 4, yi, sWs);
-        } else {
-          k('conv2dForward')(sDesc, xi, w0, b0, ci, sWs);
-          if (d.hasLambda) k('dcdScaleForward')(1, cout, hwOut, lam + i * cout * 4, ci, yi);
-        }
+        k('conv2dForward')(sDesc, xi, w0, b0, ci, sWs);
+        if (d.hasLambda) k('dcdScaleForward')(1, cout, hwOut, lam + i * cout * 4, ci, yi);
         if (!d.hasResidual) continue;
         const o = i * zStep;
         k('conv2dForward')(qDesc, xi, p(`${names.q}.weight`), 0, zq + o, qWs);
