@@ -61,7 +61,8 @@ for (const suite of suites) {
     const clock = row.clock ?? args.clock;
     const ms = interleaved(timed, { rounds: args.rounds ?? (args.quick ? 3 : 7), minMs: args.quick ? 10 : 25, clock });
     const vsBaseline = row.baseline ? ms['wasm-simd'] / ms.baseline : null;
-    const gflops = (name) => row.flops / (ms[name] * 1e6);
+    // An engine a row leaves out of `run` (no such op on it) has no time: null, shown as '—'.
+    const gflops = (name) => (ms[name] === undefined ? null : row.flops / (ms[name] * 1e6));
     const record = {
       suite: suite.name, layer: row.layer, pass: row.pass, batch: row.batch, flops: row.flops, clock,
       ms, gflops: Object.fromEntries(ENGINE_ORDER.map((n) => [n, gflops(n)])),

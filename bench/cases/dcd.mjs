@@ -33,10 +33,11 @@ function prepare(m, s, batch, xData, dyData) {
   const state = Object.fromEntries([...layer.namedParameters(), ...layer.namedBuffers()]);
   return {
     layer,
-    inference: () => { layer.eval(); layer.forward(x).dispose(); },
+    // The mode is set by the suite between rows (eval before the forward rows, train before the
+    // train-step row), not inside the timed closures: switching mode is not part of an op's cost.
+    inference: () => layer.forward(x).dispose(),
     unfused: m.dcdForwardUnfused ? () => m.dcdForwardUnfused(layer.dims, state, x, { training: false }).dispose() : null,
     trainStep: () => {
-      layer.train();
       layer.forward(x).dispose();
       layer.backward(dy).dispose();
     },
@@ -71,15 +72,19 @@ export const dcdSuite = {
         const outputs = mapValues(prepared, (p) => p.outputs());
         const base = staticConv(engines['wasm-simd'], s, batch, xData, dyData);
         const flops = 2 * batch * s.k * s.hw * s.hw * s.c * s.kernel * s.kernel; // the static conv's
+        // Every closure disposes its outputs (as a user must), on every engine and in the baseline alike.
+        for (const p of Object.values(prepared)) p.layer.eval();
         yield { layer: s.name, pass: 'forward (eval)', batch, flops, outputs, run: mapValues(prepared, (p) => p.inference),
           baseline: { label: 'static conv2d forward', run: base.forward } };
         const simd = prepared['wasm-simd'];
         if (simd.unfused) {
-          // The unfused composition exists on the wasm backends only; the js column times the reference.
-          const run = mapValues(prepared, (p) => p.unfused ?? p.inference);
+          // The unfused composition exists on the wasm backends only. An engine without it is left out
+          // of `run` (its columns show '—') rather than timing the fused forward under this label.
+          const run = Object.fromEntries(Object.entries(prepared).filter(([, p]) => p.unfused).map(([n, p]) => [n, p.unfused]));
           yield { layer: s.name, pass: 'forward (eval), unfused', batch, flops, outputs, run,
             baseline: { label: 'fused DCD forward (eval)', run: simd.inference } };
         }
+        for (const p of Object.values(prepared)) p.layer.train();
         yield { layer: s.name, pass: 'train step (fwd+bwd)', batch, flops: 3 * flops, outputs, run: mapValues(prepared, (p) => p.trainStep),
           baseline: { label: 'static conv2d forward + backward', run: base.trainStep } };
         for (const p of Object.values(prepared)) p.dispose();

@@ -14,8 +14,10 @@ export function markdownTable(rows) {
   return [head, sep, ...body].map((r) => `| ${r.join(' | ')} |`).join('\n');
 }
 
+// A missing figure (an engine a row does not time: undefined, null or NaN) prints as '—'.
+const known = (f) => (v) => (v == null || Number.isNaN(v) ? '—' : f(v));
 export const fmt = {
-  ms: (v) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)),
-  gflops: (v) => v.toFixed(v >= 10 ? 1 : 2),
-  ratio: (v) => `${v.toFixed(v >= 10 ? 0 : 1)}×`,
+  ms: known((v) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2))),
+  gflops: known((v) => v.toFixed(v >= 10 ? 1 : 2)),
+  ratio: known((v) => `${v.toFixed(v >= 10 ? 0 : 1)}×`),
 };
