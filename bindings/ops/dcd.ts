@@ -41,7 +41,10 @@ export interface DcdForwardOptions {
   needsBackward?: boolean;
 }
 
-/** Whatever forward keeps for backward; backend-specific. The owner disposes it exactly once. */
+/**
+ * Whatever forward keeps for backward; backend-specific. The owner disposes it exactly once. Backward
+ * reads the forward's input x: keep x alive until then (the wasm caches hold a reference, not a copy).
+ */
 export interface DcdCache {
   readonly training: boolean;
   readonly xShape: readonly number[];

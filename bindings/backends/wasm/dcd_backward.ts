@@ -33,6 +33,7 @@ export function dcdBackwardWasm(ctx: WasmContext, d: DcdDims, state: DcdState, c
   const cache = expectCache(ctx, d, cacheArg);
   checkDcdBackward(d, state, cache.yShape, dyArg, ctx.token);
   const dy = ctx.input(dyArg, op, 'dy');
+  const xPtr = ctx.input(cache.input(op), op, 'x (kept by the forward)').ptr;
   const G = cache.geometry;
   const names = dcdModuleNames(d.kind);
   const k = (name: string) => ctx.kernel(name);
@@ -42,7 +43,7 @@ export function dcdBackwardWasm(ctx: WasmContext, d: DcdDims, state: DcdState, c
   const outputs = ctx.run(op, [cache.xShape, ...params.map((s) => s.shape)], ([dx, ...gradPtrs], scratch) => {
     const grad = (name: string): number => gradPtrs[params.findIndex((s) => s.name === name)] ?? 0;
     const { n, cout, hwOut, cin, hwIn, latent: L, squeeze: S } = G;
-    const x = c('x');
+    const x = xPtr;
     const xSize = n * cin * hwIn;
     const tmpX = scratch.alloc(xSize * 4);
     const convWs = (desc: number, pass: number) => scratch.alloc(k('conv2dWorkspaceBytes')(desc, pass) as number >>> 0);

@@ -6,7 +6,8 @@
  *   y = λ ⊙ conv(x, W0): one scaling pass while the conv output is in cache, in place without a
  *       backward; with one the unscaled c is kept for ∂L/∂λ [conv2dForward, dcdScaleForward]
  *   y += P·z, accumulated straight into y by the gemm (no separate sum pass)    [dcdProjectForward]
- * Buffers go to the cache when a backward will follow, else to scratch freed on return.
+ * Buffers go to the cache when a backward will follow, else to scratch freed on return; x itself is
+ * not copied (the cache keeps a reference, see dcd_cache.ts).
  */
 import type { DcdDims, DcdForwardOptions, DcdForwardResult, DcdState } from '../../ops/dcd';
 import { DCD_NAMES, checkDcdForward, dcdModuleNames, dcdOpName } from '../../ops/dcd';
@@ -39,7 +40,7 @@ export function dcdForwardWasm(ctx: WasmContext, d: DcdDims, state: DcdState, xA
   const training = options.training === true;
   const G = dcdGeometry(d, x.tensor.shape);
   const cache = options.needsBackward === false ? null
-    : new WasmDcdCache(ctx.token, ctx.allocator, d, G, training, [...x.tensor.shape], yShape);
+    : new WasmDcdCache(ctx.token, ctx.allocator, d, G, training, x.tensor, yShape);
   const names = dcdModuleNames(d.kind);
   const k = (name: string) => ctx.kernel(name);
   const p = (name: string) => statePtr(ctx, state, name);
@@ -49,10 +50,6 @@ export function dcdForwardWasm(ctx: WasmContext, d: DcdDims, state: DcdState, xA
         cache ? cache.keep(name, floats) : scratch.alloc(floats * 4);
       const { n, cout, hwOut, latent: L, squeeze: S } = G;
 
-      if (cache) {
-        const xKeep = cache.keep('x', x.tensor.size);
-        new Float32Array(ctx.memory.buffer, xKeep, x.tensor.size).set(x.tensor.data);
-      }
       // dynamic branch
       const g = buf('g', n * G.pooled);
       poolForward(ctx, d, G, x.ptr, g);
