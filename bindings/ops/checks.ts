@@ -132,3 +132,29 @@ export function expectFits(shape: readonly number[], op: string, what: string): 
       'more than the 4 GiB of wasm32 memory');
   }
 }
+
+/** Options of a backward op with a bias: `bias` (true or the forward's bias tensor) and `needs`. */
+export interface BackwardNeedsOptions {
+  bias?: boolean | Tensor | null;
+  needs?: { dx?: boolean; dw?: boolean; db?: boolean };
+}
+
+/**
+ * Which gradients a backward op computes (default dx and dw, and db when `bias` is set), plus the
+ * bias tensor when one was passed, for the caller to check its shape. The option keys themselves
+ * are checked by the caller.
+ */
+export function backwardNeeds(op: string, options: BackwardNeedsOptions | undefined):
+  { dx: boolean; dw: boolean; db: boolean; biasTensor: Tensor | null } {
+  const needs = expectOptions<{ dx: boolean; dw: boolean; db: boolean }>(options?.needs, `${op}: needs`, ['dx', 'dw', 'db']);
+  const bias = options?.bias;
+  if (bias !== undefined && bias !== null && typeof bias !== 'boolean' && typeof bias !== 'object') {
+    throw new OptionError(`${op}: bias must be a boolean or a Tensor, got ${typeof bias}`);
+  }
+  return {
+    dx: expectBool(needs.dx, op, 'needs.dx', true),
+    dw: expectBool(needs.dw, op, 'needs.dw', true),
+    db: expectBool(needs.db, op, 'needs.db', bias !== undefined && bias !== null && bias !== false),
+    biasTensor: bias !== undefined && bias !== null && typeof bias !== 'boolean' ? bias : null,
+  };
+}

@@ -6,7 +6,7 @@ import { OptionError, ShapeError } from '../errors';
 import type { Tensor } from '../tensor';
 import type { Conv2dParams } from './conv2d_params';
 import {
-  expectBool, expectFits, expectInt, expectOptions, expectPair, expectRank, expectShape, fmtShape,
+  backwardNeeds, expectFits, expectInt, expectOptions, expectPair, expectRank, expectShape, fmtShape, type BackwardNeedsOptions,
 } from './checks';
 
 export type Pair = number | readonly [number, number];
@@ -24,12 +24,9 @@ export interface Conv2dOptions extends Conv2dGeometry {
   bias?: Tensor | null;
 }
 
-export interface Conv2dBackwardOptions extends Conv2dGeometry {
-  /** true (or the bias tensor) when the forward pass had a bias: then db is computed by default. */
-  bias?: boolean | Tensor | null;
-  /** Which gradients to compute; default dx and dw, and db when `bias` is set. */
-  needs?: { dx?: boolean; dw?: boolean; db?: boolean };
-}
+/** `bias`: true (or the bias tensor) when the forward pass had a bias, then db is computed by default;
+ *  `needs`: which gradients to compute, default dx and dw (and db when `bias` is set). */
+export interface Conv2dBackwardOptions extends Conv2dGeometry, BackwardNeedsOptions {}
 
 export interface Conv2dGrads {
   dx?: Tensor;
@@ -131,16 +128,6 @@ export function checkConv2dGradOutput(op: string, p: Conv2dParams, dyShape: read
   expectShape(dyShape, conv2dOutputShape(p), op, 'dy', ' (N, Cout, OH, OW of the forward output)');
 }
 
-/** Which gradients conv2dBackward computes. */
-export function conv2dNeeds(op: string, options: Conv2dBackwardOptions | undefined): { dx: boolean; dw: boolean; db: boolean } {
-  const needs = expectOptions<{ dx: boolean; dw: boolean; db: boolean }>(options?.needs, `${op}: needs`, ['dx', 'dw', 'db']);
-  const bias = options?.bias;
-  if (bias !== undefined && bias !== null && typeof bias !== 'boolean' && typeof bias !== 'object') {
-    throw new OptionError(`${op}: bias must be a boolean or a Tensor, got ${typeof bias}`);
-  }
-  return {
-    dx: expectBool(needs.dx, op, 'needs.dx', true),
-    dw: expectBool(needs.dw, op, 'needs.dw', true),
-    db: expectBool(needs.db, op, 'needs.db', bias !== undefined && bias !== null && bias !== false),
-  };
-}
+/** Which gradients conv2dBackward computes (and the bias tensor to check, if any). */
+export const conv2dNeeds = (op: string, options: Conv2dBackwardOptions | undefined): ReturnType<typeof backwardNeeds> =>
+  backwardNeeds(op, options);

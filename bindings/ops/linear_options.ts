@@ -3,17 +3,16 @@
  * x (N, IN), weight (OUT, IN), bias (OUT) — the layout of torch.nn.Linear.
  */
 import type { Tensor } from '../tensor';
-import { expectBool, expectFits, expectOptions, expectRank, expectShape } from './checks';
+import {
+  backwardNeeds, expectFits, expectOptions, expectRank, expectShape, type BackwardNeedsOptions,
+} from './checks';
 import { ShapeError } from '../errors';
 
 export interface LinearParams { n: number; in: number; out: number }
 
-export interface LinearBackwardOptions {
-  /** true (or the bias tensor) when the forward pass had a bias: then db is computed by default. */
-  bias?: boolean | Tensor | null;
-  /** Which gradients to compute; default dx and dw, and db when `bias` is set. */
-  needs?: { dx?: boolean; dw?: boolean; db?: boolean };
-}
+/** `bias`: true (or the bias tensor) when the forward pass had a bias, then db is computed by default;
+ *  `needs`: which gradients to compute, default dx and dw (and db when `bias` is set). */
+export type LinearBackwardOptions = BackwardNeedsOptions;
 
 export interface LinearGrads {
   dx?: Tensor;
@@ -41,14 +40,7 @@ export function checkLinearGradOutput(op: string, p: LinearParams, dyShape: read
   expectShape(dyShape, [p.n, p.out], op, 'dy', ' (N, OUT of the forward output)');
 }
 
-/** Parses linearBackward options into the set of gradients to compute. */
-export function linearNeeds(op: string, options: unknown): { dx: boolean; dw: boolean; db: boolean } {
-  const o = expectOptions<LinearBackwardOptions>(options, op, ['bias', 'needs']);
-  const needs = expectOptions<{ dx: boolean; dw: boolean; db: boolean }>(o.needs, `${op}: needs`, ['dx', 'dw', 'db']);
-  const hasBias = o.bias !== undefined && o.bias !== null && o.bias !== false;
-  return {
-    dx: expectBool(needs.dx, op, 'needs.dx', true),
-    dw: expectBool(needs.dw, op, 'needs.dw', true),
-    db: expectBool(needs.db, op, 'needs.db', hasBias),
-  };
+/** Parses linearBackward options into the gradients to compute (and the bias tensor to check, if any). */
+export function linearNeeds(op: string, options: unknown): ReturnType<typeof backwardNeeds> {
+  return backwardNeeds(op, expectOptions<LinearBackwardOptions>(options, op, ['bias', 'needs']));
 }

@@ -33,11 +33,8 @@ export function createConv2dOps(ctx: JsContext): Conv2dOps {
       const dy = ctx.input(dyArg, op, 'dy');
       const p = resolveConv2d(op, x.tensor.shape, w.tensor.shape, options, CONV2D_BACKWARD_OPTION_KEYS);
       checkConv2dGradOutput(op, p, dy.tensor.shape);
-      const o = options as Conv2dBackwardOptions | undefined;
-      const needs = conv2dNeeds(op, o);
-      if (o?.bias !== undefined && o.bias !== null && typeof o.bias !== 'boolean') {
-        checkConv2dBias(op, p, ctx.input(o.bias, op, 'bias').tensor.shape);
-      }
+      const needs = conv2dNeeds(op, options as Conv2dBackwardOptions | undefined);
+      if (needs.biasTensor) checkConv2dBias(op, p, ctx.input(needs.biasTensor, op, 'bias').tensor.shape);
       const grads: Conv2dGrads = {};
       if (needs.dx) {
         grads.dx = ctx.zeros(conv2dInputShape(p));

@@ -1,8 +1,7 @@
 /** linear / linearBackward of the js backend: shared validation (ops/), then the reference kernels. */
 import type { LinearOps } from '../backend';
-import { expectOptions } from '../ops/checks';
 import {
-  checkLinearBias, checkLinearGradOutput, linearNeeds, resolveLinear, type LinearBackwardOptions, type LinearGrads,
+  checkLinearBias, checkLinearGradOutput, linearNeeds, resolveLinear, type LinearGrads,
 } from '../ops/linear_options';
 import type { JsContext } from './context';
 import { linearBackward, linearForward } from './linear';
@@ -33,10 +32,7 @@ export function createLinearOps(ctx: JsContext): LinearOps {
       const p = resolveLinear(op, x.tensor.shape, w.tensor.shape);
       checkLinearGradOutput(op, p, dy.tensor.shape);
       const needs = linearNeeds(op, options);
-      const bias = expectOptions<LinearBackwardOptions>(options, op, ['bias', 'needs']).bias;
-      if (bias !== undefined && bias !== null && typeof bias !== 'boolean') {
-        checkLinearBias(op, p, ctx.input(bias, op, 'bias').tensor.shape);
-      }
+      if (needs.biasTensor) checkLinearBias(op, p, ctx.input(needs.biasTensor, op, 'bias').tensor.shape);
       const grads: LinearGrads = {};
       if (needs.dx) grads.dx = ctx.zeros([p.n, p.in]);
       if (needs.dw) grads.dw = ctx.zeros([p.out, p.in]);

@@ -1,9 +1,8 @@
 /** linear / linearBackward on the wasm kernels (ABI: linearForward, linearBackward). */
 import type { LinearOps } from '../../backend';
 import type { Tensor } from '../../tensor';
-import { expectOptions } from '../../ops/checks';
 import {
-  checkLinearBias, checkLinearGradOutput, linearNeeds, resolveLinear, type LinearBackwardOptions, type LinearGrads,
+  checkLinearBias, checkLinearGradOutput, linearNeeds, resolveLinear, type LinearGrads,
 } from '../../ops/linear_options';
 import type { WasmContext } from './context';
 
@@ -37,10 +36,7 @@ export function createLinearOps(ctx: WasmContext): LinearOps {
       const p = resolveLinear(op, x.tensor.shape, w.tensor.shape);
       checkLinearGradOutput(op, p, dy.tensor.shape);
       const needs = linearNeeds(op, options);
-      const bias = expectOptions<LinearBackwardOptions>(options, op, ['bias', 'needs']).bias;
-      if (bias !== undefined && bias !== null && typeof bias !== 'boolean') {
-        checkLinearBias(op, p, ctx.input(bias, op, 'bias').tensor.shape);
-      }
+      if (needs.biasTensor) checkLinearBias(op, p, ctx.input(needs.biasTensor, op, 'bias').tensor.shape);
       const workspaceBytes = ctx.kernel('linearWorkspaceBytes');
       const backward = ctx.kernel('linearBackward');
       const outputs = [needs.dx ? [p.n, p.in] : null, needs.dw ? [p.out, p.in] : null, needs.db ? [p.out] : null];
