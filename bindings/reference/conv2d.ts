@@ -73,14 +73,15 @@ export function conv2dBackwardData(p: Conv2dParams, dy: Float32Array, w: Float32
   }
 }
 
-/** dw = Σ_n dy ⋆ x and db = Σ_{n,h,w} dy (db null: skip). Overwrites dw and db. */
+/** dw = Σ_n dy ⋆ x and db = Σ_{n,h,w} dy (either null: skip). Overwrites dw and db. */
 export function conv2dBackwardWeight(
-  p: Conv2dParams, x: Float32Array, dy: Float32Array, dw: Float32Array, db: Float32Array | null,
+  p: Conv2dParams, x: Float32Array, dy: Float32Array, dw: Float32Array | null, db: Float32Array | null,
 ): void {
-  checkArrays('conv2dBackwardWeight', p, ['x', x], dw, ['dy', dy]);
+  if (dw) checkArrays('conv2dBackwardWeight', p, ['x', x], dw, ['dy', dy]);
+  else expectLength('conv2dBackwardWeight', 'dy', dy, p.n * p.k * p.oh * p.ow);
   const { cg, kg, patch, outPlane, inPlane, pointwise } = geometry(p);
-  const col = pointwise ? x : scratch('columns', patch * outPlane);
-  for (let n = 0; n < p.n; n++) {
+  const col = !dw || pointwise ? x : scratch('columns', patch * outPlane);
+  for (let n = 0; dw && n < p.n; n++) {
     for (let g = 0; g < p.groups; g++) {
       const xOffset = (n * p.c + g * cg) * inPlane;
       if (!pointwise) im2col(p, x, xOffset, col);

@@ -41,10 +41,9 @@ export function createConv2dOps(ctx: JsContext): Conv2dOps {
         conv2dBackwardData(p, dy.data, w.data, grads.dx.data);
       }
       if (needs.dw || needs.db) {
-        // The kernel always writes dw; when only db is wanted, dw goes to a throwaway array.
-        const dw = needs.dw ? (grads.dw = ctx.zeros(conv2dWeightShape(p))).data : new Float32Array(w.tensor.size);
+        if (needs.dw) grads.dw = ctx.zeros(conv2dWeightShape(p));
         if (needs.db) grads.db = ctx.zeros([p.k]);
-        conv2dBackwardWeight(p, x.data, dy.data, dw, grads.db?.data ?? null);
+        conv2dBackwardWeight(p, x.data, dy.data, grads.dw?.data ?? null, grads.db?.data ?? null);
       }
       return grads;
     },
