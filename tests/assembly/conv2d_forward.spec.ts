@@ -4,28 +4,9 @@ import {
   conv2dForward, conv2dForwardScaled, conv2dForwardScaledWorkspaceBytes, conv2dWorkspaceBytes,
 } from "../../assembly/conv/conv2d_forward";
 import { conv2dBackwardDataWorkspaceBytes, conv2dBackwardWeightWorkspaceBytes } from "../../assembly/conv/conv2d_backward";
+import { allocFilled, at, descriptor, mismatch, reseed } from "./kernel_data";
 
-let seed: u32 = 424242;
-function nextValue(): f32 {
-  seed = seed * 1664525 + 1013904223; // LCG: deterministic inputs in [-1, 1)
-  return <f32>((<f64>(seed >>> 8) / 8388608.0) - 1.0);
-}
-
-function allocFilled(count: i32): usize {
-  const ptr = heap.alloc(<usize>max(count, 1) << 2);
-  for (let i = 0; i < count; i++) store<f32>(ptr + (<usize>i << 2), nextValue());
-  return ptr;
-}
-
-function at(ptr: usize, i: i32): f64 {
-  return <f64>load<f32>(ptr + (<usize>i << 2));
-}
-
-function descriptor(dims: i32[]): usize {
-  const p = heap.alloc(64);
-  for (let i = 0; i < 16; i++) store<i32>(p + (<usize>i << 2), dims[i]);
-  return p;
-}
+reseed(424242);
 
 /**
  * Builds one problem, runs the kernel (scaled when `scaled`), and returns the number of outputs
@@ -66,7 +47,7 @@ function badOutputs(
         mag += Math.abs(t);
       }
       const got = at(y, ((n * K + o) * OH + i) * OW + j);
-      if (Math.abs(got - s * ref) > 1e-5 * Math.abs(s) * mag + 1e-6) bad++;
+      bad += mismatch(got, s * ref, Math.abs(s) * mag);
     }
   }
   heap.free(p); heap.free(x); heap.free(w); heap.free(y); heap.free(ws);

@@ -1,21 +1,10 @@
 // Shared by the conv kernel specs: a conv case on the heap (descriptor, random x/w/b/dy, garbage
 // outputs) and naive f64 loops straight from the definition, with per-element error bounds.
 
-let seed: u32 = 987654321;
-function nextValue(): f32 {
-  seed = seed * 1664525 + 1013904223; // LCG: deterministic inputs in [-1, 1)
-  return <f32>((<f64>(seed >>> 8) / 8388608.0) - 1.0);
-}
+import { allocFilled, at as f, mismatch, reseed } from "./kernel_data";
 
-function allocFilled(count: i32): usize {
-  const ptr = heap.alloc(<usize>max(count, 1) << 2);
-  for (let i = 0; i < count; i++) store<f32>(ptr + (<usize>i << 2), nextValue());
-  return ptr;
-}
+reseed(987654321);
 
-@inline function f(ptr: usize, i: i32): f64 {
-  return <f64>load<f32>(ptr + (<usize>i << 2));
-}
 
 /** One conv2d problem in linear memory. Outputs start as garbage so "overwrites" is tested. */
 export class ConvCase {
@@ -128,9 +117,4 @@ export class ConvCase {
     heap.free(this.y); heap.free(this.dx); heap.free(this.dw);
     if (this.b) { heap.free(this.b); heap.free(this.db); }
   }
-}
-
-// float32 sums of `mag`-sized terms: allow relative error 1e-5 of the absolute sum.
-function mismatch(got: f64, ref: f64, mag: f64): i32 {
-  return Math.abs(got - ref) <= 1e-5 * mag + 1e-6 ? 0 : 1;
 }

@@ -2,24 +2,11 @@
 // combination, accumulate on and off, with padded leading dimensions (lda/ldb/ldc > minimum).
 
 import { sgemm, sgemmWorkspaceBytes } from "../../assembly/gemm/sgemm";
+import { allocFilled, at, mismatch, reseed } from "./kernel_data";
 
 const SIZES: i32[] = [1, 2, 3, 5, 7, 8, 13, 17, 33, 65];
 
-let seed: u32 = 12345;
-function nextValue(): f32 {
-  seed = seed * 1664525 + 1013904223; // LCG: deterministic inputs in [-1, 1)
-  return <f32>((<f64>(seed >>> 8) / 8388608.0) - 1.0);
-}
-
-function allocFilled(count: i32): usize {
-  const ptr = heap.alloc(<usize>max(count, 1) << 2);
-  for (let i = 0; i < count; i++) store<f32>(ptr + (<usize>i << 2), nextValue());
-  return ptr;
-}
-
-function at(ptr: usize, i: i32): f32 {
-  return load<f32>(ptr + (<usize>i << 2));
-}
+reseed(12345);
 
 /** Runs one case; returns the number of elements outside tolerance (0 = pass). */
 function checkCase(transA: i32, transB: i32, M: i32, N: i32, K: i32, accumulate: i32): i32 {
@@ -48,7 +35,7 @@ function checkCase(transA: i32, transB: i32, M: i32, N: i32, K: i32, accumulate:
         magnitude += Math.abs(a * b);
       }
       const got = <f64>at(C, i * ldc + j);
-      if (Math.abs(got - ref) > 1e-5 * magnitude + 1e-6) bad++;
+      bad += mismatch(got, ref, magnitude);
     }
     // the padding between rows of C must be untouched
     for (let j = N; j < ldc && i < M - 1; j++) {

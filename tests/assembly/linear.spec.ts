@@ -1,26 +1,9 @@
 // linearForward / linearBackward against naive f64 loops.
 
 import { linearBackward, linearForward, linearWorkspaceBytes } from "../../assembly/nn/linear";
+import { allocFilled, at, mismatch, reseed } from "./kernel_data";
 
-let seed: u32 = 777;
-function nextValue(): f32 {
-  seed = seed * 1664525 + 1013904223; // LCG: deterministic inputs in [-1, 1)
-  return <f32>((<f64>(seed >>> 8) / 8388608.0) - 1.0);
-}
-
-function allocFilled(count: i32): usize {
-  const ptr = heap.alloc(<usize>max(count, 1) << 2);
-  for (let i = 0; i < count; i++) store<f32>(ptr + (<usize>i << 2), nextValue());
-  return ptr;
-}
-
-function at(ptr: usize, i: i32): f64 {
-  return <f64>load<f32>(ptr + (<usize>i << 2));
-}
-
-function off(got: f64, ref: f64, mag: f64): i32 {
-  return Math.abs(got - ref) <= 1e-5 * mag + 1e-6 ? 0 : 1;
-}
+reseed(777);
 
 function badForward(N: i32, IN: i32, OUT: i32, withBias: bool): i32 {
   const x = allocFilled(N * IN), w = allocFilled(OUT * IN), y = allocFilled(N * OUT);
@@ -34,7 +17,7 @@ function badForward(N: i32, IN: i32, OUT: i32, withBias: bool): i32 {
       const t = at(x, n * IN + i) * at(w, o * IN + i);
       ref += t; mag += Math.abs(t);
     }
-    bad += off(at(y, n * OUT + o), ref, mag);
+    bad += mismatch(at(y, n * OUT + o), ref, mag);
   }
   heap.free(x); heap.free(w); heap.free(y); heap.free(ws);
   if (b) heap.free(b);
@@ -51,17 +34,17 @@ function badBackward(N: i32, IN: i32, OUT: i32, which: i32): i32 {
   if (which & 1) for (let n = 0; n < N; n++) for (let i = 0; i < IN; i++) {
     let ref: f64 = 0, mag: f64 = 0;
     for (let o = 0; o < OUT; o++) { const t = at(dy, n * OUT + o) * at(w, o * IN + i); ref += t; mag += Math.abs(t); }
-    bad += off(at(dx, n * IN + i), ref, mag);
+    bad += mismatch(at(dx, n * IN + i), ref, mag);
   }
   if (which & 2) for (let o = 0; o < OUT; o++) for (let i = 0; i < IN; i++) {
     let ref: f64 = 0, mag: f64 = 0;
     for (let n = 0; n < N; n++) { const t = at(dy, n * OUT + o) * at(x, n * IN + i); ref += t; mag += Math.abs(t); }
-    bad += off(at(dw, o * IN + i), ref, mag);
+    bad += mismatch(at(dw, o * IN + i), ref, mag);
   }
   if (which & 4) for (let o = 0; o < OUT; o++) {
     let ref: f64 = 0, mag: f64 = 0;
     for (let n = 0; n < N; n++) { const t = at(dy, n * OUT + o); ref += t; mag += Math.abs(t); }
-    bad += off(at(db, o), ref, mag);
+    bad += mismatch(at(db, o), ref, mag);
   }
   heap.free(x); heap.free(w); heap.free(dy); heap.free(dx); heap.free(dw); heap.free(db); heap.free(ws);
   return bad;
