@@ -10,6 +10,7 @@ import { init, type Backend, type Conv2dGeometry } from '../../bindings/index';
 import { BACKENDS } from '../harness/backends';
 import {
   dot, expectAllClose, expectDirectionalDerivative, product, randomArray, randomInt, seededRandom, type Tolerance,
+  expectXWBClose, expectXWBDerivatives,
 } from '../harness/numeric';
 
 const cases = asFixtureFile<Conv2dFixtureOptions>(conv2dJson).cases;
@@ -131,9 +132,7 @@ for (const backend of BACKENDS) {
         const lossAt = (x: Float32Array, w: Float32Array, b: Float32Array) =>
           dot(runConv(m, c, { x, w, b, dy: g }).y, g);
         const label = `${backend} ${describeCase(c)}`;
-        expectDirectionalDerivative((x) => lossAt(x, d.w, d.b), d.x, grads.dx!, rand, `${label} dx`);
-        expectDirectionalDerivative((w) => lossAt(d.x, w, d.b), d.w, grads.dw!, rand, `${label} dw`);
-        if (c.bias) expectDirectionalDerivative((b) => lossAt(d.x, d.w, b), d.b, grads.db!, rand, `${label} db`);
+        expectXWBDerivatives(lossAt, d, grads, c.bias, rand, label);
         // The check is meaningful: the same gradient 5% off, or with its elements reversed, fails it.
         const scaled = grads.dx!.map((v) => v * 1.05);
         const reversed = grads.dw!.slice().reverse();
@@ -153,10 +152,7 @@ for (const backend of BACKENDS) {
           const want = runConv(js, c, d);
           const label = `${backend} vs js, ${describeCase(c)}`;
           expect(got.shape, label).toEqual(want.shape);
-          expectAllClose(got.y, want.y, VS_JS, `${label}: y`);
-          expectAllClose(got.dx!, want.dx!, VS_JS, `${label}: dx`);
-          expectAllClose(got.dw!, want.dw!, VS_JS, `${label}: dw`);
-          if (c.bias) expectAllClose(got.db!, want.db!, VS_JS, `${label}: db`);
+          expectXWBClose(got, want, c.bias, VS_JS, label);
         }
       });
     }

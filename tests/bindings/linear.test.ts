@@ -9,6 +9,7 @@ import { init, type Backend } from '../../bindings/index';
 import { BACKENDS } from '../harness/backends';
 import {
   dot, expectAllClose, expectDirectionalDerivative, randomArray, randomInt, seededRandom, type Tolerance,
+  expectXWBClose, expectXWBDerivatives,
 } from '../harness/numeric';
 
 const cases = asFixtureFile<LinearFixtureOptions>(linearJson).cases;
@@ -84,9 +85,7 @@ for (const backend of BACKENDS) {
         const grads = runLinear(m, c, d);
         const lossAt = (x: Float32Array, w: Float32Array, b: Float32Array) => dot(runLinear(m, c, { ...d, x, w, b }).y, d.dy);
         const label = `${backend} ${describeCase(c)}`;
-        expectDirectionalDerivative((x) => lossAt(x, d.w, d.b), d.x, grads.dx!, rand, `${label} dx`);
-        expectDirectionalDerivative((w) => lossAt(d.x, w, d.b), d.w, grads.dw!, rand, `${label} dw`);
-        if (c.bias) expectDirectionalDerivative((b) => lossAt(d.x, d.w, b), d.b, grads.db!, rand, `${label} db`);
+        expectXWBDerivatives(lossAt, d, grads, c.bias, rand, label);
         // The check is meaningful: a gradient 5% off fails it.
         const scaled = grads.dw!.map((v) => v * 1.05);
         expect(() => expectDirectionalDerivative((w) => lossAt(d.x, w, d.b), d.w, scaled, rand, 'wrong dw')).toThrow();
@@ -104,10 +103,7 @@ for (const backend of BACKENDS) {
           const want = runLinear(js, c, d);
           const label = `${backend} vs js, ${describeCase(c)}`;
           expect(got.shape, label).toEqual(want.shape);
-          expectAllClose(got.y, want.y, VS_JS, `${label}: y`);
-          expectAllClose(got.dx!, want.dx!, VS_JS, `${label}: dx`);
-          expectAllClose(got.dw!, want.dw!, VS_JS, `${label}: dw`);
-          if (c.bias) expectAllClose(got.db!, want.db!, VS_JS, `${label}: db`);
+          expectXWBClose(got, want, c.bias, VS_JS, label);
         }
       });
     }

@@ -109,3 +109,29 @@ export function expectDirectionalDerivative(
       .toBeLessThanOrEqual(rtol * scale + 1e-6);
   }
 }
+
+/** Inputs of an op y = f(x; w, b): input, weight and bias (`b` is ignored when the case has none). */
+export interface XWB { x: Float32Array; w: Float32Array; b: Float32Array }
+/** An op's output and the gradients of a backward pass (any of them may be absent if not asked for). */
+export interface XWBGrads { y: ArrayLike<number>; dx?: ArrayLike<number>; dw?: ArrayLike<number>; db?: ArrayLike<number> }
+
+/**
+ * expectDirectionalDerivative for each of dx, dw (and db when `bias`), each varying one of x, w, b of
+ * `d` and holding the others: `lossAt(x, w, b)` is the scalar whose gradients `grads` claims to be.
+ */
+export function expectXWBDerivatives(
+  lossAt: (x: Float32Array, w: Float32Array, b: Float32Array) => number,
+  d: XWB, grads: XWBGrads, bias: boolean, rand: () => number, label: string,
+): void {
+  expectDirectionalDerivative((x) => lossAt(x, d.w, d.b), d.x, grads.dx as Float32Array, rand, `${label} dx`);
+  expectDirectionalDerivative((w) => lossAt(d.x, w, d.b), d.w, grads.dw as Float32Array, rand, `${label} dw`);
+  if (bias) expectDirectionalDerivative((b) => lossAt(d.x, d.w, b), d.b, grads.db as Float32Array, rand, `${label} db`);
+}
+
+/** expectAllClose on y, dx, dw (and db when `bias`) of two runs of the same op. */
+export function expectXWBClose(got: XWBGrads, want: XWBGrads, bias: boolean, tol: Tolerance, label: string): void {
+  expectAllClose(got.y, want.y, tol, `${label}: y`);
+  expectAllClose(got.dx!, want.dx!, tol, `${label}: dx`);
+  expectAllClose(got.dw!, want.dw!, tol, `${label}: dw`);
+  if (bias) expectAllClose(got.db!, want.db!, tol, `${label}: db`);
+}
