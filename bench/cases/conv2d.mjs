@@ -56,7 +56,8 @@ export function prepareConv2d(engines, s, batch) {
       outputs: () => {
         const y = m.conv2d(x, w, { ...opts, bias: b });
         const g = m.conv2dBackward(x, w, dy, { ...opts, bias: true });
-        const out = { y: y.toFloat32Array(), dx: g.dx.toFloat32Array(), dw: g.dw.toFloat32Array() };
+        // db is timed in the backward row, so it is checked too
+        const out = { y: y.toFloat32Array(), dx: g.dx.toFloat32Array(), dw: g.dw.toFloat32Array(), db: g.db.toFloat32Array() };
         y.dispose(); g.dx.dispose(); g.dw.dispose(); g.db?.dispose();
         return out;
       },
