@@ -24,6 +24,9 @@ export const threadsSuite = {
         const { threads: two, ...one } = prepared;
         const flops = conv2dFlops(s, batch);
         const outputs = Object.fromEntries(Object.entries(one).map(([n, p]) => [n, p.outputs()]));
+        // run.mjs gates the engines of `run` only: the 2-thread baseline is checked here, before timing.
+        const err = maxRelativeError(two.outputs(), outputs.js);
+        if (!(err <= 1e-4)) throw new Error(`threads ${s.name}: 2 threads disagree with the reference (max rel err ${err})`);
         const label = 'wasm-simd on 2 threads';
         // Wall clock whatever --clock says: process CPU time would add up both threads' work.
         yield { layer: `${s.name} 1 vs 2 threads`, pass: 'forward', batch, flops, outputs,
