@@ -121,7 +121,7 @@ for (const backend of BACKENDS) {
                 expectAllClose(g.params[name].data, r(`grad.${name}`).data, VS_TORCH, `${fc.name}: grad ${name}`);
               }
               if (!run.training) {
-                // inference without a cache (the wasm backends fold λ into the conv: conv2dForwardScaled)
+                // inference without a cache (the wasm backends scale by λ in place after the conv)
                 const inf = m.dcdForward(dims, state, x, { training: false, needsBackward: false });
                 expect(inf.cache).toBeNull();
                 expectAllClose(inf.y.data, r('y').data, VS_TORCH, `${fc.name}: y without a cache`);
