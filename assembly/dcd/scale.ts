@@ -8,19 +8,23 @@ import { madd } from "../simd/madd";
   return base + (<usize>r * HW << 2);
 }
 
+/** dst[i] = src[i]·a for i < n (dst may alias src). */
+// @ts-ignore: decorator
+@inline function scaleRow(src: usize, a: f32, dst: usize, n: i32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const va = f32x4.splat(a);
+    for (; i + 4 <= n; i += 4) v128.store(dst + (<usize>i << 2), f32x4.mul(v128.load(src + (<usize>i << 2)), va));
+  }
+  for (; i < n; i++) store<f32>(dst + (<usize>i << 2), load<f32>(src + (<usize>i << 2)) * a);
+}
+
 /** y = λ ⊙ c over (N, C, HW); λ is (N, C). */
 export function dcdScaleForward(N: i32, C: i32, HW: i32, lam: usize, c: usize, y: usize): void {
   const rows = N * C;
   for (let r = 0; r < rows; r++) {
     const a = load<f32>(lam + (<usize>r << 2));
-    const src = row(c, r, HW);
-    const dst = row(y, r, HW);
-    let i = 0;
-    if (ASC_FEATURE_SIMD) {
-      const va = f32x4.splat(a);
-      for (; i + 4 <= HW; i += 4) v128.store(dst + (<usize>i << 2), f32x4.mul(v128.load(src + (<usize>i << 2)), va));
-    }
-    for (; i < HW; i++) store<f32>(dst + (<usize>i << 2), load<f32>(src + (<usize>i << 2)) * a);
+    scaleRow(row(c, r, HW), a, row(y, r, HW), HW);
   }
 }
 
@@ -42,14 +46,7 @@ export function dcdScaleBackward(N: i32, C: i32, HW: i32, lam: usize, c: usize, 
       store<f32>(dlam + (<usize>r << 2), s);
     }
     if (dc) {
-      const a = load<f32>(lam + (<usize>r << 2));
-      const d = row(dc, r, HW);
-      let i = 0;
-      if (ASC_FEATURE_SIMD) {
-        const va = f32x4.splat(a);
-        for (; i + 4 <= HW; i += 4) v128.store(d + (<usize>i << 2), f32x4.mul(v128.load(g + (<usize>i << 2)), va));
-      }
-      for (; i < HW; i++) store<f32>(d + (<usize>i << 2), load<f32>(g + (<usize>i << 2)) * a);
+      scaleRow(g, load<f32>(lam + (<usize>r << 2)), row(dc, r, HW), HW);
     }
   }
 }
