@@ -180,6 +180,14 @@ export function microKernelEdge(
 ): void {
   if (ASC_FEATURE_SIMD && cols <= 4) microKernelSimdHalf(kc, a, b, tile, <usize>NR << 2);
   else microKernel(kc, a, b, tile, <usize>NR << 2, false, 0, 0);
+  addTileCorner(tile, c, ldc, rows, cols, loadC, bias, scale);
+}
+
+/** C[rows×cols] (+)= tile (+ bias·scale per row): the epilogue of the edge kernels. */
+// @ts-ignore: decorator
+@inline function addTileCorner(
+  tile: usize, c: usize, ldc: usize, rows: i32, cols: i32, loadC: bool, bias: usize, scale: usize,
+): void {
   for (let r = 0; r < rows; r++) {
     const cr = c + <usize>r * ldc;
     const tr = tile + ((<usize>r * NR) << 2);
@@ -286,16 +294,7 @@ export function microKernelDirectEdge(
   const a3 = a + <usize>min(3, rows - 1) * lda;
   if (cols <= 4) directTileHalf(kc, a, a1, a2, a3, b, tile, <usize>NR << 2);
   else directTile(kc, a, a1, a2, a3, b, tile, <usize>NR << 2, false, 0);
-  for (let r = 0; r < rows; r++) {
-    const cr = c + <usize>r * ldc;
-    const tr = tile + ((<usize>r * NR) << 2);
-    const bv: f32 = bias ? load<f32>(bias + (<usize>r << 2)) : 0;
-    for (let j = 0; j < cols; j++) {
-      let v = load<f32>(tr + (<usize>j << 2));
-      if (loadC) v += load<f32>(cr + (<usize>j << 2)); // same order as the full kernel
-      store<f32>(cr + (<usize>j << 2), v + bv);
-    }
-  }
+  addTileCorner(tile, c, ldc, rows, cols, loadC, bias, 0);
 }
 
 /**
