@@ -6,22 +6,21 @@
 // Valid ranges are computed per (row, tap); the copy loops carry no bounds checks.
 
 import { rangeLo, rangeHi } from "./depthwise_plane";
+import {
+  convDH, convDW, convH, convKH, convKW, convOW, convPH, convPW, convSH, convSW, convW,
+} from "./conv2d_params";
 
-// Geometry comes straight from the conv descriptor `p` (docs/ARCHITECTURE.md); `cg` is the number
+// Geometry comes from the conv descriptor `p` (conv2d_params.ts); `cg` is the number
 // of input channels of one group (C / G), `x` / `dx` point at that group's first channel.
-@inline function dim(p: usize, i: i32): i32 {
-  return load<i32>(p + (<usize>i << 2));
-}
-
 @inline function at(base: usize, index: i32): usize {
   return base + (<usize>index << 2);
 }
 
 /** col[r, q − q0] = x[c, oh·SH − PH + u·DH, ow·SW − PW + v·DW] (0 outside the image). */
 export function im2colBlock(p: usize, cg: i32, x: usize, q0: i32, q1: i32, col: usize, ldc: i32): void {
-  const H = dim(p, 2), W = dim(p, 3), KH = dim(p, 5), KW = dim(p, 6);
-  const SH = dim(p, 7), SW = dim(p, 8), PH = dim(p, 9), PW = dim(p, 10);
-  const DH = dim(p, 11), DW = dim(p, 12), OW = dim(p, 15);
+  const H = convH(p), W = convW(p), KH = convKH(p), KW = convKW(p);
+  const SH = convSH(p), SW = convSW(p), PH = convPH(p), PW = convPW(p);
+  const DH = convDH(p), DW = convDW(p), OW = convOW(p);
   let r = 0;
   for (let c = 0; c < cg; c++) {
     const plane = at(x, c * H * W);
@@ -58,9 +57,9 @@ export function im2colBlock(p: usize, cg: i32, x: usize, q0: i32, q1: i32, col: 
 
 /** dx[c, oh·SH − PH + u·DH, ow·SW − PW + v·DW] += col[r, q − q0] for in-image targets. */
 export function col2imBlockAdd(p: usize, cg: i32, col: usize, ldc: i32, q0: i32, q1: i32, dx: usize): void {
-  const H = dim(p, 2), W = dim(p, 3), KH = dim(p, 5), KW = dim(p, 6);
-  const SH = dim(p, 7), SW = dim(p, 8), PH = dim(p, 9), PW = dim(p, 10);
-  const DH = dim(p, 11), DW = dim(p, 12), OW = dim(p, 15);
+  const H = convH(p), W = convW(p), KH = convKH(p), KW = convKW(p);
+  const SH = convSH(p), SW = convSW(p), PH = convPH(p), PW = convPW(p);
+  const DH = convDH(p), DW = convDW(p), OW = convOW(p);
   let r = 0;
   for (let c = 0; c < cg; c++) {
     const plane = at(dx, c * H * W);
