@@ -100,48 +100,49 @@ export function depthwiseConv2dBackwardWeight(p: usize, x: usize, dy: usize, dw:
   const OH = dim(p, 14), OW = dim(p, 15);
   const M = K / C;
   const inPlane = <usize>H * W, outPlane = <usize>OH * OW;
+  const taps = KH * KW;
   const fast3x3 = is3x3s1p1(KH, KW, SH, SW, PW, DH, DW, W, OW);
   const fast3x3s2 = is3x3s2p1(KH, KW, SH, SW, PW, DH, DW, W, OW, false);
   const fast5x5 = is5x5s1p2(KH, KW, SH, SW, PW, DH, DW, W, OW);
   const fast5x5s2 = is5x5s2p2(KH, KW, SH, SW, PW, DH, DW, W, OW, false);
-  for (let o = 0; o < K; o++) {
-    const c = o / M;
-    if (fast5x5 || fast5x5s2) {
-      const dwo = dw + ((<usize>o * 25) << 2);
-      for (let n = 0; n < N; n++) {
-        const xs = x + (((<usize>n * C + c) * inPlane) << 2), g = dy + (((<usize>n * K + o) * outPlane) << 2);
-        if (fast5x5) planeWeightGrad5x5(xs, H, W, g, OH, PH, dwo, n > 0);
-        else planeWeightGrad5x5s2(xs, H, W, g, OH, OW, PH, dwo, n > 0);
-      }
-    } else if (fast3x3s2) {
-      const dwo = dw + ((<usize>o * 9) << 2);
-      for (let n = 0; n < N; n++) {
-        planeWeightGrad3x3s2(x + (((<usize>n * C + c) * inPlane) << 2), H, W,
-          dy + (((<usize>n * K + o) * outPlane) << 2), OH, OW, PH, dwo, n > 0);
-      }
-    } else if (fast3x3) {
-      const dwo = dw + ((<usize>o * 9) << 2);
-      for (let n = 0; n < N; n++) {
-        planeWeightGrad3x3(x + (((<usize>n * C + c) * inPlane) << 2), H, W,
-          dy + (((<usize>n * K + o) * outPlane) << 2), OH, PH, dwo, n > 0);
-      }
-    } else for (let u = 0; u < KH; u++) {
-      for (let v = 0; v < KW; v++) {
-        let s: f32 = 0;
-        for (let n = 0; n < N; n++) {
-          const xs = x + (((<usize>n * C + c) * inPlane) << 2);
-          const g = dy + (((<usize>n * K + o) * outPlane) << 2);
-          s += planeTapDot(xs, H, W, g, OH, OW, u * DH - PH, v * DW - PW, SH, SW);
+  // No samples: every sum is empty.
+  if (N == 0) {
+    memory.fill(dw, 0, <usize>K * taps << 2);
+    if (db) memory.fill(db, 0, <usize>K << 2);
+    return;
+  }
+  // Samples outside, planes inside: x and dy are read in memory order. Each dw[o] / db[o] still
+  // sums its per-sample terms in sample order (sample 0 stores, later ones add), so the bits are
+  // those of the former plane-outer order. Plane-outer read one 12.5 KB plane from each of 8
+  // samples 1.8 MB apart (same offset mod 4 KB: 16 streams on the same L1 sets); at N = 8,
+  // 144 @56 its dW cost 3.24 ms against 8 × 0.26 ms at N = 1, stride 2 1.89 ms against 8 × 0.086.
+  for (let n = 0; n < N; n++) {
+    const acc = n > 0;
+    for (let o = 0; o < K; o++) {
+      const c = o / M;
+      const xs = x + (((<usize>n * C + c) * inPlane) << 2);
+      const g = dy + (((<usize>n * K + o) * outPlane) << 2);
+      const dwo = dw + ((<usize>o * taps) << 2);
+      if (fast5x5) {
+        planeWeightGrad5x5(xs, H, W, g, OH, PH, dwo, acc);
+      } else if (fast5x5s2) {
+        planeWeightGrad5x5s2(xs, H, W, g, OH, OW, PH, dwo, acc);
+      } else if (fast3x3s2) {
+        planeWeightGrad3x3s2(xs, H, W, g, OH, OW, PH, dwo, acc);
+      } else if (fast3x3) {
+        planeWeightGrad3x3(xs, H, W, g, OH, PH, dwo, acc);
+      } else for (let u = 0; u < KH; u++) {
+        for (let v = 0; v < KW; v++) {
+          const s = planeTapDot(xs, H, W, g, OH, OW, u * DH - PH, v * DW - PW, SH, SW);
+          const d = dwo + ((<usize>(u * KW + v)) << 2);
+          store<f32>(d, acc ? load<f32>(d) + s : s);
         }
-        store<f32>(dw + ((<usize>(o * KH + u) * KW + v) << 2), s);
       }
-    }
-    if (db) {
-      let s: f32 = 0;
-      for (let n = 0; n < N; n++) {
-        s += planeSum(dy + (((<usize>n * K + o) * outPlane) << 2), <i32>outPlane);
+      if (db) {
+        const s = planeSum(g, <i32>outPlane);
+        const d = db + (<usize>o << 2);
+        store<f32>(d, acc ? load<f32>(d) + s : s);
       }
-      store<f32>(db + (<usize>o << 2), s);
     }
   }
 }
