@@ -123,6 +123,13 @@ export function depthwiseConv2dBackwardWeight(p: usize, x: usize, dy: usize, dw:
       const xs = x + (((<usize>n * C + c) * inPlane) << 2);
       const g = dy + (((<usize>n * K + o) * outPlane) << 2);
       const dwo = dw + ((<usize>o * taps) << 2);
+      // db first: its sequential read of the dy plane brings it into L1 ahead of the weight
+      // gradient's passes (N = 8, 144 @56: dW + db 2.77 -> 2.56 ms; stride 2: 1.06 -> 0.98 ms).
+      if (db) {
+        const s = planeSum(g, <i32>outPlane);
+        const d = db + (<usize>o << 2);
+        store<f32>(d, acc ? load<f32>(d) + s : s);
+      }
       if (fast5x5) {
         planeWeightGrad5x5(xs, H, W, g, OH, PH, dwo, acc);
       } else if (fast5x5s2) {
@@ -137,11 +144,6 @@ export function depthwiseConv2dBackwardWeight(p: usize, x: usize, dy: usize, dw:
           const d = dwo + ((<usize>(u * KW + v)) << 2);
           store<f32>(d, acc ? load<f32>(d) + s : s);
         }
-      }
-      if (db) {
-        const s = planeSum(g, <i32>outPlane);
-        const d = db + (<usize>o << 2);
-        store<f32>(d, acc ? load<f32>(d) + s : s);
       }
     }
   }

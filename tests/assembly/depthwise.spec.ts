@@ -124,4 +124,32 @@ describe("depthwise conv2d", () => {
     expect(check(2, 3, 14, 14, 1, 5, 5, 1, 1, 2, 2, 1, 1, true)).toBe(0);
     expect(check(2, 3, 28, 28, 1, 5, 5, 2, 2, 2, 2, 1, 1, true)).toBe(0);
   });
+  // depthwiseConv2dBackwardWeight walks samples outside and planes inside (db before dW):
+  // every plane kernel (3x3 s1/s2, 5x5 s1/s2, the generic taps) summed over 4 samples, odd sizes,
+  // padding 0/1/2, multiplier 2 (dw[o] for neighbouring o of one input channel).
+  it("weight gradient over batch 4, every plane kernel", () => {
+    let bad = 0;
+    for (let ph = 0; ph <= 2; ph++) {
+      bad += check(4, 3, 9, 13, 2, 3, 3, 1, 1, ph, 1, 1, 1, true);     // 3x3 s1
+      bad += check(4, 3, 11, 17, 2, 3, 3, 2, 2, ph, 1, 1, 1, true);    // 3x3 s2
+      bad += check(4, 2, 9, 11, 2, 5, 5, 1, 1, ph, 2, 1, 1, true);     // 5x5 s1
+      bad += check(4, 2, 11, 15, 2, 5, 5, 2, 2, ph, 2, 1, 1, true);    // 5x5 s2
+      bad += check(4, 3, 7, 9, 2, 3, 3, 1, 1, ph, ph, 2, 2, true);     // generic (dilation 2)
+    }
+    bad += check(3, 5, 56, 56, 1, 3, 3, 1, 1, 1, 1, 1, 1, true);       // MobileNet planes
+    bad += check(3, 5, 56, 56, 1, 3, 3, 2, 2, 1, 1, 1, 1, false);
+    expect(bad).toBe(0);
+  });
+  it("weight gradient of an empty batch is zero", () => {
+    let bad = 0;
+    for (let k = 3; k <= 5; k += 2) {
+      const t = new ConvCase(1, 2, 9, 9, 4, k, k, 1, 1, k >> 1, k >> 1, 1, 1, 2, true);
+      store<i32>(t.p, 0); // N = 0
+      depthwiseConv2dBackwardWeight(t.p, t.x, t.dy, t.dw, t.db);
+      for (let i = 0; i < 4 * k * k; i++) if (load<f32>(t.dw + (<usize>i << 2)) != 0) bad++;
+      for (let i = 0; i < 4; i++) if (load<f32>(t.db + (<usize>i << 2)) != 0) bad++;
+      t.free();
+    }
+    expect(bad).toBe(0);
+  });
 });
