@@ -255,6 +255,123 @@ const WG_TAIL = 2;  // the rest: W − 2j x columns, OW − j dy columns
   store<f32>(d, s0); store<f32>(d, s1, 4); store<f32>(d, s2, 8);
 }
 
+// Kernel rows 0 and 2 in one pass: x row 2k − PH is row 0's source for dy row k and row 2's for dy
+// row k − 1, so each x block is loaded and split into even/odd lanes once for six products (the
+// per-u passes did it twice). Each accumulator still adds the same products in the same order.
+// @ts-ignore: decorator
+@inline function weightGradPass02(
+  jT: i32, cnt: i32, n: i32, x: usize, H: i32, W: i32, g0: usize, OH: i32, OW: i32, PH: i32,
+  dw: usize, accumulate: bool,
+): void {
+  const xBytes = <usize>W << 2, gBytes = <usize>OW << 2;
+  const z = f32x4.splat(0);
+  let p0 = z, p1 = z, p2 = z, q0 = z, q1 = z, q2 = z;
+  const lo0 = rangeLo(-PH, 2, OH), hi0 = rangeHi(-PH, 2, OH, H);
+  const lo2 = rangeLo(2 - PH, 2, OH), hi2 = rangeHi(2 - PH, 2, OH, H);
+  const kLo = lo0 < hi0 ? (lo2 < hi2 ? min(lo0, lo2 + 1) : lo0) : lo2 + 1;
+  const kHi = lo0 < hi0 ? (lo2 < hi2 ? max(hi0, hi2 + 1) : hi0) : hi2 + 1;
+  for (let k = kLo; k < kHi; k++) {
+    const r = x + <usize>(2 * k - PH) * xBytes;
+    const g = g0 + <usize>k * gBytes;
+    const has0 = k >= lo0 && k < hi0, has2 = k - 1 >= lo2 && k - 1 < hi2;
+    if (has0 && has2) {
+      {
+        const G0 = gV(WG_LEFT, g, 0, 4);
+        const G2 = gV(WG_LEFT, g - gBytes, 0, 4);
+        const A = xA(WG_LEFT, r, 0, 8), B = xB(WG_LEFT, r, 0, 8), P = xP(WG_LEFT, r, 0);
+        const od = v128.shuffle<f32>(A, B, 1, 3, 5, 7), ev = v128.shuffle<f32>(A, B, 0, 2, 4, 6);
+        const lo = v128.shuffle<f32>(P, od, 3, 4, 5, 6);
+        p0 = madd(G0, lo, p0); p1 = madd(G0, ev, p1); p2 = madd(G0, od, p2);
+        q0 = madd(G2, lo, q0); q1 = madd(G2, ev, q1); q2 = madd(G2, od, q2);
+      }
+      for (let j = 4; j < jT; j += 4) {
+        const o = <usize>j << 3;
+        const G0 = gV(WG_INNER, g, j, 4);
+        const G2 = gV(WG_INNER, g - gBytes, j, 4);
+        const A = xA(WG_INNER, r, o, 8), B = xB(WG_INNER, r, o, 8), P = xP(WG_INNER, r, o);
+        const od = v128.shuffle<f32>(A, B, 1, 3, 5, 7), ev = v128.shuffle<f32>(A, B, 0, 2, 4, 6);
+        const lo = v128.shuffle<f32>(P, od, 3, 4, 5, 6);
+        p0 = madd(G0, lo, p0); p1 = madd(G0, ev, p1); p2 = madd(G0, od, p2);
+        q0 = madd(G2, lo, q0); q1 = madd(G2, ev, q1); q2 = madd(G2, od, q2);
+      }
+      if (cnt > 0) {
+        const o = <usize>jT << 3;
+        const G0 = gV(WG_TAIL, g, jT, cnt);
+        const G2 = gV(WG_TAIL, g - gBytes, jT, cnt);
+        const A = xA(WG_TAIL, r, o, n), B = xB(WG_TAIL, r, o, n), P = xP(WG_TAIL, r, o);
+        const od = v128.shuffle<f32>(A, B, 1, 3, 5, 7), ev = v128.shuffle<f32>(A, B, 0, 2, 4, 6);
+        const lo = v128.shuffle<f32>(P, od, 3, 4, 5, 6);
+        p0 = madd(G0, lo, p0); p1 = madd(G0, ev, p1); p2 = madd(G0, od, p2);
+        q0 = madd(G2, lo, q0); q1 = madd(G2, ev, q1); q2 = madd(G2, od, q2);
+      }
+    } else if (has0) {
+      {
+        const G0 = gV(WG_LEFT, g, 0, 4);
+        const A = xA(WG_LEFT, r, 0, 8), B = xB(WG_LEFT, r, 0, 8), P = xP(WG_LEFT, r, 0);
+        const od = v128.shuffle<f32>(A, B, 1, 3, 5, 7), ev = v128.shuffle<f32>(A, B, 0, 2, 4, 6);
+        const lo = v128.shuffle<f32>(P, od, 3, 4, 5, 6);
+        p0 = madd(G0, lo, p0); p1 = madd(G0, ev, p1); p2 = madd(G0, od, p2);
+      }
+      for (let j = 4; j < jT; j += 4) {
+        const o = <usize>j << 3;
+        const G0 = gV(WG_INNER, g, j, 4);
+        const A = xA(WG_INNER, r, o, 8), B = xB(WG_INNER, r, o, 8), P = xP(WG_INNER, r, o);
+        const od = v128.shuffle<f32>(A, B, 1, 3, 5, 7), ev = v128.shuffle<f32>(A, B, 0, 2, 4, 6);
+        const lo = v128.shuffle<f32>(P, od, 3, 4, 5, 6);
+        p0 = madd(G0, lo, p0); p1 = madd(G0, ev, p1); p2 = madd(G0, od, p2);
+      }
+      if (cnt > 0) {
+        const o = <usize>jT << 3;
+        const G0 = gV(WG_TAIL, g, jT, cnt);
+        const A = xA(WG_TAIL, r, o, n), B = xB(WG_TAIL, r, o, n), P = xP(WG_TAIL, r, o);
+        const od = v128.shuffle<f32>(A, B, 1, 3, 5, 7), ev = v128.shuffle<f32>(A, B, 0, 2, 4, 6);
+        const lo = v128.shuffle<f32>(P, od, 3, 4, 5, 6);
+        p0 = madd(G0, lo, p0); p1 = madd(G0, ev, p1); p2 = madd(G0, od, p2);
+      }
+    } else if (has2) {
+      {
+        const G2 = gV(WG_LEFT, g - gBytes, 0, 4);
+        const A = xA(WG_LEFT, r, 0, 8), B = xB(WG_LEFT, r, 0, 8), P = xP(WG_LEFT, r, 0);
+        const od = v128.shuffle<f32>(A, B, 1, 3, 5, 7), ev = v128.shuffle<f32>(A, B, 0, 2, 4, 6);
+        const lo = v128.shuffle<f32>(P, od, 3, 4, 5, 6);
+        q0 = madd(G2, lo, q0); q1 = madd(G2, ev, q1); q2 = madd(G2, od, q2);
+      }
+      for (let j = 4; j < jT; j += 4) {
+        const o = <usize>j << 3;
+        const G2 = gV(WG_INNER, g - gBytes, j, 4);
+        const A = xA(WG_INNER, r, o, 8), B = xB(WG_INNER, r, o, 8), P = xP(WG_INNER, r, o);
+        const od = v128.shuffle<f32>(A, B, 1, 3, 5, 7), ev = v128.shuffle<f32>(A, B, 0, 2, 4, 6);
+        const lo = v128.shuffle<f32>(P, od, 3, 4, 5, 6);
+        q0 = madd(G2, lo, q0); q1 = madd(G2, ev, q1); q2 = madd(G2, od, q2);
+      }
+      if (cnt > 0) {
+        const o = <usize>jT << 3;
+        const G2 = gV(WG_TAIL, g - gBytes, jT, cnt);
+        const A = xA(WG_TAIL, r, o, n), B = xB(WG_TAIL, r, o, n), P = xP(WG_TAIL, r, o);
+        const od = v128.shuffle<f32>(A, B, 1, 3, 5, 7), ev = v128.shuffle<f32>(A, B, 0, 2, 4, 6);
+        const lo = v128.shuffle<f32>(P, od, 3, 4, 5, 6);
+        q0 = madd(G2, lo, q0); q1 = madd(G2, ev, q1); q2 = madd(G2, od, q2);
+      }
+    }
+  }
+  let s0 = hsum(p0), s1 = hsum(p1), s2 = hsum(p2), t0 = hsum(q0), t1 = hsum(q1), t2 = hsum(q2);
+  if (accumulate) {
+    s0 += load<f32>(dw); s1 += load<f32>(dw, 4); s2 += load<f32>(dw, 8);
+    t0 += load<f32>(dw, 24); t1 += load<f32>(dw, 28); t2 += load<f32>(dw, 32);
+  }
+  store<f32>(dw, s0); store<f32>(dw, s1, 4); store<f32>(dw, s2, 8);
+  store<f32>(dw, t0, 24); store<f32>(dw, t1, 28); store<f32>(dw, t2, 32);
+}
+
+// @ts-ignore: decorator
+@inline function weightGrad3x3s2(
+  jT: i32, cnt: i32, n: i32, x: usize, H: i32, W: i32, g0: usize, OH: i32, OW: i32, PH: i32,
+  dw: usize, accumulate: bool,
+): void {
+  weightGradPass02(jT, cnt, n, x, H, W, g0, OH, OW, PH, dw, accumulate);
+  weightGradPass3x3s2(1, jT, cnt, n, x, H, W, g0, OH, OW, PH, dw, accumulate);
+}
+
 /**
  * Weight gradient of one plane for is3x3s2p1 (any PH): dw[u,v] (+)= Σ g[i,j] · x[2i − PH + u, 2j − 1 + v]
  * (out-of-range x reads 0).
@@ -270,20 +387,18 @@ export function planeWeightGrad3x3s2(
   let jT = 4;
   while (jT + 4 <= OW && 2 * jT + 8 <= W) jT += 4;
   const cnt = OW - jT;
-  for (let u = 0; u < 3; u++) {
-    if (W & 1) {
-      if (cnt == 1) weightGradPass3x3s2(u, jT, 1, 1, x, H, W, g0, OH, OW, PH, dw, accumulate);
-      else if (cnt == 2) weightGradPass3x3s2(u, jT, 2, 3, x, H, W, g0, OH, OW, PH, dw, accumulate);
-      else if (cnt == 3) weightGradPass3x3s2(u, jT, 3, 5, x, H, W, g0, OH, OW, PH, dw, accumulate);
-      else if (cnt == 4) weightGradPass3x3s2(u, jT, 4, 7, x, H, W, g0, OH, OW, PH, dw, accumulate);
-      else weightGradPass3x3s2(u, jT, 0, 0, x, H, W, g0, OH, OW, PH, dw, accumulate);
-    } else {
-      if (cnt == 1) weightGradPass3x3s2(u, jT, 1, 2, x, H, W, g0, OH, OW, PH, dw, accumulate);
-      else if (cnt == 2) weightGradPass3x3s2(u, jT, 2, 4, x, H, W, g0, OH, OW, PH, dw, accumulate);
-      else if (cnt == 3) weightGradPass3x3s2(u, jT, 3, 6, x, H, W, g0, OH, OW, PH, dw, accumulate);
-      else if (cnt == 4) weightGradPass3x3s2(u, jT, 4, 8, x, H, W, g0, OH, OW, PH, dw, accumulate);
-      else weightGradPass3x3s2(u, jT, 0, 0, x, H, W, g0, OH, OW, PH, dw, accumulate);
-    }
+  if (W & 1) {
+    if (cnt == 1) weightGrad3x3s2(jT, 1, 1, x, H, W, g0, OH, OW, PH, dw, accumulate);
+    else if (cnt == 2) weightGrad3x3s2(jT, 2, 3, x, H, W, g0, OH, OW, PH, dw, accumulate);
+    else if (cnt == 3) weightGrad3x3s2(jT, 3, 5, x, H, W, g0, OH, OW, PH, dw, accumulate);
+    else if (cnt == 4) weightGrad3x3s2(jT, 4, 7, x, H, W, g0, OH, OW, PH, dw, accumulate);
+    else weightGrad3x3s2(jT, 0, 0, x, H, W, g0, OH, OW, PH, dw, accumulate);
+  } else {
+    if (cnt == 1) weightGrad3x3s2(jT, 1, 2, x, H, W, g0, OH, OW, PH, dw, accumulate);
+    else if (cnt == 2) weightGrad3x3s2(jT, 2, 4, x, H, W, g0, OH, OW, PH, dw, accumulate);
+    else if (cnt == 3) weightGrad3x3s2(jT, 3, 6, x, H, W, g0, OH, OW, PH, dw, accumulate);
+    else if (cnt == 4) weightGrad3x3s2(jT, 4, 8, x, H, W, g0, OH, OW, PH, dw, accumulate);
+    else weightGrad3x3s2(jT, 0, 0, x, H, W, g0, OH, OW, PH, dw, accumulate);
   }
 }
 
