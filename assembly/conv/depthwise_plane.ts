@@ -458,6 +458,8 @@ function planeCorrelate3x3Scalar(
  * Weight gradient of one plane for is3x3s1p1 (any PH): dw[u,v] (+)= Σ g[i,j] · x[i − PH + u, j − 1 + v]
  * (out-of-range x reads 0). One pass per kernel row u over the output rows whose source row is in
  * range, two rows at a time: six vector accumulators (nine would spill), one horizontal sum each.
+ * (Measured: one pass over the interior rows with nine accumulators, each dy block loaded once,
+ * took 0.42 ms against 0.26 for 144 @56 planes in V8 / Node 20: the accumulators spill.)
  */
 export function planeWeightGrad3x3(
   x: usize, H: i32, W: i32, g0: usize, OH: i32, PH: i32, dw: usize, accumulate: bool,
