@@ -30,6 +30,7 @@ export { dcdScaleForward, dcdScaleBackward } from "./dcd/scale";
 export { dcdProjectForward, dcdProjectBackward, dcdProjectWorkspaceBytes } from "./dcd/project";
 export { dcdAddInto } from "./dcd/add";
 export { dcdFlipConvWeights } from "./dcd/flip";
+export { dcdEffectiveWeight, dcdEffectiveWorkspaceBytes } from "./dcd/effective";
 export { dynamicAttentionForward, dynamicAttentionBackward, dynamicAttentionWorkspaceBytes } from "./dynamic/attention";
 export { dynamicConv2dForward, dynamicConv2dBackward, dynamicConv2dWorkspaceBytes } from "./dynamic/conv";
 export { softmaxForward, softmaxBackward } from "./nn/softmax";

@@ -7,7 +7,7 @@ import { Tensor } from '../tensor';
 
 export const fmtShape = (shape: readonly number[]): string => `[${shape.join(', ')}]`;
 
-function describe(value: unknown): string {
+export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`;

@@ -19,9 +19,9 @@
  * - Tests (tests/bindings/dcd.test.ts) run every fixture on every backend whose `dcdForward` exists;
  *   the wasm backends are REQUIRED to have it once `DCD_WASM_READY` below is true (D4b flips it).
  */
-import { ShapeError, StateDictError } from '../errors';
+import { OptionError, ShapeError, StateDictError } from '../errors';
 import type { Tensor } from '../tensor';
-import { expectTensor, fmtShape } from './checks';
+import { describe, expectTensor, fmtShape } from './checks';
 import type { DcdDims } from './dcd_config';
 import { dcdTensorSpecs } from './dcd_params';
 
@@ -39,7 +39,18 @@ export interface DcdForwardOptions {
   training: boolean;
   /** Default true; false skips keeping anything for backward (inference) and returns cache = null. */
   needsBackward?: boolean;
+  /**
+   * Inference only (training false, needsBackward false): how y may be computed. 'auto' (default)
+   * lets the backend pick the cheaper; 'composed' runs conv, q, bn1, Φ, bn2 and p as the reference
+   * does; 'weights' first forms each sample's kernel W(x) = ΛW0 + P·M·Q (the eval-mode BatchNorms are
+   * affine, so the whole layer is one conv) and runs that conv. Same result up to float rounding;
+   * backends with a single strategy (js) accept and ignore it.
+   */
+  evalStrategy?: DcdEvalStrategy;
 }
+
+export type DcdEvalStrategy = 'auto' | 'composed' | 'weights';
+const EVAL_STRATEGIES: readonly DcdEvalStrategy[] = ['auto', 'composed', 'weights'];
 
 /**
  * Whatever forward keeps for backward; backend-specific. The owner disposes it exactly once. Backward
@@ -115,6 +126,10 @@ export function checkDcdForward(d: DcdDims, state: DcdState, x: unknown, options
     throw new ShapeError(`${op}: x of shape ${fmtShape(s)} is smaller than the ${d.k}×${d.k} kernel (padding ${d.padding})`);
   }
   checkDcdState(d, state, backend);
+  if (options.evalStrategy !== undefined && !EVAL_STRATEGIES.includes(options.evalStrategy)) {
+    throw new OptionError(`${op}: evalStrategy must be one of ${EVAL_STRATEGIES.map((v) => `'${v}'`).join(', ')}, ` +
+      `got ${describe(options.evalStrategy)}`);
+  }
   const y = dcdOutputShape(d, s);
   if (options.training && d.hasResidual) {
     const perChannel = d.kind === 'DYCls' ? y[0] : y[0] * y[2] * y[3];

@@ -7,6 +7,8 @@ import { dcdBranchForward } from "../../assembly/dcd/branch";
 import { dcdFlipConvWeights } from "../../assembly/dcd/flip";
 import { conv2dForward, conv2dWorkspaceBytes } from "../../assembly/conv/conv2d_forward";
 import { ConvCase } from "./conv_reference";
+import { dcdEffectiveWeight, dcdEffectiveWorkspaceBytes } from "../../assembly/dcd/effective";
+import { batchNormForwardEval } from "../../assembly/nn/batchnorm";
 
 function ptr(a: StaticArray<f32>): usize {
   return changetype<usize>(a);
@@ -134,5 +136,80 @@ describe("dcdFlipConvWeights", () => {
   it("dilation 2 and groups 2", () => {
     expect(flippedBackwardData(1, 4, 9, 9, 6, 3, 3, 2, 1, 2, 2, 1)).toBe(0);
     expect(flippedBackwardData(2, 6, 7, 7, 4, 3, 3, 1, 1, 1, 1, 2)).toBe(0);
+  });
+});
+
+function convDesc(C: i32, H: i32, W: i32, K: i32, k: i32, s: i32, pad: i32, G: i32): usize {
+  const q = heap.alloc(64);
+  const o = (H + 2 * pad - k) / s + 1, ow = (W + 2 * pad - k) / s + 1;
+  const dims: i32[] = [1, C, H, W, K, k, k, s, s, pad, pad, 1, 1, G, o, ow];
+  for (let i = 0; i < 16; i++) store<i32>(q + (<usize>i << 2), dims[i]);
+  return q;
+}
+function conv(desc: usize, x: usize, w: usize, b: usize, y: usize): void {
+  const ws = heap.alloc(max<usize>(conv2dWorkspaceBytes(desc, 0), 16));
+  conv2dForward(desc, x, w, b, y, ws);
+  heap.free(ws);
+}
+
+/**
+ * One sample of an eval-mode DCD layer (k×k W0 with bias, padding (k−1)/2; q 1×1 or k×k; B blocks) two
+ * ways: composed from the kernels the training path uses, and as one conv of dcdEffectiveWeight's
+ * W_eff, b_eff. Returns the largest |difference| relative to max |y|.
+ */
+function effectiveVsComposed(Cin: i32, Cout: i32, H: i32, k: i32, s: i32, L: i32, B: i32, qk: i32, withLambda: bool): f32 {
+  const pad = (k - 1) / 2, qpad = qk > 1 ? pad : 0, lb = L / B;
+  const OH = (H + 2 * pad - k) / s + 1, HW = OH * OH;
+  const x = filled(Cin * H * H, 1), w0 = filled(Cout * Cin * k * k, 2), b0 = filled(Cout, 3);
+  const q = filled(L * (Cin / B) * qk * qk, 4), p = filled(Cout * lb, 5), phi = filled(B * lb * lb, 6);
+  const lam = filled(Cout, 7);
+  const g1 = filled(L, 8), be1 = filled(L, 9), m1 = filled(L, 10), v1 = filled(L, 11);
+  const g2 = filled(L, 12), be2 = filled(L, 13), m2 = filled(L, 14), v2 = filled(L, 15);
+  for (let l = 0; l < L; l++) { v1[l] = Mathf.abs(v1[l]) + 0.5; v2[l] = Mathf.abs(v2[l]) + 0.5; }
+  const eps: f32 = 1e-5;
+  const lamPtr = withLambda ? ptr(lam) : 0;
+
+  // composed: y = λ ⊙ conv(x, W0, b0) + P·(bn2(Φ·z1) + z1), z1 = bn1(q(x))
+  const y = new StaticArray<f32>(Cout * HW), c = new StaticArray<f32>(Cout * HW);
+  const zq = new StaticArray<f32>(L * HW), z1 = new StaticArray<f32>(L * HW);
+  const wv = new StaticArray<f32>(L * HW), z = new StaticArray<f32>(L * HW);
+  const sDesc = convDesc(Cin, H, H, Cout, k, s, pad, 1), qDesc = convDesc(Cin, H, H, L, qk, s, qpad, B);
+  conv(sDesc, ptr(x), ptr(w0), ptr(b0), ptr(c));
+  if (withLambda) dcdScaleForward(1, Cout, HW, ptr(lam), ptr(c), ptr(y));
+  else memory.copy(ptr(y), ptr(c), <usize>(Cout * HW) << 2);
+  conv(qDesc, ptr(x), ptr(q), 0, ptr(zq));
+  batchNormForwardEval(1, L, HW, ptr(zq), ptr(g1), ptr(be1), ptr(m1), ptr(v1), eps, 0, ptr(z1));
+  dcdPhiForward(1, B, lb, HW, ptr(phi), ptr(z1), ptr(wv));
+  batchNormForwardEval(1, L, HW, ptr(wv), ptr(g2), ptr(be2), ptr(m2), ptr(v2), eps, ptr(z1), ptr(z));
+  const pws = heap.alloc(max<usize>(dcdProjectWorkspaceBytes(Cout, L, B, HW), 16));
+  dcdProjectForward(1, Cout, L, B, HW, ptr(p), ptr(z), ptr(y), 1, pws);
+
+  // formed: one conv with W_eff, b_eff
+  const weff = new StaticArray<f32>(Cout * Cin * k * k), beff = new StaticArray<f32>(Cout);
+  const ews = heap.alloc(max<usize>(dcdEffectiveWorkspaceBytes(Cout, Cin, L, B, qk * qk), 16));
+  dcdEffectiveWeight(Cout, Cin, k * k, qk * qk, L, B, lamPtr, ptr(w0), ptr(b0), ptr(q), ptr(p), ptr(phi),
+    ptr(g1), ptr(be1), ptr(m1), ptr(v1), ptr(g2), ptr(be2), ptr(m2), ptr(v2), eps, ptr(weff), ptr(beff), ews);
+  const y2 = new StaticArray<f32>(Cout * HW);
+  conv(sDesc, ptr(x), ptr(weff), ptr(beff), ptr(y2));
+
+  let big: f32 = 0, diff: f32 = 0;
+  for (let i = 0; i < Cout * HW; i++) {
+    big = max(big, Mathf.abs(y[i]));
+    diff = max(diff, Mathf.abs(y[i] - y2[i]));
+  }
+  heap.free(pws); heap.free(ews); heap.free(sDesc); heap.free(qDesc);
+  return diff / big;
+}
+
+describe("dcdEffectiveWeight", () => {
+  it("one conv of W_eff = ΛW0 + P·M·Q equals the composed eval-mode layer (3×3 W0, 1×1 Q on the centre tap)", () => {
+    expect(effectiveVsComposed(6, 8, 7, 3, 1, 4, 1, 1, true)).toBeLessThan(2e-6);
+    expect(effectiveVsComposed(6, 8, 7, 3, 2, 4, 2, 1, true)).toBeLessThan(2e-6); // stride 2, 2 blocks
+  });
+  it("k×k Q on every tap, 1×1 W0, Φ-only (λ = 1), 5×5 with 2 blocks", () => {
+    expect(effectiveVsComposed(4, 6, 6, 3, 1, 4, 2, 3, true)).toBeLessThan(2e-6);
+    expect(effectiveVsComposed(8, 4, 5, 1, 1, 4, 1, 1, true)).toBeLessThan(2e-6);
+    expect(effectiveVsComposed(8, 4, 5, 1, 2, 4, 2, 1, false)).toBeLessThan(2e-6);
+    expect(effectiveVsComposed(4, 6, 9, 5, 1, 6, 2, 1, true)).toBeLessThan(2e-6);
   });
 });

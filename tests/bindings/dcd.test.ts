@@ -121,10 +121,13 @@ for (const backend of BACKENDS) {
                 expectAllClose(g.params[name].data, r(`grad.${name}`).data, VS_TORCH, `${fc.name}: grad ${name}`);
               }
               if (!run.training) {
-                // inference without a cache (the wasm backends scale by λ in place after the conv)
-                const inf = m.dcdForward(dims, state, x, { training: false, needsBackward: false });
-                expect(inf.cache).toBeNull();
-                expectAllClose(inf.y.data, r('y').data, VS_TORCH, `${fc.name}: y without a cache`);
+                // inference without a cache, each strategy: 'composed' (the wasm backends scale by λ in place
+                // after the conv), 'weights' (one conv of the formed W(x) = ΛW0 + P·M·Q), 'auto' (the cheaper)
+                for (const evalStrategy of ['auto', 'composed', 'weights'] as const) {
+                  const inf = m.dcdForward(dims, state, x, { training: false, needsBackward: false, evalStrategy });
+                  expect(inf.cache).toBeNull();
+                  expectAllClose(inf.y.data, r('y').data, VS_TORCH, `${fc.name}: y without a cache (${evalStrategy})`);
+                }
               }
             });
           });
@@ -236,6 +239,22 @@ for (const backend of BACKENDS) {
         expect(() => resolveDcdConfig({ ...convDy, kind: 'conv_dz' as 'conv_dy' })).toThrow(/kind must be one of/);
         expect(() => resolveDcdConfig({ kind: 'DYModule', inChannels: 8, outChannels: 8, kernelSize: 3 })).toThrow(/unknown option 'kernelSize'/);
         expect(() => resolveDcdConfig({ ...convDy, variant: 'both' as 'full' })).toThrow(/variant must be one of/);
+      });
+
+      it('unknown evalStrategy', () => {
+        if (!requireOps()) return;
+        const layer = new DCDConv2d(m, { inChannels: 16, outChannels: 8, kernelSize: 3, padding: 1 });
+        try {
+          m.scope(() => {
+            const state = Object.fromEntries([...layer.namedParameters(), ...layer.namedBuffers()]);
+            const call = () => m.dcdForward(layer.dims, state, m.zeros([1, 16, 5, 5]),
+              { training: false, needsBackward: false, evalStrategy: 'fast' as 'auto' });
+            expect(call).toThrow(OptionError);
+            expect(call).toThrow(/evalStrategy must be one of 'auto', 'composed', 'weights', got string fast/);
+          });
+        } finally {
+          layer.dispose();
+        }
       });
 
       it('backward before forward', () => {

@@ -6,10 +6,12 @@
  *   y = λ ⊙ conv(x, W0): one scaling pass while the conv output is in cache, in place without a
  *       backward; with one the unscaled c is kept for ∂L/∂λ [conv2dForward, dcdScaleForward]
  *   y += P·z, accumulated straight into y by the gemm (no separate sum pass)    [dcdProjectForward]
+ * Inference may instead form each sample's kernel W(x) = ΛW0 + P·M·Q and run one conv
+ * [dcdEffectiveWeight, conv2dForward] when that is cheaper (useEffectiveWeights).
  * Buffers go to the cache when a backward will follow, else to scratch freed on return; x itself is
  * not copied (the cache keeps a reference, see dcd_cache.ts).
  */
-import type { DcdDims, DcdForwardOptions, DcdForwardResult, DcdState } from '../../ops/dcd';
+import type { DcdDims, DcdEvalStrategy, DcdForwardOptions, DcdForwardResult, DcdState } from '../../ops/dcd';
 import { DCD_NAMES, checkDcdForward, dcdModuleNames, dcdOpName } from '../../ops/dcd';
 import type { Tensor } from '../../tensor';
 import type { WasmContext } from './context';
@@ -30,6 +32,23 @@ export function statePtr(ctx: WasmContext, state: DcdState, name: string): numbe
 export function poolForward(ctx: WasmContext, d: DcdDims, G: DcdGeometry, x: number, g: number): void {
   if (d.pool === 1) ctx.kernel('globalAvgPoolForward')(G.n, G.cin, G.h, G.w, x, g);
   else ctx.kernel('adaptiveAvgPoolForward')(G.n, G.cin, G.h, G.w, 2, 2, x, g);
+}
+
+/**
+ * Inference: does forming each sample's kernel (dcdEffectiveWeight, then one conv) beat the composed
+ * path? Costs in flop-equivalents per sample: forming pays one pass over W0 (read + write, ~16 per
+ * weight, typically outside L1) and the rank-L update (2·Cout·L·Cin·kq/B); composing pays q and p
+ * (2·L·HW·(Cin·kq + Cout)/B) and ~2 passes over y (λ, then p accumulating into y; ~8 per element).
+ * This picks forming for 1×1 and narrow k×k layers (conv_dy 1×1 64→256 @56², conv_basic_dy 64 @56²,
+ * DYModule 96→576 @14²) and composing for wide k×k ones (conv_dy 3×3 256→256 @14²: 2.4 MB of W0).
+ */
+export function useEffectiveWeights(d: DcdDims, G: DcdGeometry, strategy: DcdEvalStrategy): boolean {
+  if (d.kind === 'DYCls' || strategy === 'composed') return false; // vectors: HW = 1, composing wins
+  if (strategy === 'weights') return true;
+  const kk = d.k * d.k, qkk = d.qk * d.qk, B = G.blocks, L = d.hasResidual ? G.latent : 0;
+  const forming = 16 * G.cout * G.cin * kk + 2 * G.cout * L * G.cin * qkk / B;
+  const composing = 2 * L * G.hwOut * (G.cin * qkk + G.cout) / B + 8 * (d.hasResidual ? 2 : 1) * G.cout * G.hwOut;
+  return forming < composing;
 }
 
 export function dcdForwardWasm(ctx: WasmContext, d: DcdDims, state: DcdState, xArg: Tensor,
@@ -76,11 +95,28 @@ export function dcdForwardWasm(ctx: WasmContext, d: DcdDims, state: DcdState, xA
       const sWs = scratch.alloc(k('conv2dWorkspaceBytes')(sDesc, PASS_FORWARD) as number >>> 0);
       const c = d.hasLambda && cache ? buf('c', n * cout * hwOut) : yPtr;
       const xStep = G.cin * G.hwIn * 4, yStep = cout * hwOut * 4, zStep = L * hwOut * 4;
+      const bn = (which: 1 | 2, f: 'weight' | 'bias' | 'running_mean' | 'running_var') => p(DCD_NAMES.bn(which, f));
+
+      if (!cache && !training && useEffectiveWeights(d, G, options.evalStrategy ?? 'auto')) {
+        // one conv per sample with W(x) = ΛW0 + P·M·Q formed first (assembly/dcd/effective.ts)
+        const kk = d.k * d.k, qkk = d.qk * d.qk;
+        const weff = scratch.alloc(cout * G.cin * kk * 4), beff = scratch.alloc(cout * 4);
+        const effWs = scratch.alloc(k('dcdEffectiveWorkspaceBytes')(cout, G.cin, L, G.blocks, qkk) as number >>> 0);
+        const residual = d.hasResidual;
+        const bnArgs = (which: 1 | 2) => (['weight', 'bias', 'running_mean', 'running_var'] as const)
+          .map((f) => residual ? bn(which, f) : 0);
+        for (let i = 0; i < n; i++) {
+          k('dcdEffectiveWeight')(cout, G.cin, kk, qkk, L, G.blocks, d.hasLambda ? lam + i * cout * 4 : 0, w0, b0,
+            residual ? p(`${names.q}.weight`) : 0, residual ? p(`${names.p}.weight`) : 0,
+            residual ? phi + i * G.mphi * 4 : 0, ...bnArgs(1), ...bnArgs(2), BN_EPS, weff, beff, effWs);
+          k('conv2dForward')(sDesc, x.ptr + i * xStep, weff, beff, yPtr + i * yStep, sWs);
+        }
+        return;
+      }
 
       const latentSize = n * L * hwOut;
       const qDesc = d.hasResidual ? one(G.qDesc) : 0;
       const qWs = d.hasResidual ? scratch.alloc(k('conv2dWorkspaceBytes')(qDesc, PASS_FORWARD) as number >>> 0) : 0;
-      const bn = (which: 1 | 2, f: 'weight' | 'bias' | 'running_mean' | 'running_var') => p(DCD_NAMES.bn(which, f));
       // inference keeps nothing: bn1 runs in place and z overwrites w
       const zq = d.hasResidual ? buf('zq', latentSize) : 0;
       const z1 = !d.hasResidual ? 0 : cache ? buf('z1', latentSize) : zq;
