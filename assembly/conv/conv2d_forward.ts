@@ -43,7 +43,7 @@ const BATCH_COLUMNS_BELOW: i32 = 1024;
 const BATCH_POINTWISE_COLUMNS_BELOW: i32 = 128;
 
 // @ts-ignore: decorator
-@inline function batchesColumns(p: usize): bool {
+@inline export function batchesColumns(p: usize): bool {
   const pixels = convOH(p) * convOW(p);
   return convN(p) > 1 && pixels < (convIsPointwise(p) ? BATCH_POINTWISE_COLUMNS_BELOW : BATCH_COLUMNS_BELOW);
 }

@@ -1,16 +1,36 @@
 // conv2d forward, one part of `parts` (the thread pool's entry point; see gemm/partition.ts).
-// The GEMM path splits the output pixels of every (sample, group) into column ranges: each part
-// packs only its own columns of the implicit im2col (no work is repeated but packing the small
-// weight matrix), writes a disjoint slice of y, and sums each element in the single-thread order.
+// Each part runs gemmDriver on a slice of the single-thread GEMMs (conv2d_forward.ts: one per
+// (sample, group), or one per group whose columns are every sample's pixels when batchesColumns),
+// with the same K blocking and the same tile positions, so each output element is summed in the
+// single-thread order and the result is bit-identical. Two ways to slice, chosen per op:
+//   columns: output-pixel ranges of every (sample, group) (multiples of 8 = the tile columns);
+//            each part packs only its own columns of the implicit im2col but reads ALL the
+//            weights of its groups.
+//   rows:    output-channel ranges (multiples of MR = 4 = the tile rows) of every GEMM; each part
+//            reads only its own rows of the weights but packs ALL the GEMM's columns.
+// A part's extra traffic is the operand it does not split, so rows win when the weights are the
+// bigger operand (Cout/G ≥ the GEMM's columns): few output pixels, many channels. They also
+// balance: 49 pixels = 6 column tiles + a 1-column edge tile, so no column split of a 7×7 image
+// is even; 2048 or 256 channels split evenly.
 // `ws` is this part's own: PART_SCRATCH bytes of scratch, then conv2dWorkspaceBytes(p, 0) bytes.
 
 import { B_CONV, B_DENSE, gemmDriver } from "../gemm/driver";
+import { MR } from "../gemm/config";
 import { PART_SCRATCH, partStart } from "../gemm/partition";
 import {
   convC, convCinPerGroup, convCoutPerGroup, convG, convH, convIsDepthwise, convIsPointwise,
   convK, convN, convOH, convOW, convPatchSize, convW,
 } from "./conv2d_params";
+import { batchesColumns } from "./conv2d_forward";
 import { depthwiseForwardPart } from "./depthwise_part";
+
+/** True when conv2dForwardPart splits output channels (rows) rather than output pixels (columns). */
+export function conv2dForwardSplitsRows(p: usize): bool {
+  if (convIsDepthwise(p)) return false;
+  const pixels = convOH(p) * convOW(p);
+  const columns = batchesColumns(p) ? convN(p) * pixels : pixels;
+  return convCoutPerGroup(p) >= columns;
+}
 
 export function conv2dForwardPart(p: usize, x: usize, w: usize, b: usize, y: usize, ws: usize, part: i32, parts: i32): void {
   if (convIsDepthwise(p)) {
@@ -18,6 +38,12 @@ export function conv2dForwardPart(p: usize, x: usize, w: usize, b: usize, y: usi
     return;
   }
   ws += PART_SCRATCH;
+  if (conv2dForwardSplitsRows(p)) rowsPart(p, x, w, b, y, ws, part, parts);
+  else columnsPart(p, x, w, b, y, ws, part, parts);
+}
+
+/** Output-pixel ranges of every (sample, group). */
+function columnsPart(p: usize, x: usize, w: usize, b: usize, y: usize, ws: usize, part: i32, parts: i32): void {
   const C = convC(p), K = convK(p), G = convG(p);
   const cinG = convCinPerGroup(p), coutG = convCoutPerGroup(p), patch = convPatchSize(p);
   const inPlane = <usize>convH(p) * convW(p);
@@ -38,6 +64,69 @@ export function conv2dForwardPart(p: usize, x: usize, w: usize, b: usize, y: usi
     } else {
       gemmDriver(coutG, j1 - j0, patch, wg, patch, 0, 0,
         B_CONV, xg, 0, 0, p, yj, pixels, 0, bg, ws, j0);
+    }
+  }
+}
+
+/**
+ * Packing one element of B costs about this many multiply-adds of the micro-kernel (3×3 s2
+ * 256→256 @14²: the implicit im2col of its 2304×49 columns takes 0.08 ms of the op's 1.19 ms;
+ * a 1×1 conv's B is a plain copy).
+ */
+const PACK_COST_CONV: i32 = 16;
+const PACK_COST_DENSE: i32 = 2;
+/** A row split may add at most ~1/ROW_SPLIT_WASTE of the op's work in repacked columns. */
+const ROW_SPLIT_WASTE: i32 = 16;
+
+/**
+ * How many of the `parts` get rows (the rest are empty): every row part repacks all the columns,
+ * costing packCost/rows of its work, so parts stop where the total repacking ((used − 1)·packCost
+ * per column element against coutG multiply-adds) passes 1/ROW_SPLIT_WASTE — but at least 2
+ * (the point of splitting; the pool's threads claim parts dynamically, so more parts only help a
+ * thread that a busy core slowed down). 3×3 s2 256→256 @14²: 2 row parts (8 would repack 8× and
+ * cost +54 % work, measured); 1×1 512→2048 @7²: all 8.
+ */
+function rowParts(p: usize, segs: i32, parts: i32): i32 {
+  const packCost = convIsPointwise(p) ? PACK_COST_DENSE : PACK_COST_CONV;
+  const perSeg = 1 + convCoutPerGroup(p) / (ROW_SPLIT_WASTE * packCost);
+  return min(parts, max(2, perSeg * segs));
+}
+
+/**
+ * Output-channel ranges of every GEMM: rows [r0, r1) of GEMM s run as gemmDriver on the weights,
+ * bias and y offset by r0 rows (same lda, so the same direct-A choice; r0 a multiple of MR, so
+ * the same row tiles).
+ */
+function rowsPart(p: usize, x: usize, w: usize, b: usize, y: usize, ws: usize, part: i32, parts: i32): void {
+  const N = convN(p), C = convC(p), K = convK(p), G = convG(p);
+  const cinG = convCinPerGroup(p), coutG = convCoutPerGroup(p), patch = convPatchSize(p);
+  const inPlane = <usize>convH(p) * convW(p);
+  const pixels = convOH(p) * convOW(p);
+  const batched = batchesColumns(p);
+  const bKind = convIsPointwise(p) ? B_DENSE : B_CONV;
+  const segs = batched ? G : N * G;
+  const used = rowParts(p, segs, parts);
+  if (part >= used) return;
+  const a = partStart(segs, coutG, part, used, MR), e = partStart(segs, coutG, part + 1, used, MR);
+  for (let s = <i32>(a / coutG); <i64>s * coutG < e; s++) {
+    const r0 = <i32>max<i64>(a - <i64>s * coutG, 0), r1 = <i32>min<i64>(e - <i64>s * coutG, coutG);
+    if (r0 >= r1) continue;
+    const n = batched ? 0 : s / G, g = batched ? s : s % G;
+    const c0 = g * coutG + r0; // first output channel
+    const xg = x + ((<usize>(n * C + g * cinG) * inPlane) << 2);
+    const yr = y + ((<usize>(n * K + c0) * pixels) << 2);
+    const wr = w + ((<usize>c0 * patch) << 2);
+    const br = b ? b + (<usize>c0 << 2) : 0;
+    if (batched) {
+      gemmDriver(r1 - r0, N * pixels, patch, wr, patch, 0, 0,
+        bKind, xg, <i32>inPlane, 0, p, yr, pixels, 0, br, ws,
+        0, pixels, (<usize>C * inPlane) << 2, (<usize>K * pixels) << 2);
+    } else if (bKind == B_DENSE) {
+      gemmDriver(r1 - r0, pixels, patch, wr, patch, 0, 0,
+        B_DENSE, xg, <i32>inPlane, 0, 0, yr, pixels, 0, br, ws);
+    } else {
+      gemmDriver(r1 - r0, pixels, patch, wr, patch, 0, 0,
+        B_CONV, xg, 0, 0, p, yr, pixels, 0, br, ws);
     }
   }
 }

@@ -3,7 +3,7 @@
 
 import { conv2dForward, conv2dWorkspaceBytes } from "../../assembly/conv/conv2d_forward";
 import { conv2dBackwardData, conv2dBackwardWeight } from "../../assembly/conv/conv2d_backward";
-import { conv2dForwardPart } from "../../assembly/conv/conv2d_forward_part";
+import { conv2dForwardPart, conv2dForwardSplitsRows } from "../../assembly/conv/conv2d_forward_part";
 import { conv2dBackwardDataPart, conv2dBackwardWeightPart } from "../../assembly/conv/conv2d_backward_part";
 import { linearBackward, linearForward, linearWorkspaceBytes } from "../../assembly/nn/linear";
 import { linearBackwardPart, linearForwardPart } from "../../assembly/nn/linear_part";
@@ -106,6 +106,53 @@ describe("conv2d part kernels = whole-op kernels, bit for bit", () => {
     expect(checkConv(3, 300, 7, 7, 12, 1, 1, 1, 1, 0, 0, 1, 1, 1, false)).toBe(0);
   });
   it("output 1x1", () => { expect(checkConv(2, 3, 3, 3, 4, 3, 3, 1, 1, 0, 0, 1, 1, 1, true)).toBe(0); });
+});
+
+/** Which way conv2dForwardPart splits this conv: true = output channels, false = output pixels. */
+function splitsRows(N: i32, C: i32, H: i32, W: i32, K: i32, KH: i32, KW: i32,
+                    SH: i32, SW: i32, PH: i32, PW: i32, G: i32): bool {
+  const OH = (H + 2 * PH - KH) / SH + 1, OW = (W + 2 * PW - KW) / SW + 1;
+  const dims: i32[] = [N, C, H, W, K, KH, KW, SH, SW, PH, PW, 1, 1, G, OH, OW];
+  const p = heap.alloc(64);
+  for (let i = 0; i < 16; i++) store<i32>(p + (<usize>i << 2), dims[i]);
+  const rows = conv2dForwardSplitsRows(p);
+  heap.free(p);
+  return rows;
+}
+
+describe("conv2d forward parts split by output channels (Cout/G >= the GEMM's columns)", () => {
+  //                                                     N  C   H   W   K  KH KW SH SW PH PW DH DW G  bias
+  it("1x1 @7x7, K = 300 (not a multiple of 4 x parts)", () => {
+    expect(splitsRows(1, 64, 7, 7, 300, 1, 1, 1, 1, 0, 0, 1)).toBe(true);
+    expect(checkConv(1, 64, 7, 7, 300, 1, 1, 1, 1, 0, 0, 1, 1, 1, true)).toBe(0);
+  });
+  it("3x3 stride 2 @14x14 -> 7x7, K = 262 (2 row parts: repacking the im2col costs)", () => {
+    expect(splitsRows(1, 24, 14, 14, 262, 3, 3, 2, 2, 1, 1, 1)).toBe(true);
+    expect(checkConv(1, 24, 14, 14, 262, 3, 3, 2, 2, 1, 1, 1, 1, 1, true)).toBe(0);
+  });
+  it("3x3, batch 3 (columns batched across samples)", () => {
+    expect(splitsRows(3, 12, 6, 6, 202, 3, 3, 1, 1, 1, 1, 1)).toBe(true);
+    expect(checkConv(3, 12, 6, 6, 202, 3, 3, 1, 1, 1, 1, 1, 1, 1, false)).toBe(0);
+  });
+  it("1x1 groups 2, batch 3 (parts straddle the groups)", () => {
+    expect(splitsRows(3, 32, 5, 5, 302, 1, 1, 1, 1, 0, 0, 2)).toBe(true);
+    expect(checkConv(3, 32, 5, 5, 302, 1, 1, 1, 1, 0, 0, 1, 1, 2, true)).toBe(0);
+  });
+  it("1x1 @12x12 batch 2 (per-sample GEMMs: 144 pixels)", () => {
+    expect(splitsRows(2, 16, 12, 12, 206, 1, 1, 1, 1, 0, 0, 1)).toBe(true);
+    expect(checkConv(2, 16, 12, 12, 206, 1, 1, 1, 1, 0, 0, 1, 1, 1, false)).toBe(0);
+  });
+  it("3x3 groups 3 x 33 rows, batch 2", () => {
+    expect(splitsRows(2, 18, 7, 7, 99, 3, 3, 1, 1, 1, 1, 3)).toBe(false); // 33 < 98 columns
+    expect(splitsRows(1, 18, 5, 5, 99, 3, 3, 1, 1, 1, 1, 3)).toBe(true);
+    expect(checkConv(1, 18, 5, 5, 99, 3, 3, 1, 1, 1, 1, 1, 1, 3, true)).toBe(0);
+  });
+  it("many pixels still split by pixels", () => {
+    expect(splitsRows(1, 64, 56, 56, 256, 1, 1, 1, 1, 0, 0, 1)).toBe(false);
+    expect(splitsRows(8, 256, 14, 14, 256, 3, 3, 2, 2, 1, 1, 1)).toBe(false); // 8 x 49 = 392 batched columns
+    expect(splitsRows(1, 256, 14, 14, 256, 3, 3, 2, 2, 1, 1, 1)).toBe(true);
+    expect(splitsRows(8, 512, 7, 7, 2048, 1, 1, 1, 1, 0, 0, 1)).toBe(true);
+  });
 });
 
 describe("linear part kernels = whole-op kernels, bit for bit", () => {

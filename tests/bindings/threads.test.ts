@@ -162,6 +162,25 @@ describe.skipIf(unavailable)(suiteName, () => {
     }
   });
 
+  // Few output pixels, many output channels: conv2dForwardPart splits the output channels (rows of
+  // the GEMM, multiples of 4) instead of the pixels. Channel counts not a multiple of 4 × parts,
+  // groups (parts straddle a group boundary), batch > 1 with and without batched columns, 1×1 and k×k.
+  it('forward split by output channels (few pixels, many channels)', () => {
+    const rand = seededRandom(31);
+    for (const c of [
+      { x: [1, 64, 7, 7], w: [300, 64, 1, 1], bias: true, options: {} },                          // 1×1, 49 px, 8 parts of rows
+      { x: [1, 8, 6, 6], w: [262, 8, 3, 3], bias: true, options: { padding: 1 } },                // 3×3, 36 px
+      { x: [1, 24, 14, 14], w: [130, 24, 3, 3], bias: false, options: { stride: 2, padding: 1 } }, // 3×3 s2, 49 px: 2 row parts
+      { x: [3, 12, 6, 6], w: [202, 12, 3, 3], bias: true, options: { padding: 1 } },              // batch 3, columns batched across samples
+      { x: [3, 32, 5, 5], w: [302, 16, 1, 1], bias: true, options: { groups: 2 } },               // groups 2 × 151 rows, batch 3
+      { x: [2, 16, 12, 12], w: [206, 16, 1, 1], bias: false, options: {} },                       // 144 px ≥ 128: per-sample GEMMs, batch 2
+      { x: [2, 18, 7, 7], w: [99, 6, 3, 3], bias: true, options: { groups: 3, padding: 1 } },     // groups 3 × 33 rows
+    ] as ConvCase[]) {
+      const d = convData(c, rand);
+      expectSame(runConv(two, c, d), runConv(one, c, d), runConv(js, c, d), `rows: x [${c.x}] w [${c.w}] ${JSON.stringify(c.options)}`);
+    }
+  });
+
   it('random linear shapes (split by rows or by columns)', () => {
     const rand = seededRandom(99);
     for (let trial = 0; trial < 12; trial++) {
