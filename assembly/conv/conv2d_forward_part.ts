@@ -10,8 +10,12 @@
 //            reads only its own rows of the weights but packs ALL the GEMM's columns.
 // A part's extra traffic is the operand it does not split, so rows win when the weights are the
 // bigger operand (Cout/G ≥ the GEMM's columns): few output pixels, many channels. They also
-// balance: 49 pixels = 6 column tiles + a 1-column edge tile, so no column split of a 7×7 image
-// is even; 2048 or 256 channels split evenly.
+// balance: 49 pixels = 6 column tiles + a 1-column edge tile (which costs as much as a full tile:
+// 0.35 ms for the 9-column part vs 0.19 ms for 8 columns, 3×3 s2 256→256), so no column split of
+// a 7×7 image is even; 2048 or 256 channels split evenly. Measured, batch 1, 2 threads vs 1 (wall
+// clock, best sample, quiet 2-core Zen 5 VM, bench/cases/threads.mjs): 1×1 512→2048 @7² 1.50× →
+// 1.77–1.85×, 3×3 s2 256→256 @14² 1.17–1.2× → 1.62–1.70× (there each of the 2 row parts repacks
+// the whole im2col: +7 % work; the worker starts 30–50 µs after the main thread).
 // `ws` is this part's own: PART_SCRATCH bytes of scratch, then conv2dWorkspaceBytes(p, 0) bytes.
 
 import { B_CONV, B_DENSE, gemmDriver } from "../gemm/driver";
