@@ -4,7 +4,8 @@
  * shared memory, so it must have no data segments (each instantiation would rewrite them while
  * other threads run) and must import a shared memory. Run by `npm run build:wasm`; exits 1 with
  * the reason otherwise. AssemblyScript emits segments for static objects: arrow-function
- * constants, memory.data(…) with content, Mathf tables (avoided by the target's shrinkLevel 1).
+ * constants, memory.data(…) with content, Mathf.exp's table at shrinkLevel 0
+ * (the kernels use assembly/nn/exp.ts instead).
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

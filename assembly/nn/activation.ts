@@ -4,6 +4,8 @@
 // sigmoid. Backward masks follow PyTorch: ReLU passes where x > 0, ReLU6/Hsig where the clamp is open
 // (strictly inside (0, 6) after the +3 shift). Pointers may alias (y = x, dx = dy) for in-place use.
 
+import { expf } from "./exp";
+
 // ---- per-element helpers (other kernels fuse these into their own loops) ----
 
 /** relu6(t + 3) / 3, with the same rounding order as PyTorch (add, clamp, divide). */
@@ -21,7 +23,7 @@
 
 // @ts-ignore: decorator
 @inline export function sigmoidScalar(t: f32): f32 {
-  return <f32>1.0 / (<f32>1.0 + Mathf.exp(-t));
+  return <f32>1.0 / (<f32>1.0 + expf(-t));
 }
 
 // @ts-ignore: decorator

@@ -2,6 +2,8 @@
 //   forward:  p[n, :] = softmax(z[n, :] · invT)          (invT = 1/τ; max-subtracted, as PyTorch)
 //   backward: dz[n, j] = invT · p[n, j] · (dp[n, j] − Σ_i dp[n, i] · p[n, i])
 
+import { expf } from "./exp";
+
 /** p (N, K) = softmax(z · invT) per row. p may alias z. */
 export function softmaxForward(N: i32, K: i32, invT: f32, z: usize, p: usize): void {
   for (let n = 0; n < N; n++) {
@@ -11,7 +13,7 @@ export function softmaxForward(N: i32, K: i32, invT: f32, z: usize, p: usize): v
     for (let j = 0; j < K; j++) top = max(top, load<f32>(zr + (<usize>j << 2)) * invT);
     let sum: f32 = 0;
     for (let j = 0; j < K; j++) {
-      const e = Mathf.exp(load<f32>(zr + (<usize>j << 2)) * invT - top);
+      const e = expf(load<f32>(zr + (<usize>j << 2)) * invT - top);
       store<f32>(pr + (<usize>j << 2), e);
       sum += e;
     }
