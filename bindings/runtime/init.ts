@@ -31,7 +31,7 @@ export interface InitOptions {
   wasm?: WasmInput;
   /** Threads to split big ops over (default 1); 'auto' = the cores, falling back to 1 where threads can't run. */
   threads?: ThreadsOption;
-  /** With threads > 1: ops below this many flops run on the calling thread only (default 4e6). */
+  /** With threads > 1: ops below this many flops run on the calling thread only (default 6e6). */
   threadMinFlops?: number;
 }
 

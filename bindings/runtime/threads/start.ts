@@ -23,8 +23,12 @@ export type ThreadsOption = number | 'auto';
 
 const MAX_AUTO_THREADS = 8;
 const MAX_THREADS = 64;
-/** Below this many flops an op runs on the calling thread (the hand-off costs tens of µs). */
-export const DEFAULT_MIN_FLOPS = 4e6;
+/**
+ * Below this many flops an op runs on the calling thread: the hand-off costs ~55 µs here (a worker
+ * woken by Atomics.notify resumes 10–35 µs later), so 2 threads broke even at ~5 MFLOP on the 2-core
+ * VM (3.6 MFLOP ran at 0.71× one thread, 7.2 MFLOP at 1.24×; bench/cases/threads.mjs, 2026-11-28).
+ */
+export const DEFAULT_MIN_FLOPS = 6e6;
 /** The threads build's imported memory limits, in pages: they must equal asconfig.json's "threads" target. */
 export const THREADS_MEMORY = { initial: 16, maximum: 65536 } as const;
 
