@@ -7,6 +7,12 @@
 // in L2; NC bounds the packed B block so the workspace stays ~1 MB.
 
 export const MR: i32 = 4;
+// The wide tile (SIMD builds; the default only in the relaxed-SIMD one, see microkernel.ts):
+// MR_WIDE × NR = 5×8 from a packed A, for products with at least WIDE_MIN_N columns. MC_WIDE rows
+// of packed A per block (a multiple of MR_WIDE; 120×KC floats stay in L2).
+export const MR_WIDE: i32 = 5;
+export const MC_WIDE: i32 = 120;
+export const WIDE_MIN_N: i32 = 128;
 export const NR: i32 = ASC_FEATURE_SIMD ? 8 : 4;
 export const KC: i32 = 256;
 export const MC: i32 = 96; // multiple of MR

@@ -14,12 +14,13 @@
 // reads sample j / segCols of the image at B + (j / segCols)·bSegBytes. A tile that spans two
 // samples is computed once into scratch and stored column by column (same order of additions).
 
-import { KC, MC, MR, NC, NR, align64, roundUp } from "./config";
-import { packA } from "./pack_a";
+import { KC, MC, MC_WIDE, MR, MR_WIDE, NC, NR, WIDE_MIN_N, align64, roundUp } from "./config";
+import { packA, packAWide } from "./pack_a";
 import { packB, packBSegmented } from "./pack_b";
 import { packBConv, packBConvRowBytes } from "./pack_b_conv";
 import {
   microKernel, microKernelDirect, microKernelDirectEdge, microKernelEdge, microKernelToTile,
+  microKernelWide, microKernelWideEdge, microKernelWideToTile,
 } from "./microkernel";
 
 export const B_DENSE: i32 = 0;
@@ -32,13 +33,36 @@ export const B_CONV: i32 = 1;
 
 // @ts-ignore: decorator
 @inline function packedABytes(M: i32, K: i32): usize {
-  return align64((<usize>roundUp(min(M, MC), MR) * min(K, KC)) << 2);
+  const rows = ASC_FEATURE_SIMD ? max(roundUp(min(M, MC), MR), roundUp(min(M, MC_WIDE), MR_WIDE)) : roundUp(min(M, MC), MR);
+  return align64((<usize>rows * min(K, KC)) << 2);
+}
+
+/** Scratch for one partial tile: MR×NR, or MR_WIDE×NR in the SIMD builds. */
+// @ts-ignore: decorator
+@inline function tileBytes(): usize {
+  return align64((<usize>(ASC_FEATURE_SIMD ? max(MR, MR_WIDE) : MR) * NR) << 2);
+}
+
+/**
+ * Use the wide 5×8 tile (packed A, microkernel.ts) instead of the 4×8 ones? The default only in
+ * the relaxed-SIMD build, where the fused multiply-add makes 8 accumulators latency-bound, and only
+ * for products of ≥ WIDE_MIN_N (128) columns, which amortise packing A (the 4×8 path reads it in
+ * place). Measured vs 4×8 (relaxed build, conv2d forward, same process): 3136 columns +4–6 %,
+ * 784 +6 %, 392 / 196 +2–7 %, but 49 columns −5 % (the weights packed per call for 49 uses each).
+ * Not for a transposed A (its pack is value by value). `gemmForceWide` (tests): the wide tile for
+ * every SIMD product with a plain A.
+ */
+let gemmForceWide: bool = false;
+
+/** Tests: make every SIMD product (A not transposed) take the wide tile (on) or the default (off). */
+export function setGemmForceWide(on: bool): void {
+  gemmForceWide = on;
 }
 
 /** Workspace the driver needs for an M×N×K product (+64 so any 16-aligned pointer can be realigned). */
 export function gemmWorkspaceBytes(M: i32, N: i32, K: i32): usize {
   if (M <= 0 || N <= 0 || K <= 0) return 0;
-  return packedBBytes(N, K) + packedABytes(M, K) + align64((<usize>MR * NR) << 2)
+  return packedBBytes(N, K) + packedABytes(M, K) + tileBytes()
     + align64(packBConvRowBytes(min(N, NC))) + 64;
 }
 
@@ -59,7 +83,7 @@ export function gemmDriver(
   const packedB = align64(workspace);
   const packedA = packedB + packedBBytes(N, K);
   const tile = packedA + packedABytes(M, K);
-  const rowBuf = tile + align64((<usize>MR * NR) << 2); // B_CONV: packBConv's row buffer
+  const rowBuf = tile + tileBytes(); // B_CONV: packBConv's row buffer
   const ldcBytes = <usize>ldc << 2;
   // split K into equal blocks (≤ KC) so no block is a thin remainder (e.g. 576 = 288 + 288)
   const kcStep = ceilDiv(K, ceilDiv(K, KC));
@@ -68,6 +92,13 @@ export function gemmDriver(
   // apart, where the rows of an A block would crowd the same cache sets.
   const directA = ASC_FEATURE_SIMD && !transA && !scale && (lda & 2047) != 0;
   const ldaBytes = <usize>lda << 2;
+  const wide = ASC_FEATURE_SIMD && !transA
+    && (gemmForceWide || (ASC_FEATURE_RELAXED_SIMD && N >= WIDE_MIN_N));
+  if (wide) {
+    gemmWide(M, N, K, A, lda, scale, bKind, B, ldb, transB, convP, C, ldc, accumulate, bias,
+      packedB, packedA, tile, rowBuf, kcStep, colOffset, segCols, bSegBytes, cSegBytes);
+    return;
+  }
 
   for (let jc = 0; jc < N; jc += NC) {
     const nc = min(NC, N - jc);
@@ -112,6 +143,58 @@ export function gemmDriver(
               microKernel(kc, aPanel, bPanel, c, ldcBytes, loadC, rowBias, rowScale);
             } else {
               microKernelEdge(kc, aPanel, bPanel, c, ldcBytes, rows, cols, loadC, rowBias, rowScale, tile);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/** gemmDriver's loops for the wide tile: A packed in MR_WIDE-row panels, MC_WIDE rows per block. */
+function gemmWide(
+  M: i32, N: i32, K: i32, A: usize, lda: i32, scale: usize,
+  bKind: i32, B: usize, ldb: i32, transB: i32, convP: usize,
+  C: usize, ldc: i32, accumulate: i32, bias: usize,
+  packedB: usize, packedA: usize, tile: usize, rowBuf: usize, kcStep: i32,
+  colOffset: i32, segCols: i32, bSegBytes: usize, cSegBytes: usize,
+): void {
+  const ldcBytes = <usize>ldc << 2;
+  for (let jc = 0; jc < N; jc += NC) {
+    const nc = min(NC, N - jc);
+    for (let pc = 0; pc < K; pc += kcStep) {
+      const kc = min(kcStep, K - pc);
+      if (bKind == B_CONV) packBConv(convP, B, pc, kc, colOffset + jc, nc, packedB, segCols ? bSegBytes : 0, rowBuf);
+      else if (segCols) packBSegmented(B, ldb, pc, kc, colOffset + jc, nc, segCols, bSegBytes, packedB);
+      else packB(B, ldb, transB, pc, kc, jc, nc, packedB);
+      const loadC = pc > 0 || accumulate != 0;
+      const last = pc + kc >= K;
+      for (let ic = 0; ic < M; ic += MC_WIDE) {
+        const mc = min(MC_WIDE, M - ic);
+        packAWide(A, lda, 0, ic, mc, pc, kc, scale, packedA);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const cols = min(NR, nc - jr);
+          const bPanel = packedB + ((<usize>jr * kc) << 2);
+          for (let ir = 0; ir < mc; ir += MR_WIDE) {
+            const rows = min(MR_WIDE, mc - ir);
+            const i = ic + ir;
+            const aPanel = packedA + ((<usize>ir * kc) << 2);
+            let c = C + ((<usize>i * ldc + jc + jr) << 2);
+            const rowBias = last && bias ? bias + (<usize>i << 2) : 0;
+            const rowScale = scale ? scale + (<usize>i << 2) : 0;
+            if (segCols) {
+              const j = jc + jr, seg = j / segCols, q = j - seg * segCols;
+              c = C + <usize>seg * cSegBytes + ((<usize>i * ldc + q) << 2);
+              if (q + cols > segCols) {
+                microKernelWideToTile(kc, aPanel, bPanel, tile);
+                storeTileSegmented(tile, rows, cols, C, ldcBytes, i, q, seg, segCols, cSegBytes, loadC, rowBias, rowScale);
+                continue;
+              }
+            }
+            if (rows == MR_WIDE && cols == NR) {
+              microKernelWide(kc, aPanel, bPanel, c, ldcBytes, loadC, rowBias, rowScale);
+            } else {
+              microKernelWideEdge(kc, aPanel, bPanel, c, ldcBytes, rows, cols, loadC, rowBias, rowScale, tile);
             }
           }
         }

@@ -313,3 +313,143 @@ export function microKernelToTile(kc: i32, a: usize, lda: usize, rows: i32, b: u
     microKernel(kc, a, b, tile, <usize>NR << 2, false, 0, 0);
   }
 }
+
+// ---- the wide tile (SIMD builds; chosen by the driver in the relaxed-SIMD build) -----------------
+// With a fused multiply-add the 4×8 tile's 8 accumulators are too few: each FMA waits for the
+// previous one on its accumulator (latency 4 on Zen 5, 2 FMA pipes: 8 chains in flight at best),
+// whereas mul + add only chains the adds (latency 2-3). Register-resident peak loops, Node 20,
+// Zen 5: relaxed_madd with 8 chains 62.4 GFLOP/s, 12 chains 66.4. More accumulators need fewer
+// loaded values live at once, because TurboFan issues every load of the loop body before the
+// first multiply-add: with broadcast loads a 5×8 tile needs 10 + 2 + 5 = 17 xmm registers and a
+// 6×8 one 20, and V8 then spills accumulators (measured: 5×8 25 GFLOP/s, 6×8 29). So the wide tile
+// loads rows 0–3 of the packed A column as ONE f32x4 and broadcasts them with lane shuffles (pure
+// ops, which TurboFan places next to their use), plus one broadcast load for row 4: 10 accumulators
+// + 2 B + 2 A + 1 broadcast temporary = 15 registers, no spill. k unrolled by 4. A mini-GEMM
+// (60×256, kc 288, L1/L2-resident, relaxed build): 4×8 direct 60.0–61.0 GFLOP/s, 5×8 unrolled by 2
+// 61.5, 5×8 unrolled by 4 63.0–63.7; a 6×8 the same way spills (12 + 2 + 2 + 1 = 17, 29–31).
+// Same products in the same order per element as the 4×8 kernels, so the results are the same bits.
+
+/** 5 rows × 8 columns from a packed wide A panel (packAWide); epilogue as microKernelSimd. */
+export function microKernelWide(
+  kc: i32, a: usize, b: usize, c: usize, ldc: usize,
+  loadC: bool, bias: usize, scale: usize,
+): void {
+  if (ASC_FEATURE_SIMD) wideTile(kc, a, b, c, ldc, loadC, bias, scale);
+}
+
+function wideTile(
+  kc: i32, a: usize, b: usize, c: usize, ldc: usize,
+  loadC: bool, bias: usize, scale: usize,
+): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  let c40 = f32x4.splat(0), c41 = f32x4.splat(0);
+  for (let k = 0; k < kc; k++) {
+    {
+      const b0 = v128.load(b, 0), b1 = v128.load(b, 16);
+      const va = v128.load(a, 0);
+      let av = v128.shuffle<f32>(va, va, 0, 0, 0, 0);
+      c00 = madd(av, b0, c00);
+      c01 = madd(av, b1, c01);
+      av = v128.shuffle<f32>(va, va, 1, 1, 1, 1);
+      c10 = madd(av, b0, c10);
+      c11 = madd(av, b1, c11);
+      av = v128.shuffle<f32>(va, va, 2, 2, 2, 2);
+      c20 = madd(av, b0, c20);
+      c21 = madd(av, b1, c21);
+      av = v128.shuffle<f32>(va, va, 3, 3, 3, 3);
+      c30 = madd(av, b0, c30);
+      c31 = madd(av, b1, c31);
+      av = v128.load32_splat(a, 16);
+      c40 = madd(av, b0, c40);
+      c41 = madd(av, b1, c41);
+    }
+    if (++k == kc) break;
+    {
+      const b0 = v128.load(b, 32), b1 = v128.load(b, 48);
+      const va = v128.load(a, 20);
+      let av = v128.shuffle<f32>(va, va, 0, 0, 0, 0);
+      c00 = madd(av, b0, c00);
+      c01 = madd(av, b1, c01);
+      av = v128.shuffle<f32>(va, va, 1, 1, 1, 1);
+      c10 = madd(av, b0, c10);
+      c11 = madd(av, b1, c11);
+      av = v128.shuffle<f32>(va, va, 2, 2, 2, 2);
+      c20 = madd(av, b0, c20);
+      c21 = madd(av, b1, c21);
+      av = v128.shuffle<f32>(va, va, 3, 3, 3, 3);
+      c30 = madd(av, b0, c30);
+      c31 = madd(av, b1, c31);
+      av = v128.load32_splat(a, 36);
+      c40 = madd(av, b0, c40);
+      c41 = madd(av, b1, c41);
+    }
+    if (++k == kc) break;
+    {
+      const b0 = v128.load(b, 64), b1 = v128.load(b, 80);
+      const va = v128.load(a, 40);
+      let av = v128.shuffle<f32>(va, va, 0, 0, 0, 0);
+      c00 = madd(av, b0, c00);
+      c01 = madd(av, b1, c01);
+      av = v128.shuffle<f32>(va, va, 1, 1, 1, 1);
+      c10 = madd(av, b0, c10);
+      c11 = madd(av, b1, c11);
+      av = v128.shuffle<f32>(va, va, 2, 2, 2, 2);
+      c20 = madd(av, b0, c20);
+      c21 = madd(av, b1, c21);
+      av = v128.shuffle<f32>(va, va, 3, 3, 3, 3);
+      c30 = madd(av, b0, c30);
+      c31 = madd(av, b1, c31);
+      av = v128.load32_splat(a, 56);
+      c40 = madd(av, b0, c40);
+      c41 = madd(av, b1, c41);
+    }
+    if (++k == kc) break;
+    {
+      const b0 = v128.load(b, 96), b1 = v128.load(b, 112);
+      const va = v128.load(a, 60);
+      let av = v128.shuffle<f32>(va, va, 0, 0, 0, 0);
+      c00 = madd(av, b0, c00);
+      c01 = madd(av, b1, c01);
+      av = v128.shuffle<f32>(va, va, 1, 1, 1, 1);
+      c10 = madd(av, b0, c10);
+      c11 = madd(av, b1, c11);
+      av = v128.shuffle<f32>(va, va, 2, 2, 2, 2);
+      c20 = madd(av, b0, c20);
+      c21 = madd(av, b1, c21);
+      av = v128.shuffle<f32>(va, va, 3, 3, 3, 3);
+      c30 = madd(av, b0, c30);
+      c31 = madd(av, b1, c31);
+      av = v128.load32_splat(a, 76);
+      c40 = madd(av, b0, c40);
+      c41 = madd(av, b1, c41);
+    }
+    a += 80;
+    b += 128;
+  }
+  finishRowSimd(c, c00, c01, loadC, bias, scale, 0);
+  finishRowSimd(c + ldc, c10, c11, loadC, bias, scale, 1);
+  finishRowSimd(c + 2 * ldc, c20, c21, loadC, bias, scale, 2);
+  finishRowSimd(c + 3 * ldc, c30, c31, loadC, bias, scale, 3);
+  finishRowSimd(c + 4 * ldc, c40, c41, loadC, bias, scale, 4);
+}
+
+/**
+ * A partial wide tile (fewer than 5 rows or 8 columns left): the full wide kernel into `tile`
+ * (MR_WIDE×NR scratch), then the valid corner into C.
+ */
+export function microKernelWideEdge(
+  kc: i32, a: usize, b: usize, c: usize, ldc: usize, rows: i32, cols: i32,
+  loadC: bool, bias: usize, scale: usize, tile: usize,
+): void {
+  if (!ASC_FEATURE_SIMD) return; // never called in the scalar build
+  wideTile(kc, a, b, tile, <usize>NR << 2, false, 0, 0);
+  addTileCorner(tile, c, ldc, rows, cols, loadC, bias, scale);
+}
+
+/** The whole wide tile into `tile` (row stride NR floats), as microKernelToTile. */
+export function microKernelWideToTile(kc: i32, a: usize, b: usize, tile: usize): void {
+  if (ASC_FEATURE_SIMD) wideTile(kc, a, b, tile, <usize>NR << 2, false, 0, 0);
+}

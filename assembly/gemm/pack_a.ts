@@ -4,7 +4,7 @@
 // `scale` (0 = none) multiplies each row: this is how a per-output-channel scale (DCD's λ) is fused
 // into a convolution for free — the packed copy is made anyway.
 
-import { MR } from "./config";
+import { MR, MR_WIDE } from "./config";
 
 export function packA(
   A: usize, lda: i32, transA: i32,
@@ -122,6 +122,64 @@ function packFullPanelsTransposed(
           src += step;
           out += 16;
         }
+      }
+    }
+  }
+}
+
+/**
+ * packA for the wide tile: panels of MR_WIDE (5) rows, i.e. for each k the 5 values
+ * op(A)[i0 + r·5 + 0..4][p0 + k] contiguously (20 bytes), rows past `mc` zero. Full panels of a
+ * row-major A take a 4×4 transpose for rows 0–3 per 4 k (an unaligned f32x4 store per k, then
+ * row 4's value after it); the rest is copied value by value.
+ */
+export function packAWide(
+  A: usize, lda: i32, transA: i32,
+  i0: i32, mc: i32, p0: i32, kc: i32,
+  scale: usize, dst: usize,
+): void {
+  const step = <usize>MR_WIDE << 2; // one packed k column
+  for (let ir = 0; ir < mc; ir += MR_WIDE) {
+    const rows = min(MR_WIDE, mc - ir);
+    const panel = dst + ((<usize>ir * kc) << 2);
+    let k = 0;
+    if (ASC_FEATURE_SIMD && rows == MR_WIDE && !transA) {
+      const i = i0 + ir;
+      const rowBytes = <usize>lda << 2;
+      const r0 = A + ((<usize>i * lda + p0) << 2);
+      const r1 = r0 + rowBytes, r2 = r1 + rowBytes, r3 = r2 + rowBytes, r4 = r3 + rowBytes;
+      const s = scale ? v128.load(scale + (<usize>i << 2)) : f32x4.splat(1);
+      const s4: f32 = scale ? load<f32>(scale + (<usize>(i + 4) << 2)) : 1;
+      for (; k + 4 <= kc; k += 4) {
+        const off = <usize>k << 2;
+        const at = panel + <usize>k * step;
+        const a = v128.load(r0 + off), b = v128.load(r1 + off), c = v128.load(r2 + off), d = v128.load(r3 + off);
+        const ab01 = v128.shuffle<f32>(a, b, 0, 4, 1, 5), ab23 = v128.shuffle<f32>(a, b, 2, 6, 3, 7);
+        const cd01 = v128.shuffle<f32>(c, d, 0, 4, 1, 5), cd23 = v128.shuffle<f32>(c, d, 2, 6, 3, 7);
+        v128.store(at, f32x4.mul(v128.shuffle<f32>(ab01, cd01, 0, 1, 4, 5), s));
+        v128.store(at + step, f32x4.mul(v128.shuffle<f32>(ab01, cd01, 2, 3, 6, 7), s));
+        v128.store(at + 2 * step, f32x4.mul(v128.shuffle<f32>(ab23, cd23, 0, 1, 4, 5), s));
+        v128.store(at + 3 * step, f32x4.mul(v128.shuffle<f32>(ab23, cd23, 2, 3, 6, 7), s));
+        store<f32>(at, load<f32>(r4 + off) * s4, 16);
+        store<f32>(at + step, load<f32>(r4 + off, 4) * s4, 16);
+        store<f32>(at + 2 * step, load<f32>(r4 + off, 8) * s4, 16);
+        store<f32>(at + 3 * step, load<f32>(r4 + off, 12) * s4, 16);
+      }
+    }
+    // the rest (a transposed or partial panel, or the last kc % 4 columns): one value at a time
+    for (let r = 0; r < MR_WIDE; r++) {
+      const out = panel + (<usize>r << 2);
+      if (r >= rows) {
+        for (let kk = k; kk < kc; kk++) store<f32>(out + <usize>kk * step, 0);
+        continue;
+      }
+      const i = i0 + ir + r;
+      const sv: f32 = scale ? load<f32>(scale + (<usize>i << 2)) : 1;
+      for (let kk = k; kk < kc; kk++) {
+        const v = transA
+          ? load<f32>(A + ((<usize>(p0 + kk) * lda + i) << 2)) // A stored K×M
+          : load<f32>(A + ((<usize>i * lda + p0 + kk) << 2));
+        store<f32>(out + <usize>kk * step, v * sv);
       }
     }
   }

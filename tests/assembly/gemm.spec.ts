@@ -2,7 +2,9 @@
 // combination, accumulate on and off, with padded leading dimensions (lda/ldb/ldc > minimum).
 
 import { sgemm, sgemmWorkspaceBytes } from "../../assembly/gemm/sgemm";
-import { allocFilled, at, mismatch, reseed } from "./kernel_data";
+import { setGemmForceWide } from "../../assembly/gemm/driver";
+import { allocFilled, at, descriptor, mismatch, reseed } from "./kernel_data";
+import { conv2dForward, conv2dWorkspaceBytes } from "../../assembly/conv/conv2d_forward";
 
 const SIZES: i32[] = [1, 2, 3, 5, 7, 8, 13, 17, 33, 65];
 
@@ -90,5 +92,70 @@ describe("sgemm, blocking and edge cases", () => {
   it("reports a workspace that grows with the blocks, 0 for empty products", () => {
     expect(sgemmWorkspaceBytes(0, 5, 5)).toBe(0);
     expect(sgemmWorkspaceBytes(64, 3136, 64)).toBeGreaterThan(<usize>(64 * 1024 * 4));
+  });
+});
+
+// The wide 5×8 tile (packed A, gemm/microkernel.ts) is the relaxed-SIMD build's default for products
+// of ≥ 128 columns; these specs run on the SIMD (and scalar) builds, so they force it for every size:
+// partial tiles in both directions (M and N not multiples of 5 and 8), M past MC_WIDE (120) rows,
+// N past NC, K split in blocks. The scalar build has no wide tile: there the same cases run the 4×4 one.
+describe("sgemm, wide 5×8 tile forced", () => {
+  it("A·B, all sizes", () => {
+    setGemmForceWide(true);
+    expect(checkAllSizes(0, 0, 0)).toBe(0);
+    setGemmForceWide(false);
+  });
+  it("A·B accumulate, all sizes", () => {
+    setGemmForceWide(true);
+    expect(checkAllSizes(0, 0, 1)).toBe(0);
+    setGemmForceWide(false);
+  });
+  it("A·Bᵀ accumulate, all sizes", () => {
+    setGemmForceWide(true);
+    expect(checkAllSizes(0, 1, 1)).toBe(0);
+    setGemmForceWide(false);
+  });
+  it("Aᵀ·B keeps the 4×8 path (still correct)", () => {
+    setGemmForceWide(true);
+    expect(checkCase(1, 0, 13, 17, 33, 1)).toBe(0);
+    setGemmForceWide(false);
+  });
+  it("crosses every cache block (M > MC_WIDE, N > NC, K > KC)", () => {
+    setGemmForceWide(true);
+    expect(checkCase(0, 0, 253, 1030, 520, 0)).toBe(0);
+    expect(checkCase(0, 1, 124, 1030, 300, 1)).toBe(0);
+    setGemmForceWide(false);
+  });
+});
+
+/**
+ * A batched conv (several small images as one GEMM: column tiles that straddle two samples), run with
+ * the default tiles and with the wide tile forced: the same products in the same order per element,
+ * so the outputs must be the same bits. Returns the number of differing elements.
+ */
+function wideConvDiffers(n: i32, c: i32, hw: i32, k: i32, kernel: i32, pad: i32): i32 {
+  const o = hw + 2 * pad - kernel + 1;
+  const p = descriptor([n, c, hw, hw, k, kernel, kernel, 1, 1, pad, pad, 1, 1, 1, o, o]);
+  const x = allocFilled(n * c * hw * hw), w = allocFilled(k * c * kernel * kernel), b = allocFilled(k);
+  const count = n * k * o * o;
+  const y0 = heap.alloc(<usize>count << 2), y1 = heap.alloc(<usize>count << 2);
+  const ws = heap.alloc(max<usize>(conv2dWorkspaceBytes(p, 0), 16));
+  conv2dForward(p, x, w, b, y0, ws);
+  setGemmForceWide(true);
+  conv2dForward(p, x, w, b, y1, ws);
+  setGemmForceWide(false);
+  let bad = 0;
+  for (let i = 0; i < count; i++) {
+    if (load<u32>(y0 + (<usize>i << 2)) != load<u32>(y1 + (<usize>i << 2))) bad++;
+  }
+  heap.free(p); heap.free(x); heap.free(w); heap.free(b); heap.free(y0); heap.free(y1); heap.free(ws);
+  return bad;
+}
+
+describe("conv2d forward, wide 5×8 tile forced", () => {
+  it("batched 3×3 and 1×1 convs give the same bits as the default tiles", () => {
+    expect(wideConvDiffers(3, 5, 7, 7, 3, 1)).toBe(0);  // 49 px per sample: tiles straddle samples
+    expect(wideConvDiffers(2, 6, 5, 13, 1, 0)).toBe(0); // pointwise, 25 px, 13 rows = 2·5 + 3
+    expect(wideConvDiffers(1, 4, 12, 9, 3, 1)).toBe(0); // one image, 144 px
   });
 });
