@@ -160,6 +160,7 @@ function gemmWide(
   colOffset: i32, segCols: i32, bSegBytes: usize, cSegBytes: usize,
 ): void {
   const ldcBytes = <usize>ldc << 2;
+  const fourFromA = !scale && (lda & 2047) != 0; // as gemmDriver's directA
   for (let jc = 0; jc < N; jc += NC) {
     const nc = min(NC, N - jc);
     for (let pc = 0; pc < K; pc += kcStep) {
@@ -193,6 +194,10 @@ function gemmWide(
             }
             if (rows == MR_WIDE && cols == NR) {
               microKernelWide(kc, aPanel, bPanel, c, ldcBytes, loadC, rowBias, rowScale);
+            } else if (rows == MR && cols == NR && fourFromA) {
+              // 4 rows left (64 = 12·5 + 4): the 4×8 kernel on A in place, straight into C, instead
+              // of a 5-row tile through the scratch tile (same products, same order)
+              microKernelDirect(kc, A + ((<usize>i * lda + pc) << 2), <usize>lda << 2, bPanel, c, ldcBytes, loadC, rowBias);
             } else {
               microKernelWideEdge(kc, aPanel, bPanel, c, ldcBytes, rows, cols, loadC, rowBias, rowScale, tile);
             }
