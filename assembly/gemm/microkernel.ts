@@ -97,6 +97,8 @@ function microKernelSimd(
 /**
  * 4 rows × the first 4 columns of an 8-wide panel: for a last panel with ≤ 4 real columns
  * (e.g. 49 = 6·8 + 1 output pixels), half the work of the full kernel. Overwrites c.
+ * (With FMA its 4 accumulators are latency-bound; a 6-row direct-A version, 6 chains, was 5–7 %
+ * slower on the 49-column shapes in the relaxed build, not kept.)
  */
 function microKernelSimdHalf(kc: i32, a: usize, b: usize, c: usize, ldc: usize): void {
   let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
