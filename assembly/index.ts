@@ -18,6 +18,7 @@ export function relaxedSimdEnabled(): i32 {
 
 export { sgemm, sgemmWorkspaceBytes } from "./gemm/sgemm";
 export { depthwiseConv2dForward, depthwiseConv2dBackwardData, depthwiseConv2dBackwardWeight } from "./conv/depthwise";
+export { depthwiseConv2dBackward } from "./conv/depthwise";
 export { globalAvgPoolForward, globalAvgPoolBackward, adaptiveAvgPoolForward, adaptiveAvgPoolBackward } from "./nn/pool";
 export { conv2dBackwardData, conv2dBackwardDataWorkspaceBytes, conv2dBackwardWeight, conv2dBackwardWeightWorkspaceBytes } from "./conv/conv2d_backward";
 export { conv2dForward, conv2dForwardScaled, conv2dForwardScaledWorkspaceBytes, conv2dWorkspaceBytes } from "./conv/conv2d_forward";
@@ -38,3 +39,4 @@ export { softmaxForward, softmaxBackward } from "./nn/softmax";
 export { conv2dForwardPart } from "./conv/conv2d_forward_part";
 export { conv2dBackwardDataPart, conv2dBackwardWeightPart } from "./conv/conv2d_backward_part";
 export { linearForwardPart, linearBackwardPart } from "./nn/linear_part";
+export { depthwiseBackwardPart } from "./conv/depthwise_part";

@@ -148,3 +148,103 @@ export function depthwiseConv2dBackwardWeight(p: usize, x: usize, dy: usize, dw:
     }
   }
 }
+
+/**
+ * dx, dw and db of channels [c0, c1) (every sample) in one pass over dy: for each (sample, output
+ * channel) plane, db's planeSum, the weight gradient and the data gradient run back to back, so
+ * the dy plane is read from memory once and the later passes find it in L1 (the separate kernels
+ * stream all of dy twice). Per element the operations are those of depthwiseConv2dBackwardData
+ * and depthwiseConv2dBackwardWeight in the same order (dw[o] and db[o] sum samples in sample
+ * order, dx[c] its M outputs in o order), so the bits are theirs for any channel range: the
+ * thread pool's parts (depthwiseBackwardPart) split channels. dx / dw / db = 0: skip that output.
+ * Measured (API, CPU ms, one process, separate kernels vs this, two runs): N = 8 144 @56
+ * 5.16 -> 4.78 and 4.97 -> 4.91, s2 1.79 -> 1.70 and 1.82 -> 1.76; 576 @14, 5×5 240 @28 and
+ * every N = 1 row within ±2% (noise). The second read of dy came from L3 (32 MB; x + dy of the
+ * N = 8 rows fit), and both passes are bound by their multiply-adds (dx costs about one forward,
+ * dW about 1.1), so sharing the read saves little. dx before dW (db, dx, dW) measured the same.
+ */
+export function depthwiseBackwardChannels(
+  p: usize, x: usize, dy: usize, w: usize, dx: usize, dw: usize, db: usize, c0: i32, c1: i32,
+): void {
+  const N = dim(p, 0), C = dim(p, 1), H = dim(p, 2), W = dim(p, 3), K = dim(p, 4);
+  const KH = dim(p, 5), KW = dim(p, 6), SH = dim(p, 7), SW = dim(p, 8);
+  const PH = dim(p, 9), PW = dim(p, 10), DH = dim(p, 11), DW = dim(p, 12);
+  const OH = dim(p, 14), OW = dim(p, 15);
+  const M = K / C;
+  const inPlane = <usize>H * W, outPlane = <usize>OH * OW;
+  const taps = KH * KW;
+  const unitStride = SH == 1 && SW == 1;
+  const fast3x3 = is3x3s1p1(KH, KW, SH, SW, PW, DH, DW, W, OW);
+  const s2x3 = is3x3s2p1(KH, KW, SH, SW, PW, DH, DW, W, OW, false);
+  const s1x5 = is5x5s1p2(KH, KW, SH, SW, PW, DH, DW, W, OW);
+  const s2x5 = is5x5s2p2(KH, KW, SH, SW, PW, DH, DW, W, OW, false);
+  // No samples: every sum is empty.
+  if (N == 0) {
+    if (dw) memory.fill(dw + ((<usize>c0 * M * taps) << 2), 0, <usize>(c1 - c0) * M * taps << 2);
+    if (db) memory.fill(db + ((<usize>c0 * M) << 2), 0, <usize>(c1 - c0) * M << 2);
+    return;
+  }
+  for (let n = 0; n < N; n++) {
+    const acc = n > 0;
+    for (let c = c0; c < c1; c++) {
+      const xs = x + (((<usize>n * C + c) * inPlane) << 2);
+      const dst = dx + (((<usize>n * C + c) * inPlane) << 2);
+      if (dx && !unitStride && !s2x3 && !s2x5) memory.fill(dst, 0, inPlane << 2);
+      for (let m = 0; m < M; m++) {
+        const o = c * M + m;
+        const g = dy + (((<usize>n * K + o) * outPlane) << 2);
+        // db first, then dW, then dx: planeSum streams the dy plane into L1, dW reads it with the
+        // x plane, dx reads it once more while writing the dx plane.
+        if (db) {
+          const s = planeSum(g, <i32>outPlane);
+          const d = db + (<usize>o << 2);
+          store<f32>(d, acc ? load<f32>(d) + s : s);
+        }
+        if (dw) {
+          const dwo = dw + ((<usize>o * taps) << 2);
+          if (s1x5) {
+            planeWeightGrad5x5(xs, H, W, g, OH, PH, dwo, acc);
+          } else if (s2x5) {
+            planeWeightGrad5x5s2(xs, H, W, g, OH, OW, PH, dwo, acc);
+          } else if (s2x3) {
+            planeWeightGrad3x3s2(xs, H, W, g, OH, OW, PH, dwo, acc);
+          } else if (fast3x3) {
+            planeWeightGrad3x3(xs, H, W, g, OH, PH, dwo, acc);
+          } else for (let u = 0; u < KH; u++) {
+            for (let v = 0; v < KW; v++) {
+              const s = planeTapDot(xs, H, W, g, OH, OW, u * DH - PH, v * DW - PW, SH, SW);
+              const d = dwo + ((<usize>(u * KW + v)) << 2);
+              store<f32>(d, acc ? load<f32>(d) + s : s);
+            }
+          }
+        }
+        if (dx) {
+          const wt = w + ((<usize>o * taps) << 2);
+          if (s1x5) {
+            planeCorrelate5x5(g, OH, W, dst, H, wt, true, 4 - PH, 0, m > 0);
+          } else if (unitStride) {
+            planeCorrelate(g, OH, OW, dst, H, W, wt, KH, KW, true,
+              1, 1, (KH - 1) * DH - PH, (KW - 1) * DW - PW, DH, DW, 0, m > 0);
+          } else if (s2x3) {
+            planeGather3x3s2(g, OH, OW, dst, H, W, wt, PH, m > 0);
+          } else if (s2x5) {
+            planeGather5x5s2(g, OH, OW, dst, H, W, wt, PH, m > 0);
+          } else {
+            planeScatterTransposed(g, OH, OW, dst, H, W, wt, KH, KW, SH, SW, PH, PW, DH, DW);
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * dx = conv_transpose(dy, w), dw = Σ_n dy ⋆ x, db = Σ_{n,h,w} dy in one pass over dy (any of
+ * dx / dw / db = 0: not computed). Overwrites the outputs it computes; bit-identical to
+ * depthwiseConv2dBackwardData + depthwiseConv2dBackwardWeight.
+ */
+export function depthwiseConv2dBackward(
+  p: usize, x: usize, dy: usize, w: usize, dx: usize, dw: usize, db: usize, ws: usize,
+): void {
+  depthwiseBackwardChannels(p, x, dy, w, dx, dw, db, 0, dim(p, 1));
+}

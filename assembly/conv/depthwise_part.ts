@@ -9,7 +9,9 @@
 
 import { partStart } from "../gemm/partition";
 import { convC, convK, convKH, convKW, convN, convH, convW, convOH, convOW } from "./conv2d_params";
-import { depthwiseConv2dBackwardData, depthwiseConv2dBackwardWeight, depthwiseConv2dForward } from "./depthwise";
+import {
+  depthwiseBackwardChannels, depthwiseConv2dBackwardData, depthwiseConv2dBackwardWeight, depthwiseConv2dForward,
+} from "./depthwise";
 
 /** Writes p with N = 1 and channels [c0, c1) into `desc`. */
 function subProblem(p: usize, c0: i32, c1: i32, desc: usize): usize {
@@ -52,4 +54,18 @@ export function depthwiseBackwardWeightPart(
   p: usize, x: usize, dy: usize, dw: usize, db: usize, part: i32, parts: i32,
 ): void {
   if (part == 0) depthwiseConv2dBackwardWeight(p, x, dy, dw, db);
+}
+
+/**
+ * depthwiseConv2dBackward, one part: channels [c0, c1) for every sample (dx, dw and db of a
+ * channel depend on that channel only, and each dw[o] / db[o] still sums samples in order, so the
+ * result is bit-identical to one thread). Parts split C, so ops with fewer channels than parts
+ * leave some parts empty.
+ */
+export function depthwiseBackwardPart(
+  p: usize, x: usize, dy: usize, w: usize, dx: usize, dw: usize, db: usize, ws: usize, part: i32, parts: i32,
+): void {
+  const C = convC(p);
+  const c0 = <i32>partStart(1, C, part, parts, 1), c1 = <i32>partStart(1, C, part + 1, parts, 1);
+  if (c0 < c1) depthwiseBackwardChannels(p, x, dy, w, dx, dw, db, c0, c1);
 }

@@ -3,8 +3,9 @@
 // than the kernel reach.
 
 import {
-  depthwiseConv2dForward, depthwiseConv2dBackwardData, depthwiseConv2dBackwardWeight,
+  depthwiseConv2dForward, depthwiseConv2dBackwardData, depthwiseConv2dBackwardWeight, depthwiseConv2dBackward,
 } from "../../assembly/conv/depthwise";
+import { depthwiseBackwardPart } from "../../assembly/conv/depthwise_part";
 import { ConvCase } from "./conv_reference";
 
 /** Runs forward, backward data and backward weight of one depthwise case; returns wrong outputs. */
@@ -152,4 +153,95 @@ describe("depthwise conv2d", () => {
     }
     expect(bad).toBe(0);
   });
+
+  // depthwiseConv2dBackward (dx, dW, db in one pass over dy) and its channel parts must give the
+  // bits of the separate kernels, for every plane kernel and with any output left out.
+  it("fused backward = separate kernels, bit for bit (every plane kernel, parts, outputs left out)", () => {
+    let bad = 0;
+    for (let ph = 0; ph <= 2; ph++) {
+      for (let n = 1; n <= 3; n += 2) {
+        bad += checkFused(n, 3, 9, 13, 2, 3, 3, 1, 1, ph, 1, 1, 1);     // 3x3 s1
+        bad += checkFused(n, 3, 11, 17, 2, 3, 3, 2, 2, ph, 1, 1, 1);    // 3x3 s2
+        bad += checkFused(n, 2, 9, 11, 2, 5, 5, 1, 1, ph, 2, 1, 1);     // 5x5 s1
+        bad += checkFused(n, 2, 11, 15, 2, 5, 5, 2, 2, ph, 2, 1, 1);    // 5x5 s2
+        bad += checkFused(n, 3, 7, 9, 2, 3, 3, 1, 1, ph, ph, 2, 2);     // generic (dilation 2)
+        bad += checkFused(n, 3, 10, 9, 1, 3, 2, 3, 2, ph, 1, 1, 1);     // generic (scatter)
+      }
+    }
+    bad += checkFused(2, 5, 56, 56, 1, 3, 3, 1, 1, 1, 1, 1, 1);         // MobileNet planes
+    bad += checkFused(2, 5, 56, 56, 1, 3, 3, 2, 2, 1, 1, 1, 1);
+    bad += checkFused(2, 7, 14, 14, 3, 3, 3, 1, 1, 1, 1, 1, 1);
+    bad += checkFused(2, 3, 28, 28, 1, 5, 5, 1, 1, 2, 2, 1, 1);
+    bad += checkFused(2, 3, 28, 28, 1, 5, 5, 2, 2, 2, 2, 1, 1);
+    expect(bad).toBe(0);
+  });
+  it("fused backward of an empty batch: dW and db are zero", () => {
+    let bad = 0;
+    for (let k = 3; k <= 5; k += 2) {
+      const t = new ConvCase(1, 2, 9, 9, 4, k, k, 1, 1, k >> 1, k >> 1, 1, 1, 2, true);
+      store<i32>(t.p, 0); // N = 0
+      depthwiseConv2dBackward(t.p, t.x, t.dy, t.w, 0, t.dw, t.db, 0);
+      for (let i = 0; i < 4 * k * k; i++) if (load<f32>(t.dw + (<usize>i << 2)) != 0) bad++;
+      for (let i = 0; i < 4; i++) if (load<f32>(t.db + (<usize>i << 2)) != 0) bad++;
+      t.free();
+    }
+    expect(bad).toBe(0);
+  });
 });
+
+/** A copy of `count` floats. */
+function copyOf(src: usize, count: i32): usize {
+  const d = heap.alloc(max<usize>(<usize>count << 2, 16));
+  memory.copy(d, src, <usize>count << 2);
+  return d;
+}
+
+/** Fills `count` floats with NaN (an output the kernel fails to write shows up). */
+function poison(dst: usize, count: i32): void {
+  for (let i = 0; i < count; i++) store<u32>(dst + (<usize>i << 2), 0x7fc00123);
+}
+
+/** Elements whose bits differ. */
+function bitsDiffer(a: usize, b: usize, count: i32): i32 {
+  let bad = 0;
+  for (let i = 0; i < count; i++) if (load<u32>(a + (<usize>i << 2)) != load<u32>(b + (<usize>i << 2))) bad++;
+  return bad;
+}
+
+/**
+ * The separate kernels' dx / dw / db (checked against the naive loops too), then the fused
+ * kernel's: all three, dx only, dW only, db only, dW + db, and split into 1, 2, 3 and 8 channel
+ * parts (more parts than channels: some parts empty). Returns mismatches.
+ */
+function checkFused(N: i32, C: i32, H: i32, W: i32, mult: i32, KH: i32, KW: i32,
+                    SH: i32, SW: i32, PH: i32, PW: i32, DH: i32, DW: i32): i32 {
+  const t = new ConvCase(N, C, H, W, C * mult, KH, KW, SH, SW, PH, PW, DH, DW, C, true);
+  const K = C * mult;
+  const nx = N * C * H * W, nw = K * KH * KW;
+  depthwiseConv2dBackwardData(t.p, t.dy, t.w, t.dx);
+  depthwiseConv2dBackwardWeight(t.p, t.x, t.dy, t.dw, t.db);
+  let bad = t.badData() + t.badWeight();
+  const dx = copyOf(t.dx, nx), dw = copyOf(t.dw, nw), db = copyOf(t.db, K);
+  const ws = heap.alloc(64);
+  for (let mode = 0; mode < 5; mode++) {
+    const wantX = mode == 0 || mode == 1, wantW = mode == 0 || mode == 2 || mode == 4;
+    const wantB = mode == 0 || mode == 3 || mode == 4;
+    poison(t.dx, nx); poison(t.dw, nw); poison(t.db, K);
+    depthwiseConv2dBackward(t.p, t.x, t.dy, t.w, wantX ? t.dx : 0, wantW ? t.dw : 0, wantB ? t.db : 0, ws);
+    if (wantX) bad += bitsDiffer(t.dx, dx, nx);
+    if (wantW) bad += bitsDiffer(t.dw, dw, nw);
+    if (wantB) bad += bitsDiffer(t.db, db, K);
+  }
+  const partCounts: i32[] = [1, 2, 3, 8];
+  for (let i = 0; i < partCounts.length; i++) {
+    const parts = partCounts[i];
+    poison(t.dx, nx); poison(t.dw, nw); poison(t.db, K);
+    for (let part = parts - 1; part >= 0; part--) {
+      depthwiseBackwardPart(t.p, t.x, t.dy, t.w, t.dx, t.dw, t.db, ws, part, parts);
+    }
+    bad += bitsDiffer(t.dx, dx, nx) + bitsDiffer(t.dw, dw, nw) + bitsDiffer(t.db, db, K);
+  }
+  heap.free(dx); heap.free(dw); heap.free(db); heap.free(ws);
+  t.free();
+  return bad;
+}
