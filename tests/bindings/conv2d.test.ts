@@ -189,6 +189,46 @@ for (const backend of BACKENDS) {
       });
     });
 
+    // Depthwise backward runs dx, dW and db in one kernel call (depthwiseConv2dBackward) on the
+    // wasm backends: every plane kernel (3×3 / 5×5, stride 1 / 2, padding 0–2, the generic taps),
+    // multiplier > 1, batch > 1, odd sizes; each `needs` subset gives the full call's bits.
+    it('depthwise backward (dx, dW, db in one pass): plane kernels vs js, needs subsets bit for bit', async () => {
+      const js = await init({ backend: 'js' });
+      const rand = seededRandom(31);
+      const shapes: Array<[number[], number[], RandomCase['geometry']]> = [
+        [[2, 6, 14, 14], [6, 1, 3, 3], { stride: [1, 1], padding: [1, 1], dilation: [1, 1], groups: 6 }],
+        [[3, 4, 13, 11], [8, 1, 3, 3], { stride: [1, 1], padding: [0, 1], dilation: [1, 1], groups: 4 }],
+        [[2, 5, 15, 17], [5, 1, 3, 3], { stride: [2, 2], padding: [1, 1], dilation: [1, 1], groups: 5 }],
+        [[2, 3, 11, 13], [9, 1, 3, 3], { stride: [2, 2], padding: [2, 1], dilation: [1, 1], groups: 3 }],
+        [[2, 4, 12, 12], [4, 1, 5, 5], { stride: [1, 1], padding: [2, 2], dilation: [1, 1], groups: 4 }],
+        [[4, 3, 9, 11], [6, 1, 5, 5], { stride: [1, 1], padding: [1, 2], dilation: [1, 1], groups: 3 }],
+        [[2, 4, 15, 13], [4, 1, 5, 5], { stride: [2, 2], padding: [2, 2], dilation: [1, 1], groups: 4 }],
+        [[2, 3, 10, 9], [6, 1, 3, 3], { stride: [1, 1], padding: [2, 2], dilation: [2, 2], groups: 3 }],
+        [[3, 3, 10, 9], [3, 1, 3, 2], { stride: [3, 2], padding: [0, 1], dilation: [1, 1], groups: 3 }],
+      ];
+      for (const [xs, ws, geometry] of shapes) {
+        const c: RandomCase = { x: xs, w: ws, bias: true, geometry };
+        const d = randomData(c, rand);
+        const label = `${backend} depthwise ${describeCase(c)}`;
+        const got = runConv(m, c, d);
+        expectXWBClose(got, runConv(js, c, d), true, VS_JS, label);
+        m.scope(() => {
+          const x = m.tensor(d.x, c.x);
+          const w = m.tensor(d.w, c.w);
+          const dy = m.tensor(d.dy, outputShape(c));
+          const subsets = [{ dx: true, dw: false, db: false }, { dx: false, dw: true, db: false },
+            { dx: false, dw: false, db: true }, { dx: false, dw: true, db: true }, { dx: true, dw: false, db: true }];
+          for (const needs of subsets) {
+            const g = m.conv2dBackward(x, w, dy, { ...geometry, needs });
+            for (const key of ['dx', 'dw', 'db'] as const) {
+              if (needs[key]) expect(g[key]!.toFloat32Array(), `${label} ${JSON.stringify(needs)} ${key}`).toEqual(got[key]);
+              else expect(g[key]).toBeUndefined();
+            }
+          }
+        });
+      }
+    });
+
     it("padding 'same' keeps H×W and equals the explicit symmetric padding", () => {
       const rand = seededRandom(11);
       const shapes: Array<[number, number, number]> = [[3, 3, 1], [5, 3, 1], [3, 5, 2], [1, 1, 3]];

@@ -75,6 +75,11 @@ function randomConv(rand: () => number): ConvCase {
   };
 }
 
+/** The output's spatial extent (OH, OW), from a forward run. */
+function yShape(m: Backend, c: ConvCase, d: Arrays): number[] {
+  return m.scope(() => m.conv2d(m.tensor(d.x!, c.x), m.tensor(d.w!, c.w), c.options).shape.slice(2));
+}
+
 const convData = (c: ConvCase, rand: () => number): Arrays => ({
   x: randomArray(product(c.x), rand), w: randomArray(product(c.w), rand), b: randomArray(c.w[0], rand),
 });
@@ -178,6 +183,40 @@ describe.skipIf(unavailable)(suiteName, () => {
     ] as ConvCase[]) {
       const d = convData(c, rand);
       expectSame(runConv(two, c, d), runConv(one, c, d), runConv(js, c, d), `rows: x [${c.x}] w [${c.w}] ${JSON.stringify(c.options)}`);
+    }
+  });
+
+  // Depthwise backward is one fused kernel (dx, dW, db) whose parts split channels: every plane
+  // kernel, multiplier 1–3, batch 1–4, fewer channels than parts, and each `needs` subset.
+  it('depthwise backward, fused and split by channels (3×3 / 5×5, stride 1 / 2, needs subsets)', () => {
+    const rand = seededRandom(77);
+    const cases: ConvCase[] = [
+      { x: [4, 24, 14, 14], w: [24, 1, 3, 3], bias: true, options: { padding: 1, groups: 24 } },
+      { x: [2, 16, 17, 15], w: [32, 1, 3, 3], bias: true, options: { stride: 2, padding: 1, groups: 16 } },
+      { x: [3, 12, 13, 12], w: [12, 1, 5, 5], bias: false, options: { padding: 2, groups: 12 } },
+      { x: [2, 10, 15, 13], w: [30, 1, 5, 5], bias: true, options: { stride: 2, padding: 2, groups: 10 } },
+      { x: [1, 3, 9, 11], w: [6, 1, 3, 3], bias: true, options: { padding: [0, 1], groups: 3 } },
+      { x: [2, 5, 10, 9], w: [5, 1, 3, 3], bias: true, options: { padding: 2, dilation: 2, groups: 5 } },
+    ];
+    for (const c of cases) {
+      const d = convData(c, rand);
+      const label = `depthwise x [${c.x}] w [${c.w}] ${JSON.stringify(c.options)}`;
+      const full = runConv(one, c, d);
+      expectSame(runConv(two, c, d), full, runConv(js, c, d), label);
+      for (const needs of [{ dx: true, dw: false, db: false }, { dx: false, dw: true, db: true }]) {
+        const run = (m: Backend) => m.scope(() => {
+          const x = m.tensor(d.x!, c.x);
+          const w = m.tensor(d.w!, c.w);
+          const dy = m.tensor(randomArray(full.y!.length, seededRandom(7)), [c.x[0], c.w[0], ...yShape(m, c, d)]);
+          const g = m.conv2dBackward(x, w, dy, { ...c.options, needs });
+          return { dx: g.dx?.toFloat32Array(), dw: g.dw?.toFloat32Array(), db: g.db?.toFloat32Array() };
+        });
+        const a = run(two), b = run(one);
+        for (const key of ['dx', 'dw', 'db'] as const) {
+          if (!needs[key]) expect(a[key], `${label} ${key}`).toBeUndefined();
+          else expect(maxAbsDiff(a[key]!, b[key]!), `${label} ${JSON.stringify(needs)} ${key}`).toBe(0);
+        }
+      }
     }
   });
 

@@ -1,4 +1,5 @@
-/** conv2d / conv2dBackward on the wasm kernels (ABI: conv2dForward, conv2dBackwardData, conv2dBackwardWeight). */
+/** conv2d / conv2dBackward on the wasm kernels (ABI: conv2dForward, conv2dBackwardData, conv2dBackwardWeight;
+ * depthwise backward: depthwiseConv2dBackward). */
 import type { Conv2dOps } from '../../backend';
 import type { Tensor } from '../../tensor';
 import type { Conv2dParams } from '../../ops/conv2d_params';
@@ -47,13 +48,24 @@ export function createConv2dOps(ctx: WasmContext): Conv2dOps {
       const needs = conv2dNeeds(op, options as Conv2dBackwardOptions | undefined);
       if (needs.biasTensor) checkConv2dBias(op, p, ctx.input(needs.biasTensor, op, 'bias').tensor.shape);
       const workspaceBytes = ctx.kernel('conv2dWorkspaceBytes');
-      const backwardData = needs.dx ? ctx.kernel('conv2dBackwardData') : null;
-      const backwardWeight = needs.dw || needs.db ? ctx.kernel('conv2dBackwardWeight') : null;
       const outputs = [
         needs.dx ? conv2dInputShape(p) : null,
         needs.dw ? conv2dWeightShape(p) : null,
         needs.db ? [p.k] : null,
       ];
+      if (p.groups === p.c && p.groups > 1) {
+        // Depthwise: dx, dW and db in one pass over dy (depthwiseConv2dBackward; the two-kernel
+        // path below read all of dy twice).
+        const backward = ctx.kernel('depthwiseConv2dBackward');
+        const [dx, dw, db] = ctx.run(op, outputs, ([dxPtr, dwPtr, dbPtr], scratch) => {
+          const desc = scratch.i32(conv2dDescriptor(p));
+          const ws = scratch.alloc((workspaceBytes(desc, PASS_BACKWARD_DATA) as number) >>> 0);
+          backward(desc, x.ptr, dy.ptr, w.ptr, dxPtr, dwPtr, dbPtr, ws);
+        });
+        return grads(dx, dw, db);
+      }
+      const backwardData = needs.dx ? ctx.kernel('conv2dBackwardData') : null;
+      const backwardWeight = needs.dw || needs.db ? ctx.kernel('conv2dBackwardWeight') : null;
       const [dx, dw, db] = ctx.run(op, outputs, ([dxPtr, dwPtr, dbPtr], scratch) => {
         const desc = scratch.i32(conv2dDescriptor(p));
         if (backwardData) {
@@ -67,11 +79,15 @@ export function createConv2dOps(ctx: WasmContext): Conv2dOps {
           backwardWeight(desc, x.ptr, dy.ptr, dwTarget, dbPtr, ws);
         }
       });
-      const grads: Conv2dGrads = {};
-      if (dx) grads.dx = dx;
-      if (dw) grads.dw = dw;
-      if (db) grads.db = db;
-      return grads;
+      return grads(dx, dw, db);
     },
   };
+}
+
+function grads(dx: Tensor | null, dw: Tensor | null, db: Tensor | null): Conv2dGrads {
+  const g: Conv2dGrads = {};
+  if (dx) g.dx = dx;
+  if (dw) g.dw = dw;
+  if (db) g.db = db;
+  return g;
 }

@@ -4,7 +4,8 @@
  * ThreadPool without knowing it.
  *   xWorkspaceBytes(…) → threads × (64 + the one-thread size, 64-aligned): one slice per thread
  *                        (a part kernel's ws starts with 64 bytes of its own scratch: PART_SCRATCH).
- *   conv2dForward / conv2dBackwardData / conv2dBackwardWeight / linearForward / linearBackward
+ *   conv2dForward / conv2dBackwardData / conv2dBackwardWeight / depthwiseConv2dBackward /
+ *   linearForward / linearBackward
  *     → pool.run(the matching *Part kernel), when the op is big enough to pay for the hand-off.
  * Contract (kept by every caller): the workspace passed to a kernel was sized by the matching
  * wrapped *WorkspaceBytes call.
@@ -67,6 +68,8 @@ export function threadedExports(base: KernelExports, pool: ThreadPool, options: 
     conv2dForward: wrapKernel('conv2dForward', 'conv2dForwardPart', (a) => convFlops(a[0]), convSize(0)),
     conv2dBackwardData: wrapKernel('conv2dBackwardData', 'conv2dBackwardDataPart', (a) => convFlops(a[0]), convSize(1)),
     conv2dBackwardWeight: wrapKernel('conv2dBackwardWeight', 'conv2dBackwardWeightPart', (a) => convFlops(a[0]), convSize(2)),
+    // dx + dW: twice the flops of one pass; parts split channels (bit-identical to one thread).
+    depthwiseConv2dBackward: wrapKernel('depthwiseConv2dBackward', 'depthwiseBackwardPart', (a) => 2 * convFlops(a[0]), convSize(1)),
     linearForward: wrapKernel('linearForward', 'linearForwardPart', (a) => 2 * a[0] * a[1] * a[2], linearSize),
     linearBackward: wrapKernel('linearBackward', 'linearBackwardPart', (a) => 4 * a[0] * a[1] * a[2], linearSize),
   } as KernelExports;
