@@ -157,11 +157,12 @@ export function depthwiseConv2dBackwardWeight(p: usize, x: usize, dy: usize, dw:
  * and depthwiseConv2dBackwardWeight in the same order (dw[o] and db[o] sum samples in sample
  * order, dx[c] its M outputs in o order), so the bits are theirs for any channel range: the
  * thread pool's parts (depthwiseBackwardPart) split channels. dx / dw / db = 0: skip that output.
- * Measured (API, CPU ms, one process, separate kernels vs this, two runs): N = 8 144 @56
- * 5.16 -> 4.78 and 4.97 -> 4.91, s2 1.79 -> 1.70 and 1.82 -> 1.76; 576 @14, 5×5 240 @28 and
- * every N = 1 row within ±2% (noise). The second read of dy came from L3 (32 MB; x + dy of the
- * N = 8 rows fit), and both passes are bound by their multiply-adds (dx costs about one forward,
- * dW about 1.1), so sharing the read saves little. dx before dW (db, dx, dW) measured the same.
+ * Measured (API, CPU ms, one process, separate kernels vs this interleaved, two runs on a quiet
+ * machine): N = 1 3×3 144 @56 0.60 -> 0.55 and 0.61 -> 0.55; every other row within ±3%, e.g.
+ * N = 8 144 @56 4.97 -> 4.95 and 5.10 -> 5.11, s2 1.59 -> 1.55 and 1.61 -> 1.59. The second read
+ * of dy came from L3 (32 MB: x + dy of the N = 8 rows fit), and both passes are bound by their
+ * multiply-adds (dx costs about one forward, dW about 1.1), so sharing the read saves little.
+ * dx before dW (db, dx, dW) measured the same.
  */
 export function depthwiseBackwardChannels(
   p: usize, x: usize, dy: usize, w: usize, dx: usize, dw: usize, db: usize, c0: i32, c1: i32,
