@@ -19,7 +19,7 @@ import { packA, packAWide } from "./pack_a";
 import { packB, packBSegmented } from "./pack_b";
 import { packBConv, packBConvRowBytes } from "./pack_b_conv";
 import {
-  microKernel, microKernelDirect, microKernelDirectEdge, microKernelEdge, microKernelToTile,
+  microKernel, microKernelColumn, microKernelDirect, microKernelDirectEdge, microKernelEdge, microKernelToTile,
   microKernelWide, microKernelWideEdge, microKernelWideToTile,
 } from "./microkernel";
 
@@ -115,6 +115,12 @@ export function gemmDriver(
         for (let jr = 0; jr < nc; jr += NR) {
           const cols = min(NR, nc - jr);
           const bPanel = packedB + ((<usize>jr * kc) << 2);
+          if (ASC_FEATURE_SIMD && cols == 1) {
+            // one real column (49 = 6·8 + 1): all mc rows at once, lanes = rows (microkernel.ts)
+            columnStrip(kc, directA ? A + ((<usize>ic * lda + pc) << 2) : packedA, directA ? ldaBytes : 0,
+              ic, mc, jc + jr, bPanel, C, ldc, loadC, last ? bias : 0, scale, tile, segCols, cSegBytes);
+            continue;
+          }
           for (let ir = 0; ir < mc; ir += MR) {
             const rows = min(MR, mc - ir);
             const i = ic + ir;
@@ -176,6 +182,12 @@ function gemmWide(
         for (let jr = 0; jr < nc; jr += NR) {
           const cols = min(NR, nc - jr);
           const bPanel = packedB + ((<usize>jr * kc) << 2);
+          if (cols == 1 && fourFromA) {
+            // one real column: A in place, all mc rows at once (microkernel.ts; same bits)
+            columnStrip(kc, A + ((<usize>ic * lda + pc) << 2), <usize>lda << 2,
+              ic, mc, jc + jr, bPanel, C, ldc, loadC, last ? bias : 0, 0, tile, segCols, cSegBytes);
+            continue;
+          }
           for (let ir = 0; ir < mc; ir += MR_WIDE) {
             const rows = min(MR_WIDE, mc - ir);
             const i = ic + ir;
@@ -206,6 +218,21 @@ function gemmWide(
       }
     }
   }
+}
+
+/** Rows i0..i0+mc of C's column j (a last panel with one real column) via microKernelColumn. */
+function columnStrip(
+  kc: i32, a: usize, ldaBytes: usize, i0: i32, mc: i32, j: i32, bPanel: usize,
+  C: usize, ldc: i32, loadC: bool, bias: usize, scale: usize, tile: usize,
+  segCols: i32, cSegBytes: usize,
+): void {
+  let c = C + ((<usize>i0 * ldc + j) << 2);
+  if (segCols) {
+    const seg = j / segCols, q = j - seg * segCols;
+    c = C + <usize>seg * cSegBytes + ((<usize>i0 * ldc + q) << 2);
+  }
+  microKernelColumn(kc, a, ldaBytes, mc, bPanel, c, <usize>ldc << 2, loadC,
+    bias ? bias + (<usize>i0 << 2) : 0, scale ? scale + (<usize>i0 << 2) : 0, tile);
 }
 
 /**

@@ -455,3 +455,186 @@ export function microKernelWideEdge(
 export function microKernelWideToTile(kc: i32, a: usize, b: usize, tile: usize): void {
   if (ASC_FEATURE_SIMD) wideTile(kc, a, b, tile, <usize>NR << 2, false, 0, 0);
 }
+
+// ---- one real column (SIMD builds): a last panel with 1 real column, all rows of an A block ------
+// 49 = 6·8 + 1 output pixels leave a last B panel with one real column. Through the 4-column half
+// kernel that column cost 4 multiply-add chains per 4 rows (4× the work) and, with FMA, as much time
+// as a full 8-column tile (each chain waits for its previous FMA). Here lanes are ROWS instead of
+// columns: one f32x4 accumulator per 4 rows, b[k] of the single column broadcast, and several row
+// groups at once so their chains overlap (packed A: 4 panels = 16 rows; direct A: 16 rows read in
+// place, transposed 4 k at a time with lane shuffles, then 8 with clamped row pointers for the rest;
+// relaxed build, conv2d forward: 16 direct rows at once were ~5 % faster overall than 8 on the
+// 49-column shapes). Every element is still a chain of
+// multiply-adds over k in the same order from 0 (madd(a, b, acc), as in every other kernel), so
+// the bits are the same as the 4×8 / half / wide kernels' — which keeps the threads build's parts
+// (whose tiles may sit on other columns than one thread's) bit-identical to one thread.
+
+/** 4 packed A panels (`ps` bytes apart) × 1 column of a B panel → out[0..16) (rows). */
+function columnPacked4(kc: i32, a: usize, ps: usize, b: usize, out: usize): void {
+  let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+  let a1 = a + ps, a2 = a + 2 * ps, a3 = a + 3 * ps;
+  for (let k = 0; k < kc; k++) {
+    const bv = v128.load32_splat(b);
+    s0 = madd(v128.load(a), bv, s0);
+    s1 = madd(v128.load(a1), bv, s1);
+    s2 = madd(v128.load(a2), bv, s2);
+    s3 = madd(v128.load(a3), bv, s3);
+    a += 16; a1 += 16; a2 += 16; a3 += 16;
+    b += <usize>NR << 2;
+  }
+  v128.store(out, s0);
+  v128.store(out, s1, 16);
+  v128.store(out, s2, 32);
+  v128.store(out, s3, 48);
+}
+
+/** 1 packed A panel × 1 column → out[0..4). */
+function columnPacked1(kc: i32, a: usize, b: usize, out: usize): void {
+  let s0 = f32x4.splat(0);
+  for (let k = 0; k < kc; k++) {
+    s0 = madd(v128.load(a), v128.load32_splat(b), s0);
+    a += 16;
+    b += <usize>NR << 2;
+  }
+  v128.store(out, s0);
+}
+
+// @ts-ignore: decorator
+@inline function gather4(r0: usize, r1: usize, r2: usize, r3: usize): v128 {
+  let v = v128.load32_splat(r0);
+  v = f32x4.replace_lane(v, 1, load<f32>(r1));
+  v = f32x4.replace_lane(v, 2, load<f32>(r2));
+  return f32x4.replace_lane(v, 3, load<f32>(r3));
+}
+
+/** 8 rows of direct A (pointers r0..r7) × 1 column → out[0..8). */
+function columnDirect8(
+  kc: i32, r0: usize, r1: usize, r2: usize, r3: usize, r4: usize, r5: usize, r6: usize, r7: usize,
+  b: usize, out: usize,
+): void {
+  let s0 = f32x4.splat(0), s1 = f32x4.splat(0);
+  let k = 0;
+  for (; k + 4 <= kc; k += 4) {
+    const b0 = v128.load32_splat(b), b1 = v128.load32_splat(b, 32);
+    const b2 = v128.load32_splat(b, 64), b3 = v128.load32_splat(b, 96);
+    {
+      const x0 = v128.load(r0), x1 = v128.load(r1), x2 = v128.load(r2), x3 = v128.load(r3);
+      const t0 = v128.shuffle<f32>(x0, x1, 0, 4, 1, 5);
+      const t1 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5);
+      const t2 = v128.shuffle<f32>(x0, x1, 2, 6, 3, 7);
+      const t3 = v128.shuffle<f32>(x2, x3, 2, 6, 3, 7);
+      s0 = madd(v128.shuffle<f32>(t0, t1, 0, 1, 4, 5), b0, s0);
+      s0 = madd(v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), b1, s0);
+      s0 = madd(v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), b2, s0);
+      s0 = madd(v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), b3, s0);
+    }
+    {
+      const x0 = v128.load(r4), x1 = v128.load(r5), x2 = v128.load(r6), x3 = v128.load(r7);
+      const t0 = v128.shuffle<f32>(x0, x1, 0, 4, 1, 5);
+      const t1 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5);
+      const t2 = v128.shuffle<f32>(x0, x1, 2, 6, 3, 7);
+      const t3 = v128.shuffle<f32>(x2, x3, 2, 6, 3, 7);
+      s1 = madd(v128.shuffle<f32>(t0, t1, 0, 1, 4, 5), b0, s1);
+      s1 = madd(v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), b1, s1);
+      s1 = madd(v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), b2, s1);
+      s1 = madd(v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), b3, s1);
+    }
+    r0 += 16; r1 += 16; r2 += 16; r3 += 16; r4 += 16; r5 += 16; r6 += 16; r7 += 16;
+    b += 128;
+  }
+  for (; k < kc; k++) {
+    const bv = v128.load32_splat(b);
+    s0 = madd(gather4(r0, r1, r2, r3), bv, s0);
+    s1 = madd(gather4(r4, r5, r6, r7), bv, s1);
+    r0 += 4; r1 += 4; r2 += 4; r3 += 4; r4 += 4; r5 += 4; r6 += 4; r7 += 4;
+    b += 32;
+  }
+  v128.store(out, s0);
+  v128.store(out, s1, 16);
+}
+
+
+// @ts-ignore: decorator
+@inline function transposeMadd(x0: v128, x1: v128, x2: v128, x3: v128, b0: v128, b1: v128, b2: v128, b3: v128, s: v128): v128 {
+  const t0 = v128.shuffle<f32>(x0, x1, 0, 4, 1, 5);
+  const t1 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5);
+  const t2 = v128.shuffle<f32>(x0, x1, 2, 6, 3, 7);
+  const t3 = v128.shuffle<f32>(x2, x3, 2, 6, 3, 7);
+  s = madd(v128.shuffle<f32>(t0, t1, 0, 1, 4, 5), b0, s);
+  s = madd(v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), b1, s);
+  s = madd(v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), b2, s);
+  return madd(v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), b3, s);
+}
+
+/** 16 rows of direct A (row r at a + r·lda; 4 groups of 4) × 1 column → out[0..16); any kc (1-k tail). */
+function columnDirect16(kc: i32, a: usize, lda: usize, b: usize, out: usize): void {
+  let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+  const l2 = lda * 2, l3 = lda * 3;
+  let g0 = a, g1 = a + 4 * lda, g2 = a + 8 * lda, g3 = a + 12 * lda;
+  let k = 0;
+  for (; k + 4 <= kc; k += 4) {
+    const b0 = v128.load32_splat(b), b1 = v128.load32_splat(b, 32);
+    const b2 = v128.load32_splat(b, 64), b3 = v128.load32_splat(b, 96);
+    s0 = transposeMadd(v128.load(g0), v128.load(g0 + lda), v128.load(g0 + l2), v128.load(g0 + l3), b0, b1, b2, b3, s0);
+    s1 = transposeMadd(v128.load(g1), v128.load(g1 + lda), v128.load(g1 + l2), v128.load(g1 + l3), b0, b1, b2, b3, s1);
+    s2 = transposeMadd(v128.load(g2), v128.load(g2 + lda), v128.load(g2 + l2), v128.load(g2 + l3), b0, b1, b2, b3, s2);
+    s3 = transposeMadd(v128.load(g3), v128.load(g3 + lda), v128.load(g3 + l2), v128.load(g3 + l3), b0, b1, b2, b3, s3);
+    g0 += 16; g1 += 16; g2 += 16; g3 += 16;
+    b += 128;
+  }
+  for (; k < kc; k++) {
+    const bv = v128.load32_splat(b);
+    s0 = madd(gather4(g0, g0 + lda, g0 + l2, g0 + l3), bv, s0);
+    s1 = madd(gather4(g1, g1 + lda, g1 + l2, g1 + l3), bv, s1);
+    s2 = madd(gather4(g2, g2 + lda, g2 + l2, g2 + l3), bv, s2);
+    s3 = madd(gather4(g3, g3 + lda, g3 + l2, g3 + l3), bv, s3);
+    g0 += 4; g1 += 4; g2 += 4; g3 += 4;
+    b += 32;
+  }
+  v128.store(out, s0);
+  v128.store(out, s1, 16);
+  v128.store(out, s2, 32);
+  v128.store(out, s3, 48);
+}
+
+/**
+ * C[rows×1] (+)= A[rows×kc] · the first column of B panel `b` (+ bias·scale per row), SIMD builds.
+ * `lda` = 0: packed A panels (MR rows each, kc·MR floats apart, zero-padded past `rows`) from `a`;
+ * else direct A, row r at a + r·lda. `tile` is ≥ 16 floats of scratch. Same epilogue order as
+ * addTileCorner.
+ */
+export function microKernelColumn(
+  kc: i32, a: usize, lda: usize, rows: i32, b: usize, c: usize, ldc: usize,
+  loadC: bool, bias: usize, scale: usize, tile: usize,
+): void {
+  if (!ASC_FEATURE_SIMD) return; // never called in the scalar build
+  const ps = <usize>kc << 4; // packed panel bytes
+  for (let r = 0; r < rows;) {
+    let n: i32;
+    if (lda && rows - r >= 16) {
+      n = 16;
+      columnDirect16(kc, a + <usize>r * lda, lda, b, tile);
+    } else if (lda) {
+      n = min(8, rows - r);
+      const last = rows - 1;
+      const p = a + <usize>r * lda;
+      columnDirect8(kc, p, a + <usize>min(r + 1, last) * lda, a + <usize>min(r + 2, last) * lda,
+        a + <usize>min(r + 3, last) * lda, a + <usize>min(r + 4, last) * lda,
+        a + <usize>min(r + 5, last) * lda, a + <usize>min(r + 6, last) * lda,
+        a + <usize>min(r + 7, last) * lda, b, tile);
+    } else if (rows - r > 12) {
+      n = min(16, rows - r);
+      columnPacked4(kc, a + <usize>(r >> 2) * ps, ps, b, tile);
+    } else {
+      n = min(4, rows - r);
+      columnPacked1(kc, a + <usize>(r >> 2) * ps, b, tile);
+    }
+    for (let q = 0; q < n; q++) {
+      const cr = c + <usize>(r + q) * ldc;
+      let v = load<f32>(tile + (<usize>q << 2));
+      if (loadC) v += load<f32>(cr);
+      store<f32>(cr, v + (bias ? rowBias(bias, scale, r + q) : 0));
+    }
+    r += n;
+  }
+}

@@ -2,7 +2,7 @@
 // combination, accumulate on and off, with padded leading dimensions (lda/ldb/ldc > minimum).
 
 import { sgemm, sgemmWorkspaceBytes } from "../../assembly/gemm/sgemm";
-import { setGemmForceWide } from "../../assembly/gemm/driver";
+import { B_DENSE, gemmDriver, gemmWorkspaceBytes, setGemmForceWide } from "../../assembly/gemm/driver";
 import { allocFilled, at, descriptor, mismatch, reseed } from "./kernel_data";
 import { conv2dForward, conv2dWorkspaceBytes } from "../../assembly/conv/conv2d_forward";
 
@@ -157,5 +157,103 @@ describe("conv2d forward, wide 5×8 tile forced", () => {
     expect(wideConvDiffers(3, 5, 7, 7, 3, 1)).toBe(0);  // 49 px per sample: tiles straddle samples
     expect(wideConvDiffers(2, 6, 5, 13, 1, 0)).toBe(0); // pointwise, 25 px, 13 rows = 2·5 + 3
     expect(wideConvDiffers(1, 4, 12, 9, 3, 1)).toBe(0); // one image, 144 px
+  });
+});
+
+// A last B panel with ONE real column (N = 8q + 1, e.g. 49 output pixels) runs the one-column kernel
+// (microKernelColumn: lanes = rows, all rows of an A block at once); N = 2, 9 (2 / 1 real columns),
+// 57 around it. M not a multiple of 4 (and past MC / MC_WIDE), K not a multiple of 4 and past KC;
+// packed A (Aᵀ) and direct A (A), accumulate; bias and per-row scale through gemmDriver.
+const COL_N: i32[] = [1, 2, 9, 49, 57];
+const COL_M: i32[] = [1, 5, 13, 27, 101, 253];
+const COL_K: i32[] = [3, 7, 64, 300];
+
+function checkColumnSizes(transA: i32, accumulate: i32): i32 {
+  let failures = 0;
+  for (let a = 0; a < COL_M.length; a++) {
+    for (let b = 0; b < COL_N.length; b++) {
+      for (let c = 0; c < COL_K.length; c++) {
+        const M = COL_M[a], N = COL_N[b], K = COL_K[c];
+        if (checkCase(transA, 0, M, N, K, accumulate) != 0 || checkCase(transA, 1, M, N, K, accumulate) != 0) {
+          if (failures++ < 5) log<string>("mismatch M=" + M.toString() + " N=" + N.toString() + " K=" + K.toString());
+        }
+      }
+    }
+  }
+  return failures;
+}
+
+/**
+ * C = diag(scale)·(op(A)·B + bias) (+ C) via gemmDriver for N columns, checked against f64; then the
+ * same product for N + 7 columns (B's extra columns arbitrary), whose column N − 1 sits in a full
+ * panel: the first N columns must be the same bits (every kernel sums each element in the same order).
+ * Returns the number of bad elements.
+ */
+function checkDriverColumn(transA: i32, M: i32, N: i32, K: i32, accumulate: i32, withBias: bool, withScale: bool): i32 {
+  const N2 = N + 7;
+  const lda = (transA ? M : K) + 1, aRows = transA ? K : M;
+  const A = allocFilled(aRows * lda), B = allocFilled(K * N2);
+  const bias = allocFilled(M), scale = allocFilled(M);
+  const C = allocFilled(M * N), C0 = heap.alloc(<usize>(M * N) << 2), C2 = heap.alloc(<usize>(M * N2) << 2);
+  memory.copy(C0, C, <usize>(M * N) << 2);
+  for (let i = 0; i < M; i++) memory.copy(C2 + (<usize>(i * N2) << 2), C0 + (<usize>(i * N) << 2), <usize>N << 2);
+  const ws = heap.alloc(max<usize>(gemmWorkspaceBytes(M, N2, K), 16));
+  const sc: usize = withScale ? scale : 0, bi: usize = withBias ? bias : 0;
+  gemmDriver(M, N, K, A, lda, transA, sc, B_DENSE, B, N2, 0, 0, C, N, accumulate, bi, ws);
+  gemmDriver(M, N2, K, A, lda, transA, sc, B_DENSE, B, N2, 0, 0, C2, N2, accumulate, bi, ws);
+  let bad = 0;
+  for (let i = 0; i < M; i++) {
+    const s: f64 = withScale ? <f64>at(scale, i) : 1;
+    for (let j = 0; j < N; j++) {
+      let ref: f64 = withBias ? <f64>at(bias, i) : 0;
+      let magnitude: f64 = Math.abs(ref);
+      for (let k = 0; k < K; k++) {
+        const a = <f64>(transA ? at(A, k * lda + i) : at(A, i * lda + k)), b = <f64>at(B, k * N2 + j);
+        ref += a * b;
+        magnitude += Math.abs(a * b);
+      }
+      ref *= s; magnitude *= Math.abs(s);
+      if (accumulate) { ref += <f64>at(C0, i * N + j); magnitude += Math.abs(<f64>at(C0, i * N + j)); }
+      bad += mismatch(<f64>at(C, i * N + j), ref, magnitude);
+      if (load<u32>(C + (<usize>(i * N + j) << 2)) != load<u32>(C2 + (<usize>(i * N2 + j) << 2))) bad++;
+    }
+  }
+  heap.free(A); heap.free(B); heap.free(bias); heap.free(scale); heap.free(C); heap.free(C0); heap.free(C2); heap.free(ws);
+  return bad;
+}
+
+function checkDriverColumns(transA: i32, accumulate: i32, withBias: bool, withScale: bool): i32 {
+  let failures = 0;
+  for (let a = 0; a < COL_M.length; a++) {
+    for (let b = 0; b < COL_N.length; b++) {
+      for (let c = 0; c < COL_K.length; c++) {
+        const M = COL_M[a], N = COL_N[b], K = COL_K[c];
+        if (checkDriverColumn(transA, M, N, K, accumulate, withBias, withScale) != 0) {
+          if (failures++ < 5) log<string>("mismatch M=" + M.toString() + " N=" + N.toString() + " K=" + K.toString());
+        }
+      }
+    }
+  }
+  return failures;
+}
+
+describe("gemm, a last panel with one real column (N = 1, 2, 9, 49, 57)", () => {
+  it("direct A (A·B, A·Bᵀ)", () => { expect(checkColumnSizes(0, 0)).toBe(0); });
+  it("direct A, accumulate", () => { expect(checkColumnSizes(0, 1)).toBe(0); });
+  it("packed A (Aᵀ·B, Aᵀ·Bᵀ)", () => { expect(checkColumnSizes(1, 0)).toBe(0); });
+  it("packed A, accumulate", () => { expect(checkColumnSizes(1, 1)).toBe(0); });
+  it("direct A, bias, same bits as a full panel", () => { expect(checkDriverColumns(0, 0, true, false)).toBe(0); });
+  it("direct A, bias + accumulate, same bits", () => { expect(checkDriverColumns(0, 1, true, false)).toBe(0); });
+  it("packed A, bias + scale, same bits", () => { expect(checkDriverColumns(0, 0, true, true)).toBe(0); });
+  it("packed A (Aᵀ), bias + scale + accumulate, same bits", () => { expect(checkDriverColumns(1, 1, true, true)).toBe(0); });
+  it("wide tile forced: bias, accumulate, same bits", () => {
+    setGemmForceWide(true);
+    expect(checkDriverColumns(0, 1, true, false)).toBe(0);
+    expect(checkDriverColumns(0, 0, true, true)).toBe(0);
+    setGemmForceWide(false);
+  });
+  it("batched 7×7 convs (one-column panels inside samples) match the wide tile's bits", () => {
+    expect(wideConvDiffers(1, 9, 7, 13, 3, 1)).toBe(0);
+    expect(wideConvDiffers(2, 6, 7, 11, 1, 0)).toBe(0);
   });
 });
