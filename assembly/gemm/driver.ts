@@ -104,9 +104,7 @@ export function gemmDriver(
     const nc = min(NC, N - jc);
     for (let pc = 0; pc < K; pc += kcStep) {
       const kc = min(kcStep, K - pc);
-      if (bKind == B_CONV) packBConv(convP, B, pc, kc, colOffset + jc, nc, packedB, segCols ? bSegBytes : 0, rowBuf);
-      else if (segCols) packBSegmented(B, ldb, pc, kc, colOffset + jc, nc, segCols, bSegBytes, packedB);
-      else packB(B, ldb, transB, pc, kc, jc, nc, packedB);
+      packBBlock(bKind, B, ldb, transB, convP, pc, kc, jc, nc, colOffset, segCols, bSegBytes, packedB, rowBuf);
       const loadC = pc > 0 || accumulate != 0;
       const last = pc + kc >= K;
       for (let ic = 0; ic < M; ic += MC) {
@@ -125,13 +123,12 @@ export function gemmDriver(
             const rows = min(MR, mc - ir);
             const i = ic + ir;
             const aPanel = packedA + ((<usize>ir * kc) << 2);
-            let c = C + ((<usize>i * ldc + jc + jr) << 2);
+            const c = addressOfC(C, ldc, i, jc + jr, segCols, cSegBytes);
             const rowBias = last && bias ? bias + (<usize>i << 2) : 0;
             const rowScale = scale ? scale + (<usize>i << 2) : 0;
             if (segCols) {
               const j = jc + jr, seg = j / segCols, q = j - seg * segCols;
-              c = C + <usize>seg * cSegBytes + ((<usize>i * ldc + q) << 2);
-              if (q + cols > segCols) {
+              if (q + cols > segCols) { // the tile straddles two samples: store it column by column
                 const aTile = directA ? A + ((<usize>i * lda + pc) << 2) : aPanel;
                 microKernelToTile(kc, aTile, directA ? ldaBytes : 0, rows, bPanel, tile);
                 storeTileSegmented(tile, rows, cols, C, ldcBytes, i, q, seg, segCols, cSegBytes, loadC, rowBias, rowScale);
@@ -157,6 +154,25 @@ export function gemmDriver(
   }
 }
 
+/** Address of C[i][j] where C's columns may be split into samples of segCols (cSegBytes apart). */
+// @ts-ignore: decorator
+@inline function addressOfC(C: usize, ldc: i32, i: i32, j: i32, segCols: i32, cSegBytes: usize): usize {
+  if (!segCols) return C + ((<usize>i * ldc + j) << 2);
+  const seg = j / segCols;
+  return C + <usize>seg * cSegBytes + ((<usize>i * ldc + j - seg * segCols) << 2);
+}
+
+/** Packs B's block (rows pc..pc+kc, columns jc..jc+nc) into NR-column panels, whatever B is. */
+// @ts-ignore: decorator
+@inline function packBBlock(
+  bKind: i32, B: usize, ldb: i32, transB: i32, convP: usize, pc: i32, kc: i32, jc: i32, nc: i32,
+  colOffset: i32, segCols: i32, bSegBytes: usize, packedB: usize, rowBuf: usize,
+): void {
+  if (bKind == B_CONV) packBConv(convP, B, pc, kc, colOffset + jc, nc, packedB, segCols ? bSegBytes : 0, rowBuf);
+  else if (segCols) packBSegmented(B, ldb, pc, kc, colOffset + jc, nc, segCols, bSegBytes, packedB);
+  else packB(B, ldb, transB, pc, kc, jc, nc, packedB);
+}
+
 /** gemmDriver's loops for the wide tile: A packed in MR_WIDE-row panels, MC_WIDE rows per block. */
 function gemmWide(
   M: i32, N: i32, K: i32, A: usize, lda: i32, scale: usize,
@@ -171,9 +187,7 @@ function gemmWide(
     const nc = min(NC, N - jc);
     for (let pc = 0; pc < K; pc += kcStep) {
       const kc = min(kcStep, K - pc);
-      if (bKind == B_CONV) packBConv(convP, B, pc, kc, colOffset + jc, nc, packedB, segCols ? bSegBytes : 0, rowBuf);
-      else if (segCols) packBSegmented(B, ldb, pc, kc, colOffset + jc, nc, segCols, bSegBytes, packedB);
-      else packB(B, ldb, transB, pc, kc, jc, nc, packedB);
+      packBBlock(bKind, B, ldb, transB, convP, pc, kc, jc, nc, colOffset, segCols, bSegBytes, packedB, rowBuf);
       const loadC = pc > 0 || accumulate != 0;
       const last = pc + kc >= K;
       for (let ic = 0; ic < M; ic += MC_WIDE) {
@@ -192,13 +206,12 @@ function gemmWide(
             const rows = min(MR_WIDE, mc - ir);
             const i = ic + ir;
             const aPanel = packedA + ((<usize>ir * kc) << 2);
-            let c = C + ((<usize>i * ldc + jc + jr) << 2);
+            const c = addressOfC(C, ldc, i, jc + jr, segCols, cSegBytes);
             const rowBias = last && bias ? bias + (<usize>i << 2) : 0;
             const rowScale = scale ? scale + (<usize>i << 2) : 0;
             if (segCols) {
               const j = jc + jr, seg = j / segCols, q = j - seg * segCols;
-              c = C + <usize>seg * cSegBytes + ((<usize>i * ldc + q) << 2);
-              if (q + cols > segCols) {
+              if (q + cols > segCols) { // the tile straddles two samples: store it column by column
                 microKernelWideToTile(kc, aPanel, bPanel, tile);
                 storeTileSegmented(tile, rows, cols, C, ldcBytes, i, q, seg, segCols, cSegBytes, loadC, rowBias, rowScale);
                 continue;
@@ -226,12 +239,7 @@ function columnStrip(
   C: usize, ldc: i32, loadC: bool, bias: usize, scale: usize, tile: usize,
   segCols: i32, cSegBytes: usize,
 ): void {
-  let c = C + ((<usize>i0 * ldc + j) << 2);
-  if (segCols) {
-    const seg = j / segCols, q = j - seg * segCols;
-    c = C + <usize>seg * cSegBytes + ((<usize>i0 * ldc + q) << 2);
-  }
-  microKernelColumn(kc, a, ldaBytes, mc, bPanel, c, <usize>ldc << 2, loadC,
+  microKernelColumn(kc, a, ldaBytes, mc, bPanel, addressOfC(C, ldc, i0, j, segCols, cSegBytes), <usize>ldc << 2, loadC,
     bias ? bias + (<usize>i0 << 2) : 0, scale ? scale + (<usize>i0 << 2) : 0, tile);
 }
 
