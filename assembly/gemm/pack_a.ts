@@ -54,6 +54,17 @@ function zeroColumn(out: usize, kc: i32): void {
   for (let k = 0; k < kc; k++) store<f32>(out + ((<usize>k * MR) << 2), 0);
 }
 
+/** Rows a, b, c, d (4 k each) as 4 k columns of 4 rows, times the row scales s: column k at at + k·step. */
+// @ts-ignore: decorator
+@inline function storeTransposed4x4(a: v128, b: v128, c: v128, d: v128, s: v128, at: usize, step: usize): void {
+  const ab01 = v128.shuffle<f32>(a, b, 0, 4, 1, 5), ab23 = v128.shuffle<f32>(a, b, 2, 6, 3, 7);
+  const cd01 = v128.shuffle<f32>(c, d, 0, 4, 1, 5), cd23 = v128.shuffle<f32>(c, d, 2, 6, 3, 7);
+  v128.store(at, f32x4.mul(v128.shuffle<f32>(ab01, cd01, 0, 1, 4, 5), s));
+  v128.store(at + step, f32x4.mul(v128.shuffle<f32>(ab01, cd01, 2, 3, 6, 7), s));
+  v128.store(at + 2 * step, f32x4.mul(v128.shuffle<f32>(ab23, cd23, 0, 1, 4, 5), s));
+  v128.store(at + 3 * step, f32x4.mul(v128.shuffle<f32>(ab23, cd23, 2, 3, 6, 7), s));
+}
+
 /**
  * SIMD build, MR = 4 rows of a row-major A: a 4×4 transpose per 4 k (one f32x4 store per k).
  * Columns past a multiple of 4 fall back to scalar copies.
@@ -69,12 +80,7 @@ function packFullPanelSimd(A: usize, lda: i32, i: i32, p0: i32, kc: i32, scale: 
     const off = <usize>k << 2;
     const at = out + <usize>k * step;
     const a = v128.load(r0 + off), b = v128.load(r1 + off), c = v128.load(r2 + off), d = v128.load(r3 + off);
-    const ab01 = v128.shuffle<f32>(a, b, 0, 4, 1, 5), ab23 = v128.shuffle<f32>(a, b, 2, 6, 3, 7);
-    const cd01 = v128.shuffle<f32>(c, d, 0, 4, 1, 5), cd23 = v128.shuffle<f32>(c, d, 2, 6, 3, 7);
-    v128.store(at, f32x4.mul(v128.shuffle<f32>(ab01, cd01, 0, 1, 4, 5), s));
-    v128.store(at + step, f32x4.mul(v128.shuffle<f32>(ab01, cd01, 2, 3, 6, 7), s));
-    v128.store(at + 2 * step, f32x4.mul(v128.shuffle<f32>(ab23, cd23, 0, 1, 4, 5), s));
-    v128.store(at + 3 * step, f32x4.mul(v128.shuffle<f32>(ab23, cd23, 2, 3, 6, 7), s));
+    storeTransposed4x4(a, b, c, d, s, at, step);
   }
   for (; k < kc; k++) {
     const off = <usize>k << 2;
@@ -154,12 +160,7 @@ export function packAWide(
         const off = <usize>k << 2;
         const at = panel + <usize>k * step;
         const a = v128.load(r0 + off), b = v128.load(r1 + off), c = v128.load(r2 + off), d = v128.load(r3 + off);
-        const ab01 = v128.shuffle<f32>(a, b, 0, 4, 1, 5), ab23 = v128.shuffle<f32>(a, b, 2, 6, 3, 7);
-        const cd01 = v128.shuffle<f32>(c, d, 0, 4, 1, 5), cd23 = v128.shuffle<f32>(c, d, 2, 6, 3, 7);
-        v128.store(at, f32x4.mul(v128.shuffle<f32>(ab01, cd01, 0, 1, 4, 5), s));
-        v128.store(at + step, f32x4.mul(v128.shuffle<f32>(ab01, cd01, 2, 3, 6, 7), s));
-        v128.store(at + 2 * step, f32x4.mul(v128.shuffle<f32>(ab23, cd23, 0, 1, 4, 5), s));
-        v128.store(at + 3 * step, f32x4.mul(v128.shuffle<f32>(ab23, cd23, 2, 3, 6, 7), s));
+        storeTransposed4x4(a, b, c, d, s, at, step);
         store<f32>(at, load<f32>(r4 + off) * s4, 16);
         store<f32>(at + step, load<f32>(r4 + off, 4) * s4, 16);
         store<f32>(at + 2 * step, load<f32>(r4 + off, 8) * s4, 16);
