@@ -348,6 +348,8 @@ function wideTile(
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
   let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
   let c40 = f32x4.splat(0), c41 = f32x4.splat(0);
+  // k unrolled by 4, written out: an AssemblyScript helper cannot update ten caller locals, and
+  // locals are what V8 keeps in registers.
   for (let k = 0; k < kc; k++) {
     {
       const b0 = v128.load(b, 0), b1 = v128.load(b, 16);
