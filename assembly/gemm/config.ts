@@ -13,6 +13,9 @@ export const MR: i32 = 4;
 export const MR_WIDE: i32 = 5;
 export const MC_WIDE: i32 = 120;
 export const WIDE_MIN_N: i32 = 128;
+// ... and at least WIDE_MIN_M rows: a short product (DCD's q, 1×1 256→16: M = 16 = 3·5 + 1) wastes
+// most of its last 5-row panel and packs A for a handful of tiles, where the 4×8 path reads A in place.
+export const WIDE_MIN_M: i32 = 32;
 export const NR: i32 = ASC_FEATURE_SIMD ? 8 : 4;
 export const KC: i32 = 256;
 export const MC: i32 = 96; // multiple of MR
