@@ -39,6 +39,8 @@ export abstract class Layer<B extends CoreOps = CoreOps> {
   readonly #grads = new Map<string, Tensor>();
   /** Every name in registration order (= PyTorch's state_dict order when registered like the module). */
   readonly #order: string[] = [];
+  /** The `state` record, built on first use after the last registration. */
+  #stateRecord: Readonly<Record<string, Tensor>> | null = null;
 
   constructor(backend: B) {
     this.backend = backend;
@@ -83,13 +85,18 @@ export abstract class Layer<B extends CoreOps = CoreOps> {
     const t = this.backend.tensor(init, shape);
     into.set(name, t);
     this.#order.push(name);
+    this.#stateRecord = null;
     return t;
   }
 
-  /** Parameters and buffers by state_dict name (live tensors; don't dispose them). */
+  /**
+   * Parameters and buffers by state_dict name (live tensors; don't dispose them). Built once and
+   * frozen (tensors are only registered in constructors, loadStateDict copies into them): a forward
+   * reads it on every call, and a frozen record lets the ops skip re-validating it (ops/dcd.ts).
+   */
   protected get state(): Readonly<Record<string, Tensor>> {
     this.#checkAlive();
-    return Object.fromEntries(this.#named());
+    return this.#stateRecord ??= Object.freeze(Object.fromEntries(this.#named()));
   }
 
   /** [name, tensor] of parameters and buffers in registration order. */

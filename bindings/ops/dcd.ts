@@ -94,9 +94,23 @@ export function dcdOutputShape(d: DcdDims, xShape: readonly number[]): number[] 
   return [xShape[0], d.cout, dcdOutSide(d, xShape[2]), dcdOutSide(d, xShape[3])];
 }
 
+/**
+ * Frozen states (a layer's, see Layer.state) already checked against these dims: their names and
+ * shapes cannot change, so later calls only check that each tensor is still alive and ours. Building
+ * the specs and comparing every shape took ~7 µs of each conv_dy 3×3 256→256 @14² forward (CPU profile).
+ */
+const checkedStates = new WeakMap<DcdState, DcdDims>();
+
 /** Checks that every tensor of the state exists, belongs to `backend` and has its spec's shape. */
 export function checkDcdState(d: DcdDims, state: DcdState, backend: object): void {
   const op = dcdOpName(d);
+  if (checkedStates.get(state) === d) {
+    for (const name in state) {
+      const t = state[name];
+      if (t.isDisposed || t.storage.backend !== backend) expectTensor(t, op, `'${name}'`, backend); // throws
+    }
+    return;
+  }
   const specs = dcdTensorSpecs(d);
   const extra = Object.keys(state).find((name) => !specs.some((s) => s.name === name));
   if (extra !== undefined) throw new StateDictError(`${op}: unexpected tensor '${extra}' in the layer state`);
@@ -108,6 +122,7 @@ export function checkDcdState(d: DcdDims, state: DcdState, backend: object): voi
       throw new StateDictError(`${op}: '${spec.name}' must have shape ${fmtShape(spec.shape)}, got ${fmtShape(t.shape)}`);
     }
   }
+  if (Object.isFrozen(state)) checkedStates.set(state, d);
 }
 
 /** Checks a forward call; returns y's shape. */
