@@ -32,6 +32,7 @@ export { dcdProjectForward, dcdProjectBackward, dcdProjectWorkspaceBytes } from 
 export { dcdAddInto } from "./dcd/add";
 export { dcdFlipConvWeights } from "./dcd/flip";
 export { dcdEffectiveWeight, dcdEffectiveWorkspaceBytes } from "./dcd/effective";
+export { dcdEvalForward, dcdEvalForwardWorkspaceBytes } from "./dcd/forward_eval";
 export { dynamicAttentionForward, dynamicAttentionBackward, dynamicAttentionWorkspaceBytes } from "./dynamic/attention";
 export { dynamicConv2dForward, dynamicConv2dBackward, dynamicConv2dWorkspaceBytes } from "./dynamic/conv";
 export { softmaxForward, softmaxBackward } from "./nn/softmax";

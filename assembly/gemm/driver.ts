@@ -61,6 +61,30 @@ export function setGemmForceWide(on: bool): void {
   gemmForceWide = on;
 }
 
+// @ts-ignore: decorator
+@inline function usesWideTile(M: i32, N: i32, transA: i32): bool {
+  return ASC_FEATURE_SIMD && !transA
+    && (gemmForceWide || (ASC_FEATURE_RELAXED_SIMD && N >= WIDE_MIN_N && M >= WIDE_MIN_M));
+}
+
+/**
+ * SIMD: a plain (not transposed, not scaled) A is read in place by the direct micro-kernels
+ * instead of being packed per block (microkernel.ts); not when rows are a multiple of 8 KiB
+ * apart, where the rows of an A block would crowd the same cache sets.
+ */
+// @ts-ignore: decorator
+@inline function readsAInPlace(transA: i32, scale: usize, lda: i32): bool {
+  return ASC_FEATURE_SIMD && !transA && !scale && (lda & 2047) != 0;
+}
+
+/**
+ * Does an M×N product with a plain A of row stride lda pack A even without a row scale? Then a
+ * scale costs nothing (it is applied while packing): DCD folds λ into its static conv when so.
+ */
+export function gemmPacksA(M: i32, N: i32, lda: i32): bool {
+  return usesWideTile(M, N, 0) || !readsAInPlace(0, 0, lda);
+}
+
 /** Workspace the driver needs for an M×N×K product (+64 so any 16-aligned pointer can be realigned). */
 export function gemmWorkspaceBytes(M: i32, N: i32, K: i32): usize {
   if (M <= 0 || N <= 0 || K <= 0) return 0;
@@ -89,14 +113,9 @@ export function gemmDriver(
   const ldcBytes = <usize>ldc << 2;
   // split K into equal blocks (≤ KC) so no block is a thin remainder (e.g. 576 = 288 + 288)
   const kcStep = ceilDiv(K, ceilDiv(K, KC));
-  // SIMD: a plain (not transposed, not scaled) A is read in place by the direct micro-kernels
-  // instead of being packed per block (microkernel.ts); not when rows are a multiple of 8 KiB
-  // apart, where the rows of an A block would crowd the same cache sets.
-  const directA = ASC_FEATURE_SIMD && !transA && !scale && (lda & 2047) != 0;
+  const directA = readsAInPlace(transA, scale, lda);
   const ldaBytes = <usize>lda << 2;
-  const wide = ASC_FEATURE_SIMD && !transA
-    && (gemmForceWide || (ASC_FEATURE_RELAXED_SIMD && N >= WIDE_MIN_N && M >= WIDE_MIN_M));
-  if (wide) {
+  if (usesWideTile(M, N, transA)) {
     gemmWide(M, N, K, A, lda, scale, bKind, B, ldb, transB, convP, C, ldc, accumulate, bias,
       packedB, packedA, tile, rowBuf, kcStep, colOffset, segCols, bSegBytes, cSegBytes);
     return;

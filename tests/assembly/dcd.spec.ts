@@ -9,6 +9,10 @@ import { conv2dForward, conv2dWorkspaceBytes } from "../../assembly/conv/conv2d_
 import { ConvCase } from "./conv_reference";
 import { dcdEffectiveWeight, dcdEffectiveWorkspaceBytes } from "../../assembly/dcd/effective";
 import { batchNormForwardEval } from "../../assembly/nn/batchnorm";
+import { dcdEvalForward, dcdEvalForwardWorkspaceBytes, DCD_EVAL_PLAN_WORDS } from "../../assembly/dcd/forward_eval";
+import { dcdBranchWorkspaceBytes } from "../../assembly/dcd/branch";
+import { adaptiveAvgPoolForward, globalAvgPoolForward } from "../../assembly/nn/pool";
+import { setGemmForceWide } from "../../assembly/gemm/driver";
 
 function ptr(a: StaticArray<f32>): usize {
   return changetype<usize>(a);
@@ -211,5 +215,92 @@ describe("dcdEffectiveWeight", () => {
     expect(effectiveVsComposed(8, 4, 5, 1, 1, 4, 1, 1, true)).toBeLessThan(2e-6);
     expect(effectiveVsComposed(8, 4, 5, 1, 2, 4, 2, 1, false)).toBeLessThan(2e-6);
     expect(effectiveVsComposed(4, 6, 9, 5, 1, 6, 2, 1, true)).toBeLessThan(2e-6);
+  });
+});
+
+/** The i-th of the 8 BatchNorm vectors (bn1 weight, bias, mean, var, then bn2's) of L floats each; 0 when L = 0. */
+function bnAt(bn: StaticArray<f32>, L: i32, i: i32): usize {
+  return L > 0 ? ptr(bn) + (<usize>(i * L) << 2) : 0;
+}
+
+/**
+ * An eval-mode DCD layer (3×3 W0 with bias, padding 1, 1×1 q, B blocks) on N = 2 samples two ways:
+ * dcdEvalForward in one call, and composed from the kernels one by one in the bindings' per-kernel
+ * order. L = 0: Λ only; withLambda false: Φ only. forceWide: every GEMM on the wide tile, which packs
+ * W0, so λ is folded into the static conv's packing (the relaxed build's case) instead of a pass.
+ * Returns the largest |difference| relative to max |y|.
+ */
+function evalForwardVsKernels(Cin: i32, Cout: i32, H: i32, L: i32, B: i32, pool: i32, S: i32,
+                              withLambda: bool, forceWide: bool): f32 {
+  const n = 2, HW = H * H, P = Cin * pool * pool, lb = L > 0 ? L / B : 0, Mphi = B * lb * lb;
+  const x = filled(n * Cin * HW, 1), w0 = filled(Cout * Cin * 9, 2), b0 = filled(Cout, 3);
+  const q = filled(max(L, 1) * (Cin / B), 4), p = filled(Cout * max(lb, 1), 5);
+  const fc0 = filled(S * P, 6), se = filled(S * S, 7), fcphi = filled(max(Mphi, 1) * S, 8), fcscale = filled(Cout * S, 9);
+  const bn = filled(8 * max(L, 1), 10); // bn1 weight, bias, mean, var, then bn2's: L each
+  for (let l = 0; l < L; l++) { bn[3 * L + l] = Mathf.abs(bn[3 * L + l]) + 0.5; bn[7 * L + l] = Mathf.abs(bn[7 * L + l]) + 0.5; }
+  const eps: f32 = 1e-5;
+  setGemmForceWide(forceWide);
+
+  // one call
+  const sDesc = convDesc(Cin, H, H, Cout, 3, 1, 1, 1), qDesc = convDesc(Cin, H, H, max(L, 1), 1, 1, 0, B);
+  const plan = heap.alloc(<usize>DCD_EVAL_PLAN_WORDS << 2);
+  memory.copy(plan, sDesc, 64);
+  memory.copy(plan + 64, qDesc, 64);
+  const words: usize[] = [<usize>pool, <usize>S, <usize>L, <usize>B, ptr(w0), ptr(b0), ptr(q), ptr(p), ptr(fc0), ptr(se),
+    L > 0 ? ptr(fcphi) : 0, withLambda ? ptr(fcscale) : 0, bnAt(bn, L, 0), bnAt(bn, L, 1), bnAt(bn, L, 2), bnAt(bn, L, 3), bnAt(bn, L, 4), bnAt(bn, L, 5), bnAt(bn, L, 6), bnAt(bn, L, 7)];
+  for (let i = 0; i < words.length; i++) store<i32>(plan + (<usize>(32 + i) << 2), <i32>words[i]);
+  const y = new StaticArray<f32>(n * Cout * HW);
+  const ws = heap.alloc(dcdEvalForwardWorkspaceBytes(plan, n));
+  dcdEvalForward(plan, n, ptr(x), ptr(y), eps, ws);
+
+  // kernel by kernel
+  const g = new StaticArray<f32>(n * P), sv = new StaticArray<f32>(n * max(S, 1)), tv = new StaticArray<f32>(n * max(S, 1));
+  const s2 = new StaticArray<f32>(n * max(S, 1)), phi = new StaticArray<f32>(n * max(Mphi, 1));
+  const u = new StaticArray<f32>(n * Cout), lam = new StaticArray<f32>(n * Cout);
+  if (pool == 1) globalAvgPoolForward(n, Cin, H, H, ptr(x), ptr(g));
+  else adaptiveAvgPoolForward(n, Cin, H, H, 2, 2, ptr(x), ptr(g));
+  const bws = heap.alloc(max<usize>(dcdBranchWorkspaceBytes(n, P, S, Mphi, Cout), 16));
+  dcdBranchForward(n, P, S, Mphi, Cout, ptr(g), ptr(fc0), ptr(se), L > 0 ? ptr(fcphi) : 0, withLambda ? ptr(fcscale) : 0,
+    ptr(sv), ptr(tv), ptr(s2), ptr(phi), ptr(u), ptr(lam), bws);
+  const want = new StaticArray<f32>(n * Cout * HW), c = new StaticArray<f32>(Cout * HW);
+  const zq = new StaticArray<f32>(max(L, 1) * HW), z1 = new StaticArray<f32>(max(L, 1) * HW);
+  const wv = new StaticArray<f32>(max(L, 1) * HW), z = new StaticArray<f32>(max(L, 1) * HW);
+  const pws = heap.alloc(max<usize>(dcdProjectWorkspaceBytes(Cout, max(L, 1), B, HW), 16));
+  for (let i = 0; i < n; i++) {
+    const yi = ptr(want) + (<usize>(i * Cout * HW) << 2), xi = ptr(x) + (<usize>(i * Cin * HW) << 2);
+    conv(sDesc, xi, ptr(w0), ptr(b0), ptr(c));
+    if (withLambda) dcdScaleForward(1, Cout, HW, ptr(lam) + (<usize>(i * Cout) << 2), ptr(c), yi);
+    else memory.copy(yi, ptr(c), <usize>(Cout * HW) << 2);
+    if (L == 0) continue;
+    conv(qDesc, xi, ptr(q), 0, ptr(zq));
+    batchNormForwardEval(1, L, HW, ptr(zq), bnAt(bn, L, 0), bnAt(bn, L, 1), bnAt(bn, L, 2), bnAt(bn, L, 3), eps, 0, ptr(z1));
+    dcdPhiForward(1, B, lb, HW, ptr(phi) + (<usize>(i * Mphi) << 2), ptr(z1), ptr(wv));
+    batchNormForwardEval(1, L, HW, ptr(wv), bnAt(bn, L, 4), bnAt(bn, L, 5), bnAt(bn, L, 6), bnAt(bn, L, 7), eps, ptr(z1), ptr(z));
+    dcdProjectForward(1, Cout, L, B, HW, ptr(p), ptr(z), yi, 1, pws);
+  }
+  setGemmForceWide(false);
+
+  let big: f32 = 0, diff: f32 = 0;
+  for (let i = 0; i < n * Cout * HW; i++) {
+    big = max(big, Mathf.abs(want[i]));
+    diff = max(diff, Mathf.abs(y[i] - want[i]));
+  }
+  heap.free(ws); heap.free(bws); heap.free(pws); heap.free(plan); heap.free(sDesc); heap.free(qDesc);
+  return diff / big;
+}
+
+describe("dcdEvalForward", () => {
+  //                              Cin Cout H  L  B pool S  λ      forceWide
+  it("equals the kernels called one by one: λ and Φ, 1 and 2 blocks, global and 2×2 pooling", () => {
+    expect(evalForwardVsKernels(8, 10, 7, 4, 1, 1, 3, true, false)).toBeLessThan(2e-6);
+    expect(evalForwardVsKernels(8, 12, 6, 4, 2, 2, 5, true, false)).toBeLessThan(2e-6);
+  });
+  it("Λ only (L = 0) and Φ only (λ = 1)", () => {
+    expect(evalForwardVsKernels(6, 8, 5, 0, 1, 1, 2, true, false)).toBeLessThan(2e-6);
+    expect(evalForwardVsKernels(8, 10, 7, 4, 2, 1, 3, false, false)).toBeLessThan(2e-6);
+  });
+  it("with λ folded into the packing of W0 (wide tile forced, as the relaxed build's GEMMs)", () => {
+    expect(evalForwardVsKernels(8, 10, 7, 4, 1, 1, 3, true, true)).toBeLessThan(2e-6);
+    expect(evalForwardVsKernels(8, 12, 6, 4, 2, 2, 5, true, true)).toBeLessThan(2e-6);
   });
 });

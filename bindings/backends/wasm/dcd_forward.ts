@@ -7,14 +7,15 @@
  *       backward; with one the unscaled c is kept for ∂L/∂λ [conv2dForward, dcdScaleForward]
  *   y += P·z, accumulated straight into y by the gemm (no separate sum pass)    [dcdProjectForward]
  * Inference may instead form each sample's kernel W(x) = ΛW0 + P·M·Q and run one conv
- * [dcdEffectiveWeight, conv2dForward] when that is cheaper (useEffectiveWeights).
+ * [dcdEffectiveWeight, conv2dForward] when that is cheaper (useEffectiveWeights); when it composes,
+ * it runs all of the above in one kernel call [dcdEvalForward] (composedInferenceInOneCall).
  * Buffers go to the cache when a backward will follow, else to scratch freed on return; x itself is
  * not copied (the cache keeps a reference, see dcd_cache.ts).
  */
 import type { DcdDims, DcdEvalStrategy, DcdForwardOptions, DcdForwardResult, DcdState } from '../../ops/dcd';
 import { DCD_NAMES, checkDcdForward, dcdModuleNames, dcdOpName } from '../../ops/dcd';
 import type { Tensor } from '../../tensor';
-import type { WasmContext } from './context';
+import type { Scratch, WasmContext } from './context';
 import { WasmDcdCache, type DcdSaved } from './dcd_cache';
 import { dcdGeometry, type DcdGeometry } from './dcd_geometry';
 import { PASS_FORWARD } from './exports';
@@ -51,6 +52,34 @@ export function useEffectiveWeights(d: DcdDims, G: DcdGeometry, strategy: DcdEva
   return forming < composing;
 }
 
+/** bn1's or bn2's weight, bias, running_mean, running_var pointers (zeros for a layer without them). */
+function batchNormPointers(ctx: WasmContext, d: DcdDims, state: DcdState, which: 1 | 2): number[] {
+  return (['weight', 'bias', 'running_mean', 'running_var'] as const)
+    .map((f) => d.hasResidual ? statePtr(ctx, state, DCD_NAMES.bn(which, f)) : 0);
+}
+
+/**
+ * The composed inference forward as ONE kernel call (assembly/dcd/forward_eval.ts, whose header says
+ * why and lays out the plan written here). Not with the threads build's exports, which leave it out:
+ * there the pool splits the convs of the per-kernel path below.
+ */
+function composedInferenceInOneCall(ctx: WasmContext, d: DcdDims, G: DcdGeometry, state: DcdState,
+  x: number, y: number, scratch: Scratch): void {
+  const names = dcdModuleNames(d.kind);
+  const p = (name: string) => statePtr(ctx, state, name);
+  const residual = d.hasResidual;
+  const plan = scratch.i32([
+    1, ...G.staticDesc.slice(1), 1, ...G.qDesc.slice(1), // one sample per conv call
+    d.pool, G.squeeze, residual ? G.latent : 0, G.blocks,
+    p(`${names.static}.weight`), p(`${names.static}.bias`),
+    residual ? p(`${names.q}.weight`) : 0, residual ? p(`${names.p}.weight`) : 0,
+    p(DCD_NAMES.fc0), p(DCD_NAMES.se), residual ? p(DCD_NAMES.phi) : 0, d.hasLambda ? p(DCD_NAMES.scale) : 0,
+    ...batchNormPointers(ctx, d, state, 1), ...batchNormPointers(ctx, d, state, 2),
+  ]);
+  const ws = scratch.alloc(ctx.kernel('dcdEvalForwardWorkspaceBytes')(plan, G.n) as number >>> 0);
+  ctx.kernel('dcdEvalForward')(plan, G.n, x, y, BN_EPS, ws);
+}
+
 export function dcdForwardWasm(ctx: WasmContext, d: DcdDims, state: DcdState, xArg: Tensor,
   options: DcdForwardOptions): DcdForwardResult {
   const op = dcdOpName(d);
@@ -63,8 +92,13 @@ export function dcdForwardWasm(ctx: WasmContext, d: DcdDims, state: DcdState, xA
   const names = dcdModuleNames(d.kind);
   const k = (name: string) => ctx.kernel(name);
   const p = (name: string) => statePtr(ctx, state, name);
+  const effective = !cache && !training && useEffectiveWeights(d, G, options.evalStrategy ?? 'auto');
   try {
     const [y] = ctx.run(op, [yShape], ([yPtr], scratch) => {
+      if (!cache && !training && !effective && typeof ctx.exports.dcdEvalForward === 'function') {
+        composedInferenceInOneCall(ctx, d, G, state, x.ptr, yPtr, scratch);
+        return;
+      }
       const buf = (name: DcdSaved, floats: number): number =>
         cache ? cache.keep(name, floats) : scratch.alloc(floats * 4);
       const { n, cout, hwOut, latent: L, squeeze: S } = G;
@@ -97,18 +131,17 @@ export function dcdForwardWasm(ctx: WasmContext, d: DcdDims, state: DcdState, xA
       const xStep = G.cin * G.hwIn * 4, yStep = cout * hwOut * 4, zStep = L * hwOut * 4;
       const bn = (which: 1 | 2, f: 'weight' | 'bias' | 'running_mean' | 'running_var') => p(DCD_NAMES.bn(which, f));
 
-      if (!cache && !training && useEffectiveWeights(d, G, options.evalStrategy ?? 'auto')) {
+      if (effective) {
         // one conv per sample with W(x) = ΛW0 + P·M·Q formed first (assembly/dcd/effective.ts)
         const kk = d.k * d.k, qkk = d.qk * d.qk;
         const weff = scratch.alloc(cout * G.cin * kk * 4), beff = scratch.alloc(cout * 4);
         const effWs = scratch.alloc(k('dcdEffectiveWorkspaceBytes')(cout, G.cin, L, G.blocks, qkk) as number >>> 0);
         const residual = d.hasResidual;
-        const bnArgs = (which: 1 | 2) => (['weight', 'bias', 'running_mean', 'running_var'] as const)
-          .map((f) => residual ? bn(which, f) : 0);
+        const batchNorms = [...batchNormPointers(ctx, d, state, 1), ...batchNormPointers(ctx, d, state, 2)];
         for (let i = 0; i < n; i++) {
           k('dcdEffectiveWeight')(cout, G.cin, kk, qkk, L, G.blocks, d.hasLambda ? lam + i * cout * 4 : 0, w0, b0,
             residual ? p(`${names.q}.weight`) : 0, residual ? p(`${names.p}.weight`) : 0,
-            residual ? phi + i * G.mphi * 4 : 0, ...bnArgs(1), ...bnArgs(2), BN_EPS, weff, beff, effWs);
+            residual ? phi + i * G.mphi * 4 : 0, ...batchNorms, BN_EPS, weff, beff, effWs);
           k('conv2dForward')(sDesc, x.ptr + i * xStep, weff, beff, yPtr + i * yStep, sWs);
         }
         return;

@@ -72,5 +72,8 @@ export function threadedExports(base: KernelExports, pool: ThreadPool, options: 
     depthwiseConv2dBackward: wrapKernel('depthwiseConv2dBackward', 'depthwiseBackwardPart', (a) => 2 * convFlops(a[0]), convSize(1)),
     linearForward: wrapKernel('linearForward', 'linearForwardPart', (a) => 2 * a[0] * a[1] * a[2], linearSize),
     linearBackward: wrapKernel('linearBackward', 'linearBackwardPart', (a) => 4 * a[0] * a[1] * a[2], linearSize),
+    // runs its convs inside wasm on one thread: without it the DCD op takes its per-kernel path,
+    // whose conv2dForward calls are the wrapped ones above
+    dcdEvalForward: undefined,
   } as KernelExports;
 }

@@ -1,0 +1,132 @@
+// Inference (eval-mode, nothing kept for a backward) forward of a DCD layer, composed, in ONE call:
+//   g = pool(x); (φ, λ) = dynamic branch(g)                                   [dcdBranchForward]
+//   per sample: y = λ ⊙ conv(x, W0, b0); zq = q(x); z1 = bn1(zq); w = Φ·z1; z = bn2(w) + z1; y += P·z
+// The same kernels the bindings call one by one on the training path (bindings/backends/wasm/
+// dcd_forward.ts). Called from there, with ~15 scratch blocks, this path's forward took 73–89 µs (CPU
+// time) longer than replaying its kernel calls, ~2 % of conv_dy 3×3 256→256 @14² at batch 1 (conv2d:
+// 20–45 µs): the JS runs cold after the 4 ms static conv.
+//
+// λ: where the conv's GEMM packs W0 anyway (the relaxed build's wide tile; the scalar build) the scale
+// is applied while packing (conv2dForwardScaled, free); where W0 is read in place (plain SIMD, where
+// packing it made the layer 1.17× its static conv instead of 1.05×) one pass scales y while it is in cache.
+//
+// plan: DCD_EVAL_PLAN_WORDS i32 (the bindings write it):
+//   [0, 16)  the static conv's descriptor with N = 1 (conv2d ABI order)
+//   [16, 32) q's descriptor with N = 1 (unused when L = 0)
+//   [32] pool: 1 = global average, 2 = adaptive 2×2   [33] S   [34] L (0 = no latent path: Λ only)   [35] B
+//   [36] W0 [37] b0 (0 = none) [38] q [39] p [40] fc.0 [41] fc.1.fc.0 [42] fc_phi [43] fc_scale (0 = no λ)
+//   [44, 48) bn1 weight, bias, running_mean, running_var   [48, 52) bn2 the same
+import { conv2dForward, conv2dForwardScaled, conv2dWorkspaceBytes } from "../conv/conv2d_forward";
+import {
+  convC, convCoutPerGroup, convH, convIsDepthwise, convK, convOH, convOW, convPatchSize, convW,
+} from "../conv/conv2d_params";
+import { gemmPacksA } from "../gemm/driver";
+import { batchNormForwardEval } from "../nn/batchnorm";
+import { adaptiveAvgPoolForward, globalAvgPoolForward } from "../nn/pool";
+import { dcdBranchForward, dcdBranchWorkspaceBytes } from "./branch";
+import { f32Block } from "./gemm";
+import { dcdPhiForward } from "./phi";
+import { dcdProjectForward, dcdProjectWorkspaceBytes } from "./project";
+import { dcdScaleForward } from "./scale";
+
+export const DCD_EVAL_PLAN_WORDS: i32 = 52;
+const Q_DESC = 16;
+const POOL = 32, SQUEEZE = 33, LATENT = 34, BLOCKS = 35;
+const W0 = 36, B0 = 37, Q = 38, P = 39, FC0 = 40, SE = 41, FC_PHI = 42, FC_SCALE = 43, BN1 = 44, BN2 = 48;
+
+// @ts-ignore: decorator
+@inline function word(plan: usize, i: i32): i32 {
+  return load<i32>(plan + (<usize>i << 2));
+}
+
+// @ts-ignore: decorator
+@inline function pointer(plan: usize, i: i32): usize {
+  return <usize>word(plan, i);
+}
+
+// @ts-ignore: decorator
+@inline function pooledWidth(plan: usize): i32 {
+  const pool = word(plan, POOL);
+  return convC(plan) * pool * pool;
+}
+
+// @ts-ignore: decorator
+@inline function pixelsOut(plan: usize): i32 {
+  return convOH(plan) * convOW(plan);
+}
+
+/** Φ's floats per sample: B blocks of lb × lb (0 without a latent path). */
+// @ts-ignore: decorator
+@inline function phiWidth(plan: usize): i32 {
+  const L = word(plan, LATENT), B = word(plan, BLOCKS);
+  return L > 0 ? L / B * L : 0;
+}
+
+/** The branch's outputs for all N samples: g, s, t, s2, φ, u, λ (workspace order). */
+// @ts-ignore: decorator
+@inline function branchBytes(plan: usize, N: i32): usize {
+  const S = word(plan, SQUEEZE);
+  return f32Block(N * pooledWidth(plan)) + 3 * f32Block(N * S) + f32Block(N * phiWidth(plan)) + 2 * f32Block(N * convK(plan));
+}
+
+export function dcdEvalForwardWorkspaceBytes(plan: usize, N: i32): usize {
+  const L = word(plan, LATENT), cout = convK(plan), hw = pixelsOut(plan);
+  let kernels = dcdBranchWorkspaceBytes(N, pooledWidth(plan), word(plan, SQUEEZE), phiWidth(plan), cout);
+  kernels = max(kernels, conv2dWorkspaceBytes(plan, 0));
+  if (L > 0) {
+    kernels = max(kernels, conv2dWorkspaceBytes(plan + (<usize>Q_DESC << 2), 0));
+    kernels = max(kernels, dcdProjectWorkspaceBytes(cout, L, word(plan, BLOCKS), hw));
+  }
+  return branchBytes(plan, N) + 2 * f32Block(L * hw) + kernels; // + zq and w of one sample
+}
+
+/** Is λ free in the static conv (its GEMM packs W0 anyway)? Per sample and group: M = Cout/G, N = pixels. */
+function lambdaFoldsIntoConv(sDesc: usize): bool {
+  return !convIsDepthwise(sDesc) && gemmPacksA(convCoutPerGroup(sDesc), convOH(sDesc) * convOW(sDesc), convPatchSize(sDesc));
+}
+
+/** y (N, Cout, OH, OW) for x (N, Cin, H, W); eps of both BatchNorms; ws of dcdEvalForwardWorkspaceBytes. */
+export function dcdEvalForward(plan: usize, N: i32, x: usize, y: usize, eps: f32, ws: usize): void {
+  const cin = convC(plan), cout = convK(plan), hwIn = convH(plan) * convW(plan), hwOut = pixelsOut(plan);
+  const pooled = pooledWidth(plan), S = word(plan, SQUEEZE), L = word(plan, LATENT), B = word(plan, BLOCKS);
+  const mphi = phiWidth(plan);
+  const g = ws;
+  const s = g + f32Block(N * pooled);
+  const t = s + f32Block(N * S);
+  const s2 = t + f32Block(N * S);
+  const phi = s2 + f32Block(N * S);
+  const u = phi + f32Block(N * mphi);
+  const lam = u + f32Block(N * cout);
+  const zq = ws + branchBytes(plan, N);
+  const w = zq + f32Block(L * hwOut);
+  const kws = w + f32Block(L * hwOut);
+  const hasLambda = pointer(plan, FC_SCALE) != 0;
+
+  if (word(plan, POOL) == 1) globalAvgPoolForward(N, cin, convH(plan), convW(plan), x, g);
+  else adaptiveAvgPoolForward(N, cin, convH(plan), convW(plan), 2, 2, x, g);
+  dcdBranchForward(N, pooled, S, mphi, cout, g, pointer(plan, FC0), pointer(plan, SE),
+    L > 0 ? pointer(plan, FC_PHI) : 0, pointer(plan, FC_SCALE), s, t, s2, phi, u, lam, kws);
+
+  const sDesc = plan, qDesc = plan + (<usize>Q_DESC << 2);
+  const foldLambda = hasLambda && lambdaFoldsIntoConv(sDesc);
+  const xStep = <usize>cin * hwIn << 2, yStep = <usize>cout * hwOut << 2;
+  const bn1 = plan + (<usize>BN1 << 2), bn2 = plan + (<usize>BN2 << 2);
+  // sample by sample, so x[i] and y[i] are still in cache when q reads x[i] and p accumulates into y[i]
+  for (let i = 0; i < N; i++) {
+    const xi = x + <usize>i * xStep, yi = y + <usize>i * yStep;
+    const lamI = lam + (<usize>(i * cout) << 2);
+    if (foldLambda) {
+      conv2dForwardScaled(sDesc, xi, pointer(plan, W0), pointer(plan, B0), lamI, yi, kws);
+    } else {
+      conv2dForward(sDesc, xi, pointer(plan, W0), pointer(plan, B0), yi, kws);
+      if (hasLambda) dcdScaleForward(1, cout, hwOut, lamI, yi, yi);
+    }
+    if (L == 0) continue;
+    conv2dForward(qDesc, xi, pointer(plan, Q), 0, zq, kws);
+    // bn1 in place (zq becomes z1); z = bn2(w) + z1 overwrites w
+    batchNormForwardEval(1, L, hwOut, zq, pointer(bn1, 0), pointer(bn1, 1), pointer(bn1, 2), pointer(bn1, 3), eps, 0, zq);
+    dcdPhiForward(1, B, L / B, hwOut, phi + (<usize>(i * mphi) << 2), zq, w);
+    batchNormForwardEval(1, L, hwOut, w, pointer(bn2, 0), pointer(bn2, 1), pointer(bn2, 2), pointer(bn2, 3), eps, zq, w);
+    dcdProjectForward(1, cout, L, B, hwOut, pointer(plan, P), w, yi, 1, kws);
+  }
+}
