@@ -302,7 +302,7 @@ export function planeSum(ptr: usize, count: i32): f32 {
 const INNER = 0; // 1 ≤ j, j + 4 < W
 const LEFT = 1;  // j = 0
 const RIGHT = 2; // j + 4 = W
-const TAIL = 3;  // j + rem = W, rem = W & 3 ∈ 1..3
+const TAIL = 3;  // j + rem = W, rem ∈ 1..3 (reads 16 bytes before j: j ≥ 4, or a row above)
 
 // Columns j−1.., j.., j+1.. (four each) of the row at r, o = 4j; out-of-row columns read 0.
 // @ts-ignore: decorator
@@ -383,6 +383,57 @@ const TAIL = 3;  // j + rem = W, rem = W & 3 ∈ 1..3
   }
 }
 
+// Output rows whose three source rows are all inside the plane, as one flat run of f32x4 blocks over
+// the (row-major, OW == W) pixels: a block may straddle two rows, so no lanes are wasted on narrow
+// planes (14 = 4 + 4 + 4 + 2 wastes 1/8 per row) and there are no per-row border blocks. A lane whose
+// left (right) neighbour is in another row reads that neighbour as 0, as the border blocks do, so the
+// bits are those of row3x3. Rows [iLo, iHi) of dst; source row of output row i is i − PH (+ u).
+function interiorRows3x3(
+  src: usize, W: i32, dst: usize, iLo: i32, iHi: i32, PH: i32, b4: v128, accumulate: bool,
+  t00: v128, t01: v128, t02: v128, t10: v128, t11: v128, t12: v128, t20: v128, t21: v128, t22: v128,
+): void {
+  const rowBytes = <usize>W << 2;
+  const pEnd = iHi * W;
+  let p = iLo * W, j = 0; // j: column of lane 0
+  // The full blocks stop short of pEnd: the last one's right neighbours could lie past the plane.
+  for (; p + 4 < pEnd; p += 4) {
+    const r0 = src + (<usize>(p - PH * W - 1) << 2); // tap (0, 0) of lane 0
+    const r1 = r0 + rowBytes, r2 = r1 + rowBytes;
+    const d = dst + (<usize>p << 2);
+    let acc = accumulate ? v128.load(d) : b4;
+    let s0: v128, s1: v128, s2: v128;
+    if (j != 0 && j + 4 < W) {
+      s0 = madd(t02, v128.load(r0, 8), madd(t01, v128.load(r0, 4), f32x4.mul(t00, v128.load(r0))));
+      s1 = madd(t12, v128.load(r1, 8), madd(t11, v128.load(r1, 4), f32x4.mul(t10, v128.load(r1))));
+      s2 = madd(t22, v128.load(r2, 8), madd(t21, v128.load(r2, 4), f32x4.mul(t20, v128.load(r2))));
+    } else {
+      // lane W − j starts a row (its left neighbour reads 0), lane W − 1 − j ends one (right reads 0)
+      const lanes = i32x4(0, 1, 2, 3);
+      const first = i32x4.eq(lanes, i32x4.splat(j == 0 ? 0 : W - j));
+      const last = i32x4.eq(lanes, i32x4.splat(W - 1 - j));
+      s0 = madd(t02, v128.andnot(v128.load(r0, 8), last), madd(t01, v128.load(r0, 4), f32x4.mul(t00, v128.andnot(v128.load(r0), first))));
+      s1 = madd(t12, v128.andnot(v128.load(r1, 8), last), madd(t11, v128.load(r1, 4), f32x4.mul(t10, v128.andnot(v128.load(r1), first))));
+      s2 = madd(t22, v128.andnot(v128.load(r2, 8), last), madd(t21, v128.load(r2, 4), f32x4.mul(t20, v128.andnot(v128.load(r2), first))));
+    }
+    v128.store(d, f32x4.add(f32x4.add(acc, s0), f32x4.add(s1, s2)));
+    j += 4;
+    if (j >= W) j -= W;
+  }
+  // The last 1–4 pixels end row iHi − 1: row3x3's right-border block for them.
+  const rem = pEnd - p, i = iHi - 1;
+  const r0 = src + <usize>((i - PH) * W) * 4, r1 = r0 + rowBytes, r2 = r1 + rowBytes;
+  const d = dst + <usize>i * rowBytes, o = <usize>(W - rem) << 2;
+  if (rem == 4) {
+    block3x3(RIGHT, r0, r1, r2, true, true, true, d, o, 4, b4, accumulate, t00, t01, t02, t10, t11, t12, t20, t21, t22);
+  } else if (rem == 3) {
+    block3x3(TAIL, r0, r1, r2, true, true, true, d, o, 3, b4, accumulate, t00, t01, t02, t10, t11, t12, t20, t21, t22);
+  } else if (rem == 2) {
+    block3x3(TAIL, r0, r1, r2, true, true, true, d, o, 2, b4, accumulate, t00, t01, t02, t10, t11, t12, t20, t21, t22);
+  } else {
+    block3x3(TAIL, r0, r1, r2, true, true, true, d, o, 1, b4, accumulate, t00, t01, t02, t10, t11, t12, t20, t21, t22);
+  }
+}
+
 /** planeCorrelate for is3x3s1p1 (any PH). */
 export function planeCorrelate3x3(
   src: usize, SRC_H: i32, W: i32, dst: usize, OH: i32,
@@ -399,7 +450,15 @@ export function planeCorrelate3x3(
   const t22 = f32x4.splat(tapAt(taps, 3, 3, flip, 2, 2));
   const b4 = f32x4.splat(bias);
   const rowBytes = <usize>W << 2;
+  // Rows with all three source rows in range, [iLo, iHi), go as one flat run when W is not a multiple of
+  // 4 (measured, 8 × 576 planes of 14²: 0.75 → 0.64 ms); at W = 56 row by row is 3% faster (fewer masks).
+  const iLo = min(OH, max(0, PH)), iHi = W & 3 ? max(iLo, min(OH, SRC_H - 2 + PH)) : iLo;
+  if (iHi > iLo) {
+    if (accumulate) interiorRows3x3(src, W, dst, iLo, iHi, PH, b4, true, t00, t01, t02, t10, t11, t12, t20, t21, t22);
+    else interiorRows3x3(src, W, dst, iLo, iHi, PH, b4, false, t00, t01, t02, t10, t11, t12, t20, t21, t22);
+  }
   for (let i = 0; i < OH; i++) {
+    if (i == iLo && iHi > iLo) { i = iHi - 1; continue; }
     const top = i - PH;
     const r0 = src + <usize>(top * W) * 4;
     const r1 = r0 + rowBytes, r2 = r1 + rowBytes;
