@@ -21,6 +21,7 @@ import { packBConv, packBConvRowBytes } from "./pack_b_conv";
 import {
   microKernel, microKernelColumn, microKernelDirect, microKernelDirectEdge, microKernelEdge, microKernelToTile,
   microKernelWide, microKernelWideEdge, microKernelWideToTile,
+  microKernelColumnTransposed, microKernelTransposed, microKernelTransposedEdge, microKernelTransposedToTile,
 } from "./microkernel";
 
 export const B_DENSE: i32 = 0;
@@ -115,6 +116,11 @@ export function gemmDriver(
   const kcStep = ceilDiv(K, ceilDiv(K, KC));
   const directA = readsAInPlace(transA, scale, lda);
   const ldaBytes = <usize>lda << 2;
+  // SIMD: a transposed, unscaled A (stored K×M, e.g. Wᵀ in backward data) is read in place too: a tile's 4 values
+  // at depth k are contiguous in A (microkernel.ts); only a last group of < MR rows is packed. Not
+  // when the k rows are a multiple of 4 KiB apart: a tile's kc rows then share one L1 set (dx of
+  // 1×1 convs, batch 1, vs packing: 512→2048 @7² −12 %, 768→192 @14² −7 %, but 1024→256 @14² +65 %).
+  const transposedA = ASC_FEATURE_SIMD && transA != 0 && !scale && (lda & 1023) != 0;
   if (usesWideTile(M, N, transA)) {
     gemmWide(M, N, K, A, lda, scale, bKind, B, ldb, transB, convP, C, ldc, accumulate, bias,
       packedB, packedA, tile, rowBuf, kcStep, colOffset, segCols, bSegBytes, cSegBytes);
@@ -130,14 +136,27 @@ export function gemmDriver(
       const last = pc + kc >= K;
       for (let ic = 0; ic < M; ic += MC) {
         const mc = min(MC, M - ic);
-        if (!directA) packA(A, lda, transA, ic, mc, pc, kc, scale, packedA);
+        const inPlace = transposedA ? mc & ~(MR - 1) : 0; // rows of transposed A read in place
+        // (panel ir of the block at packedA + ir·kc floats, as if the whole block were packed)
+        if (!directA && inPlace < mc) {
+          packA(A, lda, transA, ic + inPlace, mc - inPlace, pc, kc, scale, packedA + ((<usize>inPlace * kc) << 2));
+        }
+        const aColumns = A + ((<usize>pc * lda + ic) << 2); // transposed A: &A[pc][ic]
         for (let jr = 0; jr < nc; jr += NR) {
           const cols = min(NR, nc - jr);
           const bPanel = packedB + ((<usize>jr * kc) << 2);
           if (ASC_FEATURE_SIMD && cols == 1) {
             // one real column (49 = 6·8 + 1): all mc rows at once, lanes = rows (microkernel.ts)
-            columnStrip(kc, directA ? A + ((<usize>ic * lda + pc) << 2) : packedA, directA ? ldaBytes : 0,
-              ic, mc, jc + jr, bPanel, C, ldc, loadC, last ? bias : 0, scale, tile, segCols, cSegBytes);
+            if (inPlace) {
+              microKernelColumnTransposed(kc, aColumns, ldaBytes, inPlace, bPanel,
+                addressOfC(C, ldc, ic, jc + jr, segCols, cSegBytes), ldcBytes, loadC,
+                last && bias ? bias + (<usize>ic << 2) : 0, tile);
+            }
+            if (inPlace < mc) {
+              columnStrip(kc, directA ? A + ((<usize>ic * lda + pc) << 2) : packedA + ((<usize>inPlace * kc) << 2),
+                directA ? ldaBytes : 0, ic + inPlace, mc - inPlace, jc + jr, bPanel, C, ldc, loadC, last ? bias : 0,
+                scale, tile, segCols, cSegBytes);
+            }
             continue;
           }
           for (let ir = 0; ir < mc; ir += MR) {
@@ -147,11 +166,13 @@ export function gemmDriver(
             const c = addressOfC(C, ldc, i, jc + jr, segCols, cSegBytes);
             const rowBias = last && bias ? bias + (<usize>i << 2) : 0;
             const rowScale = scale ? scale + (<usize>i << 2) : 0;
+            const aColumn = aColumns + (<usize>ir << 2); // transposed A: &A[pc][i]
             if (segCols) {
               const j = jc + jr, seg = j / segCols, q = j - seg * segCols;
               if (q + cols > segCols) { // the tile straddles two samples: store it column by column
                 const aTile = directA ? A + ((<usize>i * lda + pc) << 2) : aPanel;
-                microKernelToTile(kc, aTile, directA ? ldaBytes : 0, rows, bPanel, tile);
+                if (ir < inPlace) microKernelTransposedToTile(kc, aColumn, ldaBytes, bPanel, tile);
+                else microKernelToTile(kc, aTile, directA ? ldaBytes : 0, rows, bPanel, tile);
                 storeTileSegmented(tile, rows, cols, C, ldcBytes, i, q, seg, segCols, cSegBytes, loadC, rowBias, rowScale);
                 continue;
               }
@@ -163,6 +184,9 @@ export function gemmDriver(
               } else {
                 microKernelDirectEdge(kc, aRow, ldaBytes, bPanel, c, ldcBytes, rows, cols, loadC, rowBias, tile);
               }
+            } else if (ir < inPlace) {
+              if (cols == NR) microKernelTransposed(kc, aColumn, ldaBytes, bPanel, c, ldcBytes, loadC, rowBias);
+              else microKernelTransposedEdge(kc, aColumn, ldaBytes, bPanel, c, ldcBytes, cols, loadC, rowBias, tile);
             } else if (rows == MR && cols == NR) {
               microKernel(kc, aPanel, bPanel, c, ldcBytes, loadC, rowBias, rowScale);
             } else {

@@ -7,8 +7,11 @@
 //            product, so λ·(W·x + b) == (λW)·x + λb.
 // `c` may be any address; ldc is in bytes.
 
-import { NR } from "./config";
+import { MR, NR } from "./config";
 import { madd } from "../simd/madd";
+
+/** Bytes from one k's MR values of a packed A panel to the next's. */
+const PANEL_K_STEP: usize = 16;
 
 // @ts-ignore: decorator
 @inline function rowBias(bias: usize, scale: usize, r: i32): f32 {
@@ -20,7 +23,7 @@ export function microKernel(
   kc: i32, a: usize, b: usize, c: usize, ldc: usize,
   loadC: bool, bias: usize, scale: usize,
 ): void {
-  if (ASC_FEATURE_SIMD) microKernelSimd(kc, a, b, c, ldc, loadC, bias, scale);
+  if (ASC_FEATURE_SIMD) microKernelSimd(kc, a, PANEL_K_STEP, b, c, ldc, loadC, bias, scale);
   else microKernelScalar(kc, a, b, c, ldc, loadC, bias, scale);
 }
 
@@ -46,9 +49,11 @@ export function microKernel(
  * once: 4 + 2 + 8 + 1 = 15 fits; a 6×8 tile (21) spilled 4 accumulators to the stack per k.
  * The k loop is unrolled by 2 to halve its overhead (counter, address arithmetic and V8's
  * per-iteration stack check); TurboFan keeps the second half's loads after the first's uses.
+ * A's 4 values at depth k are contiguous, the next k's `ks` bytes on (a packed panel: PANEL_K_STEP;
+ * a transposed A in place: lda, see below).
  */
 function microKernelSimd(
-  kc: i32, a: usize, b: usize, c: usize, ldc: usize,
+  kc: i32, a: usize, ks: usize, b: usize, c: usize, ldc: usize,
   loadC: bool, bias: usize, scale: usize,
 ): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
@@ -73,19 +78,20 @@ function microKernelSimd(
     if (++k == kc) break;
     const b2 = v128.load(b, 32);
     const b3 = v128.load(b, 48);
-    av = v128.load32_splat(a, 16);
+    const a1 = a + ks;
+    av = v128.load32_splat(a1);
     c00 = madd(av, b2, c00);
     c01 = madd(av, b3, c01);
-    av = v128.load32_splat(a, 20);
+    av = v128.load32_splat(a1, 4);
     c10 = madd(av, b2, c10);
     c11 = madd(av, b3, c11);
-    av = v128.load32_splat(a, 24);
+    av = v128.load32_splat(a1, 8);
     c20 = madd(av, b2, c20);
     c21 = madd(av, b3, c21);
-    av = v128.load32_splat(a, 28);
+    av = v128.load32_splat(a1, 12);
     c30 = madd(av, b2, c30);
     c31 = madd(av, b3, c31);
-    a += 32;
+    a += 2 * ks;
     b += 64;
   }
   finishRowSimd(c, c00, c01, loadC, bias, scale, 0);
@@ -98,9 +104,9 @@ function microKernelSimd(
  * 4 rows × the first 4 columns of an 8-wide panel: for a last panel with ≤ 4 real columns
  * (e.g. 49 = 6·8 + 1 output pixels), half the work of the full kernel. Overwrites c.
  * (With FMA its 4 accumulators are latency-bound; a 6-row direct-A version, 6 chains, was 5–7 %
- * slower on the 49-column shapes in the relaxed build, not kept.)
+ * slower on the 49-column shapes in the relaxed build, not kept.) `ks` as in microKernelSimd.
  */
-function microKernelSimdHalf(kc: i32, a: usize, b: usize, c: usize, ldc: usize): void {
+function microKernelSimdHalf(kc: i32, a: usize, ks: usize, b: usize, c: usize, ldc: usize): void {
   let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
   for (let k = 0; k < kc; k++) {
     const b0 = v128.load(b);
@@ -108,7 +114,7 @@ function microKernelSimdHalf(kc: i32, a: usize, b: usize, c: usize, ldc: usize):
     c1 = madd(v128.load32_splat(a, 4), b0, c1);
     c2 = madd(v128.load32_splat(a, 8), b0, c2);
     c3 = madd(v128.load32_splat(a, 12), b0, c3);
-    a += 16;
+    a += ks;
     b += 32;
   }
   v128.store(c, c0);
@@ -180,7 +186,7 @@ export function microKernelEdge(
   kc: i32, a: usize, b: usize, c: usize, ldc: usize, rows: i32, cols: i32,
   loadC: bool, bias: usize, scale: usize, tile: usize,
 ): void {
-  if (ASC_FEATURE_SIMD && cols <= 4) microKernelSimdHalf(kc, a, b, tile, <usize>NR << 2);
+  if (ASC_FEATURE_SIMD && cols <= 4) microKernelSimdHalf(kc, a, PANEL_K_STEP, b, tile, <usize>NR << 2);
   else microKernel(kc, a, b, tile, <usize>NR << 2, false, 0, 0);
   addTileCorner(tile, c, ldc, rows, cols, loadC, bias, scale);
 }
@@ -471,17 +477,21 @@ export function microKernelWideToTile(kc: i32, a: usize, b: usize, tile: usize):
 // the bits are the same as the 4×8 / half / wide kernels' — which keeps the threads build's parts
 // (whose tiles may sit on other columns than one thread's) bit-identical to one thread.
 
-/** 4 packed A panels (`ps` bytes apart) × 1 column of a B panel → out[0..16) (rows). */
-function columnPacked4(kc: i32, a: usize, ps: usize, b: usize, out: usize): void {
+/**
+ * 4 groups of 4 rows (`gs` bytes apart; a group's 4 values at depth k are one f32x4, the next k
+ * `ks` bytes on: packed panels have gs = kc·16, ks = 16, a transposed A in place gs = 16, ks = lda)
+ * × 1 column of a B panel → out[0..16) (rows).
+ */
+function columnPanels4(kc: i32, a: usize, gs: usize, ks: usize, b: usize, out: usize): void {
   let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
-  let a1 = a + ps, a2 = a + 2 * ps, a3 = a + 3 * ps;
+  let a1 = a + gs, a2 = a + 2 * gs, a3 = a + 3 * gs;
   for (let k = 0; k < kc; k++) {
     const bv = v128.load32_splat(b);
     s0 = madd(v128.load(a), bv, s0);
     s1 = madd(v128.load(a1), bv, s1);
     s2 = madd(v128.load(a2), bv, s2);
     s3 = madd(v128.load(a3), bv, s3);
-    a += 16; a1 += 16; a2 += 16; a3 += 16;
+    a += ks; a1 += ks; a2 += ks; a3 += ks;
     b += <usize>NR << 2;
   }
   v128.store(out, s0);
@@ -490,12 +500,12 @@ function columnPacked4(kc: i32, a: usize, ps: usize, b: usize, out: usize): void
   v128.store(out, s3, 48);
 }
 
-/** 1 packed A panel × 1 column → out[0..4). */
-function columnPacked1(kc: i32, a: usize, b: usize, out: usize): void {
+/** 1 group of 4 rows (as columnPanels4) × 1 column → out[0..4). */
+function columnPanels1(kc: i32, a: usize, ks: usize, b: usize, out: usize): void {
   let s0 = f32x4.splat(0);
   for (let k = 0; k < kc; k++) {
     s0 = madd(v128.load(a), v128.load32_splat(b), s0);
-    a += 16;
+    a += ks;
     b += <usize>NR << 2;
   }
   v128.store(out, s0);
@@ -626,17 +636,77 @@ export function microKernelColumn(
         a + <usize>min(r + 7, last) * lda, b, tile);
     } else if (rows - r > 12) {
       n = min(16, rows - r);
-      columnPacked4(kc, a + <usize>(r >> 2) * ps, ps, b, tile);
+      columnPanels4(kc, a + <usize>(r >> 2) * ps, ps, 16, b, tile);
     } else {
       n = min(4, rows - r);
-      columnPacked1(kc, a + <usize>(r >> 2) * ps, b, tile);
+      columnPanels1(kc, a + <usize>(r >> 2) * ps, 16, b, tile);
     }
-    for (let q = 0; q < n; q++) {
-      const cr = c + <usize>(r + q) * ldc;
-      let v = load<f32>(tile + (<usize>q << 2));
-      if (loadC) v += load<f32>(cr);
-      store<f32>(cr, v + (bias ? rowBias(bias, scale, r + q) : 0));
-    }
+    addColumn(tile, n, c + <usize>r * ldc, ldc, loadC, bias ? bias + (<usize>r << 2) : 0, scale ? scale + (<usize>r << 2) : 0);
+    r += n;
+  }
+}
+
+/** C[n×1] (+)= out[0..n) (+ bias·scale per row): the column kernels' epilogue (addTileCorner's order). */
+// @ts-ignore: decorator
+@inline function addColumn(out: usize, n: i32, c: usize, ldc: usize, loadC: bool, bias: usize, scale: usize): void {
+  for (let q = 0; q < n; q++) {
+    const cr = c + <usize>q * ldc;
+    let v = load<f32>(out + (<usize>q << 2));
+    if (loadC) v += load<f32>(cr);
+    store<f32>(cr, v + (bias ? rowBias(bias, scale, q) : 0));
+  }
+}
+
+// ---- transposed A in place (SIMD builds): A stored K×M (dx = Wᵀ·dY), nothing packed ---------------
+// The MR = 4 values a tile needs at depth k, op(A)[i..i+3][k] = A[k·lda + i..i+3], are contiguous
+// in A, as in a packed panel; only the step to the next k is `lda` bytes instead of 16. So the tile
+// kernels are the packed ones with that step (4 broadcast loads per k), which saves packing the whole
+// of Wᵀ per call (4 MiB for a 512→2048 1×1 conv's dx, where each value is used 49 times). (One f32x4
+// load per k broadcast by lane shuffles, as the wide tile does, was slower than packing: dx of that
+// conv +2 % vs −12 %; the shuffles compete with the multiplies and adds for the vector ports.)
+// Whole 4-row groups only: a group past A's last column could load past A's end (the driver packs a
+// last panel of fewer rows). Same products in the same order as the packed kernels: the same bits.
+
+/** 4×8 full tile from a transposed A in place (`a` = &A[k0][i], `lda` in bytes); epilogue as microKernel. */
+export function microKernelTransposed(
+  kc: i32, a: usize, lda: usize, b: usize, c: usize, ldc: usize, loadC: bool, bias: usize,
+): void {
+  if (ASC_FEATURE_SIMD) microKernelSimd(kc, a, lda, b, c, ldc, loadC, bias, 0);
+}
+
+/** 4 rows × `cols` < NR columns, transposed A in place: the full (or half) kernel into `tile`, then the corner into C. */
+export function microKernelTransposedEdge(
+  kc: i32, a: usize, lda: usize, b: usize, c: usize, ldc: usize, cols: i32,
+  loadC: bool, bias: usize, tile: usize,
+): void {
+  if (!ASC_FEATURE_SIMD) return; // never called in the scalar build
+  if (cols <= 4) microKernelSimdHalf(kc, a, lda, b, tile, <usize>NR << 2);
+  else microKernelSimd(kc, a, lda, b, tile, <usize>NR << 2, false, 0, 0);
+  addTileCorner(tile, c, ldc, MR, cols, loadC, bias, 0);
+}
+
+/** The whole 4×8 product into `tile` (row stride NR floats), transposed A in place, as microKernelToTile. */
+export function microKernelTransposedToTile(kc: i32, a: usize, lda: usize, b: usize, tile: usize): void {
+  if (ASC_FEATURE_SIMD) microKernelSimd(kc, a, lda, b, tile, <usize>NR << 2, false, 0, 0);
+}
+
+/**
+ * C[rows×1] (+)= op(A)[rows×kc] · the first column of B panel `b` (+ bias per row), transposed A
+ * in place (`a` = &A[k0·lda + i0], `rows` a multiple of 4): lanes = rows, so each 4-row group at
+ * depth k is one f32x4 of A as it lies; 16 rows at a time (4 chains), then groups of 4. Same
+ * products and order as microKernelColumn; `tile` ≥ 16 floats of scratch.
+ */
+export function microKernelColumnTransposed(
+  kc: i32, a: usize, lda: usize, rows: i32, b: usize, c: usize, ldc: usize,
+  loadC: bool, bias: usize, tile: usize,
+): void {
+  if (!ASC_FEATURE_SIMD) return; // never called in the scalar build
+  for (let r = 0; r < rows;) {
+    const n = rows - r >= 16 ? 16 : 4;
+    const at = a + (<usize>r << 2);
+    if (n == 16) columnPanels4(kc, at, 16, lda, b, tile);
+    else columnPanels1(kc, at, lda, b, tile);
+    addColumn(tile, n, c + <usize>r * ldc, ldc, loadC, bias ? bias + (<usize>r << 2) : 0, 0);
     r += n;
   }
 }
