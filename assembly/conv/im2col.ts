@@ -16,6 +16,24 @@ import {
   return base + (<usize>index << 2);
 }
 
+// Runs of a float or a row of a few (small images) are stored one by one, not by a memory.fill /
+// memory.copy call each (the dW im2col of 3×3 s2 256→256 @14², N=1: 0.146 → 0.110 ms).
+const SHORT_RUN: i32 = 16;
+
+/** `count` (≥ 0) zero floats at dst. */
+// @ts-ignore: decorator
+@inline function zeroFloats(dst: usize, count: i32): void {
+  if (count > SHORT_RUN) memory.fill(dst, 0, <usize>count << 2);
+  else for (let j = 0; j < count; j++) store<f32>(at(dst, j), 0);
+}
+
+/** `count` (≥ 0) floats from src to dst. */
+// @ts-ignore: decorator
+@inline function copyFloats(dst: usize, src: usize, count: i32): void {
+  if (count > SHORT_RUN) memory.copy(dst, src, <usize>count << 2);
+  else for (let j = 0; j < count; j++) store<f32>(at(dst, j), load<f32>(at(src, j)));
+}
+
 /** col[r, q − q0] = x[c, oh·SH − PH + u·DH, ow·SW − PW + v·DW] (0 outside the image). */
 export function im2colBlock(p: usize, cg: i32, x: usize, q0: i32, q1: i32, col: usize, ldc: i32): void {
   const H = convH(p), W = convW(p), KH = convKH(p), KW = convKW(p);
@@ -29,26 +47,27 @@ export function im2colBlock(p: usize, cg: i32, x: usize, q0: i32, q1: i32, col: 
         const colOff = v * DW - PW;
         const jLo = rangeLo(colOff, SW, OW), jHi = max(jLo, rangeHi(colOff, SW, OW, W));
         const dstRow = at(col, r * ldc - q0);       // indexed by absolute pixel q
-        let q = q0;
+        let q = q0, oh = q0 / OW, ow0 = q0 - oh * OW;
         while (q < q1) {
-          const oh = q / OW, ow0 = q - oh * OW;
           const ow1 = min(OW, ow0 + (q1 - q));        // this output row's part of the block
           const ih = oh * SH - PH + u * DH;
           const rowStart = q - ow0;                    // pixel index of (oh, 0)
           if (ih < 0 || ih >= H) {
-            memory.fill(at(dstRow, q), 0, <usize>(ow1 - ow0) << 2);
+            zeroFloats(at(dstRow, q), ow1 - ow0);
           } else {
             const a = min(ow1, max(ow0, jLo)), b = max(a, min(ow1, jHi));
-            if (a > ow0) memory.fill(at(dstRow, q), 0, <usize>(a - ow0) << 2);
+            zeroFloats(at(dstRow, q), a - ow0);
             const src = at(plane, ih * W + colOff);
             if (SW == 1) {
-              memory.copy(at(dstRow, rowStart + a), at(src, a), <usize>(b - a) << 2);
+              copyFloats(at(dstRow, rowStart + a), at(src, a), b - a);
             } else {
               for (let j = a; j < b; j++) store<f32>(at(dstRow, rowStart + j), load<f32>(at(src, j * SW)));
             }
-            if (ow1 > b) memory.fill(at(dstRow, rowStart + b), 0, <usize>(ow1 - b) << 2);
+            zeroFloats(at(dstRow, rowStart + b), ow1 - b);
           }
           q = rowStart + ow1;
+          oh++;
+          ow0 = 0;
         }
       }
     }
