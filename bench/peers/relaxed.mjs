@@ -36,7 +36,8 @@ export function reexecWithRelaxedSimd(script, argv) {
   } catch {
     return; // this Node doesn't know the flag, or relaxed SIMD stays off with it: the relaxed columns say n/a
   }
-  const child = spawnSync(process.execPath, [RELAXED_FLAG, ...process.execArgv, script, ...argv], { stdio: 'inherit' });
+  // --expose-gc: bench/peers.mjs collects garbage before the threads' own rounds
+  const child = spawnSync(process.execPath, [RELAXED_FLAG, '--expose-gc', ...process.execArgv, script, ...argv], { stdio: 'inherit' });
   process.exit(child.status ?? 1);
 }
 

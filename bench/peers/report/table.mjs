@@ -80,7 +80,7 @@ export function variantsRow(r, threaded) {
   return [
     r.layer, String(r.batch), cell(SIMD, () => fmt.ms(r.ms[SIMD])),
     ...(threaded ? (t
-      ? [fmt.ms(r.wallMs[t.name]), fmt.ms(r.wallMs[SIMD]), ratio(t.speedup), ratio(t.speedupBest)]
+      ? [fmt.ms(r.wallMs[t.name]), fmt.ms(t.oneThreadWallMs), ratio(t.speedup), ratio(t.speedupBest)]
       : [r.depthwise ? 'dense only' : cell(threaded.name, () => '–'), '', '', '']) : []),
     bwd ? fmt.ms(bwd.ms) : (r.status['wasm-simd backward'] ?? '–'),
     bwd ? fmt.gflops(r.gflops['wasm-simd backward']) : '–',

@@ -34,7 +34,7 @@ export function writePeerResults(outDir, result, { table, variantsTable, dcdTabl
     '',
     '## This library\'s variants: threads, backward, scalar, JS reference',
     '',
-    `Same rows and rounds as above. ${meta.threads.count ? `"${meta.threads.count} threads" = \`init({ threads: ${meta.threads.count} })\` (dense shapes only), on the wall clock; the speedup is the 1-thread SIMD engine's wall time / the threaded one's, both from the same rounds ("best" = fastest samples, the calls that had the cores).` : `Threads: ${meta.threads.note}.`}`,
+    `Same rows and rounds as above. ${meta.threads.count ? `"${meta.threads.count} threads" = \`init({ threads: ${meta.threads.count} })\` (dense shapes only), on the wall clock; the speedup is the 1-thread SIMD engine's wall time / the threaded one's, both timed in rounds of their own after a full GC, so that V8's GC threads cleaning up after the JS reference do not hold the second core ("best" = fastest samples, the calls that had the cores).` : `Threads: ${meta.threads.note}.`}`,
     'Backward = conv2dBackward (dx + dW + db) of the SIMD build for a fixed dy (GFLOP/s counted as 2× the forward\'s flops), checked against the JS reference\'s backward;',
     'the peers have no training kernels in these packages (tfjs-backend-wasm and ONNX Runtime Web\'s wasm build are inference engines), so there is no peer column.',
     '',
