@@ -17,6 +17,12 @@
 // Tried without gain (relaxed build, same-process A/B, all dense bench shapes, within ±2 %): packing
 // the block in slices of 32–128 columns so each row k writes to fewer panels at a time; a run loop
 // that copies the chunks inside the row without per-chunk bounds checks; NC 128–512 instead of 1024.
+// Also tried (relaxed build, same-process A/B, within ±2 %, or slower at 28² and 7×7 s2): the micro-kernel
+// reading interior panels straight from the image through a table of tap offsets (packing only the
+// border panels; the packer's profile share fell 331 → 292 ms but the kernels rose 1782 → 1803 ms);
+// packing interior panels panel-major just before their tiles; a masked f32x4 gather for the padded
+// border chunks; one cache line between panels (they sit kc·32 bytes apart, in 2 of L1's 64 sets);
+// the KW taps of a kernel row packed in one pass over the output rows.
 
 import { NR } from "./config";
 import {
