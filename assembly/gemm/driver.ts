@@ -17,7 +17,8 @@
 import { KC, MC, MC_WIDE, MR, MR_WIDE, NC, NR, WIDE_MIN_M, WIDE_MIN_N, align64, roundUp } from "./config";
 import { packA, packAWide } from "./pack_a";
 import { packB, packBSegmented } from "./pack_b";
-import { packBConv, packBConvRowBytes } from "./pack_b_conv";
+import { packBConv, packBConvRowBytes, packBConvTap, tapRowFloats } from "./pack_b_conv";
+import { convDH, convDW, convKW, convOW, convSH, convSW } from "../conv/conv2d_params";
 import {
   microKernel, microKernelColumn, microKernelDirect, microKernelDirectEdge, microKernelEdge, microKernelToTile,
   microKernelWide, microKernelWideEdge, microKernelWideToTile,
@@ -218,6 +219,39 @@ export function gemmDriver(
   else packB(B, ldb, transB, pc, kc, jc, nc, packedB);
 }
 
+/**
+ * Tap-shared B panels (pack_b_conv.ts packBConvTap, microkernel.ts): the wide path of a stride-1,
+ * dilation-1 conv packs each (c, u) input row once per panel instead of once per tap v. Only when
+ * every panel lies inside one output row of one sample (OW, the first column, N and the samples'
+ * columns multiples of NR: then every tile has NR columns) and the K blocks are whole (c, u) rows
+ * (kcStep a multiple of KW; kcStep is NOT changed for it, so the sums are blocked as on the plain
+ * path and a thread's column range gives the same bits either way). Returns KW, or 0 = plain panels.
+ * `gemmTapShared` (tests): off = always plain panels.
+ */
+let gemmTapShared: bool = true;
+
+let tapSharedPacks: i32 = 0;
+
+/** Tests: allow tap-shared B panels (on, the default) or never use them (off); resets gemmTapSharedPacks. */
+export function setGemmTapShared(on: bool): void {
+  gemmTapShared = on;
+  tapSharedPacks = 0;
+}
+
+/** Tests: B blocks packed tap-shared since the last setGemmTapShared. */
+export function gemmTapSharedPacks(): i32 {
+  return tapSharedPacks;
+}
+
+// @ts-ignore: decorator
+@inline function tapSharedKW(convP: usize, N: i32, K: i32, kcStep: i32, colOffset: i32, segCols: i32): i32 {
+  const KW = convKW(convP);
+  if (!gemmTapShared || KW < 2) return 0;
+  if (convSH(convP) != 1 || convSW(convP) != 1 || convDH(convP) != 1 || convDW(convP) != 1) return 0;
+  if (convOW(convP) % NR != 0 || colOffset % NR != 0 || N % NR != 0 || segCols % NR != 0) return 0;
+  return kcStep % KW == 0 && K % KW == 0 ? KW : 0;
+}
+
 /** gemmDriver's loops for the wide tile: A packed in MR_WIDE-row panels, MC_WIDE rows per block. */
 function gemmWide(
   M: i32, N: i32, K: i32, A: usize, lda: i32, scale: usize,
@@ -228,11 +262,18 @@ function gemmWide(
 ): void {
   const ldcBytes = <usize>ldc << 2;
   const fourFromA = !scale && (lda & 2047) != 0; // as gemmDriver's directA
+  const tapKW = bKind == B_CONV ? tapSharedKW(convP, N, K, kcStep, colOffset, segCols) : 0;
+  const tapRowBytes = tapKW ? <usize>tapRowFloats(tapKW) << 2 : 0;
+  const tapWrap = tapKW ? tapRowBytes - (<usize>(tapKW - 1) << 2) : 0; // B step after a row's last tap
   for (let jc = 0; jc < N; jc += NC) {
     const nc = min(NC, N - jc);
     for (let pc = 0; pc < K; pc += kcStep) {
       const kc = min(kcStep, K - pc);
-      packBBlock(bKind, B, ldb, transB, convP, pc, kc, jc, nc, colOffset, segCols, bSegBytes, packedB, rowBuf);
+      if (tapKW) {
+        packBConvTap(convP, B, pc, kc, colOffset + jc, nc, packedB, segCols ? bSegBytes : 0);
+        tapSharedPacks++;
+      } else packBBlock(bKind, B, ldb, transB, convP, pc, kc, jc, nc, colOffset, segCols, bSegBytes, packedB, rowBuf);
+      const tapPanelBytes = tapKW ? <usize>(kc / tapKW) * tapRowBytes : 0;
       const loadC = pc > 0 || accumulate != 0;
       const last = pc + kc >= K;
       for (let ic = 0; ic < M; ic += MC_WIDE) {
@@ -240,8 +281,8 @@ function gemmWide(
         packAWide(A, lda, 0, ic, mc, pc, kc, scale, packedA);
         for (let jr = 0; jr < nc; jr += NR) {
           const cols = min(NR, nc - jr);
-          const bPanel = packedB + ((<usize>jr * kc) << 2);
-          if (cols == 1 && fourFromA) {
+          const bPanel = tapKW ? packedB + <usize>(jr / NR) * tapPanelBytes : packedB + ((<usize>jr * kc) << 2);
+          if (cols == 1 && fourFromA && !tapKW) {
             // one real column: A in place, all mc rows at once (microkernel.ts; same bits)
             columnStrip(kc, A + ((<usize>ic * lda + pc) << 2), <usize>lda << 2,
               ic, mc, jc + jr, bPanel, C, ldc, loadC, last ? bias : 0, 0, tile, segCols, cSegBytes);
@@ -257,19 +298,21 @@ function gemmWide(
             if (segCols) {
               const j = jc + jr, seg = j / segCols, q = j - seg * segCols;
               if (q + cols > segCols) { // the tile straddles two samples: store it column by column
-                microKernelWideToTile(kc, aPanel, bPanel, tile);
+                microKernelWideToTile(kc, aPanel, bPanel, tile, tapKW, tapWrap);
                 storeTileSegmented(tile, rows, cols, C, ldcBytes, i, q, seg, segCols, cSegBytes, loadC, rowBias, rowScale);
                 continue;
               }
             }
             if (rows == MR_WIDE && cols == NR) {
-              microKernelWide(kc, aPanel, bPanel, c, ldcBytes, loadC, rowBias, rowScale);
+              microKernelWide(kc, aPanel, bPanel, c, ldcBytes, loadC, rowBias, rowScale, tapKW, tapWrap);
             } else if (rows == MR && cols == NR && fourFromA) {
               // 4 rows left (64 = 12·5 + 4): the 4×8 kernel on A in place, straight into C, instead
               // of a 5-row tile through the scratch tile (same products, same order)
-              microKernelDirect(kc, A + ((<usize>i * lda + pc) << 2), <usize>lda << 2, bPanel, c, ldcBytes, loadC, rowBias);
+              microKernelDirect(kc, A + ((<usize>i * lda + pc) << 2), <usize>lda << 2, bPanel, c, ldcBytes, loadC, rowBias,
+                tapKW, tapWrap);
             } else {
-              microKernelWideEdge(kc, aPanel, bPanel, c, ldcBytes, rows, cols, loadC, rowBias, rowScale, tile);
+              microKernelWideEdge(kc, aPanel, bPanel, c, ldcBytes, rows, cols, loadC, rowBias, rowScale, tile,
+                tapKW, tapWrap);
             }
           }
         }

@@ -220,16 +220,35 @@ export function microKernelEdge(
 /** 4×8 full tile from direct A (see above); same epilogue as microKernelSimd. */
 export function microKernelDirect(
   kc: i32, a: usize, lda: usize, b: usize, c: usize, ldc: usize,
-  loadC: bool, bias: usize,
+  loadC: bool, bias: usize, tapKW: i32 = 0, tapWrap: usize = 0,
 ): void {
   // (the guard keeps the SIMD-only body out of the scalar build, whose driver never calls this)
-  if (ASC_FEATURE_SIMD) directTile(kc, a, a + lda, a + 2 * lda, a + 3 * lda, b, c, ldc, loadC, bias);
+  if (!ASC_FEATURE_SIMD) return;
+  if (tapKW) directTileTap(kc, a, a + lda, a + 2 * lda, a + 3 * lda, b, c, ldc, loadC, bias, tapKW, tapWrap);
+  else directTile(kc, a, a + lda, a + 2 * lda, a + 3 * lda, b, c, ldc, loadC, bias);
 }
 
 function directTile(
   kc: i32, a0: usize, a1: usize, a2: usize, a3: usize, b: usize, c: usize, ldc: usize,
   loadC: bool, bias: usize,
 ): void {
+  directCore(kc, a0, a1, a2, a3, b, c, ldc, loadC, bias, false, 0, 0);
+}
+
+/** directTile on a tap-shared B panel (see "tap-shared B panels" at wideCore). */
+function directTileTap(
+  kc: i32, a0: usize, a1: usize, a2: usize, a3: usize, b: usize, c: usize, ldc: usize,
+  loadC: bool, bias: usize, tapKW: i32, tapWrap: usize,
+): void {
+  directCore(kc, a0, a1, a2, a3, b, c, ldc, loadC, bias, true, tapKW, tapWrap);
+}
+
+// @ts-ignore: decorator
+@inline function directCore(
+  kc: i32, a0: usize, a1: usize, a2: usize, a3: usize, b: usize, c: usize, ldc: usize,
+  loadC: bool, bias: usize, tap: bool, tapKW: i32, tapWrap: usize,
+): void {
+  let v = 0; // tap: the tap of depth k inside its (c, u) row
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
@@ -249,9 +268,10 @@ function directTile(
     av = v128.load32_splat(a3);
     c30 = madd(av, b0, c30);
     c31 = madd(av, b1, c31);
+    if (tap) { v++; const wrap = v == tapKW; b += select<usize>(tapWrap, 4, wrap); v = select<i32>(0, v, wrap); }
     if (++k == kc) break;
-    const b2 = v128.load(b, 32);
-    const b3 = v128.load(b, 48);
+    const b2 = tap ? v128.load(b) : v128.load(b, 32);
+    const b3 = tap ? v128.load(b, 16) : v128.load(b, 48);
     av = v128.load32_splat(a0, 4);
     c00 = madd(av, b2, c00);
     c01 = madd(av, b3, c01);
@@ -264,8 +284,9 @@ function directTile(
     av = v128.load32_splat(a3, 4);
     c30 = madd(av, b2, c30);
     c31 = madd(av, b3, c31);
+    if (tap) { v++; const wrap = v == tapKW; b += select<usize>(tapWrap, 4, wrap); v = select<i32>(0, v, wrap); }
     a0 += 8; a1 += 8; a2 += 8; a3 += 8;
-    b += 64;
+    if (!tap) b += 64;
   }
   finishRowSimd(c, c00, c01, loadC, bias, 0, 0);
   finishRowSimd(c + ldc, c10, c11, loadC, bias, 0, 1);
@@ -340,15 +361,42 @@ export function microKernelToTile(kc: i32, a: usize, lda: usize, rows: i32, b: u
 /** 5 rows × 8 columns from a packed wide A panel (packAWide); epilogue as microKernelSimd. */
 export function microKernelWide(
   kc: i32, a: usize, b: usize, c: usize, ldc: usize,
-  loadC: bool, bias: usize, scale: usize,
+  loadC: bool, bias: usize, scale: usize, tapKW: i32 = 0, tapWrap: usize = 0,
 ): void {
-  if (ASC_FEATURE_SIMD) wideTile(kc, a, b, c, ldc, loadC, bias, scale);
+  if (!ASC_FEATURE_SIMD) return;
+  if (tapKW) wideTileTap(kc, a, b, c, ldc, loadC, bias, scale, tapKW, tapWrap);
+  else wideTile(kc, a, b, c, ldc, loadC, bias, scale);
 }
 
 function wideTile(
   kc: i32, a: usize, b: usize, c: usize, ldc: usize,
   loadC: bool, bias: usize, scale: usize,
 ): void {
+  wideCore(kc, a, b, c, ldc, loadC, bias, scale, false, 0, 0);
+}
+
+/** wideTile on a tap-shared B panel (see "tap-shared B panels" below). */
+function wideTileTap(
+  kc: i32, a: usize, b: usize, c: usize, ldc: usize,
+  loadC: bool, bias: usize, scale: usize, tapKW: i32, tapWrap: usize,
+): void {
+  wideCore(kc, a, b, c, ldc, loadC, bias, scale, true, tapKW, tapWrap);
+}
+
+// ---- tap-shared B panels (relaxed wide path, stride-1 convs; gemm/pack_b_conv.ts packBConvTap) ----
+// The KW rows k = (c, u, v), v = 0..KW−1, of a stride-1, dilation-1 conv's B are one input row shifted
+// by v columns, so such a panel stores each (c, u) once, as a row of tapRowFloats(KW) floats (the 8
+// columns plus a KW − 1 halo), and the B vectors of tap v are read 4·v bytes into it: the B pointer
+// steps +4 per k and `tapWrap` = 4·(row floats − KW + 1) after the last tap. Same values, same
+// products, same order as a plain panel, so the same bits. `tap` is a compile-time constant in every
+// caller: the plain instance (tap = false) compiles to the kernel as it was.
+
+// @ts-ignore: decorator
+@inline function wideCore(
+  kc: i32, a: usize, b: usize, c: usize, ldc: usize,
+  loadC: bool, bias: usize, scale: usize, tap: bool, tapKW: i32, tapWrap: usize,
+): void {
+  let v = 0; // tap: the tap of depth k inside its (c, u) row
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
@@ -375,10 +423,11 @@ function wideTile(
       av = v128.load32_splat(a, 16);
       c40 = madd(av, b0, c40);
       c41 = madd(av, b1, c41);
+      if (tap) { v++; const wrap = v == tapKW; b += select<usize>(tapWrap, 4, wrap); v = select<i32>(0, v, wrap); }
     }
     if (++k == kc) break;
     {
-      const b0 = v128.load(b, 32), b1 = v128.load(b, 48);
+      const b0 = tap ? v128.load(b) : v128.load(b, 32), b1 = tap ? v128.load(b, 16) : v128.load(b, 48);
       const va = v128.load(a, 20);
       let av = v128.shuffle<f32>(va, va, 0, 0, 0, 0);
       c00 = madd(av, b0, c00);
@@ -395,10 +444,11 @@ function wideTile(
       av = v128.load32_splat(a, 36);
       c40 = madd(av, b0, c40);
       c41 = madd(av, b1, c41);
+      if (tap) { v++; const wrap = v == tapKW; b += select<usize>(tapWrap, 4, wrap); v = select<i32>(0, v, wrap); }
     }
     if (++k == kc) break;
     {
-      const b0 = v128.load(b, 64), b1 = v128.load(b, 80);
+      const b0 = tap ? v128.load(b) : v128.load(b, 64), b1 = tap ? v128.load(b, 16) : v128.load(b, 80);
       const va = v128.load(a, 40);
       let av = v128.shuffle<f32>(va, va, 0, 0, 0, 0);
       c00 = madd(av, b0, c00);
@@ -415,10 +465,11 @@ function wideTile(
       av = v128.load32_splat(a, 56);
       c40 = madd(av, b0, c40);
       c41 = madd(av, b1, c41);
+      if (tap) { v++; const wrap = v == tapKW; b += select<usize>(tapWrap, 4, wrap); v = select<i32>(0, v, wrap); }
     }
     if (++k == kc) break;
     {
-      const b0 = v128.load(b, 96), b1 = v128.load(b, 112);
+      const b0 = tap ? v128.load(b) : v128.load(b, 96), b1 = tap ? v128.load(b, 16) : v128.load(b, 112);
       const va = v128.load(a, 60);
       let av = v128.shuffle<f32>(va, va, 0, 0, 0, 0);
       c00 = madd(av, b0, c00);
@@ -435,9 +486,10 @@ function wideTile(
       av = v128.load32_splat(a, 76);
       c40 = madd(av, b0, c40);
       c41 = madd(av, b1, c41);
+      if (tap) { v++; const wrap = v == tapKW; b += select<usize>(tapWrap, 4, wrap); v = select<i32>(0, v, wrap); }
     }
     a += 80;
-    b += 128;
+    if (!tap) b += 128;
   }
   finishRowSimd(c, c00, c01, loadC, bias, scale, 0);
   finishRowSimd(c + ldc, c10, c11, loadC, bias, scale, 1);
@@ -452,16 +504,19 @@ function wideTile(
  */
 export function microKernelWideEdge(
   kc: i32, a: usize, b: usize, c: usize, ldc: usize, rows: i32, cols: i32,
-  loadC: bool, bias: usize, scale: usize, tile: usize,
+  loadC: bool, bias: usize, scale: usize, tile: usize, tapKW: i32 = 0, tapWrap: usize = 0,
 ): void {
   if (!ASC_FEATURE_SIMD) return; // never called in the scalar build
-  wideTile(kc, a, b, tile, <usize>NR << 2, false, 0, 0);
+  if (tapKW) wideTileTap(kc, a, b, tile, <usize>NR << 2, false, 0, 0, tapKW, tapWrap);
+  else wideTile(kc, a, b, tile, <usize>NR << 2, false, 0, 0);
   addTileCorner(tile, c, ldc, rows, cols, loadC, bias, scale);
 }
 
 /** The whole wide tile into `tile` (row stride NR floats), as microKernelToTile. */
-export function microKernelWideToTile(kc: i32, a: usize, b: usize, tile: usize): void {
-  if (ASC_FEATURE_SIMD) wideTile(kc, a, b, tile, <usize>NR << 2, false, 0, 0);
+export function microKernelWideToTile(kc: i32, a: usize, b: usize, tile: usize, tapKW: i32 = 0, tapWrap: usize = 0): void {
+  if (!ASC_FEATURE_SIMD) return;
+  if (tapKW) wideTileTap(kc, a, b, tile, <usize>NR << 2, false, 0, 0, tapKW, tapWrap);
+  else wideTile(kc, a, b, tile, <usize>NR << 2, false, 0, 0);
 }
 
 // ---- one real column (SIMD builds): a last panel with 1 real column, all rows of an A block ------

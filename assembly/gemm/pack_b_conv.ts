@@ -14,6 +14,8 @@
 // straddles) the row k is gathered into `rowBuf` (runs stored back to back, each chunk's surplus
 // lanes overwritten by the next run) and then copied into the panels, NR values per panel.
 // Cost: ~12 % of a 3×3 64→64 @56² forward (V8 CPU profile, relaxed build), 10 % at 128 @28² N=8.
+// (The wide path of stride-1 convs whose output rows are whole panels now packs tap-shared panels
+// instead: packBConvTap at the end of this file.)
 // Tried without gain (relaxed build, same-process A/B, all dense bench shapes, within ±2 %): packing
 // the block in slices of 32–128 columns so each row k writes to fewer panels at a time; a run loop
 // that copies the chunks inside the row without per-chunk bounds checks; NC 128–512 instead of 1024.
@@ -146,5 +148,75 @@ function gatherChunkChecked(row: usize, W: i32, iw: i32, SW: i32, m: i32, out: u
     v128.store(out, f32x4.splat(0), 16);
   } else {
     for (let j = 0; j < NR; j++) store<f32>(out + (<usize>j << 2), 0);
+  }
+}
+
+// ---- tap-shared panels (relaxed wide path; microkernel.ts "tap-shared B panels") -----------------
+// For a stride-1, dilation-1 conv the KW rows k = (c, u, v) of B are ONE input row shifted by v, so
+// a panel stores each (c, u) of the block once: a row of tapRowFloats(KW) floats holding
+// x[c][oh − PH + u][ow − PW .. ow − PW + NR + KW − 2] (zero outside the image; the floats past
+// NR + KW − 1 are never read), the kernel reading tap v's NR values 4·v bytes in. A panel is
+// (kc / KW) such rows; the block starts at a (c, u) boundary (p0, kc multiples of KW) and its
+// panels lie inside one output row of one sample (OW, j0, nc multiples of NR; the driver checks).
+// 3×3 packs 12 floats per (c, u) instead of 3·8 (0.5× the stores, read back 3× from L1 by the kernel).
+// Relaxed build, same-process A/B (bench/ab.mjs) vs plain panels: 3×3 64→64 @56² −7 % at batch 1
+// and 8, bit-identical; the other dense bench shapes (OW 28, 14, 112·s2) keep plain panels.
+
+/** Floats per (c, u) row of a tap-shared panel: NR + KW − 1 rounded up to whole f32x4. */
+// @ts-ignore: decorator
+@inline export function tapRowFloats(KW: i32): i32 {
+  return (NR + KW - 1 + 3) & ~3;
+}
+
+export function packBConvTap(
+  p: usize, x: usize,
+  p0: i32, kc: i32, j0: i32, nc: i32,
+  dst: usize, xSampleBytes: usize,
+): void {
+  if (!ASC_FEATURE_SIMD) return; // the wide path only
+  const H = convH(p), W = convW(p), KH = convKH(p), KW = convKW(p);
+  const PH = convPH(p), PW = convPW(p), OW = convOW(p), OH = convOH(p);
+  const planeBytes = (<usize>H * W) << 2;
+  const pixels = OH * OW;
+  let sample0 = 0, n0 = j0;
+  if (xSampleBytes) { sample0 = n0 / pixels; n0 -= sample0 * pixels; }
+  const oh0 = n0 / OW, ow0 = n0 % OW;
+  const RF = tapRowFloats(KW);
+  const span = NR + KW - 1; // floats of a row the kernel reads
+  const rowBytes = <usize>RF << 2;
+  const groups = kc / KW;
+  const panelBytes = <usize>groups * rowBytes;
+  const rowLeft = <usize>H * W;
+  let u = (p0 / KW) % KH, c = p0 / (KW * KH);
+  for (let g = 0; g < groups; g++) {
+    const dh = u - PH;
+    let image = x + <usize>sample0 * xSampleBytes + <usize>c * planeBytes;
+    let oh = oh0, ow = ow0;
+    let out = dst + <usize>g * rowBytes;
+    for (let q = 0; q < nc; q += NR) {
+      const ih = oh + dh;
+      if (<u32>ih >= <u32>H) {
+        for (let t = 0; t < RF; t += 4) v128.store(out + (<usize>t << 2), f32x4.splat(0));
+      } else {
+        const row = image + ((<usize>ih * W) << 2);
+        const iw = ow - PW;
+        if (iw >= 0 && iw + span <= W && <usize>(iw + RF) <= rowLeft - <usize>ih * W) {
+          const src = row + (<usize>iw << 2);
+          for (let t = 0; t < RF; t += 4) v128.store(out + (<usize>t << 2), v128.load(src + (<usize>t << 2)));
+        } else {
+          for (let t = 0; t < RF; t++) {
+            const at = iw + t;
+            store<f32>(out + (<usize>t << 2), <u32>at < <u32>W ? load<f32>(row + (<usize>at << 2)) : 0);
+          }
+        }
+      }
+      out += panelBytes;
+      ow += NR;
+      if (ow == OW) {
+        ow = 0;
+        if (++oh == OH) { oh = 0; image += xSampleBytes; } // next sample (batched)
+      }
+    }
+    if (++u == KH) { u = 0; c++; }
   }
 }
