@@ -160,7 +160,9 @@ function gatherChunkChecked(row: usize, W: i32, iw: i32, SW: i32, m: i32, out: u
 // panels lie inside one output row of one sample (OW, j0, nc multiples of NR; the driver checks).
 // 3×3 packs 12 floats per (c, u) instead of 3·8 (0.5× the stores, read back 3× from L1 by the kernel).
 // Relaxed build, same-process A/B (bench/ab.mjs) vs plain panels: 3×3 64→64 @56² −7 % at batch 1
-// and 8, bit-identical; the other dense bench shapes (OW 28, 14, 112·s2) keep plain panels.
+// and 8, bit-identical (−8 to −9 % with the border chunks as masked f32x4 copies, not value by
+// value: 2 of a 56-wide row's 7 chunks are border ones); the other dense bench shapes (OW 28, 14,
+// 112·s2) keep plain panels.
 
 /** Floats per (c, u) row of a tap-shared panel: NR + KW − 1 rounded up to whole f32x4. */
 // @ts-ignore: decorator
@@ -200,9 +202,21 @@ export function packBConvTap(
       } else {
         const row = image + ((<usize>ih * W) << 2);
         const iw = ow - PW;
-        if (iw >= 0 && iw + span <= W && <usize>(iw + RF) <= rowLeft - <usize>ih * W) {
+        const readable = <usize>(iw + RF) <= rowLeft - <usize>ih * W; // the loads stay in the plane
+        if (iw >= 0 && iw + span <= W && readable) {
           const src = row + (<usize>iw << 2);
           for (let t = 0; t < RF; t += 4) v128.store(out + (<usize>t << 2), v128.load(src + (<usize>t << 2)));
+        } else if (iw >= -4 && readable && row >= 16) {
+          // a border chunk: whole f32x4 loads (up to 4 floats before the row: memory, not the image),
+          // lanes outside [0, W) cleared bitwise (+0.0, as the checked copy stores)
+          const src = row + (<usize>iw << 2); // iw < 0: wraps back to row − 4·|iw|
+          const lo = i32x4.splat(-iw), hi = i32x4.splat(W - iw);
+          let lane = i32x4(0, 1, 2, 3);
+          for (let t = 0; t < RF; t += 4) {
+            const keep = v128.and(i32x4.ge_s(lane, lo), i32x4.lt_s(lane, hi));
+            v128.store(out + (<usize>t << 2), v128.and(v128.load(src + (<usize>t << 2)), keep));
+            lane = i32x4.add(lane, i32x4.splat(4));
+          }
         } else {
           for (let t = 0; t < RF; t++) {
             const at = iw + t;
