@@ -7,6 +7,7 @@ import {
 } from "../../assembly/conv/depthwise";
 import { depthwiseBackwardPart } from "../../assembly/conv/depthwise_part";
 import { ConvCase } from "./conv_reference";
+import { bitsDiffer, copyOf } from "./kernel_data";
 
 /** Runs forward, backward data and backward weight of one depthwise case; returns wrong outputs. */
 function check(N: i32, C: i32, H: i32, W: i32, mult: i32, KH: i32, KW: i32,
@@ -189,23 +190,9 @@ describe("depthwise conv2d", () => {
   });
 });
 
-/** A copy of `count` floats. */
-function copyOf(src: usize, count: i32): usize {
-  const d = heap.alloc(max<usize>(<usize>count << 2, 16));
-  memory.copy(d, src, <usize>count << 2);
-  return d;
-}
-
 /** Fills `count` floats with NaN (an output the kernel fails to write shows up). */
 function poison(dst: usize, count: i32): void {
   for (let i = 0; i < count; i++) store<u32>(dst + (<usize>i << 2), 0x7fc00123);
-}
-
-/** Elements whose bits differ. */
-function bitsDiffer(a: usize, b: usize, count: i32): i32 {
-  let bad = 0;
-  for (let i = 0; i < count; i++) if (load<u32>(a + (<usize>i << 2)) != load<u32>(b + (<usize>i << 2))) bad++;
-  return bad;
 }
 
 /**

@@ -13,16 +13,9 @@ import {
   microKernelTransposed, microKernelTransposedEdge, microKernelTransposedToTile,
 } from "../../assembly/gemm/microkernel";
 import { MR, NR } from "../../assembly/gemm/config";
-import { allocFilled, at, mismatch, reseed } from "./kernel_data";
+import { allocFilled, at, bitsDiffer, mismatch, reseed } from "./kernel_data";
 
 reseed(24680);
-
-/** Number of differing 32-bit patterns between two float arrays of `count`. */
-function bitsDiffer(x: usize, y: usize, count: i32): i32 {
-  let bad = 0;
-  for (let i = 0; i < count; i++) if (load<u32>(x + (<usize>i << 2)) != load<u32>(y + (<usize>i << 2))) bad++;
-  return bad;
-}
 
 const KCS: i32[] = [1, 2, 3, 8, 33, 256];
 

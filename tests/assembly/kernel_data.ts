@@ -39,3 +39,22 @@ export function descriptor(dims: i32[]): usize {
 export function mismatch(got: f64, ref: f64, mag: f64): i32 {
   return Math.abs(got - ref) <= 1e-5 * mag + 1e-6 ? 0 : 1;
 }
+
+/** Elements whose 32-bit patterns differ between two float arrays of `count` (0 = bit-identical). */
+export function bitsDiffer(a: usize, b: usize, count: i32): i32 {
+  let bad = 0;
+  for (let i = 0; i < count; i++) if (load<u32>(a + (<usize>i << 2)) != load<u32>(b + (<usize>i << 2))) bad++;
+  return bad;
+}
+
+/** A heap copy of `count` floats (at least 16 bytes, so the pointer is never 0). */
+export function copyOf(src: usize, count: i32): usize {
+  const dst = heap.alloc(max<usize>(<usize>count << 2, 16));
+  memory.copy(dst, src, <usize>count << 2);
+  return dst;
+}
+
+/** Fills `count` floats with a fixed pattern other than the inputs (an output left unwritten shows up). */
+export function scribble(ptr: usize, count: i32): void {
+  for (let i = 0; i < count; i++) store<f32>(ptr + (<usize>i << 2), <f32>(i % 7) - 3.5);
+}

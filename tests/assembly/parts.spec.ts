@@ -9,25 +9,9 @@ import { linearBackward, linearForward, linearWorkspaceBytes } from "../../assem
 import { linearBackwardPart, linearForwardPart } from "../../assembly/nn/linear_part";
 import { PART_SCRATCH } from "../../assembly/gemm/partition";
 import { ConvCase } from "./conv_reference";
+import { bitsDiffer, copyOf, scribble } from "./kernel_data";
 
 const PART_COUNTS: i32[] = [1, 2, 3, 8, 13];
-
-function copyOf(src: usize, floats: i32): usize {
-  const dst = heap.alloc(<usize>max(floats, 1) << 2);
-  memory.copy(dst, src, <usize>floats << 2);
-  return dst;
-}
-
-/** Bits that differ between two float arrays (0 = identical). */
-function differing(a: usize, b: usize, floats: i32): i32 {
-  let bad = 0;
-  for (let i = 0; i < floats; i++) if (load<u32>(a + (<usize>i << 2)) != load<u32>(b + (<usize>i << 2))) bad++;
-  return bad;
-}
-
-function scribble(ptr: usize, floats: i32): void {
-  for (let i = 0; i < floats; i++) store<f32>(ptr + (<usize>i << 2), <f32>(i % 7) - 3.5);
-}
 
 function checkConv(N: i32, C: i32, H: i32, W: i32, K: i32, KH: i32, KW: i32,
                    SH: i32, SW: i32, PH: i32, PW: i32, DH: i32, DW: i32, G: i32, bias: bool): i32 {
@@ -49,8 +33,8 @@ function checkConv(N: i32, C: i32, H: i32, W: i32, K: i32, KH: i32, KW: i32,
       conv2dBackwardDataPart(t.p, t.dy, t.w, t.dx, ws, part, parts);
       conv2dBackwardWeightPart(t.p, t.x, t.dy, t.dw, t.db, ws, part, parts);
     }
-    bad += differing(t.y, y, yN) + differing(t.dx, dx, xN) + differing(t.dw, dw, wN);
-    if (bias) bad += differing(t.db, db, K);
+    bad += bitsDiffer(t.y, y, yN) + bitsDiffer(t.dx, dx, xN) + bitsDiffer(t.dw, dw, wN);
+    if (bias) bad += bitsDiffer(t.db, db, K);
   }
   heap.free(ws); heap.free(y); heap.free(dx); heap.free(dw);
   if (bias) heap.free(db);
@@ -79,7 +63,7 @@ function checkLinear(N: i32, IN: i32, OUT: i32, bias: bool): i32 {
       linearForwardPart(N, IN, OUT, x, w, b, y, ws, part, parts);
       linearBackwardPart(N, IN, OUT, x, w, dy, dx, dw, db, ws, part, parts);
     }
-    bad += differing(y, y0, N * OUT) + differing(dx, dx0, N * IN) + differing(dw, dw0, OUT * IN) + differing(db, db0, OUT);
+    bad += bitsDiffer(y, y0, N * OUT) + bitsDiffer(dx, dx0, N * IN) + bitsDiffer(dw, dw0, OUT * IN) + bitsDiffer(db, db0, OUT);
   }
   heap.free(x); heap.free(w); heap.free(dy); heap.free(y); heap.free(dx); heap.free(dw); heap.free(db); heap.free(ws);
   heap.free(y0); heap.free(dx0); heap.free(dw0); heap.free(db0);

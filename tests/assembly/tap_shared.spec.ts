@@ -9,20 +9,9 @@ import { conv2dBackwardData } from "../../assembly/conv/conv2d_backward";
 import { conv2dForwardPart } from "../../assembly/conv/conv2d_forward_part";
 import { PART_SCRATCH } from "../../assembly/gemm/partition";
 import { gemmTapSharedPacks, setGemmForceWide, setGemmTapShared } from "../../assembly/gemm/driver";
-import { allocFilled, descriptor, reseed } from "./kernel_data";
+import { allocFilled, bitsDiffer, descriptor, reseed, scribble } from "./kernel_data";
 
 reseed(31337);
-
-/** Bits that differ between two float arrays (0 = identical). */
-function differing(a: usize, b: usize, floats: i32): i32 {
-  let bad = 0;
-  for (let i = 0; i < floats; i++) if (load<u32>(a + (<usize>i << 2)) != load<u32>(b + (<usize>i << 2))) bad++;
-  return bad;
-}
-
-function scribble(ptr: usize, floats: i32): void {
-  for (let i = 0; i < floats; i++) store<f32>(ptr + (<usize>i << 2), <f32>(i % 7) - 3.5);
-}
 
 /** Tap-shared packs of the last run (−1 = the outputs differed from the plain panels'). */
 let packs: i32 = 0;
@@ -47,12 +36,12 @@ function check(N: i32, C: i32, H: i32, W: i32, K: i32, KH: i32, KW: i32, SH: i32
   setGemmTapShared(false);
   scribble(y0, yN);
   conv2dForward(p, x, w, b, y0, ws);
-  let bad = differing(y1, y0, yN);
+  let bad = bitsDiffer(y1, y0, yN);
   if (parts > 0) {
     setGemmTapShared(true);
     scribble(y1, yN);
     for (let part = parts - 1; part >= 0; part--) conv2dForwardPart(p, x, w, b, y1, ws, part, parts);
-    bad += differing(y1, y0, yN);
+    bad += bitsDiffer(y1, y0, yN);
   }
   setGemmTapShared(true);
   setGemmForceWide(false);
@@ -141,7 +130,7 @@ describe("tap-shared B panels in backward data (a stride-1 conv of dy)", () => {
     conv2dBackwardData(p, dy, w, dx0, ws);
     setGemmTapShared(true);
     setGemmForceWide(false);
-    expect(differing(dx1, dx0, xN)).toBe(0);
+    expect(bitsDiffer(dx1, dx0, xN)).toBe(0);
     expect(usedTap()).toBe(true);
     heap.free(p); heap.free(dy); heap.free(w); heap.free(dx0); heap.free(dx1); heap.free(ws);
   });
