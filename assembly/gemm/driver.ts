@@ -80,6 +80,17 @@ export function setGemmForceWide(on: bool): void {
 }
 
 /**
+ * SIMD: a transposed, unscaled A (stored K×M, e.g. Wᵀ in backward data) is read in place too: a
+ * tile's 4 values at depth k are contiguous in A (microkernel.ts); only a last group of < MR rows is
+ * packed. Not when the k rows are a multiple of 4 KiB apart: a tile's kc rows then share one L1 set
+ * (dx of 1×1 convs, batch 1, vs packing: 512→2048 @7² −12 %, 768→192 @14² −7 %, 1024→256 @14² +65 %).
+ */
+// @ts-ignore: decorator
+@inline function readsTransposedAInPlace(transA: i32, scale: usize, lda: i32): bool {
+  return ASC_FEATURE_SIMD && transA != 0 && !scale && (lda & 1023) != 0;
+}
+
+/**
  * Does an M×N product with a plain A of row stride lda pack A even without a row scale? Then a
  * scale costs nothing (it is applied while packing): DCD folds λ into its static conv when so.
  */
@@ -117,11 +128,7 @@ export function gemmDriver(
   const kcStep = ceilDiv(K, ceilDiv(K, KC));
   const directA = readsAInPlace(transA, scale, lda);
   const ldaBytes = <usize>lda << 2;
-  // SIMD: a transposed, unscaled A (stored K×M, e.g. Wᵀ in backward data) is read in place too: a
-  // tile's 4 values at depth k are contiguous in A (microkernel.ts); only a last group of < MR rows is
-  // packed. Not when the k rows are a multiple of 4 KiB apart: a tile's kc rows then share one L1 set
-  // (dx of 1×1 convs, batch 1, vs packing: 512→2048 @7² −12 %, 768→192 @14² −7 %, 1024→256 @14² +65 %).
-  const transposedA = ASC_FEATURE_SIMD && transA != 0 && !scale && (lda & 1023) != 0;
+  const transposedA = readsTransposedAInPlace(transA, scale, lda);
   if (usesWideTile(M, N, transA)) {
     gemmWide(M, N, K, A, lda, scale, bKind, B, ldb, transB, convP, C, ldc, accumulate, bias,
       packedB, packedA, tile, rowBuf, kcStep, colOffset, segCols, bSegBytes, cSegBytes);
