@@ -7,6 +7,7 @@ import type { Tensor } from './tensor';
 import type { Conv2dBackwardOptions, Conv2dGrads, Conv2dOptions } from './ops/conv2d_options';
 import type { LinearBackwardOptions, LinearGrads } from './ops/linear_options';
 import type { DcdOps } from './ops/dcd';
+import type { NnOps } from './ops/nn';
 
 export type BackendName = 'wasm-relaxed-simd' | 'wasm-simd' | 'wasm-scalar' | 'js';
 
@@ -41,6 +42,8 @@ export interface CoreOps {
   zeros(shape: readonly number[]): Tensor;
   /** Runs fn synchronously; disposes every tensor created inside except those it returns. */
   scope<T>(fn: () => T): T;
+  /** Takes tensors out of every open scope(): they live until their own dispose(). Returns the first. */
+  keep<T extends Tensor>(...tensors: T[]): T;
   /** Ends the backend's worker threads, if any (tensors stay valid; later ops run on this thread). */
   dispose(): void;
 }
@@ -59,4 +62,4 @@ export interface LinearOps {
 }
 
 /** Everything a backend offers. Add op groups here: `& DynamicConvOps & DcdOps`. */
-export type Backend = CoreOps & Conv2dOps & LinearOps & import('./ops/dynamic_conv2d').DynamicConv2dOps & DcdOps;
+export type Backend = CoreOps & Conv2dOps & LinearOps & import('./ops/dynamic_conv2d').DynamicConv2dOps & DcdOps & NnOps;

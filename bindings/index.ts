@@ -28,10 +28,7 @@ export type {
 } from './ops/dcd';
 export { resolveDcdConfig, dcdTensorSpecs, paperLatent } from './ops/dcd';
 
-// Layers: parameters and buffers by PyTorch state_dict name, forward/backward, train()/eval().
-export { Layer } from './layers/layer';
-export type { StateDict, StateTensor, LoadStateDictOptions } from './layers/layer';
-export { DynamicConv2d } from './layers/dynamic_conv2d';
-export type { DynamicConv2dLayerOptions } from './layers/dynamic_conv2d';
-export { DCDConv2d, DCDBasicConv2d, DYModule, DYCls, DcdLayer } from './layers/dcd';
-export type { DcdBackend } from './layers/dcd';
+// The module tree (bindings/nn): torch.nn-shaped modules whose dotted names are PyTorch state dicts.
+export * from './nn/index';
+// Whole networks (bindings/models).
+export * from './models/index';

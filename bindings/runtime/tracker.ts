@@ -26,6 +26,11 @@ export class TensorTracker {
     for (const s of this.#scopes) s.delete(t);
   }
 
+  /** Takes tensors out of every open scope, so no scope() disposes them (as tf.keep). */
+  keep(t: Tensor): void {
+    for (const s of this.#scopes) s.delete(t);
+  }
+
   /** Runs fn; disposes tensors created inside except those reachable from its result. */
   scope<T>(fn: () => T): T {
     if (typeof fn !== 'function') throw new OptionError(`scope: expected a function, got ${typeof fn}`);

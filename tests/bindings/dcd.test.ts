@@ -12,7 +12,7 @@ import { OptionError, ShapeError, StateDictError } from '../../bindings/errors';
 import {
   DCD_WASM_READY, paperLatent, resolveDcdConfig, type DcdConfig, type DcdOps,
 } from '../../bindings/ops/dcd';
-import { DCDBasicConv2d, DCDConv2d, DYCls, DYModule, type DcdLayer } from '../../bindings/layers/dcd';
+import { DCDBasicConv2d, DCDConv2d, DYCls, DYModule, type DcdLayer } from '../../bindings/nn/dcd';
 import type { Tensor } from '../../bindings/tensor';
 import { BACKENDS } from '../harness/backends';
 import { expectAllClose, randomArray, seededRandom, type Tolerance } from '../harness/numeric';

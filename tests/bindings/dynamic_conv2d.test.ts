@@ -9,7 +9,7 @@ import { asFixtureFile, decodeTensors, type DecodedTensor } from '../fixtures/de
 import { init, type Backend } from '../../bindings/index';
 import { OptionError, ShapeError, StateDictError } from '../../bindings/errors';
 import type { DynamicConv2dOps, DynamicConv2dOptions, DynamicConvMode } from '../../bindings/ops/dynamic_conv2d';
-import { DynamicConv2d } from '../../bindings/layers/dynamic_conv2d';
+import { DynamicConv2d } from '../../bindings/nn/dynamic_conv2d';
 import type { Tensor } from '../../bindings/tensor';
 import { BACKENDS } from '../harness/backends';
 import { expectAllClose, type Tolerance } from '../harness/numeric';

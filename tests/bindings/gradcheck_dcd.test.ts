@@ -23,7 +23,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { init, type Backend } from '../../bindings/index';
-import { DCDBasicConv2d, DCDConv2d, DYCls, DYModule, type DcdLayer } from '../../bindings/layers/dcd';
+import { DCDBasicConv2d, DCDConv2d, DYCls, DYModule, type DcdLayer } from '../../bindings/nn/dcd';
 import type { DcdConfig, DcdDims, DcdOps } from '../../bindings/ops/dcd';
 import { BACKENDS } from '../harness/backends';
 import { seededRandom } from '../harness/numeric';

@@ -19,7 +19,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { init, type Backend } from '../../bindings/index';
-import { DynamicConv2d, type DynamicConv2dLayerOptions } from '../../bindings/layers/dynamic_conv2d';
+import { DynamicConv2d, type DynamicConv2dLayerOptions } from '../../bindings/nn/dynamic_conv2d';
 import { BACKENDS } from '../harness/backends';
 import { seededRandom } from '../harness/numeric';
 import { expectLayerGradients, expectLayerNegativeControls, layerProblem } from './helpers/gradcheck';

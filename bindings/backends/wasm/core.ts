@@ -1,6 +1,6 @@
 /** The op-independent part of the wasm backend: info, tensor creation, scope. */
 import type { BackendInfo, BackendName, CoreOps, MemoryStats, WasmSource } from '../../backend';
-import { checkShape, checkTensorInput } from '../../ops/checks';
+import { checkShape, checkTensorInput, expectTensor } from '../../ops/checks';
 import type { WasmContext } from './context';
 
 export interface WasmBackendMeta {
@@ -36,6 +36,10 @@ export function createCoreOps(ctx: WasmContext, meta: WasmBackendMeta): CoreOps 
       return t;
     },
     scope: (fn) => ctx.tracker.scope(fn),
+    keep(...tensors) {
+      for (const t of tensors) ctx.tracker.keep(expectTensor(t, 'keep', 'tensor', ctx.token));
+      return tensors[0];
+    },
     dispose() {},
   };
 }

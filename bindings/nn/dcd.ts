@@ -3,14 +3,13 @@
  * the exact PyTorch state_dict names, so official pretrained weights load by name. The math runs on
  * the backend's DCD op group (ops/dcd.ts); the layer owns the tensors, the forward cache and grads.
  */
-import type { CoreOps } from '../backend';
 import { BackendError, OptionError } from '../errors';
 import { resolveDcdConfig, dcdTensorSpecs, dcdOpName, type DcdCache, type DcdConfig, type DcdDims, type DcdOps } from '../ops/dcd';
 import type { Tensor } from '../tensor';
 import { defaultWeight, filled, seededRandom } from './init';
-import { Layer } from './layer';
+import { Module, type ModuleBackend } from './module';
 
-export type DcdBackend = CoreOps & DcdOps;
+export type DcdBackend = ModuleBackend & DcdOps;
 
 
 /** Initial value of one tensor: BatchNorm as PyTorch (weight 1, bias 0, mean 0, var 1), Linear/Conv kaiming-uniform. */
@@ -21,7 +20,7 @@ function initialValue(name: string, shape: number[], fanIn: number, random: () =
   return defaultWeight(shape, random);
 }
 
-export abstract class DcdLayer extends Layer<DcdBackend> {
+export abstract class DcdLayer extends Module<DcdBackend> {
   readonly dims: DcdDims;
   #cache: DcdCache | null = null;
   /** x of the last eval-mode forward (no cache was kept; backward recomputes it). */
@@ -34,14 +33,16 @@ export abstract class DcdLayer extends Layer<DcdBackend> {
     }
     this.dims = resolveDcdConfig(config);
     const random = seededRandom(seed);
-    for (const spec of dcdTensorSpecs(this.dims)) {
-      const init = initialValue(spec.name, spec.shape, this.dims.cin, random);
-      if (spec.role === 'parameter') this.addParameter(spec.name, spec.shape, init);
-      else this.addBuffer(spec.name, spec.shape, init);
-    }
+    this.building(() => {
+      for (const spec of dcdTensorSpecs(this.dims)) {
+        const init = initialValue(spec.name, spec.shape, this.dims.cin, random);
+        if (spec.role === 'parameter') this.registerParameter(spec.name, spec.shape, init);
+        else this.registerBuffer(spec.name, spec.shape, init);
+      }
+    });
   }
 
-  get label(): string {
+  override get label(): string {
     return `${this.constructor.name}(${this.dims.cin}→${this.dims.cout}, L=${this.dims.latent}, S=${this.dims.squeeze})`;
   }
 
@@ -78,7 +79,9 @@ export abstract class DcdLayer extends Layer<DcdBackend> {
     }
     if (this.#cache === null) throw new OptionError(`${dcdOpName(this.dims)}: backward() needs a forward() first`);
     const { dx, params } = this.backend.dcdBackward(this.dims, this.state, this.#cache, dy);
-    this.setGrads(params);
+    // One backward per forward: the cache (several activations) goes now, not at the next forward.
+    this.releaseCache();
+    this.accumulateGrads(params);
     return dx;
   }
 

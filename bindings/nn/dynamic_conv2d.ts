@@ -5,7 +5,6 @@
  * (tools/fixtures/dynamic_conv.py), so weights load by name. The temperature is settable between steps
  * (the DY-Conv paper anneals it from 30 to 1 during the first epochs).
  */
-import type { CoreOps } from '../backend';
 import { OptionError } from '../errors';
 import { expectBool, expectInt, expectOptions, expectPair } from '../ops/checks';
 import type { Padding, Pair } from '../ops/conv2d_options';
@@ -15,7 +14,7 @@ import {
 } from '../ops/dynamic_conv2d';
 import type { Tensor } from '../tensor';
 import { defaultWeight, seededRandom, uniform } from './init';
-import { Layer } from './layer';
+import { Module, type ModuleBackend } from './module';
 
 export interface DynamicConv2dLayerOptions {
   inChannels: number;
@@ -41,9 +40,9 @@ export interface DynamicConv2dLayerOptions {
 const LAYER_KEYS = ['inChannels', 'outChannels', 'kernelSize', 'kernels', 'mode', 'temperature', 'hidden',
   'stride', 'padding', 'dilation', 'groups', 'bias', 'seed'] as const;
 
-type Ops = CoreOps & DynamicConv2dOps;
+type Ops = ModuleBackend & DynamicConv2dOps;
 
-export class DynamicConv2d extends Layer<Ops> {
+export class DynamicConv2d extends Module<Ops> {
   readonly inChannels: number;
   readonly outChannels: number;
   readonly kernels: number;
@@ -78,7 +77,8 @@ export class DynamicConv2d extends Layer<Ops> {
     }
     this.hasBias = expectBool(o.bias, op, 'bias', true);
     this.#geometry = { stride: o.stride, padding: o.padding, dilation: o.dilation, groups };
-    this.#registerTensors(kh, kw, groups, o.seed === undefined ? 0 : expectInt(o.seed, op, 'seed', 0));
+    const seed = o.seed === undefined ? 0 : expectInt(o.seed, op, 'seed', 0);
+    this.building(() => this.#registerTensors(kh, kw, groups, seed));
   }
 
   #registerTensors(kh: number, kw: number, groups: number, seed: number): void {
@@ -94,11 +94,11 @@ export class DynamicConv2d extends Layer<Ops> {
       const shape = shapes[name];
       const init = name === 'weight' ? kernelsInit(shape, random)
         : name.endsWith('weight') ? defaultWeight(shape, random) : uniform(shape, 1 / Math.sqrt(fanIn[name]), random);
-      this.addParameter(name, shape, init);
+      this.registerParameter(name, shape, init);
     }
   }
 
-  get label(): string {
+  override get label(): string {
     return `DynamicConv2d(${this.inChannels}→${this.outChannels}, K=${this.kernels}, ${this.mode})`;
   }
 
@@ -126,19 +126,20 @@ export class DynamicConv2d extends Layer<Ops> {
   forward(x: Tensor): Tensor {
     this.checkAlive();
     const y = this.backend.dynamicConv2d(x, this.state, this.opOptions);
-    // Backward recomputes the cheap attention branch, so only the input is kept (not copied: the
-    // caller must keep x alive until backward, as with any autograd tape).
-    this.#lastInput = this.training ? x : null;
+    // Backward recomputes the cheap attention branch, so only the input is kept (a reference: the
+    // caller keeps x alive until backward, as with any autograd tape).
+    this.#lastInput = x;
     return y;
   }
 
   backward(dy: Tensor): Tensor {
     this.checkAlive();
     if (this.#lastInput === null) {
-      throw new OptionError(`${this.label}: backward needs a forward in training mode first`);
+      throw new OptionError(`${this.label}: backward() needs a forward() first (one backward per forward)`);
     }
     const { dx, params } = this.backend.dynamicConv2dBackward(this.#lastInput, this.state, dy, this.opOptions);
-    this.setGrads(params);
+    this.#lastInput = null;
+    this.accumulateGrads(params);
     return dx;
   }
 

@@ -1,0 +1,91 @@
+/** Pooling modules: MaxPool2d, AvgPool2d and AdaptiveAvgPool2d (PyTorch's overlapping bins). */
+import { expectOptions, expectPair } from '../ops/checks';
+import type { Pair } from '../ops/conv2d_options';
+import type { NnOps, Pool2dOptions } from '../ops/nn';
+import type { Tensor } from '../tensor';
+import { needInput } from './conv';
+import { Module, type ModuleBackend } from './module';
+
+type Backend = ModuleBackend & NnOps;
+const POOL_KEYS = ['kernelSize', 'stride', 'padding', 'dilation', 'ceilMode', 'countIncludePad'];
+
+export class MaxPool2d extends Module<Backend> {
+  readonly options: Readonly<Pool2dOptions>;
+  #input: Tensor | null = null;
+
+  constructor(backend: Backend, options: Pool2dOptions) {
+    super(backend);
+    // The op validates the values (ops/nn_checks.ts); here only unknown keys, so typos fail at once.
+    this.options = Object.freeze({ ...expectOptions<Pool2dOptions>(options, 'MaxPool2d', POOL_KEYS.filter((k) => k !== 'countIncludePad')) }) as Pool2dOptions;
+  }
+
+  forward(x: Tensor): Tensor {
+    this.checkAlive();
+    const y = this.backend.maxPool2d(x, this.options);
+    this.#input = x;
+    return y;
+  }
+
+  backward(dy: Tensor): Tensor {
+    this.checkAlive();
+    const x = needInput(this.#input, this.label);
+    this.#input = null;
+    return this.backend.maxPool2dBackward(x, dy, this.options);
+  }
+
+  protected override releaseCache(): void {
+    this.#input = null;
+  }
+}
+
+export class AvgPool2d extends Module<Backend> {
+  readonly options: Readonly<Pool2dOptions>;
+  #xShape: readonly number[] | null = null;
+
+  constructor(backend: Backend, options: Pool2dOptions) {
+    super(backend);
+    this.options = Object.freeze({ ...expectOptions<Pool2dOptions>(options, 'AvgPool2d', POOL_KEYS.filter((k) => k !== 'dilation')) }) as Pool2dOptions;
+  }
+
+  forward(x: Tensor): Tensor {
+    this.checkAlive();
+    const y = this.backend.avgPool2d(x, this.options);
+    this.#xShape = x.shape;
+    return y;
+  }
+
+  backward(dy: Tensor): Tensor {
+    this.checkAlive();
+    const shape = needInput(this.#xShape, this.label);
+    this.#xShape = null;
+    return this.backend.avgPool2dBackward(shape, dy, this.options);
+  }
+}
+
+export class AdaptiveAvgPool2d extends Module<Backend> {
+  readonly outputSize: [number, number];
+  #xShape: readonly number[] | null = null;
+
+  constructor(backend: Backend, outputSize: Pair) {
+    super(backend);
+    this.outputSize = expectPair(outputSize, 'AdaptiveAvgPool2d', 'outputSize', 1, NaN);
+  }
+
+  override get label(): string {
+    return `AdaptiveAvgPool2d(${this.outputSize.join('×')})`;
+  }
+
+  forward(x: Tensor): Tensor {
+    this.checkAlive();
+    const y = this.backend.adaptiveAvgPool2d(x, this.outputSize);
+    this.#xShape = x.shape;
+    return y;
+  }
+
+  backward(dy: Tensor): Tensor {
+    this.checkAlive();
+    const shape = needInput(this.#xShape, this.label);
+    this.#xShape = null;
+    return this.backend.adaptiveAvgPool2dBackward(shape, dy);
+  }
+}
