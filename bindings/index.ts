@@ -35,3 +35,7 @@ export { DynamicConv2d } from './layers/dynamic_conv2d';
 export type { DynamicConv2dLayerOptions } from './layers/dynamic_conv2d';
 export { DCDConv2d, DCDBasicConv2d, DYModule, DYCls, DcdLayer } from './layers/dcd';
 export type { DcdBackend } from './layers/dcd';
+export type {
+  NnOps, Activation, BatchNormOptions, BatchNormState, BatchNormResult, BatchNormSaved, BatchNormGrads, Pool2dOptions,
+} from './ops/nn';
+export { fmix32, hash32, unit as hashUnit, fnv1a32 } from './ops/nn_hash';
