@@ -41,3 +41,10 @@ export { conv2dForwardPart } from "./conv/conv2d_forward_part";
 export { conv2dBackwardDataPart, conv2dBackwardWeightPart } from "./conv/conv2d_backward_part";
 export { linearForwardPart, linearBackwardPart } from "./nn/linear_part";
 export { depthwiseBackwardPart } from "./conv/depthwise_part";
+// The network-pieces op group (bindings/ops/nn.ts)
+export { batchNormForwardTrainFused, batchNormForwardEvalFused } from "./nn/batchnorm";
+export { addForward, axpby, hardsigmoidForward, hardsigmoidBackward, tensorCopy } from "./nn/elementwise";
+export { dropoutApply } from "./nn/dropout";
+export { maxPool2dForward, maxPool2dBackward } from "./nn/maxpool";
+export { avgPool2dForward, avgPool2dBackward } from "./nn/avgpool";
+export { logSoftmaxForward, logSoftmaxBackward } from "./nn/logsoftmax";

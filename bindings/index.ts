@@ -32,3 +32,7 @@ export { resolveDcdConfig, dcdTensorSpecs, paperLatent } from './ops/dcd';
 export * from './nn/index';
 // Whole networks (bindings/models).
 export * from './models/index';
+export type {
+  NnOps, Activation, BatchNormOptions, BatchNormState, BatchNormResult, BatchNormSaved, BatchNormGrads, Pool2dOptions,
+} from './ops/nn';
+export { fmix32, hash32, unit as hashUnit, fnv1a32 } from './ops/nn_hash';

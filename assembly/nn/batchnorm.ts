@@ -50,21 +50,24 @@ function sumDevDotRow(row: usize, g: usize, S: i32, mean: f64): f64 {
   return s;
 }
 
-/** out[i] = row[i]·a + b (+ res[i] when res ≠ 0). */
-function affineRow(row: usize, out: usize, res: usize, S: i32, a: f32, b: f32): void {
+/** out[i] = row[i]·a + b (+ res[i] when res ≠ 0), then max(·, 0) when relu ≠ 0. */
+function affineRow(row: usize, out: usize, res: usize, S: i32, a: f32, b: f32, relu: i32 = 0): void {
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     const va = f32x4.splat(a);
     const vb = f32x4.splat(b);
+    const zero = f32x4.splat(0);
     for (; i + 4 <= S; i += 4) {
       let v = f32x4.add(f32x4.mul(v128.load(at(row, i)), va), vb);
       if (res) v = f32x4.add(v, v128.load(at(res, i)));
+      if (relu) v = f32x4.max(v, zero);
       v128.store(at(out, i), v);
     }
   }
   for (; i < S; i++) {
     let v = load<f32>(at(row, i)) * a + b;
     if (res) v += load<f32>(at(res, i));
+    if (relu) v = max<f32>(v, 0);
     store<f32>(at(out, i), v);
   }
 }
@@ -81,11 +84,11 @@ function affineRow(row: usize, out: usize, res: usize, S: i32, a: f32, b: f32): 
 
 /** y = α_c·x + β_c (+ residual) for every (n, c) row, α = γ·invstd, β = bias − mean·α. */
 function normalise(N: i32, C: i32, S: i32, x: usize, gamma: usize, beta: usize,
-                   c: i32, mean: f32, invstd: f32, residual: usize, y: usize): void {
+                   c: i32, mean: f32, invstd: f32, residual: usize, y: usize, relu: i32 = 0): void {
   const a = optLoad(gamma, c, 1) * invstd;
   const b = optLoad(beta, c, 0) - mean * a;
   for (let n = 0; n < N; n++) {
-    affineRow(rowOf(x, n, c, C, S), rowOf(y, n, c, C, S), residual ? rowOf(residual, n, c, C, S) : 0, S, a, b);
+    affineRow(rowOf(x, n, c, C, S), rowOf(y, n, c, C, S), residual ? rowOf(residual, n, c, C, S) : 0, S, a, b, relu);
   }
 }
 
@@ -93,6 +96,15 @@ export function batchNormForwardTrain(
   N: i32, C: i32, S: i32, x: usize, gamma: usize, beta: usize,
   runningMean: usize, runningVar: usize, momentum: f32, eps: f32,
   residual: usize, y: usize, saveMean: usize, saveInvStd: usize,
+): void {
+  batchNormForwardTrainFused(N, C, S, x, gamma, beta, runningMean, runningVar, momentum, eps, residual, 0, y, saveMean, saveInvStd);
+}
+
+/** batchNormForwardTrain with an optional ReLU after the residual (relu ≠ 0), in the same pass. */
+export function batchNormForwardTrainFused(
+  N: i32, C: i32, S: i32, x: usize, gamma: usize, beta: usize,
+  runningMean: usize, runningVar: usize, momentum: f32, eps: f32,
+  residual: usize, relu: i32, y: usize, saveMean: usize, saveInvStd: usize,
 ): void {
   const M = <f64>N * <f64>S;
   for (let c = 0; c < C; c++) {
@@ -112,7 +124,7 @@ export function batchNormForwardTrain(
       const unbiased = sq / (M - 1);
       store<f32>(at(runningVar, c), <f32>(m * unbiased + (1 - m) * <f64>load<f32>(at(runningVar, c))));
     }
-    normalise(N, C, S, x, gamma, beta, c, <f32>mean, <f32>invstd, residual, y);
+    normalise(N, C, S, x, gamma, beta, c, <f32>mean, <f32>invstd, residual, y, relu);
   }
 }
 
@@ -120,9 +132,17 @@ export function batchNormForwardEval(
   N: i32, C: i32, S: i32, x: usize, gamma: usize, beta: usize,
   runningMean: usize, runningVar: usize, eps: f32, residual: usize, y: usize,
 ): void {
+  batchNormForwardEvalFused(N, C, S, x, gamma, beta, runningMean, runningVar, eps, residual, 0, y);
+}
+
+/** batchNormForwardEval with an optional ReLU after the residual (relu ≠ 0), in the same pass. */
+export function batchNormForwardEvalFused(
+  N: i32, C: i32, S: i32, x: usize, gamma: usize, beta: usize,
+  runningMean: usize, runningVar: usize, eps: f32, residual: usize, relu: i32, y: usize,
+): void {
   for (let c = 0; c < C; c++) {
     const invstd = <f32>(1.0 / Math.sqrt(<f64>load<f32>(at(runningVar, c)) + <f64>eps));
-    normalise(N, C, S, x, gamma, beta, c, load<f32>(at(runningMean, c)), invstd, residual, y);
+    normalise(N, C, S, x, gamma, beta, c, load<f32>(at(runningMean, c)), invstd, residual, y, relu);
   }
 }
 

@@ -114,7 +114,7 @@ export abstract class BatchNorm extends Module<ModuleBackend & NnOps> {
       { training: this.#forwardTraining, eps: this.eps, needs: { dx: true, dweight: affine, dbias: affine } });
     this.releaseCache();
     if (affine) this.accumulateGrads({ weight: g.dweight as Tensor, bias: g.dbias as Tensor });
-    return g.dx;
+    return g.dx as Tensor;
   }
 
   protected override releaseCache(): void {

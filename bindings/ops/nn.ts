@@ -59,7 +59,8 @@ export interface BatchNormSaved {
 }
 
 export interface BatchNormGrads {
-  dx: Tensor;
+  /** Absent only when options.needs.dx is false. */
+  dx?: Tensor;
   dweight?: Tensor;
   dbias?: Tensor;
 }

@@ -12,6 +12,7 @@ import { createCoreOps } from './core_ops';
 import { createDcdOps } from './dcd/ops';
 import { createDynamicConv2dOps } from './dynamic_conv2d_ops';
 import { createLinearOps } from './linear_ops';
+import { createNnOps } from './nn_ops';
 
 export { JsContext } from './context';
 export { conv2dBackwardData, conv2dBackwardWeight, conv2dForward } from './conv2d';
@@ -26,5 +27,6 @@ export function createJsBackend(): Backend {
     ...createLinearOps(ctx),
     ...createDynamicConv2dOps(ctx),
     ...createDcdOps(ctx),
+    ...createNnOps(ctx),
   };
 }

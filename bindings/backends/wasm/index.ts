@@ -14,6 +14,7 @@ import { createDynamicConv2dOps } from './dynamic_conv2d';
 import { createDcdOps } from './dcd';
 import type { KernelExports } from './exports';
 import { createLinearOps } from './linear';
+import { createNnOps } from './nn';
 
 export type { WasmBackendMeta } from './core';
 export { WasmContext } from './context';
@@ -27,5 +28,6 @@ export function createWasmBackend(exports: KernelExports, meta: WasmBackendMeta)
     ...createLinearOps(ctx),
     ...createDynamicConv2dOps(ctx),
     ...createDcdOps(ctx),
+    ...createNnOps(ctx),
   };
 }

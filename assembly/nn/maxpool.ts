@@ -1,0 +1,89 @@
+// 2-D max pooling as PyTorch's CPU max_pool2d (NCHW, f32, byte offsets, no allocation).
+//
+// Pool descriptor `p` = 16 consecutive i32 (shared with avgpool.ts, filled in by the bindings):
+//   [0]N [1]C [2]H [3]W [4]KH [5]KW [6]SH [7]SW [8]PH [9]PW [10]DH [11]DW [12]OH [13]OW
+//   [14]countIncludePad (avg only) [15]unused
+// OH/OW already hold PyTorch's output size (ceil_mode included), so windows here only need clipping.
+// Window semantics are PyTorch's: a position replaces the running max when it is greater or NaN, so
+// ties keep the first position and the last NaN wins; an all −∞ window keeps its first in-bounds
+// position. The backward recomputes that argmax and routes dy there.
+
+// @ts-ignore: decorator
+@inline function dim(p: usize, i: i32): i32 {
+  return load<i32>(p + (<usize>i << 2));
+}
+
+// Result of windowMax (globals, not an array: kernels never allocate).
+let bestValue: f32 = 0;
+let bestIndex: i32 = 0;
+
+/** Max of one window of the plane at xp over rows h0… (step dh) < h1 and columns w0… (step dw) < w1. */
+// @ts-ignore: decorator
+@inline function windowMax(xp: usize, W: i32, h0: i32, h1: i32, dh: i32, w0: i32, w1: i32, dw: i32): void {
+  let best: f32 = -Infinity;
+  let at = h0 * W + w0;
+  for (let ih = h0; ih < h1; ih += dh) {
+    const rowBase = ih * W;
+    for (let iw = w0; iw < w1; iw += dw) {
+      const v = load<f32>(xp + (<usize>(rowBase + iw) << 2));
+      if (v > best || v != v) {
+        best = v;
+        at = rowBase + iw;
+      }
+    }
+  }
+  bestValue = best;
+  bestIndex = at;
+}
+
+/** Calls windowMax for output (oh, ow) of a plane; the window's first in-bounds row/column, as PyTorch. */
+// @ts-ignore: decorator
+@inline function poolWindow(p: usize, xp: usize, oh: i32, ow: i32): void {
+  const H = dim(p, 2), W = dim(p, 3);
+  const KH = dim(p, 4), KW = dim(p, 5), SH = dim(p, 6), SW = dim(p, 7);
+  const PH = dim(p, 8), PW = dim(p, 9), DH = dim(p, 10), DW = dim(p, 11);
+  let h0 = oh * SH - PH;
+  const h1 = min(h0 + (KH - 1) * DH + 1, H);
+  while (h0 < 0) h0 += DH;
+  let w0 = ow * SW - PW;
+  const w1 = min(w0 + (KW - 1) * DW + 1, W);
+  while (w0 < 0) w0 += DW;
+  windowMax(xp, W, h0, h1, DH, w0, w1, DW);
+}
+
+/** y (N, C, OH, OW) = max_pool2d(x). */
+export function maxPool2dForward(p: usize, x: usize, y: usize): void {
+  const planes = dim(p, 0) * dim(p, 1);
+  const plane = <usize>dim(p, 2) * <usize>dim(p, 3);
+  const OH = dim(p, 12), OW = dim(p, 13);
+  for (let q = 0; q < planes; q++) {
+    const xp = x + (<usize>q * plane << 2);
+    const yp = y + (<usize>q * <usize>(OH * OW) << 2);
+    for (let oh = 0; oh < OH; oh++) {
+      for (let ow = 0; ow < OW; ow++) {
+        poolWindow(p, xp, oh, ow);
+        store<f32>(yp + (<usize>(oh * OW + ow) << 2), bestValue);
+      }
+    }
+  }
+}
+
+/** dx (N, C, H, W) = dy routed to each window's argmax (overwrites dx; overlapping windows add). */
+export function maxPool2dBackward(p: usize, x: usize, dy: usize, dx: usize): void {
+  const planes = dim(p, 0) * dim(p, 1);
+  const plane = <usize>dim(p, 2) * <usize>dim(p, 3);
+  const OH = dim(p, 12), OW = dim(p, 13);
+  memory.fill(dx, 0, <usize>planes * plane << 2);
+  for (let q = 0; q < planes; q++) {
+    const xp = x + (<usize>q * plane << 2);
+    const dxp = dx + (<usize>q * plane << 2);
+    const dyp = dy + (<usize>q * <usize>(OH * OW) << 2);
+    for (let oh = 0; oh < OH; oh++) {
+      for (let ow = 0; ow < OW; ow++) {
+        poolWindow(p, xp, oh, ow);
+        const at = dxp + (<usize>bestIndex << 2);
+        store<f32>(at, load<f32>(at) + load<f32>(dyp + (<usize>(oh * OW + ow) << 2)));
+      }
+    }
+  }
+}
