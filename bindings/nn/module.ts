@@ -74,6 +74,9 @@ export abstract class Module<B extends ModuleBackend = ModuleBackend> {
   readonly #params = new Map<string, Slot>();
   readonly #buffers = new Map<string, Tensor>();
   readonly #children = new Map<string, Module>();
+  /** Parameter and buffer names in registration order (= state_dict order: a leaf may register
+   *  `bn1.weight, bn1.bias, bn1.running_mean, …` and PyTorch keeps each child's entries together). */
+  readonly #order: string[] = [];
   /** The `state` record (own parameters and buffers by local name), built on first use. */
   #stateRecord: Readonly<Record<string, Tensor>> | null = null;
 
@@ -128,6 +131,7 @@ export abstract class Module<B extends ModuleBackend = ModuleBackend> {
     this.#checkNewName(name);
     const t = this.#newTensor(init, shape);
     this.#params.set(name, new Slot(name, t));
+    this.#order.push(name);
     this.#stateRecord = null;
     return t;
   }
@@ -136,6 +140,7 @@ export abstract class Module<B extends ModuleBackend = ModuleBackend> {
     this.#checkNewName(name);
     const t = this.#newTensor(init, shape);
     this.#buffers.set(name, t);
+    this.#order.push(name);
     this.#stateRecord = null;
     return t;
   }
@@ -174,9 +179,7 @@ export abstract class Module<B extends ModuleBackend = ModuleBackend> {
   protected get state(): Readonly<Record<string, Tensor>> {
     this.checkAlive();
     if (this.#stateRecord === null) {
-      const entries: [string, Tensor][] = [...this.#params].map(([n, s]) => [n, s.value]);
-      for (const e of this.#buffers) entries.push(e);
-      this.#stateRecord = Object.freeze(Object.fromEntries(entries));
+      this.#stateRecord = Object.freeze(Object.fromEntries(this.#ownState()));
     }
     return this.#stateRecord;
   }
@@ -253,9 +256,13 @@ export abstract class Module<B extends ModuleBackend = ModuleBackend> {
 
   #collectState(prefix: string, out: [string, Tensor][]): void {
     const full = (name: string) => (prefix ? `${prefix}.${name}` : name);
-    for (const [name, slot] of this.#params) out.push([full(name), slot.value]);
-    for (const [name, t] of this.#buffers) out.push([full(name), t]);
+    for (const [name, t] of this.#ownState()) out.push([full(name), t]);
     for (const [name, child] of this.#children) child.#collectState(full(name), out);
+  }
+
+  /** [local name, tensor] of this module's own parameters and buffers, in registration order. */
+  #ownState(): [string, Tensor][] {
+    return this.#order.map((name) => [name, this.#params.get(name)?.value ?? this.#buffers.get(name) as Tensor]);
   }
 
   // ------------------------------------------------------------ gradients

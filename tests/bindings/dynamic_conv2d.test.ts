@@ -203,7 +203,7 @@ for (const backend of BACKENDS) {
           expect(Object.keys(sd)).toEqual(['weight', 'bias', 'routing.weight', 'routing.bias']);
           expect(sd.weight.shape).toEqual([2, 4, 3, 3, 3]);
           expect(() => layer.loadStateDict({ ...sd, 'routing.bias': { shape: [3], data: new Float32Array(3) } }))
-            .toThrow(/'routing.bias' must have shape \[2\]/);
+            .toThrow(/routing\.bias: expected shape \[2\], got \[3\]/);
           expect(() => { layer.temperature = 2; }).toThrow(OptionError);
         } finally {
           layer.dispose();
