@@ -174,7 +174,8 @@ def read_safetensors(data):
 
 # ---------------------------------------------------------------------------- commands
 
-def print_table(tensors, out=sys.stdout):
+def print_table(tensors, out=None):
+    out = out or sys.stdout  # looked up at call time, so redirect_stdout works
     width = max([len('name')] + [len(n) for n in tensors])
     print(f'{"name":<{width}}  {"shape":<20} dtype', file=out)
     total_elements = total_bytes = 0
