@@ -13,7 +13,16 @@
  * to a multiple of 8 bytes, data in header order with no gaps.
  */
 import { StateDictError } from '../errors';
-import type { StateDict, StateTensor } from '../layers/layer';
+
+/**
+ * A state dict as modules' stateDict() / loadStateDict() use it (the StateDict of the module tree,
+ * restated here so this room depends on no module file): tensors by PyTorch state_dict name.
+ */
+export interface StateTensor {
+  readonly shape: readonly number[];
+  readonly data: Float32Array | readonly number[];
+}
+export type StateDict = Record<string, StateTensor>;
 
 /** The reference implementation refuses larger headers (MAX_HEADER_SIZE). */
 export const MAX_HEADER_BYTES = 100_000_000;
