@@ -47,4 +47,3 @@ export { DynamicConv2d } from './layers/dynamic_conv2d';
 export type { DynamicConv2dLayerOptions } from './layers/dynamic_conv2d';
 export { DCDConv2d, DCDBasicConv2d, DYModule, DYCls, DcdLayer } from './layers/dcd';
 export type { DcdBackend } from './layers/dcd';
-
