@@ -139,8 +139,9 @@ function resolveImage(fn: string, arg: string, pixels: unknown, options: ImageOp
   if (!(data instanceof Uint8Array || data instanceof Uint8ClampedArray)) {
     throw new DTypeError(`${fn}: ${arg}.data must be a Uint8ClampedArray or a Uint8Array of bytes, got ${describe(data)}`);
   }
-  checkPositiveInteger(fn, `${arg === 'pixels' ? 'options' : arg}.width`, width);
-  checkPositiveInteger(fn, `${arg === 'pixels' ? 'options' : arg}.height`, height);
+  const sizeOwner = pixels instanceof Uint8Array || pixels instanceof Uint8ClampedArray ? 'options' : arg;
+  checkPositiveInteger(fn, `${sizeOwner}.width`, width);
+  checkPositiveInteger(fn, `${sizeOwner}.height`, height);
   if (channels !== 3 && channels !== 4) {
     throw new OptionError(`${fn}: channels must be 3 (RGB) or 4 (RGBA), got ${String(channels)}`);
   }

@@ -78,6 +78,9 @@ export interface WritableTensor {
 /** Parses and converts a whole safetensors file. Every malformed input is a StateDictError. */
 export function readSafetensors(bytes: Uint8Array | ArrayBuffer, options: ReadSafetensorsOptions = {}): SafetensorsFile {
   const file = asBytes(bytes);
+  if (options === null || typeof options !== 'object') {
+    throw new StateDictError(`readSafetensors: options must be an object, got ${describeValue(options)}`);
+  }
   const maxHeaderBytes = checkMaxHeaderBytes(options.maxHeaderBytes);
   const skip = options.skip;
   if (skip !== undefined && typeof skip !== 'function') {

@@ -137,6 +137,7 @@ describe('imageToTensorData: bad input', () => {
     ['width 0', () => imageToTensorData(rgb, { ...base, width: 0 }), OptionError, /options\.width must be a positive integer, got number 0/],
     ['height 2.5', () => imageToTensorData(rgb, { ...base, height: 2.5 }), OptionError, /options\.height must be a positive integer/],
     ['channels 1', () => imageToTensorData(rgb, { ...base, channels: 1 as never }), OptionError, /channels must be 3 \(RGB\) or 4/],
+    ['ImageData-like with width "4"', () => imageToTensorData({ width: '4', height: 1, data: new Uint8ClampedArray(16) } as never), OptionError, /pixels\.width must be a positive integer, got string 4/],
     ['ImageData width disagreeing with options', () => imageToTensorData({ width: 1, height: 1, data: new Uint8ClampedArray(4) }, { width: 2 }), OptionError, /options\.width is 2 but pixels\.width is 1/],
     ['resize 0', () => imageToTensorData(rgb, { ...base, resize: 0 }), OptionError, /options\.resize must be a positive integer/],
     ['resize [3]', () => imageToTensorData(rgb, { ...base, resize: [3] as never }), OptionError, /options\.resize must be a positive integer or \[height, width\]/],

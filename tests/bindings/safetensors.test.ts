@@ -305,6 +305,7 @@ describe('hostile files: each is a StateDictError naming the problem', () => {
     expectStateDictError(() => readSafetensors(valid, { maxHeaderBytes: 1e9 }), /maxHeaderBytes/);
     expectStateDictError(() => readSafetensors(valid, { skip: 'I64' as never }), /options\.skip must be a function/);
     expectStateDictError(() => readSafetensors(valid, { maxHeaderBytes: 16 }), /header length \d+ exceeds the limit of 16/);
+    expectStateDictError(() => readSafetensors(valid, null as never), /options must be an object, got null/);
   });
 });
 
