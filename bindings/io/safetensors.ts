@@ -165,7 +165,9 @@ function parseHeader(headerBytes: Uint8Array): RawHeader {
   let text: string;
   try {
     // fatal: invalid UTF-8 is an error, not U+FFFD; ignoreBOM: a BOM stays and is rejected below.
-    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(headerBytes);
+    // Browsers' TextDecoder refuses views of shared memory: decode a copy of those.
+    const decodable = headerBytes.buffer instanceof ArrayBuffer ? headerBytes : headerBytes.slice();
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(decodable);
   } catch {
     throw new StateDictError('safetensors: the header is not valid UTF-8');
   }

@@ -185,6 +185,16 @@ describe('round trips', () => {
     expect(Array.from(read.tensors.h!.data)).toEqual([1]);
   });
 
+  it('reads a file in shared memory (where the runtime has SharedArrayBuffer)', () => {
+    if (typeof SharedArrayBuffer === 'undefined') return;
+    const bytes = writeSafetensors({ w: { shape: [2], data: new Float32Array([1, -2]) } }, { k: 'v' });
+    const shared = new Uint8Array(new SharedArrayBuffer(bytes.length));
+    shared.set(bytes);
+    const read = readSafetensors(shared);
+    expect(read.metadata).toEqual({ k: 'v' });
+    expect(Array.from(read.tensors.w!.data)).toEqual([1, -2]);
+  });
+
   it('a DCD layer state dict → safetensors → loadStateDict of a fresh layer gives the same tensors', () => {
     const m = initSync({ backend: 'js' });
     const options = { inChannels: 8, outChannels: 8, kernelSize: 3, stride: 1, padding: 1 };
