@@ -19,6 +19,18 @@ export {
   DcdError, ShapeError, DTypeError, OptionError, OutOfMemoryError, DisposedTensorError, BackendError, StateDictError,
 } from './errors';
 
+// I/O (bindings/io/): safetensors in and out, images in, classes out. Plain data, no backend needed.
+export {
+  readSafetensors, writeSafetensors, stateDictFromSafetensors, safetensorsFromStateDict, halfToFloat, MAX_HEADER_BYTES,
+} from './io/safetensors';
+export type {
+  SafetensorsFile, SafetensorsTensor, ReadSafetensorsOptions, WritableTensor,
+} from './io/safetensors';
+export { imageToTensorData, imagesToTensorData, IMAGENET_MEAN, IMAGENET_STD } from './io/image';
+export type { ImageDataLike, ImageOptions, ImageTensorData, SizeOption } from './io/image';
+export { softmax, topK, parseLabels } from './io/classify';
+export type { ClassScore, Rows } from './io/classify';
+
 // Ops beyond conv2d/linear: types of the functional op groups every backend implements.
 export type {
   DynamicConv2dOps, DynamicConv2dOptions, DynamicConv2dGrads, DynamicConv2dState, DynamicConvMode,
