@@ -325,6 +325,38 @@ for (const backend of BACKENDS) {
         const got = run(m);
         run(js).forEach((want, i) => expectAllClose(got[i], want, VS_TORCH, `output ${i}`));
       });
+
+      it('maxPool2d matches the js reference bit for bit on random geometries (SIMD windows, ties, NaN, −inf)', async () => {
+        const js = await init({ backend: 'js' });
+        const rand = seededRandom(21);
+        const pick = (lo: number, hi: number) => lo + Math.floor(((rand() + 1) / 2) * (hi - lo + 1) * 0.999);
+        const exact = (a: Float32Array) => Array.from(a, (v) => (Number.isNaN(v) ? 'NaN' : v));
+        for (let trial = 0; trial < 40; trial++) {
+          const k = [pick(1, 4), pick(1, 4)];
+          const o: Pool2dOptions = {
+            kernelSize: k as [number, number], stride: [pick(1, 3), pick(1, 2)],
+            padding: [pick(0, k[0] >> 1), pick(0, k[1] >> 1)], dilation: [pick(1, 2), pick(1, 2)], ceilMode: rand() > 0,
+          };
+          const shape = [2, 2, pick(8, 14), pick(8, 21)];
+          const data = randomArray(shape.reduce((a, b) => a * b, 1), rand).map((v) => {
+            if (v > 0.97) return NaN;
+            if (v < -0.97) return -Infinity;
+            return Math.round(v * 4); // many ties
+          });
+          const run = (b: Backend) => b.scope(() => {
+            const x = b.tensor(data, shape);
+            let y: Tensor;
+            try {
+              y = b.maxPool2d(x, o);
+            } catch (e) {
+              return [String(e)]; // an empty output: both must refuse it
+            }
+            const dy = b.tensor(randomArray(y.size, seededRandom(trial)), y.shape);
+            return [exact(y.data), exact(b.maxPool2dBackward(x, dy, o).data)];
+          });
+          expect(run(m), `${JSON.stringify(o)} on [${shape}]`).toEqual(run(js));
+        }
+      });
     }
   });
 }
