@@ -201,6 +201,7 @@ function badCalls(m: Backend): BadCall[] {
     { what: 'pool on rank 2', error: ShapeError, message: /avgPool2d: x must have 4 dimensions/, call: () => m.avgPool2d(x2, { kernelSize: 2 }) },
     { what: 'maxPool2dBackward dy shape', error: ShapeError, message: /maxPool2dBackward: dy must have shape \[2, 3, 3, 3\]/, call: () => m.maxPool2dBackward(x4, x4, { kernelSize: 2 }) },
     { what: 'avgPool2dBackward bad xShape', error: ShapeError, message: /avgPool2dBackward: xShape must be an array of integers/, call: () => m.avgPool2dBackward([2, 3, 6.5, 6], x4, { kernelSize: 2 }) },
+    { what: 'adaptive on rank 2', error: ShapeError, message: /adaptiveAvgPool2d: x must have 4 dimensions/, call: () => m.adaptiveAvgPool2d(x2, 1) },
     { what: 'adaptive outputSize 0', error: OptionError, message: /adaptiveAvgPool2d: outputSize must be an integer >= 1/, call: () => m.adaptiveAvgPool2d(x4, 0) },
     { what: 'adaptive backward N/C mismatch', error: ShapeError, message: /adaptiveAvgPool2dBackward: dy .* must have the N and C of xShape/, call: () => m.adaptiveAvgPool2dBackward([2, 4, 6, 6], x4) },
     { what: 'softmax rank 4', error: ShapeError, message: /softmax: x must have 2 dimensions/, call: () => m.softmax(x4) },
