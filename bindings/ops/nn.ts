@@ -96,10 +96,12 @@ export interface NnOps {
   /**
    * Gradients of batchNorm (WITHOUT its fused residual/relu: the caller handles those). Training mode
    * differentiates through the batch statistics (needs `saved`); eval mode uses the running ones.
+   * `needs` defaults: dx true, dweight when state.weight is set, dbias when state.bias is set.
    */
   batchNormBackward(x: Tensor, dy: Tensor, state: BatchNormState, saved: BatchNormSaved | null,
     options: { training: boolean; eps?: number; needs?: { dx?: boolean; dweight?: boolean; dbias?: boolean } }): BatchNormGrads;
 
+  /** x (N, C, H, W); PyTorch's rules: padding ≤ kernel/2, output ≥ 1, ceil_mode windows start inside the input or left padding. */
   maxPool2d(x: Tensor, options: Pool2dOptions): Tensor;
   /** Recomputes the argmax from x (ties: the first position in the window, as PyTorch; NaN wins). */
   maxPool2dBackward(x: Tensor, dy: Tensor, options: Pool2dOptions): Tensor;
@@ -118,7 +120,8 @@ export interface NnOps {
 
   /**
    * Inverted dropout: y = x·mask/(1 − p), mask[i] = (hash(seed, i) ≥ p) with the counter-based hash
-   * of ops/nn_hash.ts, so every backend draws the same mask for the same seed. p in [0, 1).
+   * of ops/nn_hash.ts, so every backend draws the same mask for the same seed. p in [0, 1); seed an
+   * integer in [0, 2^32); the scale is PyTorch's float32 1/(1 − p). dropoutBackward applies the same mask.
    */
   dropout(x: Tensor, p: number, seed: number): Tensor;
   dropoutBackward(dy: Tensor, p: number, seed: number): Tensor;
@@ -127,6 +130,9 @@ export interface NnOps {
   reshape(x: Tensor, shape: readonly number[]): Tensor;
   /** A copy of x. */
   clone(x: Tensor): Tensor;
-  /** y = a·x + b·y IN PLACE on y (same shapes): the update primitive for gradient accumulation. */
+  /**
+   * y = a·x + b·y IN PLACE on y (same shapes): the update primitive for gradient accumulation.
+   * b = 0 does not read y (as BLAS), so it also overwrites garbage or NaN.
+   */
   axpby(a: number, x: Tensor, b: number, y: Tensor): void;
 }

@@ -246,6 +246,12 @@ export function checkPoolGradOutput(op: string, p: Pool2dPlan, dy: Tensor): void
   expectShape(dy.shape, poolOutputShape(p), op, 'dy', ' (N, C, OH, OW of the forward output)');
 }
 
+/** x must be (N, C, H, W). */
+export function checkImage(op: string, x: Tensor): number[] {
+  expectRank(x.shape, op, 'x', ['N', 'C', 'H', 'W']);
+  return x.shape.slice();
+}
+
 export function resolveAdaptiveSize(op: string, outputSize: unknown): [number, number] {
   if (outputSize === undefined) throw new OptionError(`${op}: outputSize is required`);
   return expectPair(outputSize, op, 'outputSize', 1, 1);

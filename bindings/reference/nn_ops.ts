@@ -1,7 +1,7 @@
 /** The network-pieces op group (NnOps) of the js backend: shared validation (ops/nn_checks.ts), then reference/nn.ts. */
 import type { NnOps } from '../ops/nn';
 import {
-  batchNormSaved, checkActivation, checkAdaptiveGradOutput, checkAxpby, checkDropout, checkPoolGradOutput, checkRows,
+  batchNormSaved, checkActivation, checkAdaptiveGradOutput, checkAxpby, checkDropout, checkImage, checkPoolGradOutput, checkRows,
   checkSameShape, checkXShape, parseAddOptions, parseTemperature, poolOutputShape, resolveAdaptiveSize,
   resolveBatchNorm, resolveBatchNormBackward, resolvePool2d, resolveReshape, type TensorInput,
 } from '../ops/nn_checks';
@@ -125,7 +125,7 @@ export function createNnOps(ctx: JsContext): NnOps {
       const op = 'adaptiveAvgPool2d';
       const x = ctx.input(xArg, op, 'x');
       const [oh, ow] = resolveAdaptiveSize(op, outputSize);
-      const shape = checkXShape(op, x.tensor.shape);
+      const shape = checkImage(op, x.tensor);
       const y = ctx.zeros([shape[0], shape[1], oh, ow]);
       k.adaptiveAvgPool2dForward(shape, oh, ow, x.data, y.data);
       return y;

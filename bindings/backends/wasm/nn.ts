@@ -6,7 +6,7 @@
  */
 import type { Activation, NnOps } from '../../ops/nn';
 import {
-  batchNormSaved, checkActivation, checkAdaptiveGradOutput, checkAxpby, checkDropout, checkPoolGradOutput, checkRows,
+  batchNormSaved, checkActivation, checkAdaptiveGradOutput, checkAxpby, checkDropout, checkImage, checkPoolGradOutput, checkRows,
   checkSameShape, checkXShape, parseAddOptions, parseTemperature, poolDescriptor, poolOutputShape, resolveAdaptiveSize,
   resolveBatchNorm, resolveBatchNormBackward, resolvePool2d, resolveReshape, type TensorInput,
 } from '../../ops/nn_checks';
@@ -133,7 +133,7 @@ export function createNnOps(ctx: WasmContext): NnOps {
       const op = 'adaptiveAvgPool2d';
       const x = ctx.input(xArg, op, 'x');
       const [oh, ow] = resolveAdaptiveSize(op, outputSize);
-      const [n, c, h, w] = checkXShape(op, x.tensor.shape);
+      const [n, c, h, w] = checkImage(op, x.tensor);
       const kernel = ctx.kernel('adaptiveAvgPoolForward');
       return single(op, [n, c, oh, ow], (y) => kernel(n, c, h, w, oh, ow, x.ptr, y));
     },
