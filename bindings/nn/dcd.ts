@@ -23,6 +23,7 @@ function initialValue(name: string, shape: number[], fanIn: number, random: () =
 export abstract class DcdLayer extends Module<DcdBackend> {
   readonly dims: DcdDims;
   #cache: DcdCache | null = null;
+  #momentum = 0.1;
   /** x of the last eval-mode forward (no cache was kept; backward recomputes it). */
   #evalInput: Tensor | null = null;
 
@@ -47,6 +48,21 @@ export abstract class DcdLayer extends Module<DcdBackend> {
   }
 
   /**
+   * Momentum of the running-statistics update of the layer's bn1 and bn2 in training mode (default
+   * 0.1, as PyTorch); 1 makes them exactly the last batch's (BatchNorm calibration).
+   */
+  get momentum(): number {
+    return this.#momentum;
+  }
+
+  set momentum(value: number) {
+    if (typeof value !== 'number' || !(value >= 0 && value <= 1)) {
+      throw new OptionError(`${this.label}: momentum must be a number in [0, 1], got ${String(value)}`);
+    }
+    this.#momentum = value;
+  }
+
+  /**
    * y; in training mode BatchNorm uses batch statistics and updates its running statistics.
    * In eval mode the forward takes the inference path (λ folded into the static conv, nothing kept
    * for backward) and only remembers x: a backward() after it recomputes the forward with a cache,
@@ -60,7 +76,7 @@ export abstract class DcdLayer extends Module<DcdBackend> {
       this.#evalInput = x;
       return y;
     }
-    const { y, cache } = this.backend.dcdForward(this.dims, this.state, x, { training: true });
+    const { y, cache } = this.backend.dcdForward(this.dims, this.state, x, { training: true, momentum: this.#momentum });
     this.#cache = cache;
     return y;
   }

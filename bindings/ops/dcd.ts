@@ -37,6 +37,11 @@ export type DcdState = Readonly<Record<string, Tensor>>;
 export interface DcdForwardOptions {
   /** Batch statistics + running-stat update (true) or running statistics (false). */
   training: boolean;
+  /**
+   * Training mode: the momentum of the running-statistics update of bn1 and bn2 (default 0.1, as
+   * PyTorch); 1 makes them exactly this batch's statistics (BatchNorm calibration).
+   */
+  momentum?: number;
   /** Default true; false skips keeping anything for backward (inference) and returns cache = null. */
   needsBackward?: boolean;
   /**
@@ -144,6 +149,9 @@ export function checkDcdForward(d: DcdDims, state: DcdState, x: unknown, options
   if (options.evalStrategy !== undefined && !EVAL_STRATEGIES.includes(options.evalStrategy)) {
     throw new OptionError(`${op}: evalStrategy must be one of ${EVAL_STRATEGIES.map((v) => `'${v}'`).join(', ')}, ` +
       `got ${describe(options.evalStrategy)}`);
+  }
+  if (options.momentum !== undefined && (typeof options.momentum !== 'number' || !(options.momentum >= 0 && options.momentum <= 1))) {
+    throw new OptionError(`${op}: momentum must be a number in [0, 1], got ${describe(options.momentum)}`);
   }
   const y = dcdOutputShape(d, s);
   if (options.training && d.hasResidual) {

@@ -53,14 +53,12 @@ export function dcdTensorSpecs(d: DcdDims): DcdTensorSpec[] {
   } else {
     specs.push(param(`${names.static}.weight`, [d.cout, d.cin, d.k, d.k]));
   }
-  if (d.hasResidual) {
-    specs.push(d.kind === 'DYCls'
-      ? param(`${names.q}.weight`, [L, d.cin])
-      : param(`${names.q}.weight`, [L, d.cin / d.blocks, d.qk, d.qk]));
-    specs.push(d.kind === 'DYCls'
-      ? param(`${names.p}.weight`, [d.cout, L])
-      : param(`${names.p}.weight`, [d.cout, lb, 1, 1]));
-  }
+  const q = !d.hasResidual ? [] : [d.kind === 'DYCls'
+    ? param(`${names.q}.weight`, [L, d.cin])
+    : param(`${names.q}.weight`, [L, d.cin / d.blocks, d.qk, d.qk])];
+  const p = !d.hasResidual ? [] : [d.kind === 'DYCls'
+    ? param(`${names.p}.weight`, [d.cout, L])
+    : param(`${names.p}.weight`, [d.cout, lb, 1, 1])];
   const batchNorms: DcdTensorSpec[] = [];
   if (d.hasResidual) {
     for (const which of [1, 2] as const) {
@@ -69,11 +67,15 @@ export function dcdTensorSpecs(d: DcdDims): DcdTensorSpec[] {
       batchNorms.push({ name: DCD_NAMES.bn(which, 'running_var'), shape: [L], role: 'buffer' });
     }
   }
-  // PyTorch's state_dict order: the official DYCls registers bn1/bn2 last, the conv modules after p.
-  if (d.kind !== 'DYCls') specs.push(...batchNorms);
-  specs.push(param(DCD_NAMES.fc0, [S, dcdPooledWidth(d)]), param(DCD_NAMES.se, [S, S]));
-  if (d.hasResidual) specs.push(param(DCD_NAMES.phi, [d.blocks * lb * lb, S]));
-  if (d.hasLambda) specs.push(param(DCD_NAMES.scale, [d.cout, S]));
-  if (d.kind === 'DYCls') specs.push(...batchNorms);
+  const dynamic = [param(DCD_NAMES.fc0, [S, dcdPooledWidth(d)]), param(DCD_NAMES.se, [S, S])];
+  if (d.hasResidual) dynamic.push(param(DCD_NAMES.phi, [d.blocks * lb * lb, S]));
+  if (d.hasLambda) dynamic.push(param(DCD_NAMES.scale, [d.cout, S]));
+  // PyTorch's state_dict order is each official module's registration order:
+  //   conv_dy / conv_basic_dy: conv, q, p, bn1, bn2, fc, fc_phi, fc_scale
+  //   DYModule:                conv, conv_q, fc, fc_phi, fc_scale, conv_p, bn1, bn2
+  //   DYCls:                   cls, cls_q, cls_p, fc, fc_phi, fc_scale, bn1, bn2
+  if (d.kind === 'DYModule') specs.push(...q, ...dynamic, ...p, ...batchNorms);
+  else if (d.kind === 'DYCls') specs.push(...q, ...p, ...dynamic, ...batchNorms);
+  else specs.push(...q, ...p, ...batchNorms, ...dynamic);
   return specs;
 }

@@ -178,10 +178,10 @@ export function dcdForwardWasm(ctx: WasmContext, d: DcdDims, state: DcdState, xA
 
       const m1 = buf('mean1', L), i1 = buf('invstd1', L), m2 = buf('mean2', L), i2 = buf('invstd2', L);
       k('batchNormForwardTrain')(n, L, hwOut, zq, bn(1, 'weight'), bn(1, 'bias'), bn(1, 'running_mean'),
-        bn(1, 'running_var'), BN_MOMENTUM, BN_EPS, 0, z1, m1, i1);
+        bn(1, 'running_var'), options.momentum ?? BN_MOMENTUM, BN_EPS, 0, z1, m1, i1);
       k('dcdPhiForward')(n, G.blocks, G.lb, hwOut, phi, z1, w);
       k('batchNormForwardTrain')(n, L, hwOut, w, bn(2, 'weight'), bn(2, 'bias'), bn(2, 'running_mean'),
-        bn(2, 'running_var'), BN_MOMENTUM, BN_EPS, z1, z, m2, i2);
+        bn(2, 'running_var'), options.momentum ?? BN_MOMENTUM, BN_EPS, z1, z, m2, i2);
       k('dcdProjectForward')(n, cout, L, G.blocks, hwOut, p(`${names.p}.weight`), z, yPtr, 1, projWs);
     });
     return { y: y as Tensor, cache };

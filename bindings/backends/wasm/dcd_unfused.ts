@@ -54,7 +54,7 @@ export function dcdForwardUnfusedWasm(ctx: WasmContext, d: DcdDims, state: DcdSt
     const bn = (which: 1 | 2, f: 'weight' | 'bias' | 'running_mean' | 'running_var') => p(DCD_NAMES.bn(which, f));
     const batchNorm = (which: 1 | 2, src: number, dst: number) => options.training
       ? k('batchNormForwardTrain')(n, L, hwOut, src, bn(which, 'weight'), bn(which, 'bias'), bn(which, 'running_mean'),
-        bn(which, 'running_var'), BN_MOMENTUM, BN_EPS, 0, dst, 0, 0)
+        bn(which, 'running_var'), options.momentum ?? BN_MOMENTUM, BN_EPS, 0, dst, 0, 0)
       : k('batchNormForwardEval')(n, L, hwOut, src, bn(which, 'weight'), bn(which, 'bias'), bn(which, 'running_mean'),
         bn(which, 'running_var'), BN_EPS, 0, dst);
     const zq = f32(latentSize), z1 = f32(latentSize), w = f32(latentSize), b2 = f32(latentSize);

@@ -9,7 +9,7 @@ import { DCD_NAMES, type DcdDims } from '../../ops/dcd';
 import { conv2dForward } from '../conv2d';
 import { linearForward } from '../linear';
 import { dcdGeometry, type DcdGeometry } from './geometry';
-import { adaptivePool, batchNormForward, hsig, type BatchNormTrace } from './primitives';
+import { BN_MOMENTUM, adaptivePool, batchNormForward, hsig, type BatchNormTrace } from './primitives';
 
 export type NamedArrays = Readonly<Record<string, Float32Array>>;
 
@@ -45,7 +45,8 @@ export function applyPhi(phi: Float32Array, z: Float32Array, n: number, blocks: 
 }
 
 /** Forward; in training mode the running statistics in `state` are updated in place. */
-export function dcdForwardArrays(d: DcdDims, state: NamedArrays, x: Float32Array, xShape: readonly number[], training: boolean, y: Float32Array): DcdTrace {
+export function dcdForwardArrays(d: DcdDims, state: NamedArrays, x: Float32Array, xShape: readonly number[], training: boolean, y: Float32Array,
+  momentum = BN_MOMENTUM): DcdTrace {
   const geo = dcdGeometry(d, xShape);
   const { n, pixels, pooled } = geo;
   const S = d.squeeze, L = d.latent;
@@ -79,11 +80,11 @@ export function dcdForwardArrays(d: DcdDims, state: NamedArrays, x: Float32Array
   conv2dForward(geo.qConv, x, state[geo.names.q], null, qOut);
   const z1 = new Float32Array(qOut.length);
   const bn = (which: 1 | 2, field: 'weight' | 'bias' | 'running_mean' | 'running_var') => state[DCD_NAMES.bn(which, field)];
-  const bn1 = batchNormForward(qOut, n, L, pixels, bn(1, 'weight'), bn(1, 'bias'), bn(1, 'running_mean'), bn(1, 'running_var'), training, z1);
+  const bn1 = batchNormForward(qOut, n, L, pixels, bn(1, 'weight'), bn(1, 'bias'), bn(1, 'running_mean'), bn(1, 'running_var'), training, z1, momentum);
   const m = new Float32Array(z1.length);
   applyPhi(phi, z1, n, d.blocks, lb, pixels, m);
   const z2 = new Float32Array(z1.length);
-  const bn2 = batchNormForward(m, n, L, pixels, bn(2, 'weight'), bn(2, 'bias'), bn(2, 'running_mean'), bn(2, 'running_var'), training, z2);
+  const bn2 = batchNormForward(m, n, L, pixels, bn(2, 'weight'), bn(2, 'bias'), bn(2, 'running_mean'), bn(2, 'running_var'), training, z2, momentum);
   for (let i = 0; i < z2.length; i++) z2[i] += z1[i];
   const pOut = new Float32Array(y.length);
   conv2dForward(geo.pConv, z2, state[geo.names.p], null, pOut);

@@ -36,7 +36,7 @@ export function createDcdOps(ctx: JsContext): DcdOps {
       const yShape = checkDcdForward(dims, state, x, options, ctx.token);
       const y = ctx.zeros(yShape);
       // The trace keeps a copy of x: the caller may dispose x before backward.
-      const trace = dcdForwardArrays(dims, arrays(state), x.toFloat32Array(), x.shape, options.training, y.data);
+      const trace = dcdForwardArrays(dims, arrays(state), x.toFloat32Array(), x.shape, options.training, y.data, options.momentum);
       const cache = options.needsBackward === false ? null : new JsDcdCache(ctx.token, options.training, x.shape, yShape, trace);
       return { y, cache };
     },

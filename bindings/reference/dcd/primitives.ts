@@ -61,7 +61,7 @@ export interface BatchNormTrace {
  */
 export function batchNormForward(
   v: Float32Array, n: number, c: number, p: number, weight: Float32Array, bias: Float32Array,
-  runningMean: Float32Array, runningVar: Float32Array, training: boolean, out: Float32Array,
+  runningMean: Float32Array, runningVar: Float32Array, training: boolean, out: Float32Array, momentum = BN_MOMENTUM,
 ): BatchNormTrace {
   const xhat = new Float32Array(v.length);
   const invStd = new Float64Array(c);
@@ -75,8 +75,8 @@ export function batchNormForward(
       let sq = 0;
       for (let i = 0; i < n; i++) for (let k = 0; k < p; k++) sq += (v[(i * c + ch) * p + k] - mean) ** 2;
       variance = sq / count;
-      runningMean[ch] = (1 - BN_MOMENTUM) * runningMean[ch] + BN_MOMENTUM * mean;
-      runningVar[ch] = (1 - BN_MOMENTUM) * runningVar[ch] + BN_MOMENTUM * (sq / (count - 1));
+      runningMean[ch] = (1 - momentum) * runningMean[ch] + momentum * mean;
+      runningVar[ch] = (1 - momentum) * runningVar[ch] + momentum * (sq / (count - 1));
     } else {
       mean = runningMean[ch];
       variance = runningVar[ch];
