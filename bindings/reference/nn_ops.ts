@@ -13,15 +13,17 @@ export function createNnOps(ctx: JsContext): NnOps {
   const tensorInput = (op: string): TensorInput => (value, arg) => ctx.input(value, op, arg).tensor;
   const dataOf = (t: Tensor | null): Float32Array | null => (t ? t.data : null);
 
+  /** `op` names the public function in errors (activation, relu, …). */
+  const activation = (op: string, kind: unknown, xArg: unknown): Tensor => {
+    const x = ctx.input(xArg, op, 'x');
+    const f = checkActivation(op, kind);
+    const y = ctx.zeros(x.tensor.shape);
+    k.activationForward(f, x.data, y.data);
+    return y;
+  };
+
   const ops: NnOps = {
-    activation(kind, xArg) {
-      const op = 'activation';
-      const x = ctx.input(xArg, op, 'x');
-      const f = checkActivation(op, kind);
-      const y = ctx.zeros(x.tensor.shape);
-      k.activationForward(f, x.data, y.data);
-      return y;
-    },
+    activation: (kind, x) => activation('activation', kind, x),
     activationBackward(kind, xArg, dyArg) {
       const op = 'activationBackward';
       const x = ctx.input(xArg, op, 'x');
@@ -32,10 +34,10 @@ export function createNnOps(ctx: JsContext): NnOps {
       k.activationBackward(f, x.data, dy.data, dx.data);
       return dx;
     },
-    relu: (x) => ops.activation('relu', x),
-    relu6: (x) => ops.activation('relu6', x),
-    hardsigmoid: (x) => ops.activation('hardsigmoid', x),
-    sigmoid: (x) => ops.activation('sigmoid', x),
+    relu: (x) => activation('relu', 'relu', x),
+    relu6: (x) => activation('relu6', 'relu6', x),
+    hardsigmoid: (x) => activation('hardsigmoid', 'hardsigmoid', x),
+    sigmoid: (x) => activation('sigmoid', 'sigmoid', x),
 
     add(aArg, bArg, options) {
       const op = 'add';

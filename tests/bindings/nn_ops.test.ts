@@ -175,7 +175,8 @@ function badCalls(m: Backend): BadCall[] {
   return [
     { what: 'unknown activation', error: OptionError, message: /activation: kind must be one of/, call: () => m.activation('gelu' as Activation, x4) },
     { what: 'activation of a non-tensor', error: DTypeError, message: /activation: x must be a Tensor/, call: () => m.activation('relu', [1, 2] as unknown as Tensor) },
-    { what: 'disposed x', error: DisposedTensorError, message: /relu|activation: x/, call: () => m.relu(other) },
+    { what: 'disposed x', error: DisposedTensorError, message: /relu: x \(shape \[2, 3, 6, 6\]\) was used after dispose/, call: () => m.relu(other) },
+    { what: 'sigmoid of a number', error: DTypeError, message: /sigmoid: x must be a Tensor/, call: () => m.sigmoid(3 as unknown as Tensor) },
     { what: 'activationBackward dy shape', error: ShapeError, message: /activationBackward: dy must have shape \[2, 3, 6, 6\]/, call: () => m.activationBackward('relu', x4, x2) },
     { what: 'add shapes', error: ShapeError, message: /add: b must have shape/, call: () => m.add(x4, x2) },
     { what: 'add option typo', error: OptionError, message: /add: unknown option 'Relu'/, call: () => m.add(x2, x2, { Relu: true } as object) },

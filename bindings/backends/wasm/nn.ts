@@ -29,13 +29,15 @@ export function createNnOps(ctx: WasmContext): NnOps {
   const single = (op: string, shape: readonly number[], body: (y: number, scratch: { i32(v: readonly number[]): number }) => void): Tensor =>
     ctx.run(op, [shape], ([y], scratch) => body(y, scratch))[0] as Tensor;
 
+  /** `op` names the public function in errors (activation, relu, …). */
+  const activation = (op: string, kind: unknown, xArg: unknown): Tensor => {
+    const x = ctx.input(xArg, op, 'x');
+    const forward = ctx.kernel(ACTIVATION_KERNELS[checkActivation(op, kind)][0]);
+    return single(op, x.tensor.shape, (y) => forward(x.tensor.size, x.ptr, y));
+  };
+
   const ops: NnOps = {
-    activation(kind, xArg) {
-      const op = 'activation';
-      const x = ctx.input(xArg, op, 'x');
-      const forward = ctx.kernel(ACTIVATION_KERNELS[checkActivation(op, kind)][0]);
-      return single(op, x.tensor.shape, (y) => forward(x.tensor.size, x.ptr, y));
-    },
+    activation: (kind, x) => activation('activation', kind, x),
     activationBackward(kind, xArg, dyArg) {
       const op = 'activationBackward';
       const x = ctx.input(xArg, op, 'x');
@@ -44,10 +46,10 @@ export function createNnOps(ctx: WasmContext): NnOps {
       checkSameShape(op, x.tensor, 'x', dy.tensor, 'dy');
       return single(op, x.tensor.shape, (dx) => backward(x.tensor.size, x.ptr, dy.ptr, dx));
     },
-    relu: (x) => ops.activation('relu', x),
-    relu6: (x) => ops.activation('relu6', x),
-    hardsigmoid: (x) => ops.activation('hardsigmoid', x),
-    sigmoid: (x) => ops.activation('sigmoid', x),
+    relu: (x) => activation('relu', 'relu', x),
+    relu6: (x) => activation('relu6', 'relu6', x),
+    hardsigmoid: (x) => activation('hardsigmoid', 'hardsigmoid', x),
+    sigmoid: (x) => activation('sigmoid', 'sigmoid', x),
 
     add(aArg, bArg, options) {
       const op = 'add';
