@@ -10,3 +10,5 @@ export type { MobileNetV2Options, MobileNetV2DyOptions } from './mobilenetv2';
 export { ResidualBlock } from './blocks';
 export { setTemperature } from './common';
 export type { ConvFlavour, NetBackend, NetworkOptions, DyNetworkOptions } from './common';
+export { SmallCnn, SmallCnnBlock, smallCnn } from './small_cnn';
+export type { SmallCnnOptions } from './small_cnn';
