@@ -22,6 +22,7 @@
 import { OptionError, ShapeError, StateDictError } from '../errors';
 import type { Tensor } from '../tensor';
 import { describe, expectTensor, fmtShape } from './checks';
+import { axisFitsKernels, SAFE_AXIS_EXTENT } from './conv2d_geometry';
 import type { DcdDims } from './dcd_config';
 import { dcdTensorSpecs } from './dcd_params';
 
@@ -88,6 +89,14 @@ export const dcdOpName = (d: DcdDims): string => `dcd (${d.kind})`;
 /** Output size of one spatial side: (H + 2p − k) / s + 1 (q has the same by the padding rule). */
 export const dcdOutSide = (d: DcdDims, side: number): number => Math.floor((side + 2 * d.padding - d.k) / d.stride) + 1;
 
+/**
+ * The stride the kernels run: any stride larger than every padded extent gives a 1×1 output, so it
+ * is clamped to the smallest such (same output, bounded index arithmetic — ops/conv2d_geometry.ts).
+ */
+export function dcdKernelStride(d: DcdDims, h: number, w: number): number {
+  return Math.min(d.stride, Math.max(h, w) + 2 * d.padding - d.k + 1);
+}
+
 /** y's shape for an input of shape `xShape` (already checked). */
 export function dcdOutputShape(d: DcdDims, xShape: readonly number[]): number[] {
   if (d.kind === 'DYCls') return [xShape[0], d.cout];
@@ -139,6 +148,13 @@ export function checkDcdForward(d: DcdDims, state: DcdState, x: unknown, options
   }
   if (d.kind !== 'DYCls' && (s[2] + 2 * d.padding < d.k || s[3] + 2 * d.padding < d.k)) {
     throw new ShapeError(`${op}: x of shape ${fmtShape(s)} is smaller than the ${d.k}×${d.k} kernel (padding ${d.padding})`);
+  }
+  if (d.kind !== 'DYCls') {
+    const stride = dcdKernelStride(d, s[2], s[3]);
+    if (!axisFitsKernels(s[2], d.padding, stride, 1) || !axisFitsKernels(s[3], d.padding, stride, 1)) {
+      throw new OptionError(`${op}: stride ${d.stride} on x of shape ${fmtShape(s)} is beyond the kernels' 32-bit ` +
+        `index range (side + 2·padding + 64·(stride + 1) must be <= ${SAFE_AXIS_EXTENT})`);
+    }
   }
   checkDcdState(d, state, backend);
   if (options.evalStrategy !== undefined && !EVAL_STRATEGIES.includes(options.evalStrategy)) {

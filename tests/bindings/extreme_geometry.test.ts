@@ -12,7 +12,8 @@ import { init, type Backend, type Conv2dGeometry } from '../../bindings/index';
 import { planConv2dGather } from '../../bindings/ops/conv2d_geometry';
 import { resolveConv2d } from '../../bindings/ops/conv2d_options';
 import { BACKENDS } from '../harness/backends';
-import { expectAllClose, type Tolerance } from '../harness/numeric';
+import { expectAllClose, product, randomArray, seededRandom, type Tolerance } from '../harness/numeric';
+import { DCDConv2d } from '../../bindings/layers/dcd';
 
 const cases = asFixtureFile<Conv2dFixtureOptions>(extremeJson).cases;
 const VS_TORCH: Tolerance = { rtol: 3e-5, atol: 1e-6 };
@@ -92,3 +93,70 @@ for (const backend of BACKENDS) {
     });
   });
 }
+
+/** The same call on `m` and on the js reference (exact index arithmetic in doubles), as arrays. */
+function dynamicRun(m: Backend, geometry: Conv2dGeometry, seed: number) {
+  const rand = seededRandom(seed);
+  const shapes: Record<string, number[]> = {
+    weight: [2, 3, 2, 3, 3], bias: [2, 3],
+    'attention.fc1.weight': [4, 2], 'attention.fc1.bias': [4], 'attention.fc2.weight': [2, 4], 'attention.fc2.bias': [2],
+  };
+  return m.scope(() => {
+    const state = Object.fromEntries(Object.entries(shapes).map(([k, s]) => [k, m.tensor(randomArray(product(s), rand), s)]));
+    const x = m.tensor(randomArray(2 * 2 * 5 * 4, rand), [2, 2, 5, 4]);
+    const options = { ...geometry, temperature: 3 };
+    const y = m.dynamicConv2d(x, state, options);
+    const dy = m.tensor(randomArray(y.size, rand), y.shape);
+    const g = m.dynamicConv2dBackward(x, state, dy, options);
+    return { y: y.toFloat32Array(), dx: g.dx.toFloat32Array(), dw: g.params.weight.toFloat32Array(), dfc1: g.params['attention.fc1.weight'].toFloat32Array() };
+  });
+}
+
+function dcdRun(m: Backend, stride: number, seed: number) {
+  const rand = seededRandom(seed);
+  const layer = new DCDConv2d(m, { inChannels: 4, outChannels: 3, kernelSize: 3, stride, padding: 1 });
+  for (const [name, t] of layer.namedParameters()) {
+    t.data.set(randomArray(t.size, rand).map((v) => (name.startsWith('bn') ? 1 + 0.1 * v : v)));
+  }
+  const out = m.scope(() => {
+    const x = m.tensor(randomArray(2 * 4 * 5 * 6, rand), [2, 4, 5, 6]);
+    const y = layer.forward(x);
+    const dy = m.tensor(randomArray(y.size, rand), y.shape);
+    const dx = layer.backward(dy);
+    return { shape: [...y.shape], y: y.toFloat32Array(), dx: dx.toFloat32Array(), dw: layer.grad('conv.weight')!.toFloat32Array() };
+  });
+  layer.dispose();
+  return out;
+}
+
+describe('dynamic conv and DCD with extreme stride / padding / dilation agree with the js reference', () => {
+  const VS_JS: Tolerance = { rtol: 1e-4, atol: 1e-6 };
+  let js: Backend;
+  beforeAll(async () => {
+    js = await init({ backend: 'js' });
+  });
+  for (const backend of BACKENDS.filter((b) => b !== 'js')) {
+    it(`dynamicConv2d [${backend}]`, async () => {
+      const m = await init({ backend });
+      for (const [i, geometry] of ([
+        { stride: [BIG, 1], padding: [1, 0] },
+        { dilation: [1, BIG], padding: [0, BIG], stride: [2, 1] },
+        { stride: [2 ** 28, 2 ** 29], padding: 2 ** 28 },
+      ] as Conv2dGeometry[]).entries()) {
+        const got = dynamicRun(m, geometry, 100 + i), want = dynamicRun(js, geometry, 100 + i);
+        for (const key of ['y', 'dx', 'dw', 'dfc1'] as const) {
+          expectAllClose(got[key], want[key], VS_JS, `${backend} ${JSON.stringify(geometry)} ${key}`);
+        }
+      }
+    });
+
+    it(`DCDConv2d stride 2^31-1 and 2^20 [${backend}]`, async () => {
+      const m = await init({ backend });
+      for (const stride of [BIG, 2 ** 20, 3]) {
+        const got = dcdRun(m, stride, 7), want = dcdRun(js, stride, 7);
+        expect(got.shape).toEqual(want.shape);
+        for (const key of ['y', 'dx', 'dw'] as const) expectAllClose(got[key], want[key], VS_JS, `${backend} stride ${stride} ${key}`);
+      }
+    });
+  }
+});
