@@ -133,6 +133,22 @@ export function expectFits(shape: readonly number[], op: string, what: string): 
   }
 }
 
+/**
+ * Largest element count of a kernel intermediate (N·S, N·hidden, N·L·HW, …). Kernels size these in
+ * i32 and add a handful of them into one usize workspace size: 2^27 floats (512 MiB) each keeps both
+ * the counts and a sum of seven such blocks inside 32 bits, and is more than wasm32 memory can
+ * hold alongside the tensors anyway.
+ */
+export const MAX_INTERMEDIATE_ELEMENTS = 2 ** 27;
+
+/** OutOfMemoryError when an intermediate of `count` floats cannot be indexed by the kernels. */
+export function expectIntermediateFits(op: string, what: string, count: number): void {
+  if (count > MAX_INTERMEDIATE_ELEMENTS) {
+    throw new OutOfMemoryError(`${op}: the intermediate ${what} would hold ${count} floats, more than the ` +
+      `${MAX_INTERMEDIATE_ELEMENTS} a kernel can index (use a smaller batch)`);
+  }
+}
+
 /** Options of a backward op with a bias: `bias` (true or the forward's bias tensor) and `needs`. */
 export interface BackwardNeedsOptions {
   bias?: boolean | Tensor | null;

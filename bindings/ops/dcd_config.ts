@@ -184,9 +184,10 @@ export function resolveDcdConfig(config: DcdConfig): DcdDims {
   for (const [what, n] of [['inChannels', cin], ['outChannels', cout], ['latent size L', latent]] as const) {
     if (n % blocks !== 0) fail(`${kind}: blocks (${blocks}) must divide ${what} (${n})`);
   }
-  return {
+  // Frozen: ops check dims once per object (checkDcdDims) and rely on them not changing afterwards.
+  return Object.freeze({
     kind, cin, cout, k, stride, padding, pool, latent, squeeze, qk, blocks, variant,
     hasLambda: variant !== 'phi-only',
     hasResidual: variant !== 'lambda-only',
-  };
+  });
 }
