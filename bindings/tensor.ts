@@ -34,6 +34,14 @@ export class Tensor {
     this.#onDispose = onDispose;
   }
 
+  /**
+   * True for real tensors only: an object made with Object.create(Tensor.prototype) or a look-alike
+   * passes `instanceof` but has no private storage, and would throw an untyped TypeError later.
+   */
+  static isTensor(value: unknown): value is Tensor {
+    return typeof value === 'object' && value !== null && #storage in value;
+  }
+
   get isDisposed(): boolean {
     return this.#storage === null;
   }

@@ -84,7 +84,9 @@ export interface DcdOps {
 
 // ---------------------------------------------------------------- shared checks
 
-export const dcdOpName = (d: DcdDims): string => `dcd (${d.kind})`;
+/** Null-safe: it names the op in the errors that reject malformed dims too. */
+export const dcdOpName = (d: DcdDims): string =>
+  `dcd (${typeof d === 'object' && d !== null && typeof d.kind === 'string' ? d.kind : 'dims?'})`;
 
 /** Output size of one spatial side: (H + 2p − k) / s + 1 (q has the same by the padding rule). */
 export const dcdOutSide = (d: DcdDims, side: number): number => Math.floor((side + 2 * d.padding - d.k) / d.stride) + 1;

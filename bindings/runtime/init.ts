@@ -12,7 +12,7 @@
  */
 import type { Backend, BackendName, WasmSource } from '../backend';
 import { BackendError, OptionError } from '../errors';
-import { expectOptions } from '../ops/checks';
+import { describe, expectOptions } from '../ops/checks';
 import { createJsBackend } from '../reference/index';
 import { createWasmBackend } from '../backends/wasm/index';
 import type { KernelExports } from '../backends/wasm/exports';
@@ -42,6 +42,11 @@ interface Plan { choice: BackendChoice; wasm: WasmInput | undefined; useJs: bool
 /** Validates options and decides js vs wasm, and which embedded build (when no wasm is given). */
 function plan(op: string, options: unknown): Plan {
   const o = expectOptions<InitOptions>(options, op, ['backend', 'wasm', 'threads', 'threadMinFlops']);
+  // Checked whatever the thread count, so a typo'd value is never silently ignored.
+  if (o.threadMinFlops !== undefined &&
+    (typeof o.threadMinFlops !== 'number' || !(o.threadMinFlops >= 0))) {
+    throw new OptionError(`${op}: threadMinFlops must be a number >= 0, got ${describe(o.threadMinFlops)}`);
+  }
   const choice = o.backend ?? 'auto';
   if (!CHOICES.includes(choice)) {
     throw new OptionError(`${op}: backend must be one of ${CHOICES.map((c) => `'${c}'`).join(', ')}, got ${JSON.stringify(choice)}`);

@@ -26,6 +26,14 @@ export class TensorTracker {
     for (const s of this.#scopes) s.delete(t);
   }
 
+  /**
+   * Takes `t` out of every open scope, so no scope() ever disposes it (as tf.keep): for tensors that
+   * outlive the call that made them — module parameters, buffers, gradients, caches.
+   */
+  persist(t: Tensor): void {
+    for (const s of this.#scopes) s.delete(t);
+  }
+
   /** Runs fn; disposes tensors created inside except those reachable from its result. */
   scope<T>(fn: () => T): T {
     if (typeof fn !== 'function') throw new OptionError(`scope: expected a function, got ${typeof fn}`);
