@@ -6,6 +6,7 @@
  *   threads 'auto'       the runtime's cores, capped at MAX_AUTO_THREADS; 1 with a note in info()
  *                        where threads are unavailable.
  */
+import { NO_GUARDS, type RuntimeGuards } from '../debug';
 import type { Backend } from '../../backend';
 import { BackendError, OptionError } from '../../errors';
 import type { KernelExports } from '../../backends/wasm/exports';
@@ -92,7 +93,7 @@ function abort(_msg: number, _file: number, line: number, column: number): never
 
 /** init() with threads > 1 (planThreads said yes): the threaded wasm-simd backend. */
 export async function initThreads(op: string, wasm: WasmInput | undefined, threads: number,
-  minFlops: unknown): Promise<Backend> {
+  minFlops: unknown, guards: RuntimeGuards = NO_GUARDS): Promise<Backend> {
   if (minFlops !== undefined && !(typeof minFlops === 'number' && minFlops >= 0)) {
     throw new OptionError(`${op}: threadMinFlops must be a number ≥ 0, got ${JSON.stringify(minFlops)}`);
   }
@@ -104,5 +105,5 @@ export async function initThreads(op: string, wasm: WasmInput | undefined, threa
     pool.dispose();
     throw new BackendError(`${op}: the given threads build is not a SIMD build (simdEnabled() = 0)`);
   }
-  return withThreads(createWasmBackend(exports, { backend: 'wasm-simd', wasmSource: source }), pool, undefined);
+  return withThreads(createWasmBackend(exports, { backend: 'wasm-simd', wasmSource: source }, guards), pool, undefined);
 }
