@@ -11,7 +11,7 @@
  */
 import { OptionError, ShapeError, StateDictError } from '../errors';
 import type { Tensor } from '../tensor';
-import { expectIntermediateFits, expectOptions, expectTensor, fmtShape } from './checks';
+import { describe, expectIntermediateFits, expectOptions, expectTensor, fmtShape } from './checks';
 import type { Conv2dParams } from './conv2d_params';
 import { type Conv2dGeometry, resolveConv2d } from './conv2d_options';
 
@@ -87,7 +87,7 @@ export function dynamicConv2dTensorShapes(
 function parseMode(value: unknown): DynamicConvMode {
   if (value === undefined) return 'softmax';
   if (value !== 'softmax' && value !== 'sigmoid') {
-    throw new OptionError(`${OP}: mode must be 'softmax' (DY-Conv) or 'sigmoid' (CondConv), got ${JSON.stringify(value)}`);
+    throw new OptionError(`${OP}: mode must be 'softmax' (DY-Conv) or 'sigmoid' (CondConv), got ${describe(value)}`);
   }
   return value;
 }
@@ -95,7 +95,7 @@ function parseMode(value: unknown): DynamicConvMode {
 /** τ must be a finite number > 0. */
 export function checkTemperature(op: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new OptionError(`${op}: temperature must be a finite number > 0, got ${String(value)}`);
+    throw new OptionError(`${op}: temperature must be a finite number > 0, got ${describe(value)}`);
   }
   return value;
 }

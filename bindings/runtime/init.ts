@@ -55,7 +55,7 @@ function plan(op: string, options: unknown): Plan {
   }
   const choice = o.backend ?? 'auto';
   if (!CHOICES.includes(choice)) {
-    throw new OptionError(`${op}: backend must be one of ${CHOICES.map((c) => `'${c}'`).join(', ')}, got ${JSON.stringify(choice)}`);
+    throw new OptionError(`${op}: backend must be one of ${CHOICES.map((c) => `'${c}'`).join(', ')}, got ${describe(choice)}`);
   }
   if (choice === 'js') {
     if (o.wasm !== undefined) throw new OptionError(`${op}: wasm was given but backend is 'js', which doesn't use it`);
