@@ -115,6 +115,9 @@ const checkedStates = new WeakMap<DcdState, DcdDims>();
 /** Checks that every tensor of the state exists, belongs to `backend` and has its spec's shape. */
 export function checkDcdState(d: DcdDims, state: DcdState, backend: object): void {
   const op = dcdOpName(d);
+  if (state === null || typeof state !== 'object' || Array.isArray(state)) {
+    throw new StateDictError(`${op}: state must be an object of tensors by state_dict name, got ${describe(state)}`);
+  }
   if (checkedStates.get(state) === d) {
     for (const name in state) {
       const t = state[name];

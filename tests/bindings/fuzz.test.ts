@@ -316,7 +316,9 @@ const MUTANTS: [string, Mutant][] = [
     const d = resolveDcdConfig({ kind: 'conv_dy', inChannels: 4, outChannels: 4, kernelSize: 3, padding: 1 });
     const state = Object.fromEntries(dcdTensorSpecs(d).map((s) => [s.name, m.zeros(s.shape)]));
     const args = mutate([{ ...d }, state, m.zeros([2, 4, 4, 4]), { training: false, needsBackward: false }], rand, () => junkOrTensor(m, o, rand));
-    return (m.dcdForward as (...a: unknown[]) => unknown)(...args);
+    const result = (m.dcdForward as (...a: unknown[]) => { cache: { dispose(): void } | null })(...args);
+    result.cache?.dispose(); // the caller owns the cache (a mutated needsBackward may ask for one)
+    return result;
   }],
   ['tensor / zeros / keep / scope', (m, o, rand) => {
     const j = () => junkOrTensor(m, o, rand);
