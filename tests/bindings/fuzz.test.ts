@@ -102,9 +102,8 @@ function expectNear64(got: Float32Array, [want, abs]: readonly [Float64Array, Fl
   expect(got.length, label).toBe(want.length);
   for (let i = 0; i < got.length; i++) {
     const err = Math.abs(got[i] - want[i]);
-    if (!(err <= 1e-5 * abs[i] + 1e-7)) {
-      expect.fail(`${label}[${i}]: got ${got[i]}, float64 ${want[i]} (Σ|terms| ${abs[i]})`);
-    }
+    const bound = 1e-5 * abs[i] + 1e-7;
+    if (!(err <= bound)) expect(err, `${label}[${i}]: got ${got[i]}, float64 ${want[i]} (Σ|terms| ${abs[i]})`).toBeLessThanOrEqual(bound);
   }
 }
 
@@ -349,7 +348,9 @@ describe(`fuzz: ${INVALID_CASES} invalid calls (seed ${FUZZ_SEED}) give typed er
         try {
           m.scope(() => { mutant(m, other, rand); });
         } catch (e) {
-          if (!(e instanceof DcdError)) expect.fail(`case ${i} (${name}): untyped ${(e as Error)?.constructor?.name}: ${(e as Error)?.message ?? String(e)}`);
+          if (!(e instanceof DcdError)) {
+            expect(e instanceof DcdError, `case ${i} (${name}): untyped ${(e as Error)?.constructor?.name}: ${(e as Error)?.message ?? String(e)}`).toBe(true);
+          }
           typed++;
         }
         expect(m.memoryStats().liveTensors, `case ${i} (${name}) leaked tensors`).toBe(before.liveTensors);
