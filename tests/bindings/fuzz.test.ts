@@ -217,7 +217,9 @@ function runDcd(m: Backend, config: DcdConfig, training: boolean, seed: number) 
   return m.scope(() => {
     const state = Object.fromEntries(dcdTensorSpecs(d).map((s) => [s.name, m.tensor(s.name.endsWith('running_var')
       ? randomArray(product(s.shape), rand).map((v) => 1 + 0.5 * v) : randomArray(product(s.shape), rand).map((v) => 0.4 * v), s.shape)]));
-    const n = randomInt(rand, 2, 3);
+    // DYCls trains BatchNorm1d on N values per channel: with N = 2 its gradients amplify float32
+    // rounding past VS_JS (seed 5, case 348: wasm and js 1.6e-4 apart, both backends alike) — use N ≥ 3.
+    const n = d.kind === 'DYCls' ? randomInt(rand, 3, 4) : randomInt(rand, 2, 3);
     const xShape = d.kind === 'DYCls' ? [n, d.cin] : [n, d.cin, randomInt(rand, 3, 7), randomInt(rand, 3, 7)];
     const x = m.tensor(randomArray(product(xShape), rand), xShape);
     const { y, cache } = m.dcdForward(d, state, x, { training });
