@@ -17,8 +17,12 @@ import {
 import { dcdTensorSpecs } from '../../bindings/ops/dcd';
 import { threadsUnavailableReason } from '../../bindings/runtime/threads/support';
 import { BACKENDS } from '../harness/backends';
-import { FUZZ_SEED, fuzzCount } from '../harness/fuzz';
+import { FUZZ_SEED, fuzzCount, FUZZ_TIMEOUT } from '../harness/fuzz';
 import { expectAllClose, product, randomArray, randomInt, seededRandom, type Tolerance } from '../harness/numeric';
+
+/** it() with the long mode's timeout (tests/harness/fuzz.ts). */
+const itLong = (name: string, body: () => Promise<void>) => it(name, body, FUZZ_TIMEOUT);
+
 
 const BIG = 2 ** 31 - 1;
 const CONV_CASES = fuzzCount(40, 3000);
@@ -121,7 +125,7 @@ const instance = (backend: (typeof BACKENDS)[number]) => init(backend === 'js' ?
 
 describe(`fuzz: ${CONV_CASES} random conv2d configurations (seed ${FUZZ_SEED}) vs float64`, () => {
   for (const backend of BACKENDS) {
-    it(backend, async () => {
+    itLong(backend, async () => {
       const m = await instance(backend);
       const rand = seededRandom(FUZZ_SEED);
       for (let i = 0; i < CONV_CASES; i++) {
@@ -140,7 +144,7 @@ describe(`fuzz: ${CONV_CASES} random conv2d configurations (seed ${FUZZ_SEED}) v
   }
 
   const noThreads = threadsUnavailableReason();
-  it.skipIf(noThreads !== null)('threads (every op split into parts) are bit-identical to one thread', async () => {
+  (noThreads === null ? itLong : it.skip)('threads (every op split into parts) are bit-identical to one thread', async () => {
     const one = await init({ backend: 'wasm-simd' });
     const many = await init({ threads: 2, threadMinFlops: 0, debug: { poison: true } });
     try {
@@ -236,7 +240,7 @@ describe(`fuzz: ${DYNAMIC_CASES} dynamic-conv and ${DCD_CASES} DCD configuration
     js = await init({ backend: 'js' });
   });
   for (const backend of BACKENDS.filter((b) => b !== 'js')) {
-    it(`dynamicConv2d [${backend}]`, async () => {
+    itLong(`dynamicConv2d [${backend}]`, async () => {
       const m = await instance(backend);
       const rand = seededRandom(FUZZ_SEED + 2);
       for (let i = 0; i < DYNAMIC_CASES; i++) {
@@ -246,7 +250,7 @@ describe(`fuzz: ${DYNAMIC_CASES} dynamic-conv and ${DCD_CASES} DCD configuration
       }
     });
 
-    it(`DCD [${backend}]`, async () => {
+    itLong(`DCD [${backend}]`, async () => {
       const m = await instance(backend);
       const rand = seededRandom(FUZZ_SEED + 3);
       for (let i = 0; i < DCD_CASES; i++) {
@@ -339,7 +343,7 @@ const MUTANTS: [string, Mutant][] = [
 
 describe(`fuzz: ${INVALID_CASES} invalid calls (seed ${FUZZ_SEED}) give typed errors and leave the instance working`, () => {
   for (const backend of BACKENDS) {
-    it(backend, async () => {
+    itLong(backend, async () => {
       const m = await instance(backend), other = await init({ backend });
       const rand = seededRandom(FUZZ_SEED + 4);
       const check = () => m.scope(() => [...m.conv2d(m.tensor([1, 2, 3, 4], [1, 1, 2, 2]), m.tensor([1, 1, 1, 1], [1, 1, 2, 2])).data]);

@@ -10,8 +10,12 @@ import {
 } from '../../bindings/index';
 import { dcdTensorSpecs } from '../../bindings/ops/dcd';
 import { BACKENDS } from '../harness/backends';
-import { LONG } from '../harness/fuzz';
+import { LONG, FUZZ_TIMEOUT } from '../harness/fuzz';
 import { randomArray, seededRandom } from '../harness/numeric';
+
+/** it() with the long mode's timeout (tests/harness/fuzz.ts). */
+const itLong = (name: string, body: () => Promise<void>) => it(name, body, FUZZ_TIMEOUT);
+
 
 const WASM_BACKENDS = BACKENDS.filter((b) => b !== 'js');
 
@@ -95,7 +99,7 @@ const OPS: OpCase[] = [
 for (const backend of WASM_BACKENDS) {
   describe(`out of memory at every allocation point [${backend}]`, () => {
     for (const op of OPS) {
-      it(op.name, async () => {
+      itLong(op.name, async () => {
         let count = 0, failAt = -1;
         const m = await init({ backend, debug: { failAllocation: (n) => { count = n; return n === failAt; } } });
         m.scope(() => {

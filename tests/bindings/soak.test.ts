@@ -7,8 +7,12 @@ import { describe, expect, it } from 'vitest';
 import { init, resolveDcdConfig } from '../../bindings/index';
 import { dcdTensorSpecs } from '../../bindings/ops/dcd';
 import { BACKENDS } from '../harness/backends';
-import { fuzzCount } from '../harness/fuzz';
+import { fuzzCount, FUZZ_TIMEOUT } from '../harness/fuzz';
 import { randomArray, seededRandom } from '../harness/numeric';
+
+/** it() with the long mode's timeout (tests/harness/fuzz.ts). */
+const itLong = (name: string, body: () => Promise<void>) => it(name, body, FUZZ_TIMEOUT);
+
 
 const CALLS = fuzzCount(150, 10_000);
 const nodeProcess = (globalThis as { process?: { memoryUsage?: () => { heapUsed: number } } }).process;
@@ -16,7 +20,7 @@ const gc = (globalThis as { gc?: () => void }).gc;
 
 describe(`soak: ${CALLS} forward + backward calls`, () => {
   for (const backend of BACKENDS) {
-    it(backend, async () => {
+    itLong(backend, async () => {
       const m = await init({ backend });
       const rand = seededRandom(77);
       const d = resolveDcdConfig({ kind: 'conv_dy', inChannels: 16, outChannels: 16, kernelSize: 3, padding: 1 });

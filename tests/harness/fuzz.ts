@@ -20,3 +20,6 @@ export const FUZZ_SEED = Number(readEnv('DCD_FUZZ_SEED') ?? 20261207) >>> 0;
 
 /** `ci` cases normally, `long` under DCD_FUZZ=long. */
 export const fuzzCount = (ci: number, long: number): number => (LONG ? long : ci);
+
+/** Per-test timeout: vitest's default under CI sizes, an hour for the long mode. */
+export const FUZZ_TIMEOUT: number | undefined = LONG ? 3_600_000 : undefined;
