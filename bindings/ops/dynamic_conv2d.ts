@@ -95,7 +95,7 @@ function parseMode(value: unknown): DynamicConvMode {
 /** τ must be a finite number > 0. */
 export function checkTemperature(op: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new OptionError(`${op}: temperature must be a finite number > 0, got ${describe(value)}`);
+    throw new OptionError(`${op}: temperature must be a finite number > 0, got ${String(value)}`);
   }
   return value;
 }
