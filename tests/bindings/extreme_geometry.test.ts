@@ -14,6 +14,7 @@ import { resolveConv2d } from '../../bindings/ops/conv2d_options';
 import { BACKENDS } from '../harness/backends';
 import { expectAllClose, product, randomArray, seededRandom, type Tolerance } from '../harness/numeric';
 import { DCDConv2d } from '../../bindings/layers/dcd';
+import { dcdTensorSpecs, resolveDcdConfig } from '../../bindings/ops/dcd';
 
 const cases = asFixtureFile<Conv2dFixtureOptions>(extremeJson).cases;
 const VS_TORCH: Tolerance = { rtol: 3e-5, atol: 1e-6 };
@@ -147,6 +148,21 @@ describe('dynamic conv and DCD with extreme stride / padding / dilation agree wi
         for (const key of ['y', 'dx', 'dw', 'dfc1'] as const) {
           expectAllClose(got[key], want[key], VS_JS, `${backend} ${JSON.stringify(geometry)} ${key}`);
         }
+      }
+    });
+
+    it(`dcdForward inference (both eval strategies) with stride 2^31-1 [${backend}]`, async () => {
+      const m = await init({ backend });
+      const d = resolveDcdConfig({ kind: 'conv_dy', inChannels: 9, outChannels: 5, kernelSize: 3, padding: 1, stride: BIG });
+      const run = (mm: Backend, evalStrategy: 'weights' | 'composed') => mm.scope(() => {
+        const rand = seededRandom(31);
+        const state = Object.fromEntries(dcdTensorSpecs(d).map((spec) => [spec.name, mm.tensor(
+          randomArray(product(spec.shape), rand).map((v) => (spec.name.endsWith('running_var') ? 1 + 0.5 * v : 0.4 * v)), spec.shape)]));
+        const x = mm.tensor(randomArray(2 * 9 * 4 * 7, rand), [2, 9, 4, 7]);
+        return mm.dcdForward(d, state, x, { training: false, needsBackward: false, evalStrategy }).y.toFloat32Array();
+      });
+      for (const strategy of ['weights', 'composed'] as const) {
+        expectAllClose(run(m, strategy), run(js, strategy), VS_JS, `${backend} ${strategy}`);
       }
     });
 
