@@ -42,8 +42,12 @@ export interface CoreOps {
   zeros(shape: readonly number[]): Tensor;
   /** Runs fn synchronously; disposes every tensor created inside except those it returns. */
   scope<T>(fn: () => T): T;
-  /** Takes tensors out of every open scope(): they live until their own dispose(). Returns the first. */
-  keep<T extends Tensor>(...tensors: T[]): T;
+  /**
+   * Exempts tensors from every open scope() (as tf.keep): they live until their own dispose().
+   * Returns the first, so `const w = m.keep(m.zeros(shape))` works. Tensors of another backend or
+   * disposed ones are rejected (DTypeError / DisposedTensorError).
+   */
+  keep<T extends Tensor>(tensor: T, ...more: Tensor[]): T;
   /** Ends the backend's worker threads, if any (tensors stay valid; later ops run on this thread). */
   dispose(): void;
 }

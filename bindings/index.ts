@@ -4,6 +4,7 @@
  */
 export { init, initSync } from './runtime/init';
 export type { InitOptions, BackendChoice } from './runtime/init';
+export type { DebugOptions } from './runtime/debug';
 export type { WasmInput } from './runtime/source';
 export { relaxedSimdSupported, simdSupported } from './runtime/features';
 export { Tensor } from './tensor';

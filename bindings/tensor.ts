@@ -34,11 +34,24 @@ export class Tensor {
     this.#onDispose = onDispose;
   }
 
+  /**
+   * True for real tensors only: an object made with Object.create(Tensor.prototype) or a look-alike
+   * passes `instanceof` but has no private storage, and would throw an untyped TypeError later.
+   */
+  static isTensor(value: unknown): value is Tensor {
+    return typeof value === 'object' && value !== null && #storage in value;
+  }
+
   get isDisposed(): boolean {
     return this.#storage === null;
   }
 
-  /** A view of the elements (no copy). For wasm tensors, don't keep it across calls that allocate. */
+  /**
+   * A live view of the elements (no copy), re-derived on every read, so reading `t.data` is always
+   * valid. A view you HOLD may go empty (length 0) after any call that allocates on a wasm backend
+   * (memory growth detaches it): read `t.data` again then, or take a copy with toFloat32Array().
+   * Writing through the view writes the tensor. Passing it to m.tensor() of the same backend is safe.
+   */
   get data(): Float32Array {
     return this.storage.view();
   }

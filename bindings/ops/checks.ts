@@ -17,7 +17,7 @@ export function describe(value: unknown): string {
 
 /** `value` must be a live Tensor created by `backend`; returns it typed. */
 export function expectTensor(value: unknown, op: string, arg: string, backend: object): Tensor {
-  if (!(value instanceof Tensor)) {
+  if (!Tensor.isTensor(value)) {
     throw new DTypeError(`${op}: ${arg} must be a Tensor (float32), got ${describe(value)}`);
   }
   if (value.isDisposed) {
@@ -28,6 +28,14 @@ export function expectTensor(value: unknown, op: string, arg: string, backend: o
       `${op}: ${arg} (shape ${fmtShape(value.shape)}) belongs to another module instance or backend`);
   }
   return value;
+}
+
+/** m.keep(...): every argument must be a live tensor of `backend`; each leaves every open scope. */
+export function keepTensors<T extends Tensor>(tracker: { persist(t: Tensor): void }, backend: object, tensors: unknown[]): T {
+  if (tensors.length === 0) throw new DTypeError('keep: expected at least one Tensor');
+  tensors.forEach((t, i) => expectTensor(t, 'keep', `argument ${i}`, backend));
+  for (const t of tensors as Tensor[]) tracker.persist(t);
+  return tensors[0] as T;
 }
 
 /** `value` must be undefined or a plain object whose keys are all in `allowed`. */
@@ -97,7 +105,8 @@ export function checkTensorInput(data: unknown, shape: unknown, op = 'tensor'): 
     throw new DTypeError(`${op}: data must be a Float32Array or number[], got ${describe(data)}`);
   }
   if (Array.isArray(data)) {
-    const bad = data.findIndex((v) => typeof v !== 'number');
+    let bad = -1;
+    for (let i = 0; i < data.length && bad < 0; i++) if (typeof data[i] !== 'number') bad = i; // holes too
     if (bad >= 0) throw new DTypeError(`${op}: data[${bad}] must be a number, got ${describe(data[bad])}`);
   }
   if (data.length !== size) {
@@ -111,12 +120,14 @@ export function checkTensorInput(data: unknown, shape: unknown, op = 'tensor'): 
 export function checkShape(shape: unknown, op = 'tensor'): number {
   if (!Array.isArray(shape)) throw new ShapeError(`${op}: shape must be an array of integers, got ${describe(shape)}`);
   let size = 1;
-  shape.forEach((d, i) => {
+  // An index loop, not forEach: forEach skips the holes of a sparse array ([1, 1, , 4]).
+  for (let i = 0; i < shape.length; i++) {
+    const d: unknown = shape[i];
     if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
-      throw new ShapeError(`${op}: shape[${i}] must be a non-negative integer, got ${describe(d)} in ${fmtShape(shape)}`);
+      throw new ShapeError(`${op}: shape[${i}] must be a non-negative integer, got ${i in shape ? describe(d) : 'a hole'} in ${fmtShape(shape)}`);
     }
     size *= d;
-  });
+  }
   expectFits(shape, op, 'tensor');
   return size;
 }
@@ -130,6 +141,22 @@ export function expectFits(shape: readonly number[], op: string, what: string): 
   if (bytes > MAX_TENSOR_BYTES) {
     throw new OutOfMemoryError(`${op}: ${what} of shape ${fmtShape(shape)} needs ${bytes} bytes, ` +
       'more than the 4 GiB of wasm32 memory');
+  }
+}
+
+/**
+ * Largest element count of a kernel intermediate (N·S, N·hidden, N·L·HW, …). Kernels size these in
+ * i32 and add a handful of them into one usize workspace size: 2^27 floats (512 MiB) each keeps both
+ * the counts and a sum of seven such blocks inside 32 bits, and is more than wasm32 memory can
+ * hold alongside the tensors anyway.
+ */
+export const MAX_INTERMEDIATE_ELEMENTS = 2 ** 27;
+
+/** OutOfMemoryError when an intermediate of `count` floats cannot be indexed by the kernels. */
+export function expectIntermediateFits(op: string, what: string, count: number): void {
+  if (count > MAX_INTERMEDIATE_ELEMENTS) {
+    throw new OutOfMemoryError(`${op}: the intermediate ${what} would hold ${count} floats, more than the ` +
+      `${MAX_INTERMEDIATE_ELEMENTS} a kernel can index (use a smaller batch)`);
   }
 }
 

@@ -21,9 +21,10 @@
  */
 import { OptionError, ShapeError, StateDictError } from '../errors';
 import type { Tensor } from '../tensor';
-import { describe, expectTensor, fmtShape } from './checks';
+import { describe, expectBool, expectInt, expectIntermediateFits, expectOptions, expectTensor, fmtShape } from './checks';
+import { axisFitsKernels, SAFE_AXIS_EXTENT } from './conv2d_geometry';
 import type { DcdDims } from './dcd_config';
-import { dcdTensorSpecs } from './dcd_params';
+import { dcdBlockLatent, dcdPooledWidth, dcdTensorSpecs } from './dcd_params';
 
 export * from './dcd_config';
 export * from './dcd_params';
@@ -88,10 +89,20 @@ export interface DcdOps {
 
 // ---------------------------------------------------------------- shared checks
 
-export const dcdOpName = (d: DcdDims): string => `dcd (${d.kind})`;
+/** Null-safe: it names the op in the errors that reject malformed dims too. */
+export const dcdOpName = (d: DcdDims): string =>
+  `dcd (${typeof d === 'object' && d !== null && typeof d.kind === 'string' ? d.kind : 'dims?'})`;
 
 /** Output size of one spatial side: (H + 2p − k) / s + 1 (q has the same by the padding rule). */
 export const dcdOutSide = (d: DcdDims, side: number): number => Math.floor((side + 2 * d.padding - d.k) / d.stride) + 1;
+
+/**
+ * The stride the kernels run: any stride larger than every padded extent gives a 1×1 output, so it
+ * is clamped to the smallest such (same output, bounded index arithmetic — ops/conv2d_geometry.ts).
+ */
+export function dcdKernelStride(d: DcdDims, h: number, w: number): number {
+  return Math.min(d.stride, Math.max(h, w) + 2 * d.padding - d.k + 1);
+}
 
 /** y's shape for an input of shape `xShape` (already checked). */
 export function dcdOutputShape(d: DcdDims, xShape: readonly number[]): number[] {
@@ -109,6 +120,9 @@ const checkedStates = new WeakMap<DcdState, DcdDims>();
 /** Checks that every tensor of the state exists, belongs to `backend` and has its spec's shape. */
 export function checkDcdState(d: DcdDims, state: DcdState, backend: object): void {
   const op = dcdOpName(d);
+  if (state === null || typeof state !== 'object' || Array.isArray(state)) {
+    throw new StateDictError(`${op}: state must be an object of tensors by state_dict name, got ${describe(state)}`);
+  }
   if (checkedStates.get(state) === d) {
     for (const name in state) {
       const t = state[name];
@@ -130,9 +144,67 @@ export function checkDcdState(d: DcdDims, state: DcdState, backend: object): voi
   if (Object.isFrozen(state)) checkedStates.set(state, d);
 }
 
+const DIMS_KEYS: readonly (keyof DcdDims)[] = [
+  'kind', 'cin', 'cout', 'k', 'stride', 'padding', 'pool', 'latent', 'squeeze', 'qk', 'blocks', 'variant',
+  'hasLambda', 'hasResidual',
+];
+const DIMS_KINDS: readonly DcdDims['kind'][] = ['conv_dy', 'conv_basic_dy', 'DYModule', 'DYCls'];
+const DIMS_VARIANTS: readonly DcdDims['variant'][] = ['full', 'lambda-only', 'phi-only'];
+/** Dims objects already checked; only frozen ones, whose fields cannot change afterwards. */
+const checkedDims = new WeakSet<DcdDims>();
+
+/**
+ * `dims` must be what resolveDcdConfig can produce: every field present with its type and range,
+ * no unknown field, and the fields consistent with each other and the kind. OptionError otherwise.
+ * (Hand-made dims with stride 0 or kind 'foo' used to reach the kernels.)
+ */
+export function checkDcdDims(dims: unknown): asserts dims is DcdDims {
+  if (typeof dims === 'object' && dims !== null && checkedDims.has(dims as DcdDims)) return;
+  const d = expectOptions<DcdDims>(dims, 'dcd: dims', DIMS_KEYS);
+  if (dims === undefined) throw new OptionError('dcd: dims are required (build them with resolveDcdConfig)');
+  const missing = DIMS_KEYS.find((key) => d[key] === undefined);
+  if (missing !== undefined) throw new OptionError(`dcd: dims.${missing} is missing (build dims with resolveDcdConfig)`);
+  if (!DIMS_KINDS.includes(d.kind!)) throw new OptionError(`dcd: dims.kind must be one of ${DIMS_KINDS.join(', ')}, got ${describe(d.kind)}`);
+  const op = `dcd (${d.kind})`;
+  if (!DIMS_VARIANTS.includes(d.variant!)) {
+    throw new OptionError(`${op}: dims.variant must be one of ${DIMS_VARIANTS.join(', ')}, got ${describe(d.variant)}`);
+  }
+  for (const key of ['cin', 'cout', 'k', 'stride', 'latent', 'blocks'] as const) expectInt(d[key], op, `dims.${key}`, 1);
+  for (const key of ['padding', 'squeeze'] as const) expectInt(d[key], op, `dims.${key}`, 0);
+  if (d.pool !== 1 && d.pool !== 2) throw new OptionError(`${op}: dims.pool must be 1 or 2, got ${describe(d.pool)}`);
+  if (d.qk !== 1 && d.qk !== d.k) throw new OptionError(`${op}: dims.qk must be 1 or dims.k (${d.k}), got ${describe(d.qk)}`);
+  if (d.hasLambda !== (d.variant !== 'phi-only') || d.hasResidual !== (d.variant !== 'lambda-only')) {
+    throw new OptionError(`${op}: dims.hasLambda / dims.hasResidual must match variant '${d.variant}', ` +
+      `got ${describe(d.hasLambda)} / ${describe(d.hasResidual)}`);
+  }
+  for (const key of ['cin', 'cout', 'latent'] as const) {
+    if (d[key]! % d.blocks! !== 0) throw new OptionError(`${op}: dims.blocks (${d.blocks}) must divide dims.${key} (${d[key]})`);
+  }
+  const fixed: Partial<Record<keyof DcdDims, number>> = d.kind === 'conv_basic_dy' ? { k: 3, padding: 1, pool: 2 }
+    : d.kind === 'conv_dy' ? { pool: 1, padding: (d.k! - 1) / 2 }
+    : d.kind === 'DYModule' ? { k: 1, stride: 1, padding: 0 }
+    : { k: 1, stride: 1, padding: 0, pool: 1 };
+  for (const [key, want] of Object.entries(fixed) as [keyof DcdDims, number][]) {
+    if (d[key] !== want) throw new OptionError(`${op}: dims.${key} must be ${want} for this kind, got ${describe(d[key])}`);
+  }
+  if (Object.isFrozen(dims)) checkedDims.add(dims as DcdDims);
+}
+
+const FORWARD_OPTION_KEYS = ['training', 'needsBackward', 'evalStrategy'] as const;
+
+/** dcdForward's options: `training` (a boolean) is required; unknown keys are rejected. */
+export function checkDcdForwardOptions(op: string, options: unknown): asserts options is DcdForwardOptions {
+  if (options === undefined) throw new OptionError(`${op}: options { training: boolean } are required`);
+  const o = expectOptions<DcdForwardOptions>(options, op, FORWARD_OPTION_KEYS);
+  if (typeof o.training !== 'boolean') throw new OptionError(`${op}: training must be a boolean, got ${describe(o.training)}`);
+  expectBool(o.needsBackward, op, 'needsBackward', true);
+}
+
 /** Checks a forward call; returns y's shape. */
 export function checkDcdForward(d: DcdDims, state: DcdState, x: unknown, options: DcdForwardOptions, backend: object): number[] {
+  checkDcdDims(d);
   const op = dcdOpName(d);
+  checkDcdForwardOptions(op, options);
   const xt = expectTensor(x, op, 'x', backend);
   const s = xt.shape;
   const want = d.kind === 'DYCls' ? '(N, Cin)' : '(N, Cin, H, W)';
@@ -145,6 +217,13 @@ export function checkDcdForward(d: DcdDims, state: DcdState, x: unknown, options
   if (d.kind !== 'DYCls' && (s[2] + 2 * d.padding < d.k || s[3] + 2 * d.padding < d.k)) {
     throw new ShapeError(`${op}: x of shape ${fmtShape(s)} is smaller than the ${d.k}×${d.k} kernel (padding ${d.padding})`);
   }
+  if (d.kind !== 'DYCls') {
+    const stride = dcdKernelStride(d, s[2], s[3]);
+    if (!axisFitsKernels(s[2], d.padding, stride, 1) || !axisFitsKernels(s[3], d.padding, stride, 1)) {
+      throw new OptionError(`${op}: stride ${d.stride} on x of shape ${fmtShape(s)} is beyond the kernels' 32-bit ` +
+        `index range (side + 2·padding + 64·(stride + 1) must be <= ${SAFE_AXIS_EXTENT})`);
+    }
+  }
   checkDcdState(d, state, backend);
   if (options.evalStrategy !== undefined && !EVAL_STRATEGIES.includes(options.evalStrategy)) {
     throw new OptionError(`${op}: evalStrategy must be one of ${EVAL_STRATEGIES.map((v) => `'${v}'`).join(', ')}, ` +
@@ -154,6 +233,11 @@ export function checkDcdForward(d: DcdDims, state: DcdState, x: unknown, options
     throw new OptionError(`${op}: momentum must be a number in [0, 1], got ${describe(options.momentum)}`);
   }
   const y = dcdOutputShape(d, s);
+  const n = s[0], pixelsOut = d.kind === 'DYCls' ? 1 : y[2] * y[3];
+  expectIntermediateFits(op, 'g (N × pooled width)', n * dcdPooledWidth(d));
+  expectIntermediateFits(op, 's (N × S)', n * d.squeeze);
+  expectIntermediateFits(op, 'Φ (N × B·(L/B)²)', n * d.blocks * dcdBlockLatent(d) ** 2);
+  expectIntermediateFits(op, 'z (N × L × OH·OW)', n * d.latent * pixelsOut);
   if (options.training && d.hasResidual) {
     const perChannel = d.kind === 'DYCls' ? y[0] : y[0] * y[2] * y[3];
     if (perChannel <= 1) {
@@ -166,6 +250,7 @@ export function checkDcdForward(d: DcdDims, state: DcdState, x: unknown, options
 
 /** Checks a backward call: dy must have y's shape. */
 export function checkDcdBackward(d: DcdDims, state: DcdState, yShape: readonly number[], dy: unknown, backend: object): void {
+  checkDcdDims(d);
   const op = dcdOpName(d);
   const t = expectTensor(dy, op, 'dy', backend);
   if (t.shape.length !== yShape.length || t.shape.some((n, i) => n !== yShape[i])) {

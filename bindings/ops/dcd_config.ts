@@ -5,7 +5,7 @@
  * them, because pretrained weights depend on L and S.
  */
 import { OptionError } from '../errors';
-import { expectInt, expectOptions } from './checks';
+import { describe, expectInt, expectOptions } from './checks';
 
 export type DcdKind = 'conv_dy' | 'conv_basic_dy' | 'DYModule' | 'DYCls';
 export type DcdVariant = 'full' | 'lambda-only' | 'phi-only';
@@ -130,15 +130,15 @@ function fail(message: string): never {
 
 /** Validates a user config and applies the kind's rules and the paper options. Throws OptionError. */
 export function resolveDcdConfig(config: DcdConfig): DcdDims {
-  if (config === null || typeof config !== 'object') fail(`config must be an object, got ${String(config)}`);
+  if (config === null || typeof config !== 'object') fail(`config must be an object, got ${describe(config)}`);
   const kind = config.kind;
-  if (!KINDS.includes(kind)) fail(`kind must be one of ${KINDS.join(', ')}, got ${JSON.stringify(kind)}`);
+  if (!KINDS.includes(kind)) fail(`kind must be one of ${KINDS.join(', ')}, got ${describe(kind)}`);
   const op = `dcd (${kind})`;
   expectOptions<DcdConfig>(config, op, KEYS_BY_KIND[kind]);
   const cin = expectInt(config.inChannels, op, 'inChannels', 1);
   const cout = expectInt(config.outChannels, op, 'outChannels', 1);
   const variant = config.variant ?? 'full';
-  if (!VARIANTS.includes(variant)) fail(`${kind}: variant must be one of ${VARIANTS.join(', ')}, got ${JSON.stringify(variant)}`);
+  if (!VARIANTS.includes(variant)) fail(`${kind}: variant must be one of ${VARIANTS.join(', ')}, got ${describe(variant)}`);
 
   let k = 1, stride = 1, padding = 0, pool: 1 | 2 = 1, latent: number, squeeze: number;
   let squeezeFor: (l: number) => number;
@@ -178,15 +178,16 @@ export function resolveDcdConfig(config: DcdConfig): DcdDims {
   if (config.squeeze !== undefined) squeeze = expectInt(config.squeeze, op, 'squeeze', 0);
 
   const qKernel = config.qKernel ?? 1;
-  if (qKernel !== 1 && qKernel !== 'k') fail(`${kind}: qKernel must be 1 or 'k', got ${JSON.stringify(qKernel)}`);
+  if (qKernel !== 1 && qKernel !== 'k') fail(`${kind}: qKernel must be 1 or 'k', got ${describe(qKernel)}`);
   const qk = qKernel === 'k' ? k : 1;
   const blocks = config.blocks === undefined ? 1 : expectInt(config.blocks, op, 'blocks', 1);
   for (const [what, n] of [['inChannels', cin], ['outChannels', cout], ['latent size L', latent]] as const) {
     if (n % blocks !== 0) fail(`${kind}: blocks (${blocks}) must divide ${what} (${n})`);
   }
-  return {
+  // Frozen: ops check dims once per object (checkDcdDims) and rely on them not changing afterwards.
+  return Object.freeze({
     kind, cin, cout, k, stride, padding, pool, latent, squeeze, qk, blocks, variant,
     hasLambda: variant !== 'phi-only',
     hasResidual: variant !== 'lambda-only',
-  };
+  });
 }

@@ -11,7 +11,7 @@
  */
 import { OptionError, ShapeError, StateDictError } from '../errors';
 import type { Tensor } from '../tensor';
-import { expectOptions, expectTensor, fmtShape } from './checks';
+import { describe, expectIntermediateFits, expectOptions, expectTensor, fmtShape } from './checks';
 import type { Conv2dParams } from './conv2d_params';
 import { type Conv2dGeometry, resolveConv2d } from './conv2d_options';
 
@@ -87,7 +87,7 @@ export function dynamicConv2dTensorShapes(
 function parseMode(value: unknown): DynamicConvMode {
   if (value === undefined) return 'softmax';
   if (value !== 'softmax' && value !== 'sigmoid') {
-    throw new OptionError(`${OP}: mode must be 'softmax' (DY-Conv) or 'sigmoid' (CondConv), got ${JSON.stringify(value)}`);
+    throw new OptionError(`${OP}: mode must be 'softmax' (DY-Conv) or 'sigmoid' (CondConv), got ${describe(value)}`);
   }
   return value;
 }
@@ -148,6 +148,8 @@ export function resolveDynamicConv2d(x: unknown, state: unknown, options: unknow
         `${mode === 'softmax' ? `, hidden=${hidden}` : ''}), got ${fmtShape(t.shape)}`);
     }
   }
+  expectIntermediateFits(OP, 'attention hidden layer (N × hidden)', conv.n * hidden);
+  expectIntermediateFits(OP, 'attention (N × K)', conv.n * k);
   if (mode === 'softmax' && hidden < 1) throw new ShapeError(`${OP}: 'attention.fc1.weight' must have at least 1 row (hidden >= 1)`);
   return { conv, mode, kernels: k, hidden, temperature, hasBias };
 }

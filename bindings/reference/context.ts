@@ -32,8 +32,12 @@ class JsStorage implements TensorStorage {
 export class JsContext {
   /** Identity token stored in every tensor of this backend instance. */
   readonly token: object = {};
-  readonly tracker = new TensorTracker();
+  readonly tracker: TensorTracker;
   #liveBytes = 0;
+
+  constructor(onLeak: ((report: string) => void) | null = null) {
+    this.tracker = new TensorTracker(onLeak);
+  }
 
   get liveBytes(): number {
     return this.#liveBytes;

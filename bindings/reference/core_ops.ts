@@ -1,6 +1,6 @@
 /** The op-independent part of the js backend: info, tensor creation, scope. */
 import type { BackendInfo, CoreOps, MemoryStats } from '../backend';
-import { checkShape, checkTensorInput, expectTensor } from '../ops/checks';
+import { checkShape, checkTensorInput, keepTensors } from '../ops/checks';
 import type { JsContext } from './context';
 
 export function createCoreOps(ctx: JsContext): CoreOps {
@@ -23,10 +23,7 @@ export function createCoreOps(ctx: JsContext): CoreOps {
       return ctx.zeros(shape);
     },
     scope: (fn) => ctx.tracker.scope(fn),
-    keep(...tensors) {
-      for (const t of tensors) ctx.tracker.keep(expectTensor(t, 'keep', 'tensor', ctx.token));
-      return tensors[0];
-    },
+    keep: ((...tensors: unknown[]) => keepTensors(ctx.tracker, ctx.token, tensors)) as CoreOps['keep'],
     dispose() {},
   };
 }

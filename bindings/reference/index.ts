@@ -6,6 +6,7 @@
  * spread line below. The raw kernels (conv2d.ts, linear.ts, gemm.ts) are exported for other kernels.
  */
 import type { Backend } from '../backend';
+import { NO_GUARDS, type RuntimeGuards } from '../runtime/debug';
 import { createConv2dOps } from './conv2d_ops';
 import { JsContext } from './context';
 import { createCoreOps } from './core_ops';
@@ -19,8 +20,9 @@ export { conv2dBackwardData, conv2dBackwardWeight, conv2dForward } from './conv2
 export { linearBackward, linearForward } from './linear';
 export { mat, sgemm, type Matrix } from './gemm';
 
-export function createJsBackend(): Backend {
-  const ctx = new JsContext();
+/** `guards`: only debug.leaks applies (js memory is the JS heap: no cap, poison or fault injection). */
+export function createJsBackend(guards: RuntimeGuards = NO_GUARDS): Backend {
+  const ctx = new JsContext(guards.onLeak);
   return {
     ...createCoreOps(ctx),
     ...createConv2dOps(ctx),

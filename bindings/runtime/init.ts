@@ -12,7 +12,8 @@
  */
 import type { Backend, BackendName, WasmSource } from '../backend';
 import { BackendError, OptionError } from '../errors';
-import { expectOptions } from '../ops/checks';
+import { describe, expectOptions } from '../ops/checks';
+import { parseRuntimeGuards, type DebugOptions, type RuntimeGuards } from './debug';
 import { createJsBackend } from '../reference/index';
 import { createWasmBackend } from '../backends/wasm/index';
 import type { KernelExports } from '../backends/wasm/exports';
@@ -33,30 +34,40 @@ export interface InitOptions {
   threads?: ThreadsOption;
   /** With threads > 1: ops below this many flops run on the calling thread only (default 6e6). */
   threadMinFlops?: number;
+  /** wasm backends: never grow linear memory beyond this many bytes (OutOfMemoryError instead). */
+  maxMemoryBytes?: number;
+  /** Debug aids: true = leak reports + NaN-poisoned free memory; or pick them (runtime/debug.ts). */
+  debug?: boolean | DebugOptions;
 }
 
 const CHOICES: readonly BackendChoice[] = ['auto', 'wasm-relaxed-simd', 'wasm-simd', 'wasm-scalar', 'js'];
 
-interface Plan { choice: BackendChoice; wasm: WasmInput | undefined; useJs: boolean; build: EmbeddedBuild }
+interface Plan { choice: BackendChoice; wasm: WasmInput | undefined; useJs: boolean; build: EmbeddedBuild; guards: RuntimeGuards }
 
 /** Validates options and decides js vs wasm, and which embedded build (when no wasm is given). */
 function plan(op: string, options: unknown): Plan {
-  const o = expectOptions<InitOptions>(options, op, ['backend', 'wasm', 'threads', 'threadMinFlops']);
+  const o = expectOptions<InitOptions>(options, op, ['backend', 'wasm', 'threads', 'threadMinFlops', 'maxMemoryBytes', 'debug']);
+  const guards = parseRuntimeGuards(op, o.maxMemoryBytes, o.debug);
+  // Checked whatever the thread count, so a typo'd value is never silently ignored.
+  if (o.threadMinFlops !== undefined &&
+    (typeof o.threadMinFlops !== 'number' || !(o.threadMinFlops >= 0))) {
+    throw new OptionError(`${op}: threadMinFlops must be a number >= 0, got ${describe(o.threadMinFlops)}`);
+  }
   const choice = o.backend ?? 'auto';
   if (!CHOICES.includes(choice)) {
-    throw new OptionError(`${op}: backend must be one of ${CHOICES.map((c) => `'${c}'`).join(', ')}, got ${JSON.stringify(choice)}`);
+    throw new OptionError(`${op}: backend must be one of ${CHOICES.map((c) => `'${c}'`).join(', ')}, got ${describe(choice)}`);
   }
   if (choice === 'js') {
     if (o.wasm !== undefined) throw new OptionError(`${op}: wasm was given but backend is 'js', which doesn't use it`);
-    return { choice, wasm: undefined, useJs: true, build: 'scalar' };
+    return { choice, wasm: undefined, useJs: true, build: 'scalar', guards };
   }
   if (!hasWebAssembly()) {
-    if (choice === 'auto') return { choice, wasm: undefined, useJs: true, build: 'scalar' };
+    if (choice === 'auto') return { choice, wasm: undefined, useJs: true, build: 'scalar', guards };
     throw new BackendError(`${op}: backend '${choice}' needs WebAssembly, which this runtime lacks; use 'js' or 'auto'`);
   }
   // with a user-supplied wasm the module itself says which build it is (checked in finish)
   const build = o.wasm === undefined ? embeddedBuildFor(op, choice) : 'scalar';
-  return { choice, wasm: o.wasm, useJs: false, build };
+  return { choice, wasm: o.wasm, useJs: false, build, guards };
 }
 
 const imports = {
@@ -70,14 +81,14 @@ const imports = {
 const REQUIRED_EXPORTS = ['memory', 'heapBase', 'simdEnabled', 'sgemm'] as const;
 
 /** Checks the instance is a dcd-wasm build matching the requested backend; builds the Backend. */
-function finish(op: string, instance: WebAssembly.Instance, choice: BackendChoice, source: WasmSource): Backend {
+function finish(op: string, instance: WebAssembly.Instance, choice: BackendChoice, source: WasmSource, guards: RuntimeGuards): Backend {
   const exports = instance.exports as unknown as KernelExports;
   const missing = REQUIRED_EXPORTS.filter((name) => exports[name] === undefined);
   if (missing.length > 0 || !(exports.memory instanceof WebAssembly.Memory)) {
     throw new BackendError(`${op}: the wasm module is not a dcd-wasm build (missing exports: ${missing.join(', ') || 'memory'})`);
   }
   if (choice === 'js') throw new BackendError(`${op}: internal: a wasm module was loaded for backend 'js'`);
-  return createWasmBackend(exports, { backend: backendOfBuild(op, exports, choice), wasmSource: source });
+  return createWasmBackend(exports, { backend: backendOfBuild(op, exports, choice), wasmSource: source }, guards);
 }
 
 function instantiateSync(op: string, module: WebAssembly.Module): WebAssembly.Instance {
@@ -100,21 +111,21 @@ async function instantiateAsync(op: string, module: WebAssembly.Module): Promise
 export async function init(options?: InitOptions): Promise<Backend> {
   const p = plan('init', options);
   const t = planThreads('init', options?.threads, p.choice, false);
-  if (t.threads > 1) return initThreads('init', p.wasm, t.threads, options?.threadMinFlops);
-  if (p.useJs) return withThreads(createJsBackend(), null, t.note);
+  if (t.threads > 1) return initThreads('init', p.wasm, t.threads, options?.threadMinFlops, p.guards);
+  if (p.useJs) return withThreads(createJsBackend(p.guards), null, t.note);
   const { module, source } = p.wasm !== undefined
     ? await moduleFromInput(p.wasm)
     : { module: await embeddedModuleAsync(p.build), source: 'embedded' as const };
-  return withThreads(finish('init', await instantiateAsync('init', module), p.choice, source), null, t.note);
+  return withThreads(finish('init', await instantiateAsync('init', module), p.choice, source, p.guards), null, t.note);
 }
 
 /** Like init(), without await: the wasm must be embedded, bytes or a WebAssembly.Module. */
 export function initSync(options?: InitOptions): Backend {
   const p = plan('initSync', options);
   const t = planThreads('initSync', options?.threads, p.choice, true);
-  if (p.useJs) return withThreads(createJsBackend(), null, t.note);
+  if (p.useJs) return withThreads(createJsBackend(p.guards), null, t.note);
   const { module, source } = p.wasm !== undefined
     ? moduleFromInputSync(p.wasm)
     : { module: embeddedModule(p.build), source: 'embedded' as const };
-  return withThreads(finish('initSync', instantiateSync('initSync', module), p.choice, source), null, t.note);
+  return withThreads(finish('initSync', instantiateSync('initSync', module), p.choice, source, p.guards), null, t.note);
 }

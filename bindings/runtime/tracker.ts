@@ -3,31 +3,48 @@
  * tensors through `adopt()` so they are counted and belong to the innermost open scope.
  */
 import { OptionError } from '../errors';
+import { fmtShape } from '../ops/checks';
 import { Tensor, type TensorStorage } from '../tensor';
 
 export class TensorTracker {
-  #live = new Set<Tensor>();
+  // A count, not a set of tensors: holding them would keep forgotten tensors from ever being
+  // garbage-collected, and so from ever being reported (debug.leaks).
+  #live = 0;
   #scopes: Set<Tensor>[] = [];
+  readonly #leaks: FinalizationRegistry<string> | null;
+
+  /** `onLeak`: called with a description of each tensor garbage-collected without dispose(). */
+  constructor(onLeak: ((report: string) => void) | null = null) {
+    this.#leaks = onLeak && typeof FinalizationRegistry === 'function'
+      ? new FinalizationRegistry((what: string) => onLeak(`${what} was garbage-collected without dispose(); ` +
+        'its memory stays allocated (dispose tensors, or create them inside scope())'))
+      : null;
+  }
 
   get liveCount(): number {
-    return this.#live.size;
+    return this.#live;
   }
 
   /** Wraps a storage into a tracked Tensor. */
   adopt(storage: TensorStorage, shape: readonly number[]): Tensor {
     const t = new Tensor(storage, shape, (d) => this.#forget(d));
-    this.#live.add(t);
+    this.#live++;
     this.#scopes.at(-1)?.add(t);
+    this.#leaks?.register(t, `a tensor of shape ${fmtShape(shape)}`, t);
     return t;
   }
 
   #forget(t: Tensor): void {
-    this.#live.delete(t);
+    this.#live--;
+    this.#leaks?.unregister(t);
     for (const s of this.#scopes) s.delete(t);
   }
 
-  /** Takes tensors out of every open scope, so no scope() disposes them (as tf.keep). */
-  keep(t: Tensor): void {
+  /**
+   * Takes `t` out of every open scope, so no scope() ever disposes it (as tf.keep): for tensors that
+   * outlive the call that made them — module parameters, buffers, gradients, caches.
+   */
+  persist(t: Tensor): void {
     for (const s of this.#scopes) s.delete(t);
   }
 

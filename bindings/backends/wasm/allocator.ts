@@ -4,6 +4,7 @@
  * grows on demand. An impossible request throws OutOfMemoryError and leaves everything as it was.
  */
 import { OutOfMemoryError } from '../../errors';
+import { NO_GUARDS, type RuntimeGuards } from '../../runtime/debug';
 
 export const ALIGN = 64;
 const PAGE = 65536;
@@ -23,12 +24,21 @@ export class Allocator {
   #used = new Map<number, number>();
   #heapEnd: number;
   #allocatedBytes = 0;
+  readonly #guards: RuntimeGuards;
+  #allocations = 0;
 
-  constructor(memory: WebAssembly.Memory, heapBase: number) {
+  constructor(memory: WebAssembly.Memory, heapBase: number, guards: RuntimeGuards = NO_GUARDS) {
     this.#memory = memory;
     // Never hand out offset 0: the kernel ABI reads pointer 0 as "absent".
     this.heapStart = alignUp(Math.max(heapBase, ALIGN), ALIGN);
     this.#heapEnd = this.heapStart;
+    this.#guards = guards;
+    if (guards.poison) this.#poison(this.heapStart, memory.buffer.byteLength);
+  }
+
+  /** debug.poison: NaN (0xFF bytes) over [from, to) — memory nobody may read before writing. */
+  #poison(from: number, to: number): void {
+    if (to > from) new Uint8Array(this.#memory.buffer, from, to - from).fill(0xff);
   }
 
   get allocatedBytes(): number { return this.#allocatedBytes; }
@@ -43,6 +53,10 @@ export class Allocator {
     const size = alignUp(Math.max(bytes, 1), ALIGN);
     if (size > MAX_MEMORY_BYTES - this.heapStart) {
       throw new OutOfMemoryError(`${what} needs ${bytes} bytes, more than wasm32 memory can hold (4 GiB)`);
+    }
+    this.#allocations++;
+    if (this.#guards.failAllocation?.(this.#allocations, bytes)) {
+      throw new OutOfMemoryError(`${what} needs ${bytes} bytes; allocation ${this.#allocations} failed (debug.failAllocation)`);
     }
     let i = this.#free.findIndex((b) => b.size >= size);
     if (i < 0) i = this.#growFor(size, what);
@@ -61,6 +75,7 @@ export class Allocator {
     if (size === undefined) throw new Error(`dcd-wasm internal error: free of unknown offset ${offset}`);
     this.#used.delete(offset);
     this.#allocatedBytes -= size;
+    if (this.#guards.poison) this.#poison(offset, offset + size);
     this.#insertFree({ offset, size });
   }
 
@@ -69,6 +84,11 @@ export class Allocator {
     const last = this.#free.at(-1);
     const tailFree = last && last.offset + last.size === this.#heapEnd ? last.size : 0;
     const newEnd = this.#heapEnd + size - tailFree;
+    const cap = this.#guards.maxMemoryBytes;
+    if (newEnd > cap) {
+      throw new OutOfMemoryError(`${what} needs ${size} bytes but memory is capped at maxMemoryBytes = ${cap} ` +
+        `(${this.#allocatedBytes} bytes in use, heap ends at ${this.#heapEnd})`);
+    }
     if (newEnd > MAX_MEMORY_BYTES) {
       throw new OutOfMemoryError(`${what} needs ${size} bytes but only ${MAX_MEMORY_BYTES - this.#heapEnd + tailFree} ` +
         `more fit in wasm32 memory (4 GiB), with ${this.#allocatedBytes} bytes in use`);
@@ -77,6 +97,7 @@ export class Allocator {
     if (newEnd > have) {
       try {
         this.#memory.grow(Math.ceil((newEnd - have) / PAGE));
+        if (this.#guards.poison) this.#poison(have, this.#memory.buffer.byteLength);
       } catch (e) {
         throw new OutOfMemoryError(`${what} needs ${size} bytes; growing wasm memory from ${have} to ${newEnd} ` +
           `bytes failed (${(e as Error).message})`);

@@ -8,7 +8,9 @@ import {
   CONV2D_BACKWARD_OPTION_KEYS, checkConv2dBias, checkConv2dGradOutput, conv2dInputShape, conv2dNeeds,
   conv2dOutputShape, conv2dWeightShape, resolveConv2d, type Conv2dBackwardOptions, type Conv2dGrads,
 } from '../../ops/conv2d_options';
+import { planConv2dGather } from '../../ops/conv2d_geometry';
 import type { WasmContext } from './context';
+import { gatherInput, gatheredGradBuffer, scatterGrad } from './conv2d_gather';
 import { PASS_BACKWARD_DATA, PASS_BACKWARD_WEIGHT, PASS_FORWARD } from './exports';
 
 /** The 16 i32 of the kernel descriptor, in ABI order. */
@@ -28,12 +30,15 @@ export function createConv2dOps(ctx: WasmContext): Conv2dOps {
         checkConv2dBias(op, p, b.tensor.shape);
         bPtr = b.ptr;
       }
+      const gathered = planConv2dGather(op, p);
       const workspaceBytes = ctx.kernel('conv2dWorkspaceBytes');
       const forward = ctx.kernel('conv2dForward');
       const [y] = ctx.run(op, [conv2dOutputShape(p)], ([yPtr], scratch) => {
-        const desc = scratch.i32(conv2dDescriptor(p));
+        // Extreme stride/padding/dilation: the same conv on a gathered input (ops/conv2d_geometry.ts).
+        const xPtr = gathered ? gatherInput(ctx, scratch, gathered, p, x.ptr) : x.ptr;
+        const desc = scratch.i32(conv2dDescriptor(gathered ? gathered.params : p));
         const ws = scratch.alloc((workspaceBytes(desc, PASS_FORWARD) as number) >>> 0);
-        forward(desc, x.ptr, w.ptr, bPtr, yPtr, ws);
+        forward(desc, xPtr, w.ptr, bPtr, yPtr, ws);
       });
       return y as Tensor;
     },
@@ -47,6 +52,8 @@ export function createConv2dOps(ctx: WasmContext): Conv2dOps {
       checkConv2dGradOutput(op, p, dy.tensor.shape);
       const needs = conv2dNeeds(op, options as Conv2dBackwardOptions | undefined);
       if (needs.biasTensor) checkConv2dBias(op, p, ctx.input(needs.biasTensor, op, 'bias').tensor.shape);
+      const gathered = planConv2dGather(op, p);
+      const kernelParams = gathered ? gathered.params : p;
       const workspaceBytes = ctx.kernel('conv2dWorkspaceBytes');
       const outputs = [
         needs.dx ? conv2dInputShape(p) : null,
@@ -58,25 +65,31 @@ export function createConv2dOps(ctx: WasmContext): Conv2dOps {
         // path below read all of dy twice).
         const backward = ctx.kernel('depthwiseConv2dBackward');
         const [dx, dw, db] = ctx.run(op, outputs, ([dxPtr, dwPtr, dbPtr], scratch) => {
-          const desc = scratch.i32(conv2dDescriptor(p));
+          const xPtr = gathered ? gatherInput(ctx, scratch, gathered, p, x.ptr) : x.ptr;
+          const dxTarget = gathered && dxPtr ? gatheredGradBuffer(scratch, gathered) : dxPtr;
+          const desc = scratch.i32(conv2dDescriptor(kernelParams));
           const ws = scratch.alloc((workspaceBytes(desc, PASS_BACKWARD_DATA) as number) >>> 0);
-          backward(desc, x.ptr, dy.ptr, w.ptr, dxPtr, dwPtr, dbPtr, ws);
+          backward(desc, xPtr, dy.ptr, w.ptr, dxTarget, dwPtr, dbPtr, ws);
+          if (gathered && dxPtr) scatterGrad(ctx, gathered, p, dxTarget, dxPtr);
         });
         return grads(dx, dw, db);
       }
       const backwardData = needs.dx ? ctx.kernel('conv2dBackwardData') : null;
       const backwardWeight = needs.dw || needs.db ? ctx.kernel('conv2dBackwardWeight') : null;
       const [dx, dw, db] = ctx.run(op, outputs, ([dxPtr, dwPtr, dbPtr], scratch) => {
-        const desc = scratch.i32(conv2dDescriptor(p));
+        const desc = scratch.i32(conv2dDescriptor(kernelParams));
         if (backwardData) {
+          const dxTarget = gathered ? gatheredGradBuffer(scratch, gathered) : dxPtr;
           const ws = scratch.alloc((workspaceBytes(desc, PASS_BACKWARD_DATA) as number) >>> 0);
-          backwardData(desc, dy.ptr, w.ptr, dxPtr, ws);
+          backwardData(desc, dy.ptr, w.ptr, dxTarget, ws);
+          if (gathered) scatterGrad(ctx, gathered, p, dxTarget, dxPtr);
         }
         if (backwardWeight) {
           // The kernel always writes dw; when only db is wanted, dw goes to scratch.
           const dwTarget = dwPtr || scratch.alloc(w.tensor.size * 4);
+          const xPtr = gathered ? gatherInput(ctx, scratch, gathered, p, x.ptr) : x.ptr;
           const ws = scratch.alloc((workspaceBytes(desc, PASS_BACKWARD_WEIGHT) as number) >>> 0);
-          backwardWeight(desc, x.ptr, dy.ptr, dwTarget, dbPtr, ws);
+          backwardWeight(desc, xPtr, dy.ptr, dwTarget, dbPtr, ws);
         }
       });
       return grads(dx, dw, db);

@@ -1,6 +1,6 @@
 /** The op-independent part of the wasm backend: info, tensor creation, scope. */
 import type { BackendInfo, BackendName, CoreOps, MemoryStats, WasmSource } from '../../backend';
-import { checkShape, checkTensorInput, expectTensor } from '../../ops/checks';
+import { checkShape, checkTensorInput, keepTensors } from '../../ops/checks';
 import type { WasmContext } from './context';
 
 export interface WasmBackendMeta {
@@ -25,8 +25,17 @@ export function createCoreOps(ctx: WasmContext, meta: WasmBackendMeta): CoreOps 
     memoryStats,
     tensor(data, shape) {
       checkTensorInput(data, shape, 'tensor');
+      // A view into this module's own memory (e.g. another tensor's .data) detaches when the
+      // allocation below grows memory: remember where it points and re-create it afterwards.
+      const own = data instanceof Float32Array && data.buffer === ctx.memory.buffer
+        ? { offset: data.byteOffset, length: data.length } : null;
       const t = ctx.empty(shape, 'tensor');
-      t.data.set(data);
+      try {
+        t.data.set(own ? new Float32Array(ctx.memory.buffer, own.offset, own.length) : data);
+      } catch (e) {
+        t.dispose(); // never leak the half-made tensor
+        throw e;
+      }
       return t;
     },
     zeros(shape) {
@@ -36,10 +45,7 @@ export function createCoreOps(ctx: WasmContext, meta: WasmBackendMeta): CoreOps 
       return t;
     },
     scope: (fn) => ctx.tracker.scope(fn),
-    keep(...tensors) {
-      for (const t of tensors) ctx.tracker.keep(expectTensor(t, 'keep', 'tensor', ctx.token));
-      return tensors[0];
-    },
+    keep: ((...tensors: unknown[]) => keepTensors(ctx.tracker, ctx.token, tensors)) as CoreOps['keep'],
     dispose() {},
   };
 }

@@ -3,7 +3,7 @@
  * 1×1 "images": x (N, Cin) is x (N, Cin, 1, 1), cls/cls_q/cls_p are 1×1 convs, BatchNorm1d is S = 1.
  */
 import type { DcdDims } from '../../ops/dcd';
-import { dcdBlockLatent, dcdOutSide, dcdPooledWidth } from '../../ops/dcd';
+import { dcdBlockLatent, dcdKernelStride, dcdOutSide, dcdPooledWidth } from '../../ops/dcd';
 
 export interface DcdGeometry {
   n: number; cin: number; h: number; w: number;
@@ -21,7 +21,7 @@ export function dcdGeometry(d: DcdDims, xShape: readonly number[]): DcdGeometry 
   const [n, cin] = xShape;
   const h = vector ? 1 : xShape[2], w = vector ? 1 : xShape[3];
   const oh = vector ? 1 : dcdOutSide(d, h), ow = vector ? 1 : dcdOutSide(d, w);
-  const k = vector ? 1 : d.k, stride = vector ? 1 : d.stride, pad = vector ? 0 : d.padding;
+  const k = vector ? 1 : d.k, stride = vector ? 1 : dcdKernelStride(d, h, w), pad = vector ? 0 : d.padding;
   const qk = vector ? 1 : d.qk, qPad = qk > 1 ? pad : 0;
   const lb = dcdBlockLatent(d);
   return {

@@ -10,7 +10,9 @@ import {
 } from '../../ops/dynamic_conv2d';
 import type { Tensor } from '../../tensor';
 import type { Scratch, WasmContext } from './context';
+import { planConv2dGather } from '../../ops/conv2d_geometry';
 import { conv2dDescriptor } from './conv2d';
+import { gatherInput, gatheredGradBuffer, scatterGrad } from './conv2d_gather';
 
 const MODE_CODE = { softmax: 0, sigmoid: 1 } as const;
 
@@ -46,13 +48,17 @@ export function createDynamicConv2dOps(ctx: WasmContext): DynamicConv2dOps {
       const plan = resolveDynamicConv2d(xArg, state, options, ctx.token);
       const x = ctx.input(xArg, 'dynamicConv2d', 'x');
       const { n, k, oh, ow } = plan.conv;
+      const gathered = planConv2dGather('dynamicConv2d', plan.conv);
       const [y] = ctx.run('dynamicConv2d', [[n, k, oh, ow]], ([yPtr], scratch) => {
         const pi = scratch.alloc(n * plan.kernels * 4);
         attentionForward(ctx, plan, x.ptr, state, pi, scratch);
-        const desc = scratch.i32(conv2dDescriptor(plan.conv));
+        // Extreme stride/padding/dilation: the conv runs on a gathered input (ops/conv2d_geometry.ts);
+        // the attention still pools x itself.
+        const xConv = gathered ? gatherInput(ctx, scratch, gathered, plan.conv, x.ptr) : x.ptr;
+        const desc = scratch.i32(conv2dDescriptor(gathered ? gathered.params : plan.conv));
         const ws = scratch.alloc((ctx.kernel('dynamicConv2dWorkspaceBytes')(desc, plan.kernels, 0) as number) >>> 0);
         const bias = plan.hasBias ? ctx.ptrOf(state.bias) : 0;
-        ctx.kernel('dynamicConv2dForward')(desc, plan.kernels, x.ptr, pi, ctx.ptrOf(state.weight), bias, yPtr, ws);
+        ctx.kernel('dynamicConv2dForward')(desc, plan.kernels, xConv, pi, ctx.ptrOf(state.weight), bias, yPtr, ws);
       });
       return y as Tensor;
     },
@@ -74,6 +80,7 @@ export function createDynamicConv2dOps(ctx: WasmContext): DynamicConv2dOps {
       const dy = ctx.input(dyArg, op, 'dy');
       const names = Object.keys(state);
       const outputs = [x.tensor.shape, ...names.map((name) => state[name].shape)];
+      const gathered = planConv2dGather(op, plan.conv);
       const made = ctx.run(op, outputs, ([dxPtr, ...gradPtrs], scratch) => {
         const grad = (name: string): number => (names.includes(name) ? gradPtrs[names.indexOf(name)] : 0);
         const { n, c, h, w } = plan.conv;
@@ -81,11 +88,14 @@ export function createDynamicConv2dOps(ctx: WasmContext): DynamicConv2dOps {
         const pi = scratch.alloc(n * kk * 4);
         const dpi = scratch.alloc(n * kk * 4);
         const att = attentionForward(ctx, plan, x.ptr, state, pi, scratch);
-        const desc = scratch.i32(conv2dDescriptor(plan.conv));
+        const xConv = gathered ? gatherInput(ctx, scratch, gathered, plan.conv, x.ptr) : x.ptr;
+        const dxConv = gathered ? gatheredGradBuffer(scratch, gathered) : dxPtr;
+        const desc = scratch.i32(conv2dDescriptor(gathered ? gathered.params : plan.conv));
         const ws = scratch.alloc((ctx.kernel('dynamicConv2dWorkspaceBytes')(desc, kk, 1) as number) >>> 0);
         const bias = plan.hasBias ? ctx.ptrOf(state.bias) : 0;
-        ctx.kernel('dynamicConv2dBackward')(desc, kk, x.ptr, pi, ctx.ptrOf(state.weight), bias, dy.ptr,
-          dxPtr, grad('weight'), grad('bias'), dpi, ws);
+        ctx.kernel('dynamicConv2dBackward')(desc, kk, xConv, pi, ctx.ptrOf(state.weight), bias, dy.ptr,
+          dxConv, grad('weight'), grad('bias'), dpi, ws);
+        if (gathered) scatterGrad(ctx, gathered, plan.conv, dxConv, dxPtr);
         const [w1, , w2] = attentionPtrs(ctx, plan, state);
         const [dw1, db1, dw2, db2] = plan.mode === 'softmax'
           ? ['attention.fc1.weight', 'attention.fc1.bias', 'attention.fc2.weight', 'attention.fc2.bias'].map(grad)

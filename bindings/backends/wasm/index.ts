@@ -5,6 +5,7 @@
  * (and its interface to `Backend` in bindings/backend.ts).
  */
 import type { Backend } from '../../backend';
+import { NO_GUARDS, type RuntimeGuards } from '../../runtime/debug';
 import { TensorTracker } from '../../runtime/tracker';
 import { Allocator } from './allocator';
 import { WasmContext } from './context';
@@ -19,9 +20,9 @@ import { createNnOps } from './nn';
 export type { WasmBackendMeta } from './core';
 export { WasmContext } from './context';
 
-export function createWasmBackend(exports: KernelExports, meta: WasmBackendMeta): Backend {
-  const allocator = new Allocator(exports.memory, exports.heapBase() >>> 0);
-  const ctx = new WasmContext(exports, allocator, new TensorTracker());
+export function createWasmBackend(exports: KernelExports, meta: WasmBackendMeta, guards: RuntimeGuards = NO_GUARDS): Backend {
+  const allocator = new Allocator(exports.memory, exports.heapBase() >>> 0, guards);
+  const ctx = new WasmContext(exports, allocator, new TensorTracker(guards.onLeak));
   return {
     ...createCoreOps(ctx, meta),
     ...createConv2dOps(ctx),

@@ -6,8 +6,10 @@
  *   threads 'auto'       the runtime's cores, capped at MAX_AUTO_THREADS; 1 with a note in info()
  *                        where threads are unavailable.
  */
+import { NO_GUARDS, type RuntimeGuards } from '../debug';
 import type { Backend } from '../../backend';
 import { BackendError, OptionError } from '../../errors';
+import { describe } from '../../ops/checks';
 import type { KernelExports } from '../../backends/wasm/exports';
 import { createWasmBackend } from '../../backends/wasm/index';
 import { threadedExports } from '../../backends/wasm/pool_exports';
@@ -43,7 +45,7 @@ export function planThreads(op: string, option: unknown, backend: string, sync: 
   if (option === undefined || option === 1) return { threads: 1 };
   const auto = option === 'auto';
   if (!auto && !(Number.isInteger(option) && (option as number) >= 1 && (option as number) <= MAX_THREADS)) {
-    throw new OptionError(`${op}: threads must be an integer from 1 to ${MAX_THREADS} or 'auto', got ${JSON.stringify(option)}`);
+    throw new OptionError(`${op}: threads must be an integer from 1 to ${MAX_THREADS} or 'auto', got ${describe(option)}`);
   }
   const wanted = auto ? Math.min(hardwareThreads(), MAX_AUTO_THREADS) : (option as number);
   let reason: string | null = null;
@@ -92,9 +94,9 @@ function abort(_msg: number, _file: number, line: number, column: number): never
 
 /** init() with threads > 1 (planThreads said yes): the threaded wasm-simd backend. */
 export async function initThreads(op: string, wasm: WasmInput | undefined, threads: number,
-  minFlops: unknown): Promise<Backend> {
+  minFlops: unknown, guards: RuntimeGuards = NO_GUARDS): Promise<Backend> {
   if (minFlops !== undefined && !(typeof minFlops === 'number' && minFlops >= 0)) {
-    throw new OptionError(`${op}: threadMinFlops must be a number ≥ 0, got ${JSON.stringify(minFlops)}`);
+    throw new OptionError(`${op}: threadMinFlops must be a number ≥ 0, got ${describe(minFlops)}`);
   }
   const { module, source } = wasm !== undefined
     ? await moduleFromInput(wasm)
@@ -104,5 +106,5 @@ export async function initThreads(op: string, wasm: WasmInput | undefined, threa
     pool.dispose();
     throw new BackendError(`${op}: the given threads build is not a SIMD build (simdEnabled() = 0)`);
   }
-  return withThreads(createWasmBackend(exports, { backend: 'wasm-simd', wasmSource: source }), pool, undefined);
+  return withThreads(createWasmBackend(exports, { backend: 'wasm-simd', wasmSource: source }, guards), pool, undefined);
 }
