@@ -42,6 +42,7 @@ export class Conv2d extends Module<ModuleBackend & Conv2dOps> {
     const o = expectOptions<Conv2dModuleOptions>(options, op, KEYS);
     this.inChannels = expectInt(o.inChannels, op, 'inChannels', 1);
     this.outChannels = expectInt(o.outChannels, op, 'outChannels', 1);
+    if (o.kernelSize === undefined) throw new OptionError(`${op}: kernelSize is required (a number or [h, w])`);
     this.kernelSize = expectPair(o.kernelSize, op, 'kernelSize', 1, NaN);
     const groups = o.groups === undefined ? 1 : expectInt(o.groups, op, 'groups', 1);
     if (this.inChannels % groups !== 0 || this.outChannels % groups !== 0) {

@@ -4,6 +4,7 @@
  * the backend's DCD op group (ops/dcd.ts); the layer owns the tensors, the forward cache and grads.
  */
 import { BackendError, OptionError } from '../errors';
+import { describe, expectInt } from '../ops/checks';
 import { resolveDcdConfig, dcdTensorSpecs, dcdOpName, type DcdCache, type DcdConfig, type DcdDims, type DcdOps } from '../ops/dcd';
 import type { Tensor } from '../tensor';
 import { defaultWeight, filled, seededRandom } from './init';
@@ -109,12 +110,19 @@ export abstract class DcdLayer extends Module<DcdBackend> {
 }
 
 type Opts = Omit<DcdConfig, 'kind'> & { seed?: number };
-const split = ({ seed, ...rest }: Opts): [Omit<DcdConfig, 'kind'>, number | undefined] => [rest, seed];
+/** The layer options without `seed`, and the seed (an integer >= 0); OptionError for anything else. */
+function split(kind: string, options: Opts): [Omit<DcdConfig, 'kind'>, number | undefined] {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new OptionError(`${kind}: options must be an object ({ inChannels, outChannels, … }), got ${describe(options)}`);
+  }
+  const { seed, ...rest } = options;
+  return [rest, seed === undefined ? undefined : expectInt(seed, kind, 'seed', 0)];
+}
 
 /** The official `conv_dy(Cin, Cout, k, stride, pad)` (ResNet-50/101/152). */
 export class DCDConv2d extends DcdLayer {
   constructor(backend: DcdBackend, options: Opts & { kernelSize: number }) {
-    const [config, seed] = split(options);
+    const [config, seed] = split('DCDConv2d', options);
     super(backend, { ...config, kind: 'conv_dy' }, seed);
   }
 }
@@ -122,7 +130,7 @@ export class DCDConv2d extends DcdLayer {
 /** The official `conv_basic_dy(Cin, Cout, stride)` (ResNet-18/34): 3×3, padding 1, 2×2 pooled branch. */
 export class DCDBasicConv2d extends DcdLayer {
   constructor(backend: DcdBackend, options: Opts) {
-    const [config, seed] = split(options);
+    const [config, seed] = split('DCDBasicConv2d', options);
     super(backend, { ...config, kind: 'conv_basic_dy' }, seed);
   }
 }
@@ -130,7 +138,7 @@ export class DCDBasicConv2d extends DcdLayer {
 /** The official `DYModule(Cin, Cout, fc_squeeze)` (MobileNetV2 pointwise convs); names conv, conv_q, conv_p. */
 export class DYModule extends DcdLayer {
   constructor(backend: DcdBackend, options: Opts) {
-    const [config, seed] = split(options);
+    const [config, seed] = split('DYModule', options);
     super(backend, { ...config, kind: 'DYModule' }, seed);
   }
 }
@@ -138,7 +146,7 @@ export class DYModule extends DcdLayer {
 /** The official `DYCls(Cin, Cout)`: the dynamic classifier on (N, Cin) vectors; L = S = 32. */
 export class DYCls extends DcdLayer {
   constructor(backend: DcdBackend, options: Opts) {
-    const [config, seed] = split(options);
+    const [config, seed] = split('DYCls', options);
     super(backend, { ...config, kind: 'DYCls' }, seed);
   }
 }

@@ -7,7 +7,7 @@
  */
 import { OptionError } from '../errors';
 import { expectBool, expectInt, expectOptions, expectPair } from '../ops/checks';
-import type { Padding, Pair } from '../ops/conv2d_options';
+import { parseConv2dOptions, type Padding, type Pair } from '../ops/conv2d_options';
 import {
   checkTemperature, dynamicConv2dTensorNames, dynamicConv2dTensorShapes,
   type DynamicConv2dOps, type DynamicConv2dOptions, type DynamicConvMode,
@@ -59,6 +59,7 @@ export class DynamicConv2d extends Module<Ops> {
     const o = expectOptions<DynamicConv2dLayerOptions>(options, op, LAYER_KEYS);
     this.inChannels = expectInt(o.inChannels, op, 'inChannels', 1);
     this.outChannels = expectInt(o.outChannels, op, 'outChannels', 1);
+    if (o.kernelSize === undefined) throw new OptionError(`${op}: kernelSize is required (a number or [h, w])`);
     const [kh, kw] = expectPair(o.kernelSize, op, 'kernelSize', 1, NaN);
     this.kernels = o.kernels === undefined ? 4 : expectInt(o.kernels, op, 'kernels (K)', 1);
     if (o.mode !== undefined && o.mode !== 'softmax' && o.mode !== 'sigmoid') {
@@ -76,6 +77,8 @@ export class DynamicConv2d extends Module<Ops> {
       throw new OptionError(`${op}: inChannels (${this.inChannels}) and outChannels (${this.outChannels}) must both be divisible by groups (${groups})`);
     }
     this.hasBias = expectBool(o.bias, op, 'bias', true);
+    // Geometry is checked here, not at the first forward (stride, padding incl. 'same' with stride 1, dilation).
+    parseConv2dOptions(op, { stride: o.stride, padding: o.padding, dilation: o.dilation, groups });
     this.#geometry = { stride: o.stride, padding: o.padding, dilation: o.dilation, groups };
     const seed = o.seed === undefined ? 0 : expectInt(o.seed, op, 'seed', 0);
     this.building(() => this.#registerTensors(kh, kw, groups, seed));

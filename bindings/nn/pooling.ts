@@ -1,4 +1,5 @@
 /** Pooling modules: MaxPool2d, AvgPool2d and AdaptiveAvgPool2d (PyTorch's overlapping bins). */
+import { OptionError } from '../errors';
 import { expectOptions, expectPair } from '../ops/checks';
 import type { Pair } from '../ops/conv2d_options';
 import type { NnOps, Pool2dOptions } from '../ops/nn';
@@ -68,6 +69,7 @@ export class AdaptiveAvgPool2d extends Module<Backend> {
 
   constructor(backend: Backend, outputSize: Pair) {
     super(backend);
+    if (outputSize === undefined) throw new OptionError('AdaptiveAvgPool2d: outputSize is required (a number or [h, w])');
     this.outputSize = expectPair(outputSize, 'AdaptiveAvgPool2d', 'outputSize', 1, NaN);
   }
 
