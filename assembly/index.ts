@@ -41,3 +41,6 @@ export { conv2dForwardPart } from "./conv/conv2d_forward_part";
 export { conv2dBackwardDataPart, conv2dBackwardWeightPart } from "./conv/conv2d_backward_part";
 export { linearForwardPart, linearBackwardPart } from "./nn/linear_part";
 export { depthwiseBackwardPart } from "./conv/depthwise_part";
+// Training (assembly/train): optimiser updates in place, global-norm pieces, fused losses
+export { sgdStep, adamwStep, sumSquares, scaleInPlace } from "./train/optim";
+export { crossEntropyForwardBackward, mseForwardBackward } from "./train/loss";

@@ -12,6 +12,8 @@ import { createCoreOps } from './core_ops';
 import { createDcdOps } from './dcd/ops';
 import { createDynamicConv2dOps } from './dynamic_conv2d_ops';
 import { createLinearOps } from './linear_ops';
+import { createOptimOps } from './optim_ops';
+import { createLossOps } from './loss_ops';
 
 export { JsContext } from './context';
 export { conv2dBackwardData, conv2dBackwardWeight, conv2dForward } from './conv2d';
@@ -26,5 +28,7 @@ export function createJsBackend(): Backend {
     ...createLinearOps(ctx),
     ...createDynamicConv2dOps(ctx),
     ...createDcdOps(ctx),
+    ...createOptimOps(ctx),
+    ...createLossOps(ctx),
   };
 }

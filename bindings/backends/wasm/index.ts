@@ -14,6 +14,8 @@ import { createDynamicConv2dOps } from './dynamic_conv2d';
 import { createDcdOps } from './dcd';
 import type { KernelExports } from './exports';
 import { createLinearOps } from './linear';
+import { createOptimOps } from './optim';
+import { createLossOps } from './loss';
 
 export type { WasmBackendMeta } from './core';
 export { WasmContext } from './context';
@@ -27,5 +29,7 @@ export function createWasmBackend(exports: KernelExports, meta: WasmBackendMeta)
     ...createLinearOps(ctx),
     ...createDynamicConv2dOps(ctx),
     ...createDcdOps(ctx),
+    ...createOptimOps(ctx),
+    ...createLossOps(ctx),
   };
 }
