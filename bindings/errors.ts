@@ -51,3 +51,8 @@ export class StateDictError extends DcdError {
 export class NonFiniteError extends DcdError {
   constructor(message: string) { super('E_NON_FINITE', message); }
 }
+
+/** Input data is malformed: a file that is not what it claims (IDX magic, dimensions vs length, gzip). */
+export class DataFormatError extends DcdError {
+  constructor(message: string) { super('E_DATA_FORMAT', message); }
+}
