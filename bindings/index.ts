@@ -35,3 +35,19 @@ export { DynamicConv2d } from './layers/dynamic_conv2d';
 export type { DynamicConv2dLayerOptions } from './layers/dynamic_conv2d';
 export { DCDConv2d, DCDBasicConv2d, DYModule, DYCls, DcdLayer } from './layers/dcd';
 export type { DcdBackend } from './layers/dcd';
+
+// Training (bindings/train/): optimisers, losses, schedules, data pipeline; kernels in OptimOps / LossOps.
+export type { OptimOps, SgdStepOptions, AdamwStepOptions } from './ops/optim';
+export type { LossOps, LossResult, CrossEntropyOptions, MseOptions, LossReduction } from './ops/loss';
+export { NonFiniteError, DataFormatError } from './errors';
+export type { ParameterEntry, PlainTensor } from './train/types';
+export { Optimizer, SGD, AdamW, clipGradNorm } from './train/optim';
+export type { SGDOptions, AdamWOptions, OptimizerStateDict, ClipGradNormOptions, OptimBackend } from './train/optim';
+export { crossEntropy, mse } from './train/loss';
+export type { LossBackend } from './train/loss';
+export { stepLR, cosineLR, linearWarmup, sequential, warmupCosine, temperature } from './train/schedule';
+export type { Schedule } from './train/schedule';
+export { parseIdx, readIdx, gunzip, isGzip, encodeIdx } from './train/idx';
+export type { IdxArray, IdxDType, IdxData } from './train/idx';
+export { Rng, imageDataset, takeFirst, makeBatch, BatchLoader } from './train/data';
+export type { ImageDataset, AugmentOptions, BatchOptions, Batch, BatchLoaderOptions } from './train/data';
