@@ -48,3 +48,6 @@ export { dropoutApply } from "./nn/dropout";
 export { maxPool2dForward, maxPool2dBackward } from "./nn/maxpool";
 export { avgPool2dForward, avgPool2dBackward } from "./nn/avgpool";
 export { logSoftmaxForward, logSoftmaxBackward } from "./nn/logsoftmax";
+// Training (assembly/train): optimiser updates in place, global-norm pieces, fused losses
+export { sgdStep, adamwStep, sumSquares, scaleInPlace } from "./train/optim";
+export { crossEntropyForwardBackward, mseForwardBackward } from "./train/loss";

@@ -66,4 +66,5 @@ export interface LinearOps {
 }
 
 /** Everything a backend offers. Add op groups here: `& DynamicConvOps & DcdOps`. */
-export type Backend = CoreOps & Conv2dOps & LinearOps & import('./ops/dynamic_conv2d').DynamicConv2dOps & DcdOps & NnOps;
+export type Backend = CoreOps & Conv2dOps & LinearOps & import('./ops/dynamic_conv2d').DynamicConv2dOps & DcdOps & NnOps
+  & import('./ops/optim').OptimOps & import('./ops/loss').LossOps;

@@ -46,3 +46,13 @@ export class BackendError extends DcdError {
 export class StateDictError extends DcdError {
   constructor(message: string) { super('E_STATE_DICT', message); }
 }
+
+/** A value that must be finite is NaN or ±inf: a loss, a gradient (opt-in check), a learning rate. */
+export class NonFiniteError extends DcdError {
+  constructor(message: string) { super('E_NON_FINITE', message); }
+}
+
+/** Input data is malformed: a file that is not what it claims (IDX magic, dimensions vs length, gzip). */
+export class DataFormatError extends DcdError {
+  constructor(message: string) { super('E_DATA_FORMAT', message); }
+}

@@ -49,3 +49,21 @@ export type {
   NnOps, Activation, BatchNormOptions, BatchNormState, BatchNormResult, BatchNormSaved, BatchNormGrads, Pool2dOptions,
 } from './ops/nn';
 export { fmix32, hash32, unit as hashUnit, fnv1a32 } from './ops/nn_hash';
+
+// Training (bindings/train/): optimisers, losses, schedules, data pipeline; kernels in OptimOps / LossOps.
+export type { OptimOps, SgdStepOptions, AdamwStepOptions } from './ops/optim';
+export type { LossOps, LossResult, CrossEntropyOptions, MseOptions, LossReduction } from './ops/loss';
+export { NonFiniteError, DataFormatError } from './errors';
+export type { ParameterEntry, PlainTensor } from './train/types';
+export { Optimizer, SGD, AdamW, clipGradNorm } from './train/optim';
+export type { SGDOptions, AdamWOptions, OptimizerStateDict, ClipGradNormOptions, OptimBackend } from './train/optim';
+export { crossEntropy, mse } from './train/loss';
+export type { LossBackend } from './train/loss';
+export { stepLR, cosineLR, linearWarmup, sequential, warmupCosine, temperature } from './train/schedule';
+export type { Schedule } from './train/schedule';
+export { parseIdx, readIdx, gunzip, isGzip, encodeIdx } from './train/idx';
+export type { IdxArray, IdxDType, IdxData } from './train/idx';
+export { Rng, imageDataset, takeFirst, makeBatch, BatchLoader } from './train/data';
+export type { ImageDataset, AugmentOptions, BatchOptions, Batch, BatchLoaderOptions } from './train/data';
+export { encodeSafetensors, decodeSafetensors, saveCheckpoint, loadCheckpoint } from './train/checkpoint';
+export type { SafetensorsContent, TensorLike, Checkpoint, LoadedCheckpoint } from './train/checkpoint';

@@ -16,6 +16,8 @@ import { createDcdOps } from './dcd';
 import type { KernelExports } from './exports';
 import { createLinearOps } from './linear';
 import { createNnOps } from './nn';
+import { createOptimOps } from './optim';
+import { createLossOps } from './loss';
 
 export type { WasmBackendMeta } from './core';
 export { WasmContext } from './context';
@@ -30,5 +32,7 @@ export function createWasmBackend(exports: KernelExports, meta: WasmBackendMeta,
     ...createDynamicConv2dOps(ctx),
     ...createDcdOps(ctx),
     ...createNnOps(ctx),
+    ...createOptimOps(ctx),
+    ...createLossOps(ctx),
   };
 }
