@@ -190,7 +190,7 @@ export function checkDcdDims(dims: unknown): asserts dims is DcdDims {
   if (Object.isFrozen(dims)) checkedDims.add(dims as DcdDims);
 }
 
-const FORWARD_OPTION_KEYS = ['training', 'needsBackward', 'evalStrategy'] as const;
+const FORWARD_OPTION_KEYS = ['training', 'momentum', 'needsBackward', 'evalStrategy'] as const;
 
 /** dcdForward's options: `training` (a boolean) is required; unknown keys are rejected. */
 export function checkDcdForwardOptions(op: string, options: unknown): asserts options is DcdForwardOptions {
