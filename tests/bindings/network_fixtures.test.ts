@@ -57,11 +57,15 @@ describe('networks.json formula values', () => {
     for (const c of golden.inputChecksums) expect(tensorSum(hashInput(c.tag, c.shape)), c.tag).toBe(c.sum);
   });
 
-  it('hashStateDict sets running statistics to 0 / 1 and BatchNorm γ within [0.9, 1.1)', () => {
+  it('hashStateDict sets running statistics to 0 / 1, BatchNorm γ within [0.1, 0.15), Linear weights std 0.01', () => {
     const state = hashStateDict(networkCount(fixture, 'resnet18_dcd').keys ?? []);
     expect(Array.from(new Set(state['bn1.running_mean'].data))).toEqual([0]);
     expect(Array.from(new Set(state['bn1.running_var'].data))).toEqual([1]);
-    for (const v of state['bn1.weight'].data) expect(v >= 0.9 && v < 1.1).toBe(true);
+    for (const v of state['bn1.weight'].data) expect(v >= Math.fround(0.1) && v <= Math.fround(0.15)).toBe(true);
+    const linear = state['classifier.0.cls.weight'].data;
+    expect(linear.reduce((m, v) => Math.max(m, Math.abs(v)), 0)).toBeLessThanOrEqual(0.01 * Math.sqrt(3));
+    const std = Math.sqrt(linear.reduce((s, v) => s + v * v, 0) / linear.length);
+    expect(Math.abs(std - 0.01)).toBeLessThan(1e-4);
     for (const v of state['bn1.bias'].data) expect(v >= -0.1 && v < 0.1).toBe(true);
   });
 
