@@ -192,86 +192,14 @@ def bench_variant(variant, batch, seconds):
     }
 
 
-# ---------------------------------------------------------------- the hash formula (netfix.md §4)
-
-M32 = np.uint64(0xFFFFFFFF)
-FORMULA = (
-    'fmix32(a): a ^= a>>>16; a = (a*0x85ebca6b) mod 2^32; a ^= a>>>13; a = (a*0xc2b2ae35) mod 2^32; a ^= a>>>16. '
-    'hash32(seed, i) = fmix32(seed ^ fmix32((i + 0x9E3779B9) mod 2^32)). unit(seed, i) = (hash32(seed, i) >>> 8) / 2^24. '
-    'fnv1a32(s) = FNV-1a 32-bit over UTF-8 (offset 0x811c9dc5, prime 0x01000193). Tensor `name` of shape S, flat index i, '
-    'u = unit(fnv1a32(name), i): *.running_mean -> 0, *.running_var -> 1 (before calibration); rank-1 *.weight -> 0.9 + 0.2u; '
-    '*.bias -> 0.2u - 0.1; any other tensor -> (2u - 1)*sqrt(6 / fanIn), fanIn = prod S[1:] (rank 2-4), prod S[2:] (rank 5). '
-    'Input of tag T and shape S: x[i] = (2*unit(fnv1a32(T), i) - 1)*sqrt(3). Computed in float64, then cast to float32. '
-    'Calibration: every BatchNorm momentum = None, reset_running_stats(), one train-mode forward of the input.calibrate batch '
-    '(same shape), then momentum 0.1 again (TS: momentum 1.0 gives the same running statistics).'
-)
-
-
-def fmix32(a):
-    a = a.astype(np.uint64)
-    a ^= a >> np.uint64(16)
-    a = (a * np.uint64(0x85EBCA6B)) & M32
-    a ^= a >> np.uint64(13)
-    a = (a * np.uint64(0xC2B2AE35)) & M32
-    a ^= a >> np.uint64(16)
-    return a
-
-
-def hash32(seed, idx):
-    idx = np.asarray(idx, dtype=np.uint64)
-    return fmix32(np.uint64(seed) ^ fmix32((idx + np.uint64(0x9E3779B9)) & M32))
-
-
-def unit(seed, n):
-    return (hash32(seed, np.arange(n, dtype=np.uint64)) >> np.uint64(8)).astype(np.float64) / 2.0 ** 24
-
-
-def fnv1a32(text):
-    h = 0x811C9DC5
-    for byte in text.encode('utf-8'):
-        h = ((h ^ byte) * 0x01000193) & 0xFFFFFFFF
-    return h
+# ---------------------------------------------------------------- the hash formula
+# One formula for every fixture: tools/fixtures/network_common.py (written out in its FORMULA text and
+# implemented bit for bit in tests/fixtures/networks.ts).
+from network_common import FORMULA, SUMMARY_DEFINITION, fnv1a32, hash32, hash_input, hash_tensor_values, summary  # noqa: E402
 
 
 def hash_tensor(name, shape):
-    n = int(np.prod(shape)) if len(shape) else 1
-    if name.endswith('running_mean'):
-        v = np.zeros(n)
-    elif name.endswith('running_var'):
-        v = np.ones(n)
-    else:
-        u = unit(fnv1a32(name), n)
-        if len(shape) == 1 and name.endswith('weight'):
-            v = 0.9 + 0.2 * u
-        elif name.endswith('bias'):
-            v = 0.2 * u - 0.1
-        else:
-            fan_in = int(np.prod(shape[2:] if len(shape) == 5 else shape[1:]))
-            v = (2 * u - 1) * math.sqrt(6.0 / fan_in)
-    return torch.from_numpy(v.astype(np.float32).reshape(shape))
-
-
-def hash_input(tag, shape):
-    n = int(np.prod(shape))
-    return torch.from_numpy(((2 * unit(fnv1a32(tag), n) - 1) * math.sqrt(3.0)).astype(np.float32).reshape(shape))
-
-
-def summary(name, t):
-    """{ maxAbs, norm2, dot, samples } of a tensor (SUMMARY_DEFINITION), computed in float64."""
-    v = t.detach().double().reshape(-1).numpy()
-    n = v.size
-    direction = 2 * unit(fnv1a32('dir.' + name), n) - 1
-    idx = (hash32(fnv1a32('idx.' + name), np.arange(8, dtype=np.uint64)) % np.uint64(n)).astype(np.int64)
-    return {
-        'maxAbs': float(np.abs(v).max()), 'norm2': float(np.sqrt((v * v).sum())), 'dot': float((v * direction).sum()),
-        'samples': [[int(i), float(np.float32(v[i]))] for i in idx],
-    }
-
-
-SUMMARY_DEFINITION = (
-    "summary(name, v) = { maxAbs: max|v[i]|, norm2: sqrt(sum v[i]^2), dot: sum v[i]*(2*unit(fnv1a32('dir.' + name), i) - 1), "
-    "samples: [[k_j, v[k_j]] for j = 0..7] with k_j = hash32(fnv1a32('idx.' + name), j) mod numel }, sums in float64"
-)
+    return torch.from_numpy(hash_tensor_values(name, shape))
 
 
 def build_hashed(variant, dtype):

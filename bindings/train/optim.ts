@@ -178,7 +178,7 @@ export abstract class Optimizer {
     this.#clearState();
     for (const [name, s] of Object.entries(dict.state ?? {})) {
       const tensors = new Map<string, Tensor>();
-      for (const key of names) tensors.set(key, this.backend.tensor(s.tensors[key].data, s.tensors[key].shape));
+      for (const key of names) tensors.set(key, this.backend.keep(this.backend.tensor(s.tensors[key].data, s.tensors[key].shape)));
       this.state.set(name, { step: s.step, tensors });
     }
     this.#steps = dict.steps ?? 0;
@@ -255,7 +255,7 @@ export class SGD extends Optimizer {
     if (this.momentum !== 0) {
       let s = this.state.get(entry.name);
       if (!s) {
-        s = { step: 0, tensors: new Map([['momentum_buffer', this.backend.zeros(entry.value.shape)]]) };
+        s = { step: 0, tensors: new Map([['momentum_buffer', this.backend.keep(this.backend.zeros(entry.value.shape))]]) };
         this.state.set(entry.name, s);
         firstStep = true;
       }
@@ -328,7 +328,7 @@ export class AdamW extends Optimizer {
   protected update(entry: ParameterEntry, grad: Tensor): void {
     let s = this.state.get(entry.name);
     if (!s) {
-      s = { step: 0, tensors: new Map(this.stateNames().map((k) => [k, this.backend.zeros(entry.value.shape)])) };
+      s = { step: 0, tensors: new Map(this.stateNames().map((k) => [k, this.backend.keep(this.backend.zeros(entry.value.shape))])) };
       this.state.set(entry.name, s);
     }
     s.step++;

@@ -84,3 +84,26 @@ for (const backend of BACKENDS) {
     }
   });
 }
+
+describe('optimiser state belongs to the optimiser, not to a scope() (issue 13: ownership)', () => {
+  for (const backend of BACKENDS) {
+    it(`${backend}: SGD momentum and AdamW moments survive steps taken inside scope()`, async () => {
+      const m = await init({ backend });
+      const net = smallCnn(m, { variant: 'static' });
+      for (const opt of [new SGD(m, net.parameterEntries(), { lr: 0.01, momentum: 0.9 }), new AdamW(m, net.parameterEntries(), { lr: 1e-3 })]) {
+        // The second step reads the state the first made inside its scope (a disposed buffer threw here).
+        for (let i = 0; i < 2; i++) {
+          m.scope(() => {
+            const y = net.forward(m.tensor(hashInput('input.train', [2, 1, 28, 28]), [2, 1, 28, 28]));
+            opt.zeroGrad();
+            net.backward(m.tensor(new Float32Array(y.size).fill(0.1), y.shape));
+            opt.step();
+          });
+        }
+        opt.dispose();
+      }
+      net.dispose();
+      expect(m.info().liveTensors).toBe(0);
+    });
+  }
+});
