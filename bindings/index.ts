@@ -65,5 +65,5 @@ export { parseIdx, readIdx, gunzip, isGzip, encodeIdx } from './train/idx';
 export type { IdxArray, IdxDType, IdxData } from './train/idx';
 export { Rng, imageDataset, takeFirst, makeBatch, BatchLoader } from './train/data';
 export type { ImageDataset, AugmentOptions, BatchOptions, Batch, BatchLoaderOptions } from './train/data';
-export { encodeSafetensors, decodeSafetensors, saveCheckpoint, loadCheckpoint } from './train/checkpoint';
-export type { SafetensorsContent, TensorLike, Checkpoint, LoadedCheckpoint } from './train/checkpoint';
+export { saveCheckpoint, loadCheckpoint } from './train/checkpoint';
+export type { TensorLike, Checkpoint, LoadedCheckpoint } from './train/checkpoint';
