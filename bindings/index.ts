@@ -4,7 +4,7 @@
  */
 export { init, initSync } from './runtime/init';
 export type { InitOptions, BackendChoice } from './runtime/init';
-export type { WasmInput } from './runtime/source';
+export type { WasmInput, WasmFile, WasmResolver } from './runtime/source';
 export { relaxedSimdSupported, simdSupported } from './runtime/features';
 export { Tensor } from './tensor';
 export type { DType } from './tensor';

@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 
 const DEFAULT_DIR = fileURLToPath(new URL('../../build/wasm/', import.meta.url));
 
-export default function copyWasm({ dir = DEFAULT_DIR, files = ['dcd-simd.wasm', 'dcd-scalar.wasm', 'dcd-relaxed-simd.wasm', 'dcd-threads.wasm'] } = {}) {
+export default function copyWasm({ dir = DEFAULT_DIR, files = ['dcd-simd.wasm', 'dcd-scalar.wasm', 'dcd-relaxed-simd.wasm', 'dcd-threads.wasm',
+  'dcd-relaxed-simd-threads.wasm'] } = {}) {
   return {
     name: 'dcd-copy-wasm',
     generateBundle() {
