@@ -4,6 +4,7 @@
  */
 export { init, initSync } from './runtime/init';
 export type { InitOptions, BackendChoice } from './runtime/init';
+export type { ThreadsOption } from './runtime/threads/start';
 export type { WasmInput, WasmFile, WasmResolver } from './runtime/source';
 export { relaxedSimdSupported, simdSupported } from './runtime/features';
 export { Tensor } from './tensor';

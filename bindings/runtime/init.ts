@@ -26,8 +26,10 @@ import {
 import { initThreads, planThreads, type ThreadsOption } from './threads/start';
 import { withThreads } from './threads/backend';
 
+/** A backend name, or 'auto': the fastest this runtime validates (relaxed SIMD > SIMD > scalar > js). */
 export type BackendChoice = 'auto' | BackendName;
 
+/** Options of {@link init} and {@link initSync}; every field is optional. */
 export interface InitOptions {
   /** Which backend; 'auto' (default): relaxed SIMD > SIMD > scalar as the runtime validates, else js. */
   backend?: BackendChoice;

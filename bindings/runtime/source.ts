@@ -7,6 +7,10 @@ import type { WasmSource } from '../backend';
 import { decodeBase64 } from './base64';
 import { RELAXED_SIMD_WASM_BASE64, SCALAR_WASM_BASE64, SIMD_WASM_BASE64 } from 'virtual:dcd-wasm/embedded';
 
+/**
+ * A dcd-wasm build to run: a compiled WebAssembly.Module, its bytes, a URL (string or URL) to fetch,
+ * or a Response / Promise<Response> (e.g. `fetch(url)`).
+ */
 export type WasmInput = BufferSource | WebAssembly.Module | URL | string | Response | PromiseLike<Response>;
 
 /** The wasm files the package ships (`dcd-wasm/<file>`, `dist/<file>`). */

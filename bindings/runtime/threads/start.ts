@@ -21,6 +21,7 @@ import { embeddedThreadsModule, hasEmbeddedThreadsBuild, THREADS_FILE, type Thre
 import { ThreadPool } from './pool';
 import { hardwareThreads, threadsUnavailableReason } from './support';
 
+/** Threads for init({ threads }): a count from 1 to 64, or 'auto' (the cores, at most 8). */
 export type ThreadsOption = number | 'auto';
 
 const MAX_AUTO_THREADS = 8;
