@@ -2,7 +2,8 @@
 /**
  * `npm run test:package` (after `npm run build`): checks the package as a user gets it, from the
  * tarball `npm pack` makes.
- *   1. contents: exactly the files a user needs (EXPECTED_FILES); prints packed and unpacked size
+ *   1. contents: exactly the files a user needs (EXPECTED_FILES); prints packed and unpacked size;
+ *      npm publish --dry-run with nothing for npm to auto-correct
  *   2. publint and @arethetypeswrong/cli: no problems
  *   3. a TypeScript consumer (tests/package/consumer.*) type-checks under bundler, node16 and
  *      nodenext resolution with skipLibCheck: false
@@ -58,6 +59,12 @@ check(extra.length === 0 && missing.length === 0,
   `tarball holds exactly the ${EXPECTED_FILES.length} expected files` +
   (extra.length ? `; unexpected: ${extra.join(', ')}` : '') + (missing.length ? `; missing: ${missing.join(', ')}` : ''));
 console.log(`  ${pack.filename}: ${kb(pack.size)} packed, ${kb(pack.unpackedSize)} unpacked, ${pack.entryCount} files`);
+
+// npm's own checks: publish --dry-run auto-corrects (and warns about) a package.json it finds wrong
+const publish = run('npm', ['publish', '--dry-run', '--ignore-scripts'], root);
+const corrected = (publish.stderr.match(/npm warn publish (?!This command requires you to be logged in).*/g) ?? []);
+check(publish.status === 0 && corrected.length === 0,
+  `npm publish --dry-run: ${publish.status === 0 && corrected.length === 0 ? 'clean' : `${publish.status}\n${corrected.join('\n')}`}`);
 
 // 2. publint, attw
 const { publint } = await import('publint');
