@@ -9,7 +9,7 @@
  *      nodenext resolution with skipLibCheck: false
  *   4. bundle budgets (esbuild, minified): the slim entry ≤ 100 KB; the default entry ≤ 1.1 × the
  *      base64 of the builds it embeds
- *   5. Node smoke runs: import, require, the slim entry with a resolver, the CLI
+ *   5. smoke runs: Node import, require, the slim entry with a resolver; Deno with npm: specifiers; the CLI
  * Works in build/package/ (git-ignored). Exits 1 naming every failed check.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -137,6 +137,16 @@ for (const [file, source] of Object.entries(SMOKE)) {
   const r = run(process.execPath, [file]);
   check(r.status === 0 && r.stderr === '', `node ${file}: ${r.status === 0 ? r.stdout.trim() : ''}${r.stderr}`);
 }
+// Deno, the way an app with a node_modules/ imports it: npm: specifiers, nothing from the registry
+writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module',
+  dependencies: { 'dcd-wasm': pkgJson.version } }));
+writeFileSync(join(consumer, 'deno-npm.mjs'), "import { initSync } from 'npm:dcd-wasm';\n" +
+  "import { init as initSlim } from 'npm:dcd-wasm/slim';\nconst m = initSync();\n" +
+  'const s = await initSlim({ wasm: (file) => Deno.readFile(new URL(import.meta.resolve(`npm:dcd-wasm/${file}`))) });\n' +
+  'console.log(m.info().backend, s.info().backend);\n');
+const deno = run(bin('deno'), ['run', '--node-modules-dir=manual', '--allow-read=.', 'deno-npm.mjs']);
+check(deno.status === 0, `deno run (npm:dcd-wasm from node_modules): ${deno.stdout.trim()}${deno.status === 0 ? '' : deno.stderr}`);
+
 const cli = join(installed, pkgJson.bin['dcd-wasm']);
 const help = run(process.execPath, [cli, '--help']);
 check(help.status === 0 && /usage/i.test(help.stdout), 'dcd-wasm --help: exit 0 with a usage text');
