@@ -15,10 +15,13 @@ import wasmTypes from './tools/rollup/wasm-types.mjs';
 
 const ts = () => typescript({ tsconfig: 'tools/rollup/tsconfig.build.json' });
 const js = (name) => ({ dir: 'dist', format: 'es', entryFileNames: `${name}.js`, sourcemap: false });
+// The API's types use WebAssembly.Module, BufferSource and Response, which TypeScript declares only in
+// lib.dom: referenced here, a Node project without "DOM" in its lib still type-checks.
+const DOM_TYPES = '/// <reference lib="dom" />';
 const types = (name) => ({
   input: `bindings/${name}.ts`,
   external: [/^virtual:/],
-  output: [{ file: `dist/${name}.d.ts`, format: 'es' }, { file: `dist/${name}.d.cts`, format: 'es' }],
+  output: [{ file: `dist/${name}.d.ts`, format: 'es', banner: DOM_TYPES }, { file: `dist/${name}.d.cts`, format: 'es', banner: DOM_TYPES }],
   plugins: [dts({ tsconfig: 'tools/rollup/tsconfig.build.json' })],
 });
 

@@ -84,12 +84,15 @@ const TS_SETUPS = {
   bundler: { module: 'esnext', moduleResolution: 'bundler', files: ['consumer-bundler.ts', 'consumer.mts'] },
   node16: { module: 'node16', moduleResolution: 'node16', files: ['consumer.mts', 'consumer.cts'] },
   nodenext: { module: 'nodenext', moduleResolution: 'nodenext', files: ['consumer.mts', 'consumer.cts'] },
+  // a Node project: no DOM in lib, Node's types only
+  'nodenext, lib ES2022 + @types/node': { module: 'nodenext', moduleResolution: 'nodenext', lib: ['ES2022'], types: ['node'],
+    files: ['consumer.mts', 'consumer.cts'] },
 };
 for (const [name, { files: tsFiles, ...options }] of Object.entries(TS_SETUPS)) {
-  const tsconfig = join(consumer, `tsconfig.${name}.json`);
+  const tsconfig = join(consumer, `tsconfig.${name.replace(/\W+/g, '-')}.json`);
   writeFileSync(tsconfig, JSON.stringify({
     compilerOptions: {
-      ...options, target: 'ES2022', lib: ['ES2022', 'DOM'], types: [], strict: true, skipLibCheck: false, noEmit: true,
+      target: 'ES2022', lib: ['ES2022', 'DOM'], types: [], ...options, strict: true, skipLibCheck: false, noEmit: true,
     },
     files: tsFiles,
   }, null, 2));

@@ -1,5 +1,6 @@
 /** Rollup plugin: emits dist/wasm.d.ts, the type of `import wasm from 'dcd-wasm/dcd-simd.wasm'` (every .wasm subpath). */
-const SOURCE = `/**
+const SOURCE = `/// <reference lib="dom" />
+/**
  * A dcd-wasm build imported as a file: a URL string where a bundler turns assets into URLs (webpack
  * asset/resource, esbuild's file loader, Vite with ?url), or a compiled WebAssembly.Module where the
  * runtime compiles .wasm imports (Cloudflare Workers / workerd, bundlers' wasm-module plugins).
