@@ -123,7 +123,9 @@ function build(name, options) {
 }
 
 async function checkThreads(path) {
-  const child = spawn(process.execPath, [join(root, 'tools', 'check-threads-wasm.mjs'), resolve(root, path)], { stdio: 'inherit' });
+  // the flag lets Node 20 compile the relaxed-SIMD threads build (other runtimes validate it anyway)
+  const child = spawn(process.execPath, ['--experimental-wasm-relaxed-simd', join(root, 'tools', 'check-threads-wasm.mjs'),
+    resolve(root, path)], { stdio: 'inherit' });
   return new Promise((resolve) => child.on('close', (code) => resolve(code === 0)));
 }
 
