@@ -13,6 +13,13 @@
  *   node tools/build-wasm.mjs --out /tmp/x --set converge=false --set optimizeLevel=2 simd
  *                                                   an experiment: other flags, written elsewhere
  * Exits non-zero if a target fails (its asc output is printed) or a threads build has data segments.
+ *
+ * Measured 2026-12-07 (2-core VM shared with other builds; CPU seconds of one asc process):
+ *   converge   simd at -O3: 184 s with, 210 s without, byte-identical output (relaxed: identical too),
+ *              so asconfig.json leaves it off; the threads builds were not re-measured.
+ *   -O3 vs -O0 simd: 210 s vs 10 s. bench/ab.mjs: the GEMM convs run as fast at -O0 (V8 optimises the
+ *              hand-written SIMD anyway), depthwise convs 1.4–16× slower, so releases stay at -O3.
+ *              The threads builds at -O1 took as long as -O3 (~235 s): -O1 buys no build time.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
