@@ -1,20 +1,33 @@
 /**
- * dist/index.js: the ESM bundle of bindings/index.ts with both wasm builds embedded (base64).
- * dist/types/**: declarations; dist/index.d.ts re-exports them. dist/*.wasm: the raw builds.
+ * dist/index.js   the ESM bundle of bindings/index.ts with every wasm build embedded (base64)
+ * dist/slim.js    the same API with none embedded: init({ wasm }) names the one build to load
+ * dist/*.cjs      require() entries (load the ESM bundles via require(esm), Node >= 20.19)
+ * dist/*.d.ts, *.d.cts   the declarations, bundled into one self-contained file per entry
+ * dist/*.wasm, wasm.d.ts the raw builds and the type of importing one
  * Run `npm run build:wasm` first (npm run build does both).
  */
 import typescript from '@rollup/plugin-typescript';
+import { dts } from 'rollup-plugin-dts';
 import embedWasm from './tools/rollup/embed-wasm.mjs';
 import copyWasm from './tools/rollup/copy-wasm.mjs';
-import dtsEntry from './tools/rollup/dts-entry.mjs';
+import cjsEntry from './tools/rollup/cjs-entry.mjs';
+import wasmTypes from './tools/rollup/wasm-types.mjs';
 
-export default {
-  input: 'bindings/index.ts',
-  output: { dir: 'dist', format: 'es', entryFileNames: 'index.js', sourcemap: false },
-  plugins: [
-    embedWasm(),
-    typescript({ tsconfig: 'tools/rollup/tsconfig.build.json' }),
-    copyWasm(),
-    dtsEntry({ from: './types/index.js' }),
-  ],
-};
+const ts = () => typescript({ tsconfig: 'tools/rollup/tsconfig.build.json' });
+const js = (name) => ({ dir: 'dist', format: 'es', entryFileNames: `${name}.js`, sourcemap: false });
+// The API's types use WebAssembly.Module, BufferSource and Response, which TypeScript declares only in
+// lib.dom: referenced here, a Node project without "DOM" in its lib still type-checks.
+const DOM_TYPES = '/// <reference lib="dom" />';
+const types = (name) => ({
+  input: `bindings/${name}.ts`,
+  external: [/^virtual:/],
+  output: [{ file: `dist/${name}.d.ts`, format: 'es', banner: DOM_TYPES }, { file: `dist/${name}.d.cts`, format: 'es', banner: DOM_TYPES }],
+  plugins: [dts({ tsconfig: 'tools/rollup/tsconfig.build.json' })],
+});
+
+export default [
+  { input: 'bindings/index.ts', output: js('index'), plugins: [embedWasm(), ts(), copyWasm(), wasmTypes(), cjsEntry({ name: 'index' })] },
+  { input: 'bindings/slim.ts', output: js('slim'), plugins: [embedWasm({ empty: true }), ts(), cjsEntry({ name: 'slim' })] },
+  types('index'),
+  types('slim'),
+];

@@ -11,6 +11,7 @@
 //   node bench/run.mjs --clock cpu        time with process CPU time instead of wall-clock time: use it on
 //                                         a machine shared with other work (every engine here is single-threaded)
 //   node bench/run.mjs --rounds 15        more interleaved rounds (default 7; --quick: 3)
+//   node bench/run.mjs --no-save          print the tables only (what `npx dcd-wasm bench` runs)
 //
 // Writes bench/results/<suite>-<timestamp>.json and bench/results/latest.{json,md}.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -23,7 +24,13 @@ import { formatTable, markdownTable, fmt } from './lib/table.mjs';
 import { maxRelativeError } from './lib/check.mjs';
 import { SUITES } from './suites.mjs';
 
-const args = parseArgs(process.argv.slice(2));
+let args;
+try {
+  args = parseArgs(process.argv.slice(2));
+} catch (e) {
+  console.error(e.message); // one line, not a stack trace
+  process.exit(2);
+}
 // the relaxed-SIMD build where this runtime validates it (Node 20: only with the flag above)
 const RELAXED = relaxedSimdSupported();
 const ENGINE_ORDER = [...(RELAXED ? ['wasm-relaxed-simd'] : []), 'wasm-simd', 'wasm-scalar', 'js'];
@@ -90,6 +97,9 @@ if (baselines.length) {
   console.log('\nSIMD ÷ base = wasm-simd time / the baseline timed in the same rounds (wasm-simd); baselines by pass:');
   for (const b of baselines) console.log(`  ${b}`);
 }
+if (args.save) await save();
+
+async function save() {
 const here = dirname(fileURLToPath(import.meta.url));
 const outDir = join(here, 'results');
 mkdirSync(outDir, { recursive: true });
@@ -99,9 +109,10 @@ writeFileSync(join(outDir, `bench-${stamp}.json`), JSON.stringify({ meta, result
 writeFileSync(join(outDir, 'latest.json'), JSON.stringify({ meta, results }, null, 2));
 writeFileSync(join(outDir, 'latest.md'), `${meta.date}, Node ${meta.node}, ${meta.cpu}, ${meta.clock} clock, load average ${meta.loadavg.map((v) => v.toFixed(1)).join(' ')}\n\n${markdownTable(table)}\n`);
 console.log(`\nwritten: bench/results/bench-${stamp}.json, bench/results/latest.{json,md}`);
+}
 
 function parseArgs(argv) {
-  const out = { batches: [1], quick: false, filter: null, suite: null, clock: 'wall', rounds: null };
+  const out = { batches: [1], quick: false, filter: null, suite: null, clock: 'wall', rounds: null, save: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -109,13 +120,19 @@ function parseArgs(argv) {
       return argv[++i];
     };
     if (a === '--quick') out.quick = true;
+    else if (a === '--no-save') out.save = false;
     else if (a === '--batch') out.batches = value().split(',').map((v) => {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 1) throw new Error(`bench: --batch takes positive integers, got "${v}"`);
       return n;
     });
     else if (a === '--filter') out.filter = new RegExp(value());
-    else if (a === '--suite') out.suite = value();
+    else if (a === '--suite') {
+      out.suite = value();
+      if (!SUITES.some((s) => s.name === out.suite)) {
+        throw new Error(`bench: --suite takes one of ${SUITES.map((s) => s.name).join(', ')}, got "${out.suite}"`);
+      }
+    }
     else if (a === '--clock') {
       out.clock = value();
       if (out.clock !== 'wall' && out.clock !== 'cpu') throw new Error(`bench: --clock takes wall or cpu, got "${out.clock}"`);

@@ -5,7 +5,8 @@
 export { init, initSync } from './runtime/init';
 export type { InitOptions, BackendChoice } from './runtime/init';
 export type { DebugOptions } from './runtime/debug';
-export type { WasmInput } from './runtime/source';
+export type { ThreadsOption } from './runtime/threads/start';
+export type { WasmInput, WasmFile, WasmResolver } from './runtime/source';
 export { relaxedSimdSupported, simdSupported } from './runtime/features';
 export { Tensor } from './tensor';
 export type { DType } from './tensor';

@@ -3,9 +3,8 @@
 //
 //   npm run build && deno run examples/deno.ts          (or node_modules/.bin/deno from this repo)
 //
-// The @ts-types line gives Deno the bundle's type declarations. To type-check from a checkout:
-//   deno check --unstable-sloppy-imports examples/deno.ts
-// (dist/index.d.ts re-exports './types/index.js', which only sloppy imports map to the .d.ts file.)
+// The @ts-types line gives Deno the bundle's type declarations (one self-contained file). To type-check:
+//   deno check examples/deno.ts
 // @ts-types="../dist/index.d.ts"
 import { initSync, type Tensor } from '../dist/index.js';
 

@@ -23,10 +23,13 @@ const LABEL: Record<WasmBackendName, string> = {
   'wasm-scalar': 'scalar',
 };
 
-/** The embedded build to load for `choice` ('auto' or a wasm backend); BackendError if the runtime can't run it. */
-export function embeddedBuildFor(op: string, choice: 'auto' | WasmBackendName): EmbeddedBuild {
+/**
+ * The build to load for `choice` ('auto' or a wasm backend); BackendError if the runtime can't run it.
+ * needEmbedded: 'auto' skips a build the bundle lacks (false when the user's resolver supplies it).
+ */
+export function embeddedBuildFor(op: string, choice: 'auto' | WasmBackendName, needEmbedded = true): EmbeddedBuild {
   if (choice === 'auto') {
-    if (relaxedSimdSupported() && hasEmbeddedBuild('relaxed-simd')) return 'relaxed-simd';
+    if (relaxedSimdSupported() && (!needEmbedded || hasEmbeddedBuild('relaxed-simd'))) return 'relaxed-simd';
     return simdSupported() ? 'simd' : 'scalar';
   }
   if (choice === 'wasm-simd' && !simdSupported()) {

@@ -6,4 +6,6 @@ declare module 'virtual:dcd-wasm/embedded' {
   export const RELAXED_SIMD_WASM_BASE64: string;
   /** The threads build (SIMD, imports a shared memory); '' when the bundle was built without it. */
   export const THREADS_WASM_BASE64: string;
+  /** The relaxed-SIMD threads build; '' when the bundle was built without it. */
+  export const RELAXED_SIMD_THREADS_WASM_BASE64: string;
 }

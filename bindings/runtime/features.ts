@@ -18,6 +18,7 @@ export function hasWebAssembly(): boolean {
   return typeof WebAssembly === 'object' && typeof WebAssembly.Module === 'function';
 }
 
+/** Whether this runtime validates WebAssembly SIMD (the wasm-simd and threads builds). */
 export function simdSupported(): boolean {
   try {
     return hasWebAssembly() && WebAssembly.validate(SIMD_PROBE);
@@ -26,6 +27,7 @@ export function simdSupported(): boolean {
   }
 }
 
+/** Whether this runtime validates WebAssembly relaxed SIMD (the wasm-relaxed-simd builds). */
 export function relaxedSimdSupported(): boolean {
   try {
     return hasWebAssembly() && WebAssembly.validate(RELAXED_SIMD_PROBE);

@@ -6,7 +6,8 @@
  *                         or mismatched)
  *   backend 'js'          the pure-TypeScript reference backend
  *   wasm                  the user's module/bytes/URL/Response; its simdEnabled() / relaxedSimdEnabled()
- *                         exports decide the build
+ *                         exports decide the build. Or a resolver, (file) => any of those, called
+ *                         with the file of the build 'backend' picks (what dcd-wasm/slim needs)
  *   threads               1 (default) | n | 'auto': n > 1 runs big ops on a worker pool over shared
  *                         memory (runtime/threads/start.ts); threadMinFlops tunes what counts as big
  */
@@ -20,16 +21,25 @@ import type { KernelExports } from '../backends/wasm/exports';
 import { hasWebAssembly } from './features';
 import { backendOfBuild, embeddedBuildFor } from './builds';
 import {
-  embeddedModule, embeddedModuleAsync, moduleFromInput, moduleFromInputSync, type EmbeddedBuild, type WasmInput,
+  embeddedModule, embeddedModuleAsync, moduleFromInput, moduleFromInputSync, isWasmResolver, resolveWasm, resolveWasmSync, WASM_FILE,
+  type EmbeddedBuild, type WasmInput, type WasmResolver,
 } from './source';
 import { initThreads, planThreads, type ThreadsOption } from './threads/start';
 import { withThreads } from './threads/backend';
 
+/** A backend name, or 'auto': the fastest this runtime validates (relaxed SIMD > SIMD > scalar > js). */
 export type BackendChoice = 'auto' | BackendName;
 
+/** Options of {@link init} and {@link initSync}; every field is optional. */
 export interface InitOptions {
+  /** Which backend; 'auto' (default): relaxed SIMD > SIMD > scalar as the runtime validates, else js. */
   backend?: BackendChoice;
-  wasm?: WasmInput;
+  /**
+   * The wasm to run instead of the embedded build: a WebAssembly.Module, bytes, a URL or a Response;
+   * or a resolver called with the file of the one build this runtime needs, e.g.
+   * `(file) => new URL(file, 'https://cdn.example/dcd-wasm/')`.
+   */
+  wasm?: WasmInput | WasmResolver;
   /** Threads to split big ops over (default 1); 'auto' = the cores, falling back to 1 where threads can't run. */
   threads?: ThreadsOption;
   /** With threads > 1: ops below this many flops run on the calling thread only (default 6e6). */
@@ -42,7 +52,7 @@ export interface InitOptions {
 
 const CHOICES: readonly BackendChoice[] = ['auto', 'wasm-relaxed-simd', 'wasm-simd', 'wasm-scalar', 'js'];
 
-interface Plan { choice: BackendChoice; wasm: WasmInput | undefined; useJs: boolean; build: EmbeddedBuild; guards: RuntimeGuards }
+interface Plan { choice: BackendChoice; wasm: WasmInput | WasmResolver | undefined; useJs: boolean; build: EmbeddedBuild; guards: RuntimeGuards }
 
 /** Validates options and decides js vs wasm, and which embedded build (when no wasm is given). */
 function plan(op: string, options: unknown): Plan {
@@ -66,7 +76,8 @@ function plan(op: string, options: unknown): Plan {
     throw new BackendError(`${op}: backend '${choice}' needs WebAssembly, which this runtime lacks; use 'js' or 'auto'`);
   }
   // with a user-supplied wasm the module itself says which build it is (checked in finish)
-  const build = o.wasm === undefined ? embeddedBuildFor(op, choice) : 'scalar';
+  const resolver = typeof o.wasm === 'function';
+  const build = o.wasm === undefined || resolver ? embeddedBuildFor(op, choice, !resolver) : 'scalar';
   return { choice, wasm: o.wasm, useJs: false, build, guards };
 }
 
@@ -111,10 +122,11 @@ async function instantiateAsync(op: string, module: WebAssembly.Module): Promise
 export async function init(options?: InitOptions): Promise<Backend> {
   const p = plan('init', options);
   const t = planThreads('init', options?.threads, p.choice, false);
-  if (t.threads > 1) return initThreads('init', p.wasm, t.threads, options?.threadMinFlops, p.guards);
+  if (t.threads > 1) return initThreads('init', p.wasm, t.threads, options?.threadMinFlops, p.choice as 'auto' | 'wasm-simd' | 'wasm-relaxed-simd', p.guards);
   if (p.useJs) return withThreads(createJsBackend(p.guards), null, t.note);
-  const { module, source } = p.wasm !== undefined
-    ? await moduleFromInput(p.wasm)
+  const wasm = isWasmResolver(p.wasm) ? await resolveWasm(p.wasm, WASM_FILE[p.build]) : p.wasm;
+  const { module, source } = wasm !== undefined
+    ? await moduleFromInput(wasm)
     : { module: await embeddedModuleAsync(p.build), source: 'embedded' as const };
   return withThreads(finish('init', await instantiateAsync('init', module), p.choice, source, p.guards), null, t.note);
 }
@@ -124,8 +136,9 @@ export function initSync(options?: InitOptions): Backend {
   const p = plan('initSync', options);
   const t = planThreads('initSync', options?.threads, p.choice, true);
   if (p.useJs) return withThreads(createJsBackend(p.guards), null, t.note);
-  const { module, source } = p.wasm !== undefined
-    ? moduleFromInputSync(p.wasm)
+  const wasm = isWasmResolver(p.wasm) ? resolveWasmSync(p.wasm, WASM_FILE[p.build]) : p.wasm;
+  const { module, source } = wasm !== undefined
+    ? moduleFromInputSync(wasm)
     : { module: embeddedModule(p.build), source: 'embedded' as const };
   return withThreads(finish('initSync', instantiateSync('initSync', module), p.choice, source, p.guards), null, t.note);
 }

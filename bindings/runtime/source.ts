@@ -7,7 +7,58 @@ import type { WasmSource } from '../backend';
 import { decodeBase64 } from './base64';
 import { RELAXED_SIMD_WASM_BASE64, SCALAR_WASM_BASE64, SIMD_WASM_BASE64 } from 'virtual:dcd-wasm/embedded';
 
+/**
+ * A dcd-wasm build to run: a compiled WebAssembly.Module, its bytes, a URL (string or URL) to fetch,
+ * or a Response / Promise<Response> (e.g. `fetch(url)`).
+ */
 export type WasmInput = BufferSource | WebAssembly.Module | URL | string | Response | PromiseLike<Response>;
+
+/** The wasm files the package ships (`dcd-wasm/<file>`, `dist/<file>`). */
+export type WasmFile =
+  | 'dcd-relaxed-simd.wasm' | 'dcd-simd.wasm' | 'dcd-scalar.wasm' | 'dcd-threads.wasm' | 'dcd-relaxed-simd-threads.wasm';
+
+/**
+ * Given the file of the one build this runtime should load (see {@link WasmFile}), where to get it:
+ * `init({ wasm: (file) => `/assets/${file}` })` fetches only that build. What the slim entry
+ * (`dcd-wasm/slim`, no embedded wasm) needs; the default entry accepts it too.
+ */
+export type WasmResolver = (file: WasmFile) => WasmInput | PromiseLike<WasmInput>;
+
+/** The file of each single-threaded build. */
+export const WASM_FILE: Record<EmbeddedBuild, WasmFile> = {
+  'relaxed-simd': 'dcd-relaxed-simd.wasm', simd: 'dcd-simd.wasm', scalar: 'dcd-scalar.wasm',
+};
+
+export function isWasmResolver(value: unknown): value is WasmResolver {
+  return typeof value === 'function';
+}
+
+/** Calls the user's resolver for `file`; its failure or a bad result is a BackendError / OptionError naming the file. */
+export async function resolveWasm(resolver: WasmResolver, file: WasmFile): Promise<WasmInput> {
+  let input: WasmInput;
+  try {
+    input = await resolver(file);
+  } catch (e) {
+    throw new BackendError(`init: the wasm resolver failed for ${file}: ${(e as Error)?.message ?? String(e)}`);
+  }
+  if (typeof input === 'function') throw new OptionError(`init: the wasm resolver must return a WasmInput for ${file}, got a function`);
+  return input;
+}
+
+/** Same without await (initSync): the resolver must return bytes or a WebAssembly.Module. */
+export function resolveWasmSync(resolver: WasmResolver, file: WasmFile): WasmInput {
+  let input: WasmInput | PromiseLike<WasmInput>;
+  try {
+    input = resolver(file);
+  } catch (e) {
+    throw new BackendError(`initSync: the wasm resolver failed for ${file}: ${(e as Error)?.message ?? String(e)}`);
+  }
+  if (input !== null && typeof input === 'object' && typeof (input as PromiseLike<unknown>).then === 'function') {
+    throw new BackendError(`initSync: the wasm resolver returned a promise for ${file}; use await init({ wasm }) ` +
+      'or return the bytes or a WebAssembly.Module');
+  }
+  return input as WasmInput;
+}
 
 type Kind = WasmSource | 'promise';
 
@@ -120,7 +171,10 @@ export function hasEmbeddedBuild(key: EmbeddedBuild): boolean {
 
 function embeddedBytes(key: EmbeddedBuild): Uint8Array<ArrayBuffer> {
   const base64 = EMBEDDED_BASE64[key];
-  if (!base64) throw new BackendError(`this bundle has no embedded ${key} build; pass options.wasm`);
+  if (!base64) {
+    throw new BackendError(`this bundle has no embedded ${key} build (dcd-wasm/slim embeds none): pass ` +
+      "init({ wasm: (file) => <URL, bytes or WebAssembly.Module of that file> }), or use backend: 'js'");
+  }
   return decodeBase64(base64);
 }
 

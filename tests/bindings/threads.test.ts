@@ -10,10 +10,13 @@ import conv2dJson from '../fixtures/conv2d.json' with { type: 'json' };
 import linearJson from '../fixtures/linear.json' with { type: 'json' };
 import { asFixtureFile, decodeTensors, type Conv2dFixtureOptions, type LinearFixtureOptions } from '../fixtures/decode';
 import { BackendError, OptionError, init, initSync, type Backend, type Conv2dOptions } from '../../bindings/index';
+import { relaxedSimdSupported } from '../../bindings/runtime/features';
 import { threadsUnavailableReason } from '../../bindings/runtime/threads/support';
 import { expectAllClose, maxAbsDiff, product, randomArray, randomInt, seededRandom, type Tolerance } from '../harness/numeric';
 
 const unavailable = threadsUnavailableReason();
+/** The threaded backends this runtime can run: relaxed SIMD where it validates (Node: with the flag). */
+const THREADED = relaxedSimdSupported() ? ['wasm-simd', 'wasm-relaxed-simd'] as const : ['wasm-simd'] as const;
 const VS_JS: Tolerance = { rtol: 3e-5, atol: 1e-6 };
 type Arrays = Record<string, Float32Array | undefined>;
 
@@ -100,6 +103,9 @@ describe('threads: option checks (any runtime)', () => {
   it('says why where threads cannot run: js, scalar, initSync', async () => {
     await expect(init({ backend: 'js', threads: 2 })).rejects.toThrow(/backend 'js' is single-threaded/);
     await expect(init({ backend: 'wasm-scalar', threads: 2 })).rejects.toThrow(/no threaded build/);
+    if (!relaxedSimdSupported()) {
+      await expect(init({ backend: 'wasm-relaxed-simd', threads: 2 })).rejects.toThrow(/relaxed SIMD/);
+    }
     expect(() => initSync({ threads: 2 })).toThrow(/initSync cannot start threads/);
     const m = initSync({ threads: 'auto' });
     expect(m.info().threads).toBe(1);
@@ -118,19 +124,31 @@ describe('threads: option checks (any runtime)', () => {
   });
 });
 
-const suiteName = unavailable ? `threads: skipped (${unavailable})` : 'threads: 2 threads vs 1 thread vs js';
+describe.skipIf(unavailable)("threads: 'auto' picks the fastest threads build", () => {
+  it(`relaxed SIMD where it validates, else SIMD (here: ${THREADED[THREADED.length - 1]})`, async () => {
+    const m = await init({ threads: 2 });
+    try {
+      expect(m.info()).toMatchObject({ backend: THREADED[THREADED.length - 1], threads: 2 });
+    } finally {
+      m.dispose();
+    }
+  });
+});
+
+for (const build of THREADED) {
+const suiteName = unavailable ? `threads (${build}): skipped (${unavailable})` : `threads (${build}): 2 threads vs 1 thread vs js`;
 describe.skipIf(unavailable)(suiteName, () => {
   let two: Backend, one: Backend, js: Backend;
   beforeAll(async () => {
     // threadMinFlops 0: even the tiny fixtures are split across the threads
-    two = await init({ threads: 2, threadMinFlops: 0 });
-    one = await init({ backend: 'wasm-simd' });
+    two = await init({ backend: build, threads: 2, threadMinFlops: 0 });
+    one = await init({ backend: build });
     js = await init({ backend: 'js' });
   });
   afterAll(() => two?.dispose());
 
   it('info() reports the threads build on 2 threads', () => {
-    expect(two.info()).toMatchObject({ backend: 'wasm-simd', simd: true, threads: 2 });
+    expect(two.info()).toMatchObject({ backend: build, simd: true, threads: 2 });
     expect(two.info().threadsNote).toBeUndefined();
   });
 
@@ -231,7 +249,7 @@ describe.skipIf(unavailable)(suiteName, () => {
   });
 
   it('default threshold: a ResNet-sized conv is split, a tiny one is not (same results either way)', async () => {
-    const m = await init({ threads: 2 });
+    const m = await init({ backend: build, threads: 2 });
     try {
       const rand = seededRandom(5);
       for (const c of [
@@ -261,7 +279,7 @@ describe.skipIf(unavailable)(suiteName, () => {
   });
 
   it('dispose() ends the workers; the backend keeps working on one thread', async () => {
-    const m = await init({ threads: 2, threadMinFlops: 0 });
+    const m = await init({ backend: build, threads: 2, threadMinFlops: 0 });
     const rand = seededRandom(3);
     const c: ConvCase = { x: [1, 8, 12, 12], w: [16, 8, 3, 3], bias: true, options: { padding: 1 } };
     const d = convData(c, rand);
@@ -273,3 +291,4 @@ describe.skipIf(unavailable)(suiteName, () => {
     expectSame(runConv(m, c, d), runConv(one, c, d), runConv(js, c, d), 'after dispose');
   });
 });
+}

@@ -1,17 +1,28 @@
-/** The threads build embedded in the bundle ('' when it was built without it), compiled once. */
+/** The threads builds embedded in the bundle ('' when it was built without one), compiled once each. */
 import { BackendError } from '../../errors';
 import { decodeBase64 } from '../base64';
-import { THREADS_WASM_BASE64 } from 'virtual:dcd-wasm/embedded';
+import { RELAXED_SIMD_THREADS_WASM_BASE64, THREADS_WASM_BASE64 } from 'virtual:dcd-wasm/embedded';
 
-let cached: Promise<WebAssembly.Module> | undefined;
+/** 'simd' is dcd-threads.wasm, 'relaxed-simd' is dcd-relaxed-simd-threads.wasm. */
+export type ThreadsBuild = 'simd' | 'relaxed-simd';
 
-export function embeddedThreadsModule(): Promise<WebAssembly.Module> {
-  if (!THREADS_WASM_BASE64) {
-    return Promise.reject(new BackendError('this bundle has no embedded threads build; pass options.wasm (dcd-threads.wasm)'));
+const BASE64: Record<ThreadsBuild, string> = { simd: THREADS_WASM_BASE64, 'relaxed-simd': RELAXED_SIMD_THREADS_WASM_BASE64 };
+export const THREADS_FILE: Record<ThreadsBuild, 'dcd-threads.wasm' | 'dcd-relaxed-simd-threads.wasm'> = {
+  simd: 'dcd-threads.wasm', 'relaxed-simd': 'dcd-relaxed-simd-threads.wasm',
+};
+
+const cached: Partial<Record<ThreadsBuild, Promise<WebAssembly.Module>>> = {};
+
+export function hasEmbeddedThreadsBuild(build: ThreadsBuild): boolean {
+  return Boolean(BASE64[build]);
+}
+
+export function embeddedThreadsModule(build: ThreadsBuild): Promise<WebAssembly.Module> {
+  if (!BASE64[build]) {
+    return Promise.reject(new BackendError(`this bundle has no embedded ${build} threads build; pass options.wasm (${THREADS_FILE[build]})`));
   }
-  cached ??= WebAssembly.compile(decodeBase64(THREADS_WASM_BASE64)).catch((e: unknown) => {
-    cached = undefined;
-    throw new BackendError(`could not compile the embedded threads build: ${(e as Error)?.message ?? String(e)}`);
-  });
-  return cached;
+  return (cached[build] ??= WebAssembly.compile(decodeBase64(BASE64[build])).catch((e: unknown) => {
+    cached[build] = undefined;
+    throw new BackendError(`could not compile the embedded ${build} threads build: ${(e as Error)?.message ?? String(e)}`);
+  }));
 }

@@ -1,8 +1,9 @@
 /**
  * `init({ threads })`: how many threads, and bringing up the threaded backend's kernels.
  *   threads 1 (default)  today's single-threaded builds, no workers.
- *   threads n > 1        the threads build (SIMD + shared memory) on n threads; BackendError where
- *                        the runtime can't (no SharedArrayBuffer, not cross-origin isolated, …).
+ *   threads n > 1        a threads build (shared memory) on n threads: relaxed SIMD where the runtime
+ *                        validates it (backend 'auto' or 'wasm-relaxed-simd'), else SIMD; BackendError
+ *                        where the runtime can't (no SharedArrayBuffer, not cross-origin isolated, …).
  *   threads 'auto'       the runtime's cores, capped at MAX_AUTO_THREADS; 1 with a note in info()
  *                        where threads are unavailable.
  */
@@ -13,14 +14,16 @@ import { describe } from '../../ops/checks';
 import type { KernelExports } from '../../backends/wasm/exports';
 import { createWasmBackend } from '../../backends/wasm/index';
 import { threadedExports } from '../../backends/wasm/pool_exports';
-import { simdSupported } from '../features';
-import { moduleFromInput, type WasmInput } from '../source';
+import { backendOfBuild } from '../builds';
+import { relaxedSimdSupported, simdSupported } from '../features';
+import { isWasmResolver, moduleFromInput, resolveWasm, type WasmInput, type WasmResolver } from '../source';
 import { withThreads } from './backend';
 import { CONTROL_BYTES } from './control';
-import { embeddedThreadsModule } from './embedded';
+import { embeddedThreadsModule, hasEmbeddedThreadsBuild, THREADS_FILE, type ThreadsBuild } from './embedded';
 import { ThreadPool } from './pool';
 import { hardwareThreads, threadsUnavailableReason } from './support';
 
+/** Threads for init({ threads }): a count from 1 to 64, or 'auto' (the cores, at most 8). */
 export type ThreadsOption = number | 'auto';
 
 const MAX_AUTO_THREADS = 8;
@@ -50,8 +53,12 @@ export function planThreads(op: string, option: unknown, backend: string, sync: 
   const wanted = auto ? Math.min(hardwareThreads(), MAX_AUTO_THREADS) : (option as number);
   let reason: string | null = null;
   if (backend === 'js') reason = "backend 'js' is single-threaded";
-  else if (backend !== 'auto' && backend !== 'wasm-simd') reason = `the threads build is SIMD; backend '${backend}' has no threaded build`;
-  else if (!simdSupported()) reason = 'the threads build needs WebAssembly SIMD, which this runtime lacks';
+  else if (backend !== 'auto' && backend !== 'wasm-simd' && backend !== 'wasm-relaxed-simd') {
+    reason = `the threads builds are SIMD and relaxed SIMD; backend '${backend}' has no threaded build`;
+  } else if (!simdSupported()) reason = 'the threads builds need WebAssembly SIMD, which this runtime lacks';
+  else if (backend === 'wasm-relaxed-simd' && !relaxedSimdSupported()) {
+    reason = 'this runtime does not support WebAssembly relaxed SIMD (Node 20 needs `node --experimental-wasm-relaxed-simd`)';
+  }
   else if (sync) reason = 'initSync cannot start threads (workers start asynchronously); use await init({ threads })';
   else reason = threadsUnavailableReason();
   if (reason === null) return { threads: wanted };
@@ -92,19 +99,36 @@ function abort(_msg: number, _file: number, line: number, column: number): never
   throw new BackendError(`a kernel aborted (assembly line ${line}:${column})`);
 }
 
-/** init() with threads > 1 (planThreads said yes): the threaded wasm-simd backend. */
-export async function initThreads(op: string, wasm: WasmInput | undefined, threads: number,
-  minFlops: unknown, guards: RuntimeGuards = NO_GUARDS): Promise<Backend> {
+/** The threads build for a backend choice: relaxed SIMD for 'auto' where it validates (and is embedded). */
+export function threadsBuildFor(choice: string, needEmbedded: boolean): ThreadsBuild {
+  if (choice === 'wasm-relaxed-simd') return 'relaxed-simd';
+  if (choice === 'wasm-simd' || !relaxedSimdSupported()) return 'simd';
+  return !needEmbedded || hasEmbeddedThreadsBuild('relaxed-simd') ? 'relaxed-simd' : 'simd';
+}
+
+/** init() with threads > 1 (planThreads said yes): the threaded wasm-simd / wasm-relaxed-simd backend. */
+export async function initThreads(op: string, wasmOption: WasmInput | WasmResolver | undefined, threads: number,
+  minFlops: unknown, choice: 'auto' | 'wasm-simd' | 'wasm-relaxed-simd' = 'auto', guards: RuntimeGuards = NO_GUARDS): Promise<Backend> {
   if (minFlops !== undefined && !(typeof minFlops === 'number' && minFlops >= 0)) {
     throw new OptionError(`${op}: threadMinFlops must be a number ≥ 0, got ${describe(minFlops)}`);
   }
+  const wasm = isWasmResolver(wasmOption)
+    ? await resolveWasm(wasmOption, THREADS_FILE[threadsBuildFor(choice, false)])
+    : wasmOption;
   const { module, source } = wasm !== undefined
     ? await moduleFromInput(wasm)
-    : { module: await embeddedThreadsModule(), source: 'embedded' as const };
+    : { module: await embeddedThreadsModule(threadsBuildFor(choice, true)), source: 'embedded' as const };
   const { exports, pool } = await startThreads(op, module, threads, (minFlops as number | undefined) ?? DEFAULT_MIN_FLOPS);
   if (exports.simdEnabled() !== 1) {
     pool.dispose();
     throw new BackendError(`${op}: the given threads build is not a SIMD build (simdEnabled() = 0)`);
   }
-  return withThreads(createWasmBackend(exports, { backend: 'wasm-simd', wasmSource: source }, guards), pool, undefined);
+  let backend: 'wasm-simd' | 'wasm-relaxed-simd';
+  try {
+    backend = backendOfBuild(op, exports, choice) as typeof backend;
+  } catch (e) {
+    pool.dispose();
+    throw e;
+  }
+  return withThreads(createWasmBackend(exports, { backend, wasmSource: source }, guards), pool, undefined);
 }
