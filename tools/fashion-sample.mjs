@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Writes examples/data/fashion-mnist-sample-{images,labels}.idx.gz: the first N (default 64) images
+// Writes examples/data/fashion-mnist-sample-{images,labels}.idx.gz: the first N (default 32) images
 // and labels of the Fashion-MNIST TEST set (Debian: apt-get install -y dataset-fashion-mnist), the few
 // KB `npm run demo` classifies with the trained model. Uses the library's own IDX reader and writer.
 //
@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { readIdx, encodeIdx } from '../dist/index.js';
 
-const n = Number(process.argv[2] ?? 64);
+const n = Number(process.argv[2] ?? 32);
 const dir = process.argv[3] ?? '/usr/share/datasets/fashion-mnist';
 const images = await readIdx(readFileSync(`${dir}/t10k-images-idx3-ubyte.gz`));
 const labels = await readIdx(readFileSync(`${dir}/t10k-labels-idx1-ubyte.gz`));
