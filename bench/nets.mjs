@@ -12,7 +12,8 @@
 //   and written to build/nets-seeded/<net>.safetensors (loaded the same way).
 // - Check before timing, per network and batch: every engine's logits vs ONNX Runtime's, and the first
 //   image's vs PyTorch's (max |Δ| / max |logit| ≤ 1e-4, the bound tests/bindings/networks.test.ts puts
-//   on this library's logits vs PyTorch). A failing engine is not timed; its cells say FAIL.
+//   on this library's logits vs PyTorch, or 10× the export's own float32 rounding noise when that is
+//   larger — see NOISE_FACTOR). A failing engine is not timed; its cells say FAIL.
 // - Timing: a DCD network and its static twin on every engine in the same interleaved rounds, medians
 //   (bench/lib/timing_async.mjs), reported per image. Cold start (a fresh Node process: import + init +
 //   build + load the safetensors file + first image; ORT: import + session from the .onnx + first
@@ -46,6 +47,10 @@ const report = await import('./nets/report.mjs');
 const here = dirname(fileURLToPath(import.meta.url));
 const args = parseArgs(process.argv.slice(2));
 const MAX_REL_ERR = 1e-4;
+// No float32 engine can agree with another much better than the network's own float32 rounding noise
+// (the exporter's float32Noise: PyTorch float32 vs float64 logits, same weights and graph), which a
+// chaotic random network amplifies far above 1e-4; for such an export the bound is 10× that noise.
+const NOISE_FACTOR = 10;
 
 // A live progress line in a terminal; plain lines in a log.
 const tty = process.stdout.isTTY === true;
@@ -71,11 +76,6 @@ if (args.ort && weighted) {
   ortNote = configureOrt(ort);
 }
 const lib = await import('../dist/index.js');
-// file → the safetensors file this library loads: the export's, or its own seeded weights (calibrated once)
-const weightsPath = {};
-for (const file of files) {
-  weightsPath[file] = weighted ? exportPaths(file).safetensors : await seededWeights(lib, file, NETWORKS[file].make, hashInput, SIZE, say);
-}
 const relaxedHere = relaxedSimdValidates();
 const backends = relaxedHere ? ['wasm-relaxed-simd', 'wasm-simd'] : ['wasm-simd'];
 const oursBest = backends[0];
@@ -87,6 +87,12 @@ const loadBefore = os.loadavg();
 say(`dcd-wasm bench:nets — ${os.cpus()[0]?.model ?? 'cpu'} (${os.cpus().length} cores), Node ${process.version}, ${args.clock} clock, load average ${loadBefore.map((l) => l.toFixed(1)).join(' ')}`);
 say(`weights: ${exportsState.note}`);
 say(`relaxed SIMD: ${relaxedNote}; ONNX Runtime: ${ortNote}`);
+
+// file → the safetensors file this library loads: the export's, or its own seeded weights (calibrated once)
+const weightsPath = {};
+for (const file of files) {
+  weightsPath[file] = weighted ? exportPaths(file).safetensors : await seededWeights(lib, file, NETWORKS[file].make, hashInput, SIZE, say);
+}
 
 const rows = [], cold = {};
 for (const fam of families) {
@@ -162,7 +168,9 @@ const result = {
     path: 'the layer-by-layer module tree (no inference plan yet)',
     checkNote: `max |Δlogit| / max |logit| ≤ ${MAX_REL_ERR} for every engine vs ONNX Runtime (all images) and vs PyTorch (the first image, the export's logits);` +
       ' without ONNX Runtime, SIMD vs relaxed SIMD. 1e-4 is the bound tests/bindings/networks.test.ts puts on this library\'s logits vs PyTorch:' +
-      ' float32 rounding through 20–50 layers (ORT folds BatchNorm into the convs and sums in another order) stays 1–2 orders below it, a wrong layer or weight lands orders above.',
+      ' float32 rounding through 20–50 layers (ORT folds BatchNorm into the convs and sums in another order) stays 1–2 orders below it on a well-conditioned network, a wrong layer or weight lands orders above.' +
+      ` Where the export's own float32 rounding noise (PyTorch float32 vs float64 logits, same weights: the exporter's float32Noise) is larger — a chaotic random network — no float32 engine can do better than that noise, so the bound is ${NOISE_FACTOR}× it; the noise is listed below.`,
+    float32Noise: weighted ? Object.fromEntries(files.map((f) => [f, JSON.parse(readFileSync(exportPaths(f).json, 'utf8')).float32Noise ?? null])) : null,
     exports: weighted ? Object.fromEntries(files.map((f) => [f, JSON.parse(readFileSync(exportPaths(f).json, 'utf8')).torch])) : null,
   },
   rows, cold: Object.fromEntries(Object.entries(cold).map(([f, c]) => [f, { ...c, ours: c.ours && { ...c.ours, logits: undefined }, ort: c.ort && { ...c.ort, logits: undefined } }])),
@@ -190,6 +198,7 @@ async function checkNetwork(file, batch, netEngines, x, shape) {
     }
   }
   const pytorch = weighted ? Float32Array.from(JSON.parse(readFileSync(exportPaths(file).json, 'utf8')).logits) : null;
+  const tol = row.tolerance = tolerance(file);
   for (const name of Object.keys(logits)) {
     const errs = [];
     if (logits.ort && name !== 'ort') errs.push(['vs ORT', logitsError(logits[name], logits.ort)]);
@@ -199,9 +208,9 @@ async function checkNetwork(file, batch, netEngines, x, shape) {
       if (what === 'vs ORT') row.errVsOrt = Math.max(row.errVsOrt ?? 0, err);
       if (what === 'vs PyTorch') row.errVsPytorch = Math.max(row.errVsPytorch ?? 0, err);
       if (what === 'vs relaxed') row.errVsRelaxed = err;
-      if (!(err <= MAX_REL_ERR)) {
+      if (!(err <= tol)) {
         row.status[name] = 'FAIL';
-        say(`${row.label} N=${batch}: ${LABELS[name]} FAILS the check ${what}: max rel err ${err.toExponential(2)} > ${MAX_REL_ERR}`);
+        say(`${row.label} N=${batch}: ${LABELS[name]} FAILS the check ${what}: max rel err ${err.toExponential(2)} > ${tol.toExponential(1)}`);
       }
     }
   }
@@ -212,6 +221,12 @@ async function checkNetwork(file, batch, netEngines, x, shape) {
     }
   }
   return row;
+}
+
+/** The check's bound for `file`: 1e-4, or NOISE_FACTOR × the export's float32 noise when larger. */
+function tolerance(file) {
+  const noise = weighted ? JSON.parse(readFileSync(exportPaths(file).json, 'utf8')).float32Noise : null;
+  return Math.max(MAX_REL_ERR, NOISE_FACTOR * (noise ?? 0));
 }
 
 /** Cold starts of one network in fresh Node processes: this library's best backend, then ORT. */
@@ -237,7 +252,7 @@ function coldStart(file) {
     } catch (e) { out.ortError = 'ERR'; say(`${NETWORKS[file].label}: cold start (ORT) failed: ${e.message}`); }
   }
   for (const [who, c] of [['ours', out.ours], ['ORT', out.ort]]) {
-    if (c?.errVsPytorch != null && !(c.errVsPytorch <= MAX_REL_ERR)) say(`${NETWORKS[file].label}: cold start (${who}): first image's logits off PyTorch's by ${c.errVsPytorch.toExponential(2)}`);
+    if (c?.errVsPytorch != null && !(c.errVsPytorch <= tolerance(file))) say(`${NETWORKS[file].label}: cold start (${who}): first image's logits off PyTorch's by ${c.errVsPytorch.toExponential(2)}`);
   }
   return out;
 }

@@ -36,7 +36,7 @@ export function ensureExports(files, log = console.log) {
     return {
       ok: false,
       note: `missing ${missing.map((f) => `${f}.*`).join(', ')} in build/onnx/ and cannot export them: ${why.join('; ')}. ` +
-        'ONNX Runtime is skipped; this library is timed on its own seeded weights (BatchNorm calibrated on the input).',
+        'ONNX Runtime is skipped; this library is timed on its own seeded weights (BatchNorm calibrated on 16 hash images, build/nets-seeded/).',
     };
   }
   log(`bench:nets: exporting ${missing.join(', ')} with ${python} ${EXPORTER.slice(REPO_ROOT.length + 1)} (PyTorch, one thread; a few minutes)…`);
