@@ -148,7 +148,7 @@ const tables = {
   ratios: [report.RATIO_HEADER, ...report.ratioRows(families, rows)],
   cold: [report.COLD_HEADER, ...files.filter((f) => cold[f]).map((f) => report.coldRow(NETWORKS[f].label, cold[f]))],
   targets: report.targetLines(families, rows, { oursBest }),
-  chartEngines: [...backends, ...(ort ? ['ort'] : [])].map((name) => ({ name, label: name === 'ort' ? ortNote : LABELS[name] })),
+  chartEngines: [...backends, ...(ort ? ['ort'] : [])].map((name) => ({ name, label: name === 'ort' ? `ONNX Runtime Web ${ort.env.versions.web} (wasm EP, 1 thread)` : `${LABELS[name]} (1 thread)` })),
 };
 say('\n' + formatTable(tables.main));
 say('\n' + formatTable(tables.ratios));

@@ -124,7 +124,7 @@ export function writeNetResults(outDir, result, tables) {
     '',
   ].join('\n'));
   writeFileSync(join(outDir, `nets-${day}.svg`), barChartSvg({
-    title: `whole networks, 224×224, 1 thread — ms per image (shorter is faster) — ${meta.cpu}, Node ${meta.node}`,
+    title: `whole networks, 224×224, 1 thread: ms per image (shorter is faster); ${meta.cpu}, Node ${meta.node}`,
     axisLabel: `ms per image (median of interleaved rounds, ${meta.timing.clock === 'cpu' ? 'CPU time' : 'wall clock'})`,
     engines: tables.chartEngines,
     peak: null,
