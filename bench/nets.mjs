@@ -24,6 +24,7 @@
 //                                          --filter REGEX (network file names, e.g. resnet18)  --no-ort
 //                                          --no-cold  --quick (batch 1, 3 rounds)  --budget SECONDS per
 //                                          family and batch (default 240; at least 3 rounds)
+//   node bench/nets.mjs --render bench/results/nets-<date>.json   re-write that run's .md and .svg
 // Writes bench/results/nets-<date>.md, .svg and .json (the full record).
 import { setFlagsFromString } from 'node:v8';
 
@@ -46,6 +47,12 @@ const report = await import('./nets/report.mjs');
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = parseArgs(process.argv.slice(2));
+if (args.render) { // re-write the Markdown and SVG of a finished run from its JSON record
+  const result = JSON.parse(readFileSync(args.render, 'utf8'));
+  const written = report.writeNetResults(join(here, 'results'), result, report.tablesFor(result, FAMILIES));
+  console.log(`written: ${written.map((f) => `bench/results/${f}`).join(', ')}`);
+  process.exit(0);
+}
 const MAX_REL_ERR = 1e-4;
 // No float32 engine can agree with another much better than the network's own float32 rounding noise
 // (the exporter's float32Noise: PyTorch float32 vs float64 logits, same weights and graph), which a
@@ -143,29 +150,17 @@ for (const fam of families) {
   for (const file of pair) for (const e of Object.values(engines[file])) await e.dispose();
 }
 
-const tables = {
-  main: [report.MAIN_HEADER, ...rows.map(report.mainRow)],
-  ratios: [report.RATIO_HEADER, ...report.ratioRows(families, rows)],
-  cold: [report.COLD_HEADER, ...files.filter((f) => cold[f]).map((f) => report.coldRow(NETWORKS[f].label, cold[f]))],
-  targets: report.targetLines(families, rows, { oursBest }),
-  chartEngines: [...backends, ...(ort ? ['ort'] : [])].map((name) => ({ name, label: name === 'ort' ? `ONNX Runtime Web ${ort.env.versions.web} (wasm EP, 1 thread)` : `${LABELS[name]} (1 thread)` })),
-};
-say('\n' + formatTable(tables.main));
-say('\n' + formatTable(tables.ratios));
-if (args.cold) say('\n' + formatTable(tables.cold));
-say('\n' + tables.targets.join('\n'));
-
 const result = {
   meta: {
     date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, cores: os.cpus().length,
     loadavg: { before: loadBefore, after: os.loadavg() },
     command: `node bench/nets.mjs${process.argv.length > 2 ? ` ${process.argv.slice(2).join(' ')}` : ''}`,
-    timing, maxRelErr: MAX_REL_ERR, relaxedNote, coldBackend: oursBest,
+    timing, maxRelErr: MAX_REL_ERR, relaxedNote, coldBackend: oursBest, backends, ortChartLabel: ort ? `ONNX Runtime Web ${ort.env.versions.web} (wasm EP, 1 thread)` : null,
     engines: [...backends.map((b) => LABELS[b]), ...(ort ? [ortNote] : [])],
     exportsNote: weighted
       ? `the exports' (tools/fixtures/export_onnx.py: hash weights, BatchNorm calibrated in PyTorch) — ONNX Runtime runs <net>.onnx, this library loads <net>.safetensors, the same tensors. ${exportsState.note}.`
       : `this library's seeded weights, BatchNorm calibrated on 16 hash images (build/nets-seeded/) — ${exportsState.note}`,
-    path: 'the layer-by-layer module tree (no inference plan yet)',
+    path: 'the layer-by-layer module tree; no inference plan yet',
     checkNote: `max |Δlogit| / max |logit| ≤ ${MAX_REL_ERR} for every engine vs ONNX Runtime (all images) and vs PyTorch (the first image, the export's logits);` +
       ' without ONNX Runtime, SIMD vs relaxed SIMD. 1e-4 is the bound tests/bindings/networks.test.ts puts on this library\'s logits vs PyTorch:' +
       ' float32 rounding through 20–50 layers (ORT folds BatchNorm into the convs and sums in another order) stays 1–2 orders below it on a well-conditioned network, a wrong layer or weight lands orders above.' +
@@ -174,8 +169,13 @@ const result = {
     exports: weighted ? Object.fromEntries(files.map((f) => [f, JSON.parse(readFileSync(exportPaths(f).json, 'utf8')).torch])) : null,
   },
   rows, cold: Object.fromEntries(Object.entries(cold).map(([f, c]) => [f, { ...c, ours: c.ours && { ...c.ours, logits: undefined }, ort: c.ort && { ...c.ort, logits: undefined } }])),
-  targets: tables.targets,
 };
+const tables = report.tablesFor(result, FAMILIES);
+result.targets = tables.targets;
+say('\n' + formatTable(tables.main));
+say('\n' + formatTable(tables.ratios));
+if (args.cold) say('\n' + formatTable(tables.cold));
+say('\n' + tables.targets.join('\n'));
 const written = report.writeNetResults(join(here, 'results'), result, tables);
 say(`\nwritten: ${written.map((f) => `bench/results/${f}`).join(', ')}`);
 
@@ -270,6 +270,7 @@ function parseArgs(argv) {
     else if (a === '--budget') out.budgetS = positiveInt(value(), a);
     else if (a === '--filter') out.filter = new RegExp(value());
     else if (a === '--no-ort') out.ort = false;
+    else if (a === '--render') out.render = value();
     else if (a === '--no-cold') out.cold = false;
     else if (a === '--quick') out.quick = true;
     else if (a === '--clock') {

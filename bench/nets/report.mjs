@@ -3,6 +3,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fmt, markdownTable } from '../lib/table.mjs';
 import { barChartSvg } from '../peers/report/svg.mjs';
+import { NETWORKS } from './networks.mjs';
+import { LABELS } from './engines.mjs';
 
 const RELAXED = 'wasm-relaxed-simd', SIMD = 'wasm-simd', ORT = 'ort';
 const ratio = (v) => (v == null || !Number.isFinite(v) ? '—' : `${v.toFixed(2)}×`);
@@ -79,6 +81,25 @@ export function targetLines(families, rows, { oursBest }) {
     lines.push(`${v <= 1.15 ? 'MET    ' : 'NOT MET'}  ${d.label} ≤ 1.15× the time of ${s.label} (batch 1, ${oursBest}) — ${v.toFixed(2)}×`);
   }
   return lines;
+}
+
+/** Every table of a run's record (result: { meta, rows, cold }), for the console and the files. */
+export function tablesFor(result, allFamilies) {
+  const { meta, rows, cold } = result;
+  const engines = [...new Set(rows.flatMap((r) => Object.keys(r.status)))];
+  // older records lack meta.backends / ortChartLabel: read them off the rows and the engine labels
+  const backends = meta.backends ?? [RELAXED, SIMD].filter((b) => engines.includes(b));
+  const ortLabel = meta.ortChartLabel ?? `ONNX Runtime Web ${(meta.engines.join(' ').match(/ONNX Runtime Web ([\d.]+)/) ?? [])[1] ?? ''} (wasm EP, 1 thread)`;
+  const families = allFamilies.filter((f) => rows.some((r) => r.file === f.dcd || r.file === f.static));
+  const files = families.flatMap((f) => [f.dcd, f.static]);
+  return {
+    main: [MAIN_HEADER, ...rows.map(mainRow)],
+    ratios: [RATIO_HEADER, ...ratioRows(families, rows)],
+    cold: [COLD_HEADER, ...files.filter((f) => cold[f]).map((f) => coldRow(NETWORKS[f].label, cold[f]))],
+    targets: targetLines(families, rows, { oursBest: backends[0] }),
+    chartEngines: [...backends, ...(engines.includes(ORT) ? [ORT] : [])]
+      .map((name) => ({ name, label: name === ORT ? ortLabel : `${LABELS[name]} (1 thread)` })),
+  };
 }
 
 export function writeNetResults(outDir, result, tables) {
