@@ -27,12 +27,14 @@ export function mainRow(r) {
 
 function checkCell(r) {
   const bad = Object.entries(r.status).filter(([, s]) => s !== 'ok').map(([e, s]) => `${e} ${s}`);
-  if (bad.length) return bad.join('; ');
-  const parts = [];
-  if (r.errVsOrt != null) parts.push(`vs ORT ${r.errVsOrt.toExponential(1)}`);
-  if (r.errVsPytorch != null) parts.push(`vs PyTorch ${r.errVsPytorch.toExponential(1)}`);
-  if (r.errVsRelaxed != null) parts.push(`SIMD vs relaxed ${r.errVsRelaxed.toExponential(1)}`);
-  return `ok ${parts.join(', ')}${r.tolerance > 1e-4 ? ` (bound ${r.tolerance.toExponential(0)}: noisy export)` : ''}`;
+  const errs = [];
+  if (r.errVsOrt != null) errs.push(`vs ORT ${r.errVsOrt.toExponential(1)}`);
+  if (r.errVsPytorch != null) errs.push(`vs PyTorch ${r.errVsPytorch.toExponential(1)}`);
+  if (r.errVsRelaxed != null) errs.push(`SIMD vs relaxed ${r.errVsRelaxed.toExponential(1)}`);
+  const skipNote = r.skipped ? ` — PyTorch non-finite on image${r.skipped.images.length > 1 ? 's' : ''} ${r.skipped.images.join(', ')}, not compared (there: ${r.skipped.engines.join(', ')})` : '';
+  const fails = (r.notes ?? []).filter((n) => !n.startsWith('PyTorch'));
+  const head = bad.length ? `${(fails.length ? fails : bad).join('; ')};` : 'ok';
+  return `${head} ${errs.join(', ')}${r.tolerance > 1e-4 ? ` (bound ${r.tolerance.toExponential(0)} = 10× the export's float32 noise)` : ''}${skipNote}`;
 }
 
 export const RATIO_HEADER = ['family', 'N', 'relaxed DCD ÷ static', 'SIMD DCD ÷ static', 'ORT DCD ÷ static'];
