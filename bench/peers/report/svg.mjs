@@ -1,5 +1,6 @@
 // A hand-written SVG bar chart: GFLOP/s per layer for each engine, horizontal grouped bars, with the
 // peak loop's GFLOP/s as a dashed vertical line so every bar reads as a fraction of the ceiling.
+// bench:nets draws ms per image with it (axisLabel, no peak).
 
 const COLORS = ['#1f6feb', '#d29922', '#8250df', '#57ab5a', '#8b949e'];
 const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -7,7 +8,7 @@ const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
 /**
  * groups: [{ label, values: { engine: gflops | null } }]; engines: [{ name, label }]; peak: number | null.
  */
-export function barChartSvg({ title, groups, engines, peak }) {
+export function barChartSvg({ title, groups, engines, peak, axisLabel = 'GFLOP/s (single thread, median of interleaved rounds)' }) {
   const barH = 9, gap = 1, groupGap = 10, left = 170, right = 60, width = 820;
   const top = 44 + engines.length * 14; // title, one legend line per engine, room for the peak label
   const plotW = width - left - right;
@@ -45,7 +46,7 @@ export function barChartSvg({ title, groups, engines, peak }) {
     out.push(`<line x1="${x(t).toFixed(1)}" y1="${axisY}" x2="${x(t).toFixed(1)}" y2="${axisY + 4}" stroke="#333"/>`,
       `<text x="${x(t).toFixed(1)}" y="${axisY + 15}" text-anchor="middle">${t}</text>`);
   }
-  out.push(`<text x="${left + plotW / 2}" y="${axisY + 30}" text-anchor="middle">GFLOP/s (single thread, median of interleaved rounds)</text>`);
+  out.push(`<text x="${left + plotW / 2}" y="${axisY + 30}" text-anchor="middle">${esc(axisLabel)}</text>`);
   if (peak) {
     out.push(`<line x1="${x(peak).toFixed(1)}" y1="${top - 4}" x2="${x(peak).toFixed(1)}" y2="${axisY}" stroke="#cf222e" stroke-dasharray="4 3"/>`,
       `<text x="${x(peak).toFixed(1)}" y="${top - 7}" text-anchor="middle" fill="#cf222e">peak ${peak.toFixed(1)}</text>`);
