@@ -67,7 +67,7 @@ function pointwise(c: Ctx, cin: number, cout: number): Module {
   }
 }
 
-/** MobileNetV2's inverted residual block: expand 1×1 → depthwise 3×3 → project 1×1 (the 1×1 convs are the dynamic positions), plus the identity shortcut when stride is 1 and the channel counts match. */
+/** MobileNetV2's inverted residual block: expand 1×1 (absent when t = 1) → depthwise 3×3 → project 1×1 (with t > 1 the 1×1 convs are the dynamic positions), plus the identity shortcut when stride is 1 and the channel counts match. */
 export class InvertedResidual extends ResidualBlock {
   /** The block's layers (state_dict prefix 'conv'). */
   readonly conv: Sequential;
