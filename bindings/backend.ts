@@ -9,11 +9,13 @@ import type { LinearBackwardOptions, LinearGrads } from './ops/linear_options';
 import type { DcdOps } from './ops/dcd';
 import type { NnOps } from './ops/nn';
 
+/** Which implementation runs the ops: a wasm build (relaxed SIMD, SIMD or scalar) or plain JavaScript. */
 export type BackendName = 'wasm-relaxed-simd' | 'wasm-simd' | 'wasm-scalar' | 'js';
 
 /** How the wasm module reached the backend (undefined for the js backend). */
 export type WasmSource = 'embedded' | 'bytes' | 'module' | 'url' | 'response';
 
+/** Memory use of one backend instance, from `memoryStats()` / `info()`. */
 export interface MemoryStats {
   /** Size of the backend's memory (wasm: linear memory; js: bytes held by live tensors). */
   memoryBytes: number;
@@ -23,8 +25,11 @@ export interface MemoryStats {
   liveTensors: number;
 }
 
+/** What `info()` reports: the backend, its features and its memory use. */
 export interface BackendInfo extends MemoryStats {
+  /** Which implementation this backend is. */
   backend: BackendName;
+  /** True when the ops run on WebAssembly SIMD (wasm-simd and wasm-relaxed-simd). */
   simd: boolean;
   /** Threads ops may run on (init({ threads })); 1 unless a thread pool is running. */
   threads: number;
@@ -34,11 +39,15 @@ export interface BackendInfo extends MemoryStats {
   wasmSource?: WasmSource;
 }
 
+/** Tensor creation, scopes and introspection: the part of a Backend that is not an op. */
 export interface CoreOps {
+  /** The backend's name, features, thread count and memory use. */
   info(): BackendInfo;
+  /** Current memory use: memory size, bytes allocated and live tensors. */
   memoryStats(): MemoryStats;
   /** A new tensor holding a copy of `data` (Float32Array or number[]; length = product of shape). */
   tensor(data: Float32Array | readonly number[], shape: readonly number[]): Tensor;
+  /** A new tensor of the given shape filled with zeros. */
   zeros(shape: readonly number[]): Tensor;
   /** Runs fn synchronously; disposes every tensor created inside except those it returns. */
   scope<T>(fn: () => T): T;
@@ -52,6 +61,7 @@ export interface CoreOps {
   dispose(): void;
 }
 
+/** 2-d convolution forward and backward (torch.nn.functional.conv2d semantics). */
 export interface Conv2dOps {
   /** y = conv2d(x, weight) + bias, as torch.nn.functional.conv2d. x (N,C,H,W), weight (Cout,C/groups,kh,kw). */
   conv2d(x: Tensor, weight: Tensor, options?: Conv2dOptions): Tensor;
@@ -59,9 +69,11 @@ export interface Conv2dOps {
   conv2dBackward(x: Tensor, weight: Tensor, dy: Tensor, options?: Conv2dBackwardOptions): Conv2dGrads;
 }
 
+/** Fully connected layer forward and backward (torch.nn.functional.linear semantics). */
 export interface LinearOps {
   /** y = x·weightᵀ + bias, as torch.nn.functional.linear. x (N,IN), weight (OUT,IN), bias (OUT). */
   linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor;
+  /** Gradients of linear given dy: dx (N,IN), dw (OUT,IN), db (OUT); computes those in options.needs (default dx and dw, plus db when options.bias is set). */
   linearBackward(x: Tensor, weight: Tensor, dy: Tensor, options?: LinearBackwardOptions): LinearGrads;
 }
 

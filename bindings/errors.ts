@@ -4,6 +4,7 @@
  * the argument and says what was expected and what was received.
  */
 export class DcdError extends Error {
+  /** Stable machine-readable code of the error class (`E_SHAPE`, `E_DTYPE`, `E_OPTION`, `E_OOM`, `E_DISPOSED`, `E_BACKEND`, `E_STATE_DICT`, `E_NON_FINITE`, `E_DATA_FORMAT`). */
   readonly code: string;
   constructor(code: string, message: string) {
     super(message);

@@ -4,6 +4,7 @@
  */
 import { DisposedTensorError } from './errors';
 
+/** Element type of a tensor; only float32 is supported. */
 export type DType = 'float32';
 
 /**
@@ -19,9 +20,13 @@ export interface TensorStorage {
   release(): void;
 }
 
+/** An N-d float32 array owned by one backend instance; create it with the backend (`m.tensor`, `m.zeros`, ops), free it with dispose() or scope(). */
 export class Tensor {
+  /** Dimensions, outermost first (frozen copy). */
   readonly shape: readonly number[];
+  /** Number of elements: the product of the shape (1 for a scalar). */
   readonly size: number;
+  /** Always `'float32'`. */
   readonly dtype: DType = 'float32';
   #storage: TensorStorage | null;
   readonly #onDispose: ((t: Tensor) => void) | undefined;
@@ -42,6 +47,7 @@ export class Tensor {
     return typeof value === 'object' && value !== null && #storage in value;
   }
 
+  /** True once dispose() has run; any further use throws DisposedTensorError. */
   get isDisposed(): boolean {
     return this.#storage === null;
   }
@@ -78,6 +84,7 @@ export class Tensor {
     return this.#storage;
   }
 
+  /** `Tensor(float32, [dims])`, with `, disposed` once freed. */
   toString(): string {
     return `Tensor(float32, [${this.shape.join(', ')}]${this.isDisposed ? ', disposed' : ''})`;
   }

@@ -9,15 +9,22 @@ import { OptionError, ShapeError } from '../errors';
 
 /** Logits or probabilities: [N, C] rows (a Tensor, or plain { shape, data }), or one row as an array. */
 export type Rows =
-  | { readonly shape: readonly number[]; readonly data: Float32Array | readonly number[] }
+  | {
+      /** [C] or [N, C], every dimension ≥ 1. */
+      readonly shape: readonly number[];
+      /** Row-major values, length N·C. */
+      readonly data: Float32Array | readonly number[];
+    }
   | Float32Array
   | readonly number[];
 
+/** One entry of topK's result: a class and its score. */
 export interface ClassScore {
   /** The class index in the row. */
   index: number;
   /** labels[index], or String(index) when no labels were given. */
   label: string;
+  /** The row's value at `index` (a probability after softmax, or the raw logit). */
   probability: number;
 }
 
@@ -25,7 +32,12 @@ export interface ClassScore {
  * Softmax of each row (over the last dimension), computed stably in float64: exp(x − max) / Σ.
  * −Infinity logits give probability 0; NaN, +Infinity or an all −Infinity row are errors.
  */
-export function softmax(logits: Rows): { shape: [number, number]; data: Float32Array } {
+export function softmax(logits: Rows): {
+  /** [N, C] (one row, N = 1, when the input was one row). */
+  shape: [number, number];
+  /** The probabilities, row-major; each row sums to 1. */
+  data: Float32Array;
+} {
   const { rows, cols, data } = asRows('softmax', 'logits', logits);
   const out = new Float32Array(rows * cols);
   for (let r = 0; r < rows; r++) {

@@ -16,21 +16,29 @@
  */
 import { DTypeError, OptionError, ShapeError } from '../errors';
 
+/** Per-channel (R, G, B) mean of ImageNet, for values in [0, 1]; the default `mean`. */
 export const IMAGENET_MEAN = [0.485, 0.456, 0.406] as const;
+/** Per-channel (R, G, B) standard deviation of ImageNet, for values in [0, 1]; the default `std`. */
 export const IMAGENET_STD = [0.229, 0.224, 0.225] as const;
 
 /** What a browser's ImageData has (or any object with the same three fields). */
 export interface ImageDataLike {
+  /** Width in pixels. */
   readonly width: number;
+  /** Height in pixels. */
   readonly height: number;
+  /** Row-major pixel bytes, 4 per pixel (RGBA) unless the caller says 3. */
   readonly data: Uint8ClampedArray | Uint8Array;
 }
 
+/** A size in pixels: one number (see the option using it) or [height, width]. */
 export type SizeOption = number | readonly [number, number];
 
+/** How to turn 8-bit pixels into a normalised float32 tensor: size, resize, crop, normalisation. */
 export interface ImageOptions {
   /** Required for raw pixel arrays; must agree with an ImageData-like object's own. */
   width?: number;
+  /** Required for raw pixel arrays; must agree with an ImageData-like object's own. */
   height?: number;
   /** 4 (RGBA, the default for ImageData-like objects) or 3 (RGB bytes). */
   channels?: 3 | 4;
@@ -40,11 +48,15 @@ export interface ImageOptions {
   centerCrop?: SizeOption;
   /** Per-channel mean and std of the [0, 1] values (default: ImageNet's). */
   mean?: readonly number[];
+  /** Per-channel standard deviation the values are divided by after subtracting `mean` (default: ImageNet's). */
   std?: readonly number[];
 }
 
+/** A batch of images as plain data, ready for `m.tensor(data, shape)`. */
 export interface ImageTensorData {
+  /** [N, 3, H, W] (N = 1 for imageToTensorData). */
   shape: [number, number, number, number];
+  /** The normalised RGB values, row-major (N, C, H, W). */
   data: Float32Array;
 }
 

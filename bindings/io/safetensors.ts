@@ -41,7 +41,9 @@ const OTHER_DTYPES: Readonly<Record<string, number>> = {
 
 const ENTRY_FIELDS = ['dtype', 'shape', 'data_offsets'] as const;
 
+/** One tensor read from a safetensors file, converted to float32. */
 export interface SafetensorsTensor {
+  /** Dimensions as stored in the file. */
   shape: number[];
   /** The values converted to float32 (a fresh array, never a view of the input bytes). */
   data: Float32Array;
@@ -49,14 +51,22 @@ export interface SafetensorsTensor {
   dtype: string;
 }
 
+/** A whole safetensors file as readSafetensors returns it. */
 export interface SafetensorsFile {
   /** By name, in data-section order. */
   tensors: Record<string, SafetensorsTensor>;
+  /** The header's `__metadata__` string map (empty when absent). */
   metadata: Record<string, string>;
   /** Tensors of a dtype that does not convert to float32 which `skip` allowed to be left out. */
-  skipped: { name: string; dtype: string }[];
+  skipped: {
+    /** The tensor's name in the file. */
+    name: string;
+    /** Its dtype in the file, e.g. 'I64'. */
+    dtype: string;
+  }[];
 }
 
+/** Options of readSafetensors / stateDictFromSafetensors. */
 export interface ReadSafetensorsOptions {
   /**
    * Called for a tensor whose dtype exists but does not convert to float32 (I64, BOOL, U8, …): return
@@ -69,7 +79,9 @@ export interface ReadSafetensorsOptions {
 
 /** A tensor to write: float32 values in row-major order. */
 export interface WritableTensor {
+  /** Dimensions; their product must equal data.length. */
   readonly shape: readonly number[];
+  /** The values, row-major. */
   readonly data: Float32Array;
 }
 

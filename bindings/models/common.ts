@@ -14,6 +14,7 @@ export type NetBackend = Backend;
 /** Which convolution sits at a network's dynamic positions. */
 export type ConvFlavour = 'static' | 'dcd' | 'dy';
 
+/** Options every network constructor takes. */
 export interface NetworkOptions {
   /** Classifier outputs (default 1000). */
   numClasses?: number;
@@ -23,6 +24,7 @@ export interface NetworkOptions {
   seed?: number;
 }
 
+/** Options of the DY-Conv networks: NetworkOptions plus the dynamic-convolution settings. */
 export interface DyNetworkOptions extends NetworkOptions {
   /** DY-Conv kernels per position (default 4, the paper's baseline). */
   kernels?: number;

@@ -24,6 +24,7 @@ import { Dropout, Flatten } from '../nn/shape';
 import { ResidualBlock } from './blocks';
 import { parseNetworkOptions, type ConvFlavour, type DyNetworkOptions, type NetBackend, type NetworkOptions, type ParsedNetworkOptions } from './common';
 
+/** Options of the static and DCD MobileNetV2 constructors. */
 export interface MobileNetV2Options extends NetworkOptions {
   /** Width multiplier (default 1.0). */
   widthMult?: number;
@@ -31,7 +32,9 @@ export interface MobileNetV2Options extends NetworkOptions {
   fcSqueeze?: number;
 }
 
+/** Options of the DY-Conv MobileNetV2 constructor. */
 export interface MobileNetV2DyOptions extends DyNetworkOptions {
+  /** Width multiplier (default 1.0). */
   widthMult?: number;
 }
 
@@ -64,8 +67,11 @@ function pointwise(c: Ctx, cin: number, cout: number): Module {
   }
 }
 
+/** MobileNetV2's inverted residual block: expand 1×1 (absent when t = 1) → depthwise 3×3 → project 1×1 (with t > 1 the 1×1 convs are the dynamic positions), plus the identity shortcut when stride is 1 and the channel counts match. */
 export class InvertedResidual extends ResidualBlock {
+  /** The block's layers (state_dict prefix 'conv'). */
   readonly conv: Sequential;
+  /** Whether the input is added to the output (stride 1 and equal in/out channels). */
   readonly identity: boolean;
 
   constructor(c: Ctx, inp: number, oup: number, stride: number, t: number) {
@@ -98,7 +104,9 @@ export class InvertedResidual extends ResidualBlock {
 
 /** features → conv (DCD, DY) → avgpool → flatten → classifier. */
 export class MobileNetV2 extends Sequential<NetBackend> {
+  /** The width multiplier the network was built with. */
   readonly widthMult: number;
+  /** Which convolution sits at the dynamic positions: 'static', 'dcd' or 'dy'. */
   readonly flavour: ConvFlavour;
 
   constructor(m: NetBackend, flavour: ConvFlavour, options: MobileNetV2Options | MobileNetV2DyOptions = {}) {

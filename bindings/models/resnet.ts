@@ -46,13 +46,21 @@ function dynamicPosition(c: Ctx, cin: number, cout: number, k: number, stride: n
 
 const bn = (c: Ctx, n: number) => new BatchNorm2d(c.m, { numFeatures: n });
 
+/** ResNet-18/34 basic block: conv 3×3 → BN → ReLU → conv 3×3 → BN, plus the shortcut, then ReLU (the 3×3 convs are the dynamic positions). */
 export class BasicBlock extends ResidualBlock {
+  /** Output channels per `planes` (1 for basic blocks). */
   static readonly expansion = 1;
+  /** First convolution (a dynamic position). */
   readonly conv1: Module;
+  /** BatchNorm after conv1. */
   readonly bn1: BatchNorm2d;
+  /** The registered ReLU module (stateless; state_dict has no entry for it). */
   readonly relu: ReLU;
+  /** Second convolution (a dynamic position). */
   readonly conv2: Module;
+  /** BatchNorm after conv2. */
   readonly bn2: BatchNorm2d;
+  /** The shortcut projection (1×1 conv + BN) when the shape changes, else null (identity). */
   readonly downsample: Sequential | null;
 
   constructor(c: Ctx, inplanes: number, planes: number, stride: number, downsample: Sequential | null) {
@@ -74,16 +82,27 @@ export class BasicBlock extends ResidualBlock {
   protected get reluAfterAdd() { return true; }
 }
 
+/** ResNet-50/101/152 bottleneck: conv 1×1 → BN → ReLU → conv 3×3 → BN → ReLU → conv 1×1 (4× planes) → BN, plus the shortcut, then ReLU (every conv is a dynamic position). */
 export class Bottleneck extends ResidualBlock {
+  /** Output channels per `planes` (4 for bottlenecks). */
   static readonly expansion = 4;
+  /** First convolution (a dynamic position). */
   readonly conv1: Module;
+  /** BatchNorm after conv1. */
   readonly bn1: BatchNorm2d;
+  /** Second convolution (a dynamic position). */
   readonly conv2: Module;
+  /** BatchNorm after conv2. */
   readonly bn2: BatchNorm2d;
+  /** Third convolution, 1×1 to 4× planes (a dynamic position). */
   readonly conv3: Module;
+  /** BatchNorm after conv3. */
   readonly bn3: BatchNorm2d;
+  /** The registered ReLU module (stateless; state_dict has no entry for it). */
   readonly relu: ReLU;
+  /** A second ReLU for the main path's second use (not registered: it has no state to name). */
   readonly relu2: ReLU;
+  /** The shortcut projection (1×1 conv + BN) when the shape changes, else null (identity). */
   readonly downsample: Sequential | null;
 
   constructor(c: Ctx, inplanes: number, planes: number, stride: number, downsample: Sequential | null) {
@@ -123,7 +142,9 @@ const LAYOUTS: Record<number, [BlockClass, number[]]> = {
 
 /** A ResNet: conv1 → bn1 → relu → maxpool → layer1…4 → avgpool → flatten → fc | classifier. */
 export class ResNet extends Sequential<NetBackend> {
+  /** The ResNet depth: 18, 34, 50, 101 or 152. */
   readonly depth: number;
+  /** Which convolution sits at the dynamic positions: 'static', 'dcd' or 'dy'. */
   readonly flavour: ConvFlavour;
 
   constructor(m: NetBackend, depth: number, flavour: ConvFlavour, options: NetworkOptions | DyNetworkOptions = {}) {

@@ -26,6 +26,7 @@ import { Flatten } from '../nn/shape';
 import { ResidualBlock } from './blocks';
 import { parseNetworkOptions, type ConvFlavour, type DyNetworkOptions, type NetBackend, type ParsedNetworkOptions } from './common';
 
+/** Options of smallCnn (numClasses defaults to 10 here). */
 export interface SmallCnnOptions extends Omit<DyNetworkOptions, 'dropout'> {
   /** Which convolution the blocks use (default 'dcd'). */
   variant?: ConvFlavour;
@@ -46,10 +47,15 @@ function conv3x3(c: Ctx, cin: number, cout: number, stride: number): Module {
 
 /** conv1 → bn1 → relu → conv2 → bn2, + shortcut, ReLU (PyTorch's F.relu has no module: `relu` is unnamed state). */
 export class SmallCnnBlock extends ResidualBlock {
+  /** First 3×3 convolution (static, DY-Conv or DCD by variant). */
   readonly conv1: Module;
+  /** BatchNorm after conv1. */
   readonly bn1: BatchNorm2d;
+  /** Second 3×3 convolution (static, DY-Conv or DCD by variant). */
   readonly conv2: Module;
+  /** BatchNorm after conv2. */
   readonly bn2: BatchNorm2d;
+  /** The shortcut (1×1 conv + BN, state_dict prefix 'shortcut') when the shape changes, else null (identity). */
   readonly shortcutPath: Sequential | null;
   readonly #relu: ReLU;
 
@@ -80,6 +86,7 @@ export class SmallCnnBlock extends ResidualBlock {
 }
 
 export class SmallCnn extends Sequential<NetBackend> {
+  /** Which convolution the blocks use: 'static', 'dy' or 'dcd'. */
   readonly variant: ConvFlavour;
 
   constructor(m: NetBackend, options: SmallCnnOptions = {}) {

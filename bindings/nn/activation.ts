@@ -28,19 +28,26 @@ abstract class ActivationModule extends Module<ModuleBackend & NnOps> {
   }
 }
 
+/** torch.nn.ReLU: y = max(x, 0) elementwise; no parameters. */
 export class ReLU extends ActivationModule {
+  /** The activation this module applies. */
   protected readonly kind = 'relu';
 }
 
+/** torch.nn.ReLU6: y = min(max(x, 0), 6) elementwise; no parameters. */
 export class ReLU6 extends ActivationModule {
+  /** The activation this module applies. */
   protected readonly kind = 'relu6';
 }
 
+/** torch.nn.Hardsigmoid: y = relu6(x + 3) / 6 elementwise; no parameters. */
 export class Hardsigmoid extends ActivationModule {
+  /** The activation this module applies. */
   protected readonly kind = 'hardsigmoid';
 }
 
 /** Sigmoid's backward reads the forward's OUTPUT: keep y alive until backward in training. */
 export class Sigmoid extends ActivationModule {
+  /** The activation this module applies. */
   protected readonly kind = 'sigmoid';
 }

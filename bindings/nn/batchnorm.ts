@@ -14,7 +14,9 @@ import { needInput } from './conv';
 import { filled } from './init';
 import { Module, type ModuleBackend } from './module';
 
+/** Options of BatchNorm1d / BatchNorm2d, as torch.nn.BatchNorm's. */
 export interface BatchNormModuleOptions {
+  /** Number of channels C, integer ≥ 1 (required). */
   numFeatures: number;
   /** Default 1e-5. */
   eps?: number;
@@ -34,9 +36,12 @@ function checkMomentum(op: string, v: unknown): number {
 }
 
 export abstract class BatchNorm extends Module<ModuleBackend & NnOps> {
+  /** Number of channels C. */
   readonly numFeatures: number;
+  /** Added to the variance before the square root (default 1e-5). */
   readonly eps: number;
   #momentum: number;
+  /** The module's weight, bias, running_mean and running_var by role (null when affine / trackRunningStats is off). */
   readonly bnState: Readonly<BatchNormState>;
   #input: Tensor | null = null;
   #saved: BatchNormSaved | null = null;
@@ -75,10 +80,12 @@ export abstract class BatchNorm extends Module<ModuleBackend & NnOps> {
     return `${this.constructor.name}(${this.numFeatures})`;
   }
 
+  /** Momentum of the running-statistics update, in [0, 1] (default 0.1). */
   get momentum(): number {
     return this.#momentum;
   }
 
+  /** Sets the momentum; OptionError unless a number in [0, 1]. */
   set momentum(value: number) {
     this.#momentum = checkMomentum(`${this.label}: momentum`, value);
   }

@@ -40,6 +40,7 @@ export class Sequential<B extends Backend = Backend> extends Module<B> {
     return module;
   }
 
+  /** Number of steps (child modules) in the sequence. */
   get length(): number {
     return this.#steps.length;
   }

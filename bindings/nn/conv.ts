@@ -11,13 +11,21 @@ import type { Tensor } from '../tensor';
 import { defaultWeight, seededRandom, uniform } from './init';
 import { Module, type ModuleBackend } from './module';
 
+/** Options of Conv2d, as torch.nn.Conv2d's. */
 export interface Conv2dModuleOptions {
+  /** Input channels, integer ≥ 1 (required). */
   inChannels: number;
+  /** Output channels, integer ≥ 1 (required). */
   outChannels: number;
+  /** Kernel size, integers ≥ 1 (required). */
   kernelSize: Pair;
+  /** Default 1. */
   stride?: Pair;
+  /** Zero padding: a Pair, 'same' (needs stride 1) or 'valid'; default 0. */
   padding?: Padding;
+  /** Default 1. */
   dilation?: Pair;
+  /** Default 1; must divide inChannels and outChannels. */
   groups?: number;
   /** Default true, as PyTorch. */
   bias?: boolean;
@@ -28,11 +36,17 @@ export interface Conv2dModuleOptions {
 const KEYS = ['inChannels', 'outChannels', 'kernelSize', 'stride', 'padding', 'dilation', 'groups', 'bias', 'seed'];
 
 export class Conv2d extends Module<ModuleBackend & Conv2dOps> {
+  /** Input channels. */
   readonly inChannels: number;
+  /** Output channels. */
   readonly outChannels: number;
+  /** Kernel [height, width]. */
   readonly kernelSize: [number, number];
+  /** Resolved stride, padding, dilation and groups, as passed to conv2d. */
   readonly geometry: Readonly<Conv2dGeometry>;
+  /** The weight (outChannels, inChannels/groups, kh, kw): state_dict name 'weight'. */
   readonly weight: Tensor;
+  /** The bias (outChannels), or null when bias is false: state_dict name 'bias'. */
   readonly bias: Tensor | null = null;
   #input: Tensor | null = null;
 

@@ -10,6 +10,7 @@ import type { Tensor } from '../tensor';
 import { defaultWeight, filled, seededRandom } from './init';
 import { Module, type ModuleBackend } from './module';
 
+/** What a DCD layer needs of a backend: module basics plus the DCD op group. */
 export type DcdBackend = ModuleBackend & DcdOps;
 
 
@@ -22,6 +23,7 @@ function initialValue(name: string, shape: number[], fanIn: number, random: () =
 }
 
 export abstract class DcdLayer extends Module<DcdBackend> {
+  /** The layer's resolved geometry and sizes (from resolveDcdConfig). */
   readonly dims: DcdDims;
   #cache: DcdCache | null = null;
   #momentum = 0.1;
@@ -56,6 +58,7 @@ export abstract class DcdLayer extends Module<DcdBackend> {
     return this.#momentum;
   }
 
+  /** Sets the momentum; OptionError unless a number in [0, 1]. */
   set momentum(value: number) {
     if (typeof value !== 'number' || !(value >= 0 && value <= 1)) {
       throw new OptionError(`${this.label}: momentum must be a number in [0, 1], got ${String(value)}`);

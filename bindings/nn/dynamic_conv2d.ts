@@ -16,9 +16,13 @@ import type { Tensor } from '../tensor';
 import { defaultWeight, seededRandom, uniform } from './init';
 import { Module, type ModuleBackend } from './module';
 
+/** Options of DynamicConv2d (DY-Conv / CondConv layer). */
 export interface DynamicConv2dLayerOptions {
+  /** Input channels, integer ≥ 1 (required). */
   inChannels: number;
+  /** Output channels, integer ≥ 1 (required). */
   outChannels: number;
+  /** Kernel size, integers ≥ 1 (required). */
   kernelSize: Pair;
   /** Number of static kernels K (default 4). */
   kernels?: number;
@@ -28,10 +32,15 @@ export interface DynamicConv2dLayerOptions {
   temperature?: number;
   /** Width of attention.fc1 (softmax only; default max(⌊inChannels/4⌋, 4)). */
   hidden?: number;
+  /** Default 1. */
   stride?: Pair;
+  /** Zero padding: a Pair, 'same' (needs stride 1) or 'valid'; default 0. */
   padding?: Padding;
+  /** Default 1. */
   dilation?: Pair;
+  /** Default 1; must divide inChannels and outChannels. */
   groups?: number;
+  /** Whether each kernel has a bias (default true). */
   bias?: boolean;
   /** Seed of the deterministic initialisation (default 0). */
   seed?: number;
@@ -43,11 +52,17 @@ const LAYER_KEYS = ['inChannels', 'outChannels', 'kernelSize', 'kernels', 'mode'
 type Ops = ModuleBackend & DynamicConv2dOps;
 
 export class DynamicConv2d extends Module<Ops> {
+  /** Input channels. */
   readonly inChannels: number;
+  /** Output channels. */
   readonly outChannels: number;
+  /** Number of static kernels K. */
   readonly kernels: number;
+  /** 'softmax' (DY-Conv) or 'sigmoid' (CondConv). */
   readonly mode: DynamicConvMode;
+  /** Width of attention.fc1 (0 in sigmoid mode). */
   readonly hidden: number;
+  /** Whether the layer has the per-kernel bias (K, Cout). */
   readonly hasBias: boolean;
   readonly #geometry: Pick<DynamicConv2dOptions, 'stride' | 'padding' | 'dilation' | 'groups'>;
   #temperature: number;
@@ -110,6 +125,7 @@ export class DynamicConv2d extends Module<Ops> {
     return this.#temperature;
   }
 
+  /** Sets τ; OptionError in sigmoid mode or when τ is not a finite number > 0. */
   set temperature(value: number) {
     if (this.mode !== 'softmax') throw new OptionError(`${this.label}: temperature only applies to mode 'softmax'`);
     this.#temperature = checkTemperature(`${this.label}: temperature`, value);

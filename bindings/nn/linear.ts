@@ -6,18 +6,26 @@ import { needInput } from './conv';
 import { defaultWeight, seededRandom, uniform } from './init';
 import { Module, type ModuleBackend } from './module';
 
+/** Options of Linear, as torch.nn.Linear's. */
 export interface LinearModuleOptions {
+  /** Input features, integer ≥ 1 (required). */
   inFeatures: number;
+  /** Output features, integer ≥ 1 (required). */
   outFeatures: number;
   /** Default true. */
   bias?: boolean;
+  /** Seed of the deterministic initialisation (default 0). */
   seed?: number;
 }
 
 export class Linear extends Module<ModuleBackend & LinearOps> {
+  /** Input features. */
   readonly inFeatures: number;
+  /** Output features. */
   readonly outFeatures: number;
+  /** The weight (outFeatures, inFeatures): state_dict name 'weight'. */
   readonly weight: Tensor;
+  /** The bias (outFeatures), or null when bias is false: state_dict name 'bias'. */
   readonly bias: Tensor | null;
   #input: Tensor | null = null;
 

@@ -26,11 +26,15 @@ import type { Tensor } from '../tensor';
 
 /** A tensor as a state dict holds it: a Tensor of any backend, or plain { shape, data }. */
 export interface StateTensor {
+  /** Dimensions. */
   readonly shape: readonly number[];
+  /** The values, row-major (length = product of shape). */
   readonly data: Float32Array | readonly number[];
 }
+/** Tensors by dotted PyTorch state_dict name, as stateDict() returns and loadStateDict() takes. */
 export type StateDict = Record<string, StateTensor>;
 
+/** Options of Module.loadStateDict. */
 export interface LoadStateDictOptions {
   /** true (default): missing or unexpected keys are errors (as PyTorch's strict=True); false: both are ignored. */
   strict?: boolean;
@@ -38,7 +42,9 @@ export interface LoadStateDictOptions {
 
 /** What loadStateDict found wrong, all at once (PyTorch reports missing and unexpected keys together). */
 export interface StateDictProblems {
+  /** Names the module has but the state dict lacks. */
   missing: string[];
+  /** Names in the state dict the module does not have. */
   unexpected: string[];
   /** `name: expected [..], got [..]` (or a malformed entry). */
   mismatched: string[];
@@ -68,6 +74,7 @@ class Slot implements ParameterEntry {
 }
 
 export abstract class Module<B extends ModuleBackend = ModuleBackend> {
+  /** The backend (from init()) every tensor of this module lives on. */
   readonly backend: B;
   #training = true;
   #disposed = false;
@@ -100,6 +107,7 @@ export abstract class Module<B extends ModuleBackend = ModuleBackend> {
 
   // ------------------------------------------------------------ mode
 
+  /** True in training mode (the default), false after eval(). */
   get training(): boolean {
     return this.#training;
   }
@@ -119,6 +127,7 @@ export abstract class Module<B extends ModuleBackend = ModuleBackend> {
 
   // ------------------------------------------------------------ registration (constructors only)
 
+  /** Constructors only: adds a child module under `name` (its state_dict prefix) in this module's mode; returns it. Throws when the name is taken, OptionError when `module` is not a Module. */
   protected registerModule<M extends Module>(name: string, module: M): M {
     this.#checkNewName(name);
     if (!(module instanceof Module)) throw new OptionError(`${this.label}: child '${name}' is not a Module`);
@@ -127,6 +136,7 @@ export abstract class Module<B extends ModuleBackend = ModuleBackend> {
     return module;
   }
 
+  /** Constructors only: creates a trainable tensor `name` of `shape` holding a copy of `init`; returns it. */
   protected registerParameter(name: string, shape: readonly number[], init: Float32Array): Tensor {
     this.#checkNewName(name);
     const t = this.#newTensor(init, shape);
@@ -136,6 +146,7 @@ export abstract class Module<B extends ModuleBackend = ModuleBackend> {
     return t;
   }
 
+  /** Constructors only: creates a non-trainable state tensor `name` (e.g. a running statistic) of `shape` holding a copy of `init`; returns it. */
   protected registerBuffer(name: string, shape: readonly number[], init: Float32Array): Tensor {
     this.#checkNewName(name);
     const t = this.#newTensor(init, shape);
@@ -227,6 +238,7 @@ export abstract class Module<B extends ModuleBackend = ModuleBackend> {
     return this.parameterEntries().map((e) => [e.name, e.value]);
   }
 
+  /** Every parameter tensor, in state_dict order (live tensors; don't dispose them). */
   parameters(): Tensor[] {
     return this.parameterEntries().map((e) => e.value);
   }
@@ -316,7 +328,12 @@ export abstract class Module<B extends ModuleBackend = ModuleBackend> {
   // ------------------------------------------------------------ state dict
 
   /** Copies of every parameter and buffer by dotted PyTorch state_dict name. */
-  stateDict(): Record<string, { shape: number[]; data: Float32Array }> {
+  stateDict(): Record<string, {
+    /** Dimensions. */
+    shape: number[];
+    /** A copy of the values, row-major. */
+    data: Float32Array;
+  }> {
     const out: Record<string, { shape: number[]; data: Float32Array }> = {};
     for (const [name, t] of this.namedState()) out[name] = { shape: [...t.shape], data: t.toFloat32Array() };
     return out;
@@ -364,6 +381,7 @@ export abstract class Module<B extends ModuleBackend = ModuleBackend> {
 
   // ------------------------------------------------------------ lifetime
 
+  /** True once dispose() has run; forward/backward then throw DisposedTensorError. */
   get isDisposed(): boolean {
     return this.#disposed;
   }
@@ -410,8 +428,11 @@ function checkEntry(entry: unknown, shape: readonly number[]): string | undefine
 
 /** StateDictError with the problems as data (`missing`, `unexpected`, `mismatched`). */
 export class StateDictLoadError extends StateDictError {
+  /** Names the module has but the state dict lacks. */
   readonly missing: string[];
+  /** Names in the state dict the module does not have. */
   readonly unexpected: string[];
+  /** Entries whose shape or data does not fit: `name: expected [..], got [..]`. */
   readonly mismatched: string[];
   constructor(op: string, p: StateDictProblems, strict: boolean) {
     const lines: string[] = [];

@@ -11,6 +11,7 @@ type Backend = ModuleBackend & NnOps;
 const POOL_KEYS = ['kernelSize', 'stride', 'padding', 'dilation', 'ceilMode', 'countIncludePad'];
 
 export class MaxPool2d extends Module<Backend> {
+  /** The pooling options (frozen copy). */
   readonly options: Readonly<Pool2dOptions>;
   #input: Tensor | null = null;
 
@@ -40,6 +41,7 @@ export class MaxPool2d extends Module<Backend> {
 }
 
 export class AvgPool2d extends Module<Backend> {
+  /** The pooling options (frozen copy). */
   readonly options: Readonly<Pool2dOptions>;
   #xShape: readonly number[] | null = null;
 
@@ -64,6 +66,7 @@ export class AvgPool2d extends Module<Backend> {
 }
 
 export class AdaptiveAvgPool2d extends Module<Backend> {
+  /** Output [height, width]. */
   readonly outputSize: [number, number];
   #xShape: readonly number[] | null = null;
 

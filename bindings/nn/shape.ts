@@ -46,6 +46,7 @@ export class Identity extends Module<Backend> {
  * advances by one per training forward, so a run is reproducible from the module's `seed`.
  */
 export class Dropout extends Module<Backend> {
+  /** Probability of zeroing an element in training mode, in [0, 1). */
   readonly p: number;
   /** The seed the NEXT training forward uses (settable, part of a training checkpoint). */
   seed: number;

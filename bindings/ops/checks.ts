@@ -162,8 +162,17 @@ export function expectIntermediateFits(op: string, what: string, count: number):
 
 /** Options of a backward op with a bias: `bias` (true or the forward's bias tensor) and `needs`. */
 export interface BackwardNeedsOptions {
+  /** True, or the forward pass's bias tensor, when the forward had a bias; then db is computed by default. */
   bias?: boolean | Tensor | null;
-  needs?: { dx?: boolean; dw?: boolean; db?: boolean };
+  /** Which gradients to compute; default dx and dw, plus db when `bias` is set. */
+  needs?: {
+    /** Gradient with respect to the input x. */
+    dx?: boolean;
+    /** Gradient with respect to the weight. */
+    dw?: boolean;
+    /** Gradient with respect to the bias. */
+    db?: boolean;
+  };
 }
 
 /**

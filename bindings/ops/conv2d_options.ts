@@ -9,18 +9,26 @@ import {
   backwardNeeds, expectFits, expectInt, expectOptions, expectPair, expectRank, expectShape, fmtShape, type BackwardNeedsOptions,
 } from './checks';
 
+/** One value for both spatial dimensions, or [height, width]. */
 export type Pair = number | readonly [number, number];
+/** Zero padding: a Pair, `'valid'` (no padding) or `'same'` (output size = input size; needs stride 1, as in PyTorch). */
 export type Padding = Pair | 'same' | 'valid';
 
 /** Geometry of a convolution, as in torch.nn.functional.conv2d. */
 export interface Conv2dGeometry {
+  /** Step of the kernel; integers ≥ 1, default 1. */
   stride?: Pair;
+  /** Zero padding on each side; integers ≥ 0, `'same'` or `'valid'`, default 0. */
   padding?: Padding;
+  /** Spacing between kernel elements; integers ≥ 1, default 1. */
   dilation?: Pair;
+  /** Number of blocked connections from input to output channels; integer ≥ 1, default 1. */
   groups?: number;
 }
 
+/** Options of conv2d: the geometry plus an optional bias. */
 export interface Conv2dOptions extends Conv2dGeometry {
+  /** Bias added to every output channel, shape (Cout); default none. */
   bias?: Tensor | null;
 }
 
@@ -28,9 +36,13 @@ export interface Conv2dOptions extends Conv2dGeometry {
  *  `needs`: which gradients to compute, default dx and dw (and db when `bias` is set). */
 export interface Conv2dBackwardOptions extends Conv2dGeometry, BackwardNeedsOptions {}
 
+/** Gradients returned by conv2dBackward; a field is set only when it was requested. */
 export interface Conv2dGrads {
+  /** Gradient with respect to x, shape (N, C, H, W). */
   dx?: Tensor;
+  /** Gradient with respect to weight, shape (Cout, C/groups, kh, kw). */
   dw?: Tensor;
+  /** Gradient with respect to bias, shape (Cout). */
   db?: Tensor;
 }
 

@@ -35,6 +35,7 @@ export const DCD_WASM_READY = true;
 /** The layer's tensors (parameters and buffers) by state_dict name. */
 export type DcdState = Readonly<Record<string, Tensor>>;
 
+/** Options of dcdForward: mode, momentum, whether to keep a cache for backward, inference strategy. */
 export interface DcdForwardOptions {
   /** Batch statistics + running-stat update (true) or running statistics (false). */
   training: boolean;
@@ -55,6 +56,7 @@ export interface DcdForwardOptions {
   evalStrategy?: DcdEvalStrategy;
 }
 
+/** How an inference-only dcdForward may compute y (see DcdForwardOptions.evalStrategy). */
 export type DcdEvalStrategy = 'auto' | 'composed' | 'weights';
 const EVAL_STRATEGIES: readonly DcdEvalStrategy[] = ['auto', 'composed', 'weights'];
 
@@ -63,23 +65,33 @@ const EVAL_STRATEGIES: readonly DcdEvalStrategy[] = ['auto', 'composed', 'weight
  * reads the forward's input x: keep x alive until then (the wasm caches hold a reference, not a copy).
  */
 export interface DcdCache {
+  /** Whether the forward ran in training mode. */
   readonly training: boolean;
+  /** Shape of the forward's input x. */
   readonly xShape: readonly number[];
+  /** Shape of the forward's output y. */
   readonly yShape: readonly number[];
+  /** Frees what the cache holds; call it exactly once. */
   dispose(): void;
 }
 
+/** What dcdForward returns. */
 export interface DcdForwardResult {
+  /** The output: (N, Cout, OH, OW), or (N, Cout) for DYCls. */
   y: Tensor;
+  /** What dcdBackward needs; null when options.needsBackward was false. The caller disposes it. */
   cache: DcdCache | null;
 }
 
+/** What dcdBackward returns: new tensors owned by the caller. */
 export interface DcdGrads {
+  /** Gradient with respect to x, shaped like x. */
   dx: Tensor;
   /** One gradient per parameter (not per buffer), keyed by state_dict name, shaped like the parameter. */
   params: Record<string, Tensor>;
 }
 
+/** The DCD op group: forward and backward of a Dynamic Convolution Decomposition layer given its dims and state. */
 export interface DcdOps {
   /** x: (N, Cin, H, W) — or (N, Cin) for DYCls. y: (N, Cout, OH, OW) — or (N, Cout). */
   dcdForward(dims: DcdDims, state: DcdState, x: Tensor, options: DcdForwardOptions): DcdForwardResult;

@@ -7,13 +7,18 @@
 import { OptionError } from '../errors';
 import { describe, expectInt, expectOptions } from './checks';
 
+/** Which module of the official DCD code a layer reproduces: conv_dy (k×k, ResNet bottlenecks), conv_basic_dy (3×3 pad 1, ResNet basic blocks), DYModule (1×1, MobileNetV2 pointwise convs) or DYCls (the classifier head, on vectors). */
 export type DcdKind = 'conv_dy' | 'conv_basic_dy' | 'DYModule' | 'DYCls';
+/** Which parts of the DCD layer exist: both (full), only the channel scaling Λ (lambda-only), or only the dynamic residual P·Φ·Qᵀ (phi-only). */
 export type DcdVariant = 'full' | 'lambda-only' | 'phi-only';
 
 /** What a user writes. Fields not listed for a kind are rejected (e.g. kernelSize for DYModule). */
 export interface DcdConfig {
+  /** Which reference module the layer reproduces. */
   kind: DcdKind;
+  /** Input channels (features for DYCls), integer ≥ 1. */
   inChannels: number;
+  /** Output channels (features for DYCls), integer ≥ 1. */
   outChannels: number;
   /** conv_dy only (conv_basic_dy is 3×3/pad 1, DYModule 1×1/stride 1). */
   kernelSize?: number;
@@ -38,21 +43,29 @@ export interface DcdConfig {
 
 /** Fully resolved geometry and sizes of one DCD layer. Plain data: safe to share and compare. */
 export interface DcdDims {
+  /** Which reference module the layer reproduces. */
   kind: DcdKind;
+  /** Input channels Cin. */
   cin: number;
+  /** Output channels Cout. */
   cout: number;
   /** Static kernel size k (1 for DYModule; unused for DYCls). */
   k: number;
+  /** Stride of the static conv (1 for DYModule and DYCls). */
   stride: number;
+  /** Padding of the static conv. */
   padding: number;
   /** Adaptive-average-pool output side: 1 (g has Cin values) or 2 (4·Cin values); 1 for DYCls (g = x). */
   pool: 1 | 2;
-  /** Latent size L and fc.0 width S. */
+  /** Latent size L (Φ is L×L). */
   latent: number;
+  /** Width S of the fc.0 layer. */
   squeeze: number;
   /** Kernel size of q: 1 or k. */
   qk: number;
+  /** Number B of blocks of the sparse dynamic residual (1: dense). */
   blocks: number;
+  /** Which parts of the layer exist. */
   variant: DcdVariant;
   /** True when λ scales the static path (variant ≠ 'phi-only'). */
   hasLambda: boolean;

@@ -15,8 +15,10 @@ import { describe, expectIntermediateFits, expectOptions, expectTensor, fmtShape
 import type { Conv2dParams } from './conv2d_params';
 import { type Conv2dGeometry, resolveConv2d } from './conv2d_options';
 
+/** How the K kernels are mixed: 'softmax' attention with temperature (DY-Conv) or 'sigmoid' routing (CondConv). */
 export type DynamicConvMode = 'softmax' | 'sigmoid';
 
+/** The layer's tensors by PyTorch state_dict name: weight (K, Cout, Cin/groups, kh, kw), optional bias (K, Cout), and the attention (softmax: attention.fc1/fc2) or routing (sigmoid) weights and biases. */
 export type DynamicConv2dState = Readonly<Record<string, Tensor>>;
 
 export interface DynamicConv2dOptions extends Conv2dGeometry {
@@ -26,12 +28,15 @@ export interface DynamicConv2dOptions extends Conv2dGeometry {
   temperature?: number;
 }
 
+/** What dynamicConv2dBackward returns: new tensors owned by the caller. */
 export interface DynamicConv2dGrads {
+  /** Gradient with respect to x, shaped like x. */
   dx: Tensor;
   /** Gradient of every tensor of the state, keyed by its state_dict name, shaped like it. */
   params: Record<string, Tensor>;
 }
 
+/** The dynamic-convolution op group: DY-Conv and CondConv over K static kernels, forward and backward. */
 export interface DynamicConv2dOps {
   /** y = conv2d(x, Σ_k π_k(x) W_k, Σ_k π_k(x) b_k) per sample; x (N, Cin, H, W) → (N, Cout, OH, OW). */
   dynamicConv2d(x: Tensor, state: DynamicConv2dState, options: DynamicConv2dOptions): Tensor;

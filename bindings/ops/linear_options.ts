@@ -14,9 +14,13 @@ export interface LinearParams { n: number; in: number; out: number }
  *  `needs`: which gradients to compute, default dx and dw (and db when `bias` is set). */
 export type LinearBackwardOptions = BackwardNeedsOptions;
 
+/** Gradients returned by linearBackward; a field is set only when it was requested. */
 export interface LinearGrads {
+  /** Gradient with respect to x, shape (N, IN). */
   dx?: Tensor;
+  /** Gradient with respect to weight, shape (OUT, IN). */
   dw?: Tensor;
+  /** Gradient with respect to bias, shape (OUT). */
   db?: Tensor;
 }
 

@@ -7,8 +7,10 @@ import type { Tensor } from '../tensor';
 import { DTypeError, OptionError } from '../errors';
 import { describe, expectOptions, expectRank, expectShape, fmtShape } from './checks';
 
+/** How per-row / per-element losses are reduced to one number: their mean or their sum. */
 export type LossReduction = 'mean' | 'sum';
 
+/** Options of crossEntropyLoss (torch.nn.functional.cross_entropy). */
 export interface CrossEntropyOptions {
   /** ε in [0, 1]: the target becomes (1 − ε)·target + ε/C (default 0). */
   labelSmoothing?: number;
@@ -16,11 +18,13 @@ export interface CrossEntropyOptions {
   reduction?: LossReduction;
 }
 
+/** Options of mseLoss (torch.nn.functional.mse_loss). */
 export interface MseOptions {
   /** 'mean' over every element (default) or 'sum'. */
   reduction?: LossReduction;
 }
 
+/** A loss fused with its gradient. */
 export interface LossResult {
   /** The reduced loss. Non-finite when an input holds NaN or ±inf (the train/ API rejects that). */
   loss: number;
@@ -28,6 +32,7 @@ export interface LossResult {
   grad: Tensor;
 }
 
+/** The loss op group: losses fused with their gradient, as torch.nn.functional's. */
 export interface LossOps {
   /** Cross-entropy of logits (N, C) against class labels (Int32Array of N, each in [0, C)) or soft targets (N, C). */
   crossEntropyLoss(logits: Tensor, target: Int32Array | Tensor, options?: CrossEntropyOptions): LossResult;

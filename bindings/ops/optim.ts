@@ -9,27 +9,39 @@ import type { Tensor } from '../tensor';
 import { OptionError } from '../errors';
 import { describe, expectShape, fmtShape } from './checks';
 
+/** Hyper-parameters of one sgdStep (torch.optim.SGD's, finite numbers). */
 export interface SgdStepOptions {
+  /** Learning rate. */
   lr: number;
   /** 0 = plain SGD (then no momentum buffer is needed). */
   momentum?: number;
+  /** Dampening of the momentum (default 0). */
   dampening?: number;
+  /** Nesterov momentum (default false). */
   nesterov?: boolean;
+  /** L2 penalty added to the gradient (default 0). */
   weightDecay?: number;
   /** True on the buffer's first update: it is set to the gradient instead of being decayed (as PyTorch). */
   firstStep?: boolean;
 }
 
+/** Hyper-parameters of one adamwStep (torch.optim.AdamW's, finite numbers). */
 export interface AdamwStepOptions {
+  /** Learning rate. */
   lr: number;
+  /** Decay rate of the first-moment average. */
   beta1: number;
+  /** Decay rate of the second-moment average. */
   beta2: number;
+  /** Added to the denominator for numerical stability. */
   eps: number;
+  /** Decoupled weight decay: param ← param·(1 − lr·weightDecay) before the Adam step. */
   weightDecay: number;
   /** The step number after this update (1 on the first step), for the bias corrections. */
   step: number;
 }
 
+/** The optimiser op group: in-place parameter updates and the reductions gradient clipping needs. */
 export interface OptimOps {
   /**
    * One torch.optim.SGD update of `param` in place, given its gradient. `momentumBuffer` (same shape)

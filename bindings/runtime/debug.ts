@@ -6,6 +6,7 @@
 import { OptionError } from '../errors';
 import { describe, expectOptions } from '../ops/checks';
 
+/** Debug aids, passed as init({ debug }); `debug: true` enables leak reports (console.warn) and poisoning. */
 export interface DebugOptions {
   /** Report tensors garbage-collected without dispose(): true = console.warn, or your callback. */
   leaks?: boolean | ((report: string) => void);

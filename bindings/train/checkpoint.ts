@@ -16,13 +16,17 @@ import type { PlainTensor } from './types';
 
 /** A tensor to write: any { shape, data } (a Tensor works; its data is copied). */
 export interface TensorLike {
+  /** Dimensions. */
   readonly shape: readonly number[];
+  /** The values, row-major. */
   readonly data: Float32Array;
 }
 
+/** What saveCheckpoint stores: the model state and, optionally, the optimiser state, step, RNG state and user data. */
 export interface Checkpoint {
   /** The model's state dict (parameters and buffers by name). */
   model: Record<string, TensorLike>;
+  /** The optimiser's stateDict(), if any. */
   optimizer?: OptimizerStateDict;
   /** Training steps done (the schedules' argument). */
   step?: number;
@@ -32,12 +36,19 @@ export interface Checkpoint {
   extra?: unknown;
 }
 
+/** What loadCheckpoint returns: the fields that were saved, as plain data. */
 export interface LoadedCheckpoint {
+  /** The model's state dict (parameters and buffers by name), ready for loadStateDict. */
   model: Record<string, PlainTensor>;
+  /** The optimiser state, when one was saved (for Optimizer.loadStateDict). */
   optimizer?: OptimizerStateDict;
+  /** Training steps done, when saved. */
   step?: number;
+  /** The data RNG's state, when saved (for Rng.setState). */
   rng?: number[];
+  /** The user data, when saved. */
   extra?: unknown;
+  /** The file's raw safetensors metadata (format tag and the JSON-encoded fields). */
   metadata: Record<string, string>;
 }
 

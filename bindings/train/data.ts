@@ -80,7 +80,11 @@ export class Rng {
   }
 
   /** Fisher–Yates shuffle in place (from the last element down, as random.shuffle). */
-  shuffle<T extends { length: number; [i: number]: unknown }>(items: T): T {
+  shuffle<T extends {
+    /** Number of items. */
+    length: number;
+    [i: number]: unknown;
+  }>(items: T): T {
     for (let i = items.length - 1; i > 0; i--) {
       const j = this.int(i + 1);
       const tmp = items[i];
@@ -104,12 +108,17 @@ function rotl(x: number, k: number): number {
 
 /** Images (N, C, H, W) as raw uint8 pixels plus one class label each. */
 export interface ImageDataset {
+  /** Number of samples N. */
   readonly count: number;
+  /** Channels C per image (1 for (N, H, W) IDX images). */
   readonly channels: number;
+  /** Image height H in pixels. */
   readonly height: number;
+  /** Image width W in pixels. */
   readonly width: number;
   /** N·C·H·W pixels, 0 … 255. */
   readonly pixels: Uint8Array;
+  /** Class label of each sample (N). */
   readonly labels: Int32Array;
 }
 
@@ -141,6 +150,7 @@ export function takeFirst(data: ImageDataset, count: number): ImageDataset {
   return { ...data, count: n, pixels: data.pixels.subarray(0, n * per), labels: data.labels.subarray(0, n) };
 }
 
+/** Random augmentation of makeBatch / BatchLoader (draws from the Rng; needs one). */
 export interface AugmentOptions {
   /** Random crop back to H×W from the image zero-padded by this many pixels on each side (0 = none). */
   padding?: number;
@@ -148,17 +158,23 @@ export interface AugmentOptions {
   flip?: boolean;
 }
 
+/** How makeBatch normalises (and optionally augments) pixels. */
 export interface BatchOptions {
   /** Per-channel mean and standard deviation on the 0 … 1 scale: x = (pixel/255 − mean) / std. Default 0 and 1. */
   mean?: readonly number[];
+  /** Per-channel standard deviation on the 0 … 1 scale, each > 0 (default 1). */
   std?: readonly number[];
+  /** Random crop / flip per sample (default none). */
   augment?: AugmentOptions;
 }
 
+/** One batch made by makeBatch / BatchLoader: normalised pixels, labels and which samples. */
 export interface Batch {
   /** (B, C, H, W), normalised. */
   x: Float32Array;
+  /** Class label of each sample (B). */
   labels: Int32Array;
+  /** [B, C, H, W], the shape of `x`. */
   shape: [number, number, number, number];
   /** Which samples, in order. */
   indices: Int32Array;
@@ -228,7 +244,9 @@ export function makeBatch(data: ImageDataset, indices: ArrayLike<number>, option
   return { x, labels, shape: [b, c, h, w], indices: picked };
 }
 
+/** Options of BatchLoader: batch size, seed, shuffling, plus makeBatch's normalisation and augmentation. */
 export interface BatchLoaderOptions extends BatchOptions {
+  /** Samples per batch, integer ≥ 1 (required). */
   batchSize: number;
   /** Seed of the loader's Rng (shuffles and augmentation). Default 0. */
   seed?: number;
@@ -240,10 +258,15 @@ export interface BatchLoaderOptions extends BatchOptions {
 
 /** Epochs of batches over a dataset, every random draw from one Rng (save rng.state() to resume). */
 export class BatchLoader {
+  /** The dataset batches are drawn from. */
   readonly data: ImageDataset;
+  /** Samples per batch. */
   readonly batchSize: number;
+  /** The loader's random generator (seeded by options.seed); save rng.state() to resume. */
   readonly rng: Rng;
+  /** Whether each epoch visits the samples in a new random order. */
   readonly shuffle: boolean;
+  /** Whether the last incomplete batch of an epoch is dropped. */
   readonly dropLast: boolean;
   readonly #batchOptions: BatchOptions;
 

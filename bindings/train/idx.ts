@@ -10,12 +10,18 @@
 import { DataFormatError, DTypeError } from '../errors';
 import { describe } from '../ops/checks';
 
+/** Element type of an IDX file (type byte 0x08 … 0x0e). */
 export type IdxDType = 'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
+/** The typed array holding an IDX file's elements, by IdxDType. */
 export type IdxData = Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
 
+/** An IDX file's contents: element type, dimensions and elements (row-major). */
 export interface IdxArray {
+  /** Element type stored in the file. */
   dtype: IdxDType;
+  /** Dimensions, outermost first. */
   shape: number[];
+  /** The elements, in a typed array of their type. */
   data: IdxData;
 }
 

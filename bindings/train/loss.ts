@@ -12,6 +12,7 @@ import type { CrossEntropyOptions, LossOps, LossResult, MseOptions } from '../op
 import type { Tensor } from '../tensor';
 
 export type { CrossEntropyOptions, LossResult, MseOptions, LossReduction } from '../ops/loss';
+/** What the losses need of a backend: tensor creation and the loss ops. */
 export type LossBackend = CoreOps & LossOps;
 
 function finite(op: string, result: LossResult): LossResult {

@@ -16,6 +16,7 @@ import type { OptimOps } from '../ops/optim';
 import type { Tensor } from '../tensor';
 import type { ParameterEntry, PlainTensor } from './types';
 
+/** What an optimiser needs of a backend: tensor creation and the optimiser ops. */
 export type OptimBackend = CoreOps & OptimOps;
 
 /** Per-parameter state: PyTorch's names → tensors, plus the AdamW step count. */
@@ -24,14 +25,21 @@ interface ParamState {
   tensors: Map<string, Tensor>;
 }
 
+/** An optimiser's state as plain data (no backend): what stateDict() returns and loadStateDict() takes. */
 export interface OptimizerStateDict {
+  /** Which optimiser saved it; loadStateDict rejects another type. */
   type: 'SGD' | 'AdamW';
   /** The hyper-parameters (lr included: a schedule may have changed it). */
   hyper: Record<string, number | boolean>;
   /** Optimiser steps taken. */
   steps: number;
   /** By parameter name; parameters that never had a gradient have no entry. */
-  state: Record<string, { step: number; tensors: Record<string, PlainTensor> }>;
+  state: Record<string, {
+    /** Updates of this parameter so far (AdamW's bias-correction step count). */
+    step: number;
+    /** State tensors by PyTorch's name: momentum_buffer (SGD); exp_avg, exp_avg_sq, max_exp_avg_sq (AdamW). */
+    tensors: Record<string, PlainTensor>;
+  }>;
 }
 
 export interface CommonOptimizerOptions {
@@ -65,10 +73,15 @@ function expectEntries(entries: unknown, op: string): ParameterEntry[] {
   return entries as ParameterEntry[];
 }
 
+/** Base class of SGD and AdamW: parameter entries, learning rate, step count, state dict and dispose. */
 export abstract class Optimizer {
+  /** The backend the parameters and the optimiser state live on. */
   readonly backend: OptimBackend;
+  /** The parameters this optimiser updates (frozen copy of the list given to the constructor). */
   readonly entries: readonly ParameterEntry[];
+  /** Whether step() first checks every gradient is finite (NonFiniteError otherwise; nothing is updated then). */
   readonly checkFinite: boolean;
+  /** Per-parameter state tensors by parameter name, created on a parameter's first update. */
   protected readonly state = new Map<string, ParamState>();
   #lr = 0;
   #steps = 0;
@@ -81,13 +94,18 @@ export abstract class Optimizer {
     this.lr = lr;
   }
 
+  /** Which optimiser this is. */
   abstract get type(): 'SGD' | 'AdamW';
+  /** The hyper-parameters as saved in a state dict (lr included). */
   protected abstract hyper(): Record<string, number | boolean>;
+  /** Restores hyper-parameters from a state dict; keys it does not know are ignored. */
   protected abstract setHyper(hyper: Record<string, number | boolean>): void;
   /** The state tensor names a parameter has (PyTorch's names). */
   protected abstract stateNames(): string[];
+  /** Updates one parameter in place given its gradient, creating its state on first use. */
   protected abstract update(entry: ParameterEntry, grad: Tensor): void;
 
+  /** Learning rate for the next step. */
   get lr(): number {
     return this.#lr;
   }
@@ -138,6 +156,7 @@ export abstract class Optimizer {
     }
   }
 
+  /** The optimiser state as plain data (copies): type, hyper-parameters, steps and per-parameter tensors. OptionError after dispose(). */
   stateDict(): OptimizerStateDict {
     this.#live();
     const state: OptimizerStateDict['state'] = {};
@@ -200,19 +219,29 @@ export abstract class Optimizer {
   }
 }
 
+/** Options of SGD, as torch.optim.SGD's (lr required). */
 export interface SGDOptions extends CommonOptimizerOptions {
+  /** Learning rate, finite and ≥ 0 (required). */
   lr: number;
+  /** Momentum factor, ≥ 0 (default 0: plain SGD, no state). */
   momentum?: number;
+  /** Dampening for momentum (default 0). */
   dampening?: number;
+  /** Nesterov momentum (default false; needs momentum > 0 and dampening 0). */
   nesterov?: boolean;
+  /** L2 penalty added to the gradient, ≥ 0 (default 0). */
   weightDecay?: number;
 }
 
 /** torch.optim.SGD: momentum (buffer = gradient on its first step), dampening, Nesterov, L2 weight decay. */
 export class SGD extends Optimizer {
+  /** Momentum factor (0: plain SGD). */
   momentum: number;
+  /** Dampening for momentum. */
   dampening: number;
+  /** Whether Nesterov momentum is used. */
   nesterov: boolean;
+  /** L2 penalty added to the gradient. */
   weightDecay: number;
 
   constructor(backend: OptimBackend, entries: readonly ParameterEntry[], options: SGDOptions) {
@@ -231,8 +260,10 @@ export class SGD extends Optimizer {
     }
   }
 
+  /** Always 'SGD'. */
   get type(): 'SGD' { return 'SGD'; }
 
+  /** @hidden */
   protected hyper() {
     return { lr: this.lr, momentum: this.momentum, dampening: this.dampening, nesterov: this.nesterov, weightDecay: this.weightDecay };
   }
@@ -269,6 +300,7 @@ export class SGD extends Optimizer {
   }
 }
 
+/** Options of AdamW, as torch.optim.AdamW's; every field is optional. */
 export interface AdamWOptions extends CommonOptimizerOptions {
   /** Default 1e-3. */
   lr?: number;
@@ -284,10 +316,15 @@ export interface AdamWOptions extends CommonOptimizerOptions {
 
 /** torch.optim.AdamW: decoupled weight decay, bias-corrected moments, optional amsgrad. */
 export class AdamW extends Optimizer {
+  /** Decay rate of the first-moment average, in [0, 1) (default 0.9). */
   beta1: number;
+  /** Decay rate of the second-moment average, in [0, 1) (default 0.999). */
   beta2: number;
+  /** Added to the denominator for numerical stability. */
   eps: number;
+  /** Decoupled weight decay: param ← param·(1 − lr·weightDecay) before the Adam step. */
   weightDecay: number;
+  /** Whether the running maximum of the second moment is used; fixed at construction. */
   readonly amsgrad: boolean;
 
   constructor(backend: OptimBackend, entries: readonly ParameterEntry[], options: AdamWOptions = {}) {
@@ -304,8 +341,10 @@ export class AdamW extends Optimizer {
     if (typeof this.amsgrad !== 'boolean') throw new OptionError(`${op}: amsgrad must be a boolean, got ${describe(this.amsgrad)}`);
   }
 
+  /** Always 'AdamW'. */
   get type(): 'AdamW' { return 'AdamW'; }
 
+  /** @hidden */
   protected hyper() {
     return { lr: this.lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps, weightDecay: this.weightDecay, amsgrad: this.amsgrad };
   }
@@ -339,6 +378,7 @@ export class AdamW extends Optimizer {
   }
 }
 
+/** Options of clipGradNorm. */
 export interface ClipGradNormOptions {
   /** Throw NonFiniteError when the total norm is NaN or infinite (as error_if_nonfinite=True). */
   errorIfNonfinite?: boolean;
