@@ -98,6 +98,11 @@ function checkAgainstReference(demo, reference, what) {
 }
 
 const failures = [];
+// Last resort if the browser hangs where no playwright timeout reaches (e.g. closing it).
+setTimeout(() => {
+  console.error('browser demo: watchdog fired, giving up');
+  process.exit(1);
+}, TIMEOUT_MS + 120_000).unref();
 const check = (ok, what) => { if (!ok) failures.push(what); };
 const t0 = performance.now();
 
@@ -144,6 +149,19 @@ try {
     : imageToTensorData(synthetic, { resize: 256, centerCrop: 224 });
   if (syntheticInput) checkAgainstReference(demo, await referenceTop1(demo.network, syntheticInput), 'synthetic image');
 
+  // A picked file: the page's own screenshot so far, through the file input (PNG, 1000 px wide).
+  const picked = await page.screenshot();
+  await page.evaluate(() => { window.__demo = undefined; });
+  await page.setInputFiles('#file', { name: 'picked.png', mimeType: 'image/png', buffer: picked });
+  const pickedRun = await finishedRun(page);
+  check(await page.textContent('#caption') === 'picked.png', 'the picked file is not named under the preview');
+  console.log(`demo (${pickedRun.network}, a picked PNG): ${pickedRun.rows.map((r) => `${r.backend} → ${r.top1}`).join('; ')}`);
+  if (demo.network !== 'fashion') {
+    await page.evaluate(() => { window.__demo = undefined; });
+    await page.click('#synthetic'); // the screenshot shows the default image
+    await finishedRun(page);
+  }
+
   // With the trained weights, the answer can be judged: the first Fashion-MNIST sample's true class.
   if (demo.network === 'fashion') {
     await page.evaluate(() => { window.__demo = undefined; });
@@ -158,7 +176,11 @@ try {
     checkAgainstReference(sample, reference, 'Fashion-MNIST test image 0');
     console.log(`demo (fashion, test image 0): ${sample.rows[0].top1}, Node: ${reference.label} (true class: ${truth})`);
   } else {
-    console.log(`demo: ${existsSync(join(ROOT, 'examples/data/fashion_dcd.safetensors')) ? 'weights present but not used?!' : 'no trained weights, random DCD-MobileNetV2 shown'}`);
+    const file = join(ROOT, 'examples/data/fashion_dcd.safetensors');
+    let readable = false;
+    try { readable = existsSync(file) && readSafetensors(await readFile(file)) !== undefined; } catch { /* unreadable: the page falls back */ }
+    check(!readable, 'the trained weights are readable but the page fell back to random DCD-MobileNetV2');
+    console.log(`demo: ${existsSync(file) ? 'unreadable' : 'no'} trained weights, random DCD-MobileNetV2 shown`);
   }
   check(pageErrors.length === 0, `page errors: ${pageErrors.join('; ')}`);
   await page.screenshot({ path: SCREENSHOT, fullPage: true });
