@@ -33,6 +33,7 @@ const TIMEOUT_MS = 5 * 60_000;
 const LAYER_TOLERANCE = 1e-3; // max |difference| of the DCD layer's outputs between backends
 
 const PROBABILITY_TOLERANCE = 1e-4;
+const TIE = 1e-6; // top-1 and top-2 probabilities this close: backends may order them either way
 const REFERENCE_BACKEND = 'wasm-simd';
 
 // ---- the reference: what the page computes, in Node (keep in step with examples/browser/index.html)
@@ -121,7 +122,9 @@ async function finishedRun(page) {
   }
   const first = demo.rows[0];
   for (const r of demo.rows) {
-    check(r.top1 === first.top1, `${r.backend} top-1 ${r.top1} differs from ${first.backend}'s ${first.top1}`);
+    // A near tie (random weights give ~uniform classes) may break either way on float rounding.
+    const tied = first.top.some((t) => t.label === r.top1 && first.top[0].probability - t.probability <= TIE);
+    check(r.top1 === first.top1 || tied, `${r.backend} top-1 ${r.top1} differs from ${first.backend}'s ${first.top1}`);
     check(r.layerDiff <= LAYER_TOLERANCE, `${r.backend}: DCD layer differs from ${first.backend} by ${r.layerDiff}`);
   }
   const bars = await page.$$eval('#chart rect', (rects) => rects.map((r) => Number(r.getAttribute('width'))));
