@@ -31,6 +31,8 @@ export type {
 export { imageToTensorData, imagesToTensorData, IMAGENET_MEAN, IMAGENET_STD } from './io/image';
 export type { ImageDataLike, ImageOptions, ImageTensorData, SizeOption } from './io/image';
 export { softmax, topK, parseLabels } from './io/classify';
+export { decodePnm, encodePnm } from './io/pnm';
+export type { DecodedImage } from './io/pnm';
 export type { ClassScore, Rows } from './io/classify';
 
 // Ops beyond conv2d/linear: types of the functional op groups every backend implements.

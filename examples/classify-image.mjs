@@ -5,8 +5,8 @@
 //   npm run build && node examples/classify-image.mjs photo.ppm resnet18_dcd.safetensors \
 //       [examples/data/imagenet_classes.txt] [resnet18_dcd]
 //
-// The image is a binary PPM (P6, RGB; e.g. `convert photo.jpg photo.ppm`), because Node has no image
-// decoder; in a browser pass canvas.getContext('2d').getImageData(...) to imageToTensorData directly.
+// The image is a binary PPM (P6, RGB; e.g. `convert photo.jpg photo.ppm`), read by the library's strict
+// decodePnm, because Node has no image decoder; in a browser pass canvas.getContext('2d').getImageData(...) to imageToTensorData directly.
 // The labels file has one class name per line (examples/data/imagenet_classes.txt: ImageNet's 1000,
 // in torchvision's order). In your own project, import from 'dcd-wasm' instead of '../dist/index.js'.
 import { readFileSync } from 'node:fs';
@@ -19,25 +19,9 @@ if (!imagePath || !weightsPath) {
   process.exit(2);
 }
 
-/** { width, height, data } of a binary PPM (P6, maxval 255). */
-function readPpm(bytes) {
-  const fields = [];
-  let at = 0;
-  while (fields.length < 4) {
-    while (/\s/.test(String.fromCharCode(bytes[at]))) at++;
-    if (bytes[at] === 0x23) { while (bytes[at] !== 0x0a) at++; continue; } // '#' comment line
-    let token = '';
-    while (at < bytes.length && !/\s/.test(String.fromCharCode(bytes[at]))) token += String.fromCharCode(bytes[at++]);
-    fields.push(token);
-  }
-  const [magic, width, height, maxval] = [fields[0], Number(fields[1]), Number(fields[2]), Number(fields[3])];
-  if (magic !== 'P6' || maxval !== 255) throw new Error(`${imagePath}: not a binary 8-bit PPM (P6, maxval 255)`);
-  return { width, height, data: bytes.subarray(at + 1, at + 1 + width * height * 3) };
-}
-
 const labels = dcd.parseLabels(readFileSync(labelsPath, 'utf8'));
 const stateDict = dcd.stateDictFromSafetensors(readFileSync(weightsPath));
-const image = readPpm(new Uint8Array(readFileSync(imagePath)));
+const image = dcd.decodePnm(readFileSync(imagePath)); // strict: a malformed file is a DataFormatError
 // ImageNet evaluation: shorter side to 256, centre 224×224, ImageNet mean/std (the defaults).
 const input = dcd.imageToTensorData(image.data, { width: image.width, height: image.height, channels: 3, resize: 256, centerCrop: 224 });
 
