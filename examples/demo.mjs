@@ -43,7 +43,7 @@ if (existsSync(data('fashion_dcd.safetensors'))) {
   const [n, h, w] = images.shape;
   const x = Float32Array.from(images.data, (p) => (p / 255 - mean[0]) / std[0]);
   line(`dcd-wasm demo 1/2: a TRAINED DCD network — the Fashion-MNIST CNN of \`npm run train\` (DCD variant, ` +
-    `${metadata.epochs} epochs, ${(100 * Number(metadata.testAccuracy)).toFixed(2)}% on the 10 000 test images)`);
+    `${metadata.epochs} epoch${metadata.epochs === "1" ? "" : "s"}, ${(100 * Number(metadata.testAccuracy)).toFixed(2)}% on the 10 000 test images)`);
   line(`on ${n} real Fashion-MNIST test images (examples/data/fashion-mnist-sample-*.idx.gz), batch ${n}:`);
   line();
   let shown = false;
