@@ -145,8 +145,10 @@ describe(`fuzz: ${CONV_CASES} random conv2d configurations (seed ${FUZZ_SEED}) v
 
   const noThreads = threadsUnavailableReason();
   (noThreads === null ? itLong : it.skip)('threads (every op split into parts) are bit-identical to one thread', async () => {
-    const one = await init({ backend: 'wasm-simd' });
+    // The same build on both sides: 'auto' threads pick the relaxed-SIMD threads build where relaxed SIMD
+    // validates (FMA: other bits than plain SIMD), so the one-thread side runs whatever the pool runs.
     const many = await init({ threads: 2, threadMinFlops: 0, debug: { poison: true } });
+    const one = await init({ backend: many.info().backend as 'wasm-simd' | 'wasm-relaxed-simd' });
     try {
       const rand = seededRandom(FUZZ_SEED + 1);
       for (let i = 0; i < Math.ceil(CONV_CASES / 2); i++) {
