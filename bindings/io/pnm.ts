@@ -7,7 +7,9 @@
 import { DataFormatError } from '../errors';
 
 export interface DecodedImage {
+  /** Pixels per row. */
   width: number;
+  /** Rows. */
   height: number;
   /** 1 (PGM, grey) or 3 (PPM, RGB). */
   channels: 1 | 3;
