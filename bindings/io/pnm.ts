@@ -6,6 +6,7 @@
  */
 import { DataFormatError } from '../errors';
 
+/** An 8-bit image as decodePnm returns it and encodePnm takes it. */
 export interface DecodedImage {
   /** Pixels per row. */
   width: number;
