@@ -5,8 +5,8 @@
 import type { Backend } from '../backend';
 import { OptionError } from '../errors';
 import { describe, expectInt, expectOptions } from '../ops/checks';
+import { DynamicConv2d } from '../nn/dynamic_conv2d';
 import type { Module } from '../nn/module';
-import type { Tensor } from '../tensor';
 
 /** Every op group the networks use; what `init()` returns. */
 export type NetBackend = Backend;
@@ -58,19 +58,14 @@ export function parseNetworkOptions(op: string, options: unknown, extraKeys: rea
     throw new OptionError(`${op}: temperature must be a finite number > 0, got ${describe(o.temperature)}`);
   }
   let counter = 0;
-  // Layer seeds: a simple LCG over the network seed, so two layers never share an initialisation.
+  // Layer seeds: a multiplicative hash of (network seed, layer counter), so no two layers share an initialisation.
   const nextSeed = () => (Math.imul(seed ^ 0x5bd1e995, 2654435761) + Math.imul(++counter, 0x9e3779b1)) >>> 1;
   return { ...o, numClasses, dropout, kernels, temperature: o.temperature ?? 30, nextSeed };
-}
-
-/** Runs `f(x)` keeping its result only if the module is training; used by blocks to free activations early. */
-export function disposeAll(tensors: (Tensor | null | undefined)[]): void {
-  for (const t of tensors) t?.dispose();
 }
 
 /** Sets the DY-Conv temperature of every DynamicConv2d in a module tree (annealing). */
 export function setTemperature(model: Module, temperature: number): void {
   for (const [, m] of model.namedModules()) {
-    if ('temperature' in m && (m as { mode?: string }).mode === 'softmax') (m as unknown as { temperature: number }).temperature = temperature;
+    if (m instanceof DynamicConv2d && m.mode === 'softmax') m.temperature = temperature;
   }
 }
