@@ -13,8 +13,8 @@
  * Works in build/package/ (git-ignored). Exits 1 naming every failed check.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { delimiter, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
@@ -45,11 +45,18 @@ const check = (ok, message) => {
 };
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 const run = (cmd, args, cwd = consumer) => spawnSync(cmd, args, { cwd, encoding: 'utf8' });
-// The npm that runs this script (npm run test:package sets npm_execpath). Not a bare 'npm': npm puts
-// node_modules/.bin first on PATH, and a dependency of @as-pect ships npm 6 there, which has no
-// --pack-destination and packs differently.
-const NPM = process.env.npm_execpath && /npm-cli\.js$/.test(process.env.npm_execpath) && !resolve(process.env.npm_execpath).startsWith(resolve(root))
-  ? [process.execPath, [process.env.npm_execpath]] : ['npm', []];
+// The system npm, not a bare 'npm': npm puts node_modules/.bin first on PATH, and a dependency of
+// @as-pect ships npm 6 there (no --pack-destination; it also answers the inner `npm run` calls of
+// `npm test`). So: the first npm on PATH outside this project.
+const systemNpm = () => {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (!dir || resolve(dir).startsWith(resolve(root))) continue;
+    const candidate = join(dir, process.platform === 'win32' ? 'npm.cmd' : 'npm');
+    if (existsSync(candidate)) return candidate;
+  }
+  return 'npm';
+};
+const NPM = [systemNpm(), []];
 const npm = (args, cwd) => run(NPM[0], [...NPM[1], ...args], cwd);
 
 // 1. pack and unpack
