@@ -57,7 +57,7 @@ export { fmix32, hash32, unit as hashUnit, fnv1a32 } from './ops/nn_hash';
 export type { OptimOps, SgdStepOptions, AdamwStepOptions } from './ops/optim';
 export type { LossOps, LossResult, CrossEntropyOptions, MseOptions, LossReduction } from './ops/loss';
 export { NonFiniteError, DataFormatError } from './errors';
-export type { ParameterEntry, PlainTensor } from './train/types';
+export type { PlainTensor } from './train/types';
 export { Optimizer, SGD, AdamW, clipGradNorm } from './train/optim';
 export type { SGDOptions, AdamWOptions, OptimizerStateDict, ClipGradNormOptions, OptimBackend } from './train/optim';
 export { crossEntropy, mse } from './train/loss';

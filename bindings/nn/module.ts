@@ -50,10 +50,17 @@ export interface StateDictProblems {
   mismatched: string[];
 }
 
-/** One parameter with its accumulated gradient: what optimisers work on. Live: `grad` changes on backward. */
+/**
+ * One parameter with its accumulated gradient: what optimisers (bindings/train/) work on. Live:
+ * `grad` is the gradient accumulated over backward calls since the last zeroGrad() (as PyTorch's
+ * `.grad`), null before any backward or after zeroGrad().
+ */
 export interface ParameterEntry {
+  /** The PyTorch state_dict name, e.g. 'blocks.0.conv1.weight'. */
   readonly name: string;
+  /** The parameter itself; optimisers update it in place. */
   readonly value: Tensor;
+  /** Gradient accumulated since the last zeroGrad(), or null when there is none. */
   grad: Tensor | null;
 }
 
