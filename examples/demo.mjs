@@ -15,7 +15,7 @@ import { setFlagsFromString } from 'node:v8';
 setFlagsFromString('--experimental-wasm-relaxed-simd');
 const lib = await import('../dist/index.js');
 const {
-  init, mobilenetv2_dcd, resnet18_dcd, smallCnn, imageToTensorData, softmax, topK, parseLabels, readSafetensors,
+  init, mobilenetv2_dcd, resnet18_dcd, smallCnn, calibrateBatchNorm, imageToTensorData, softmax, topK, parseLabels, readSafetensors,
   stateDictFromSafetensors, readIdx,
 } = lib;
 
@@ -131,11 +131,7 @@ for (const net of NETWORKS) {
   const count = model.numParameters();
   process.stdout.write(`${net.name}: ${fmt(count)} parameters; calibrating BatchNorm on the image's 4 flips … `);
   const t0 = performance.now();
-  const norms = model.namedModules().map(([, mod]) => mod).filter((mod) => typeof mod.momentum === 'number');
-  for (const bn of norms) bn.momentum = 1;
-  model.train();
-  fastest.scope(() => { model.forward(fastest.tensor(flips, [4, 3, H, W])); });
-  for (const bn of norms) bn.momentum = 0.1;
+  fastest.scope(() => calibrateBatchNorm(model, fastest.tensor(flips, [4, 3, H, W])));
   states.push(model.stateDict());
   model.dispose();
   line(`${((performance.now() - t0) / 1000).toFixed(1)} s`);

@@ -64,12 +64,8 @@ export async function seededWeights(lib, file, make, hashInput, size, log) {
   log(`bench:nets: calibrating the seeded ${file} on ${CALIBRATE_BATCH} images (once; build/nets-seeded/) …`);
   const m = await lib.init({ backend: 'wasm-simd' });
   const net = make(lib, m);
-  const norms = net.namedModules().map(([, mod]) => mod).filter((mod) => typeof mod.momentum === 'number');
-  for (const bn of norms) bn.momentum = 1;
-  net.train();
   const shape = [CALIBRATE_BATCH, 3, size, size];
-  m.scope(() => { net.forward(m.tensor(hashInput('input.calibrate', shape.reduce((a, b) => a * b)), shape)); });
-  for (const bn of norms) bn.momentum = 0.1;
+  m.scope(() => lib.calibrateBatchNorm(net, m.tensor(hashInput('input.calibrate', shape.reduce((a, b) => a * b)), shape)));
   const bytes = lib.safetensorsFromStateDict(net.stateDict(), { generator: 'bench/nets (seeded weights, calibrated)', network: file });
   net.dispose();
   m.dispose();

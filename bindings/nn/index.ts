@@ -14,4 +14,5 @@ export { Flatten, Identity, Dropout } from './shape';
 export { DynamicConv2d } from './dynamic_conv2d';
 export type { DynamicConv2dLayerOptions } from './dynamic_conv2d';
 export { DCDConv2d, DCDBasicConv2d, DYModule, DYCls, DcdLayer } from './dcd';
+export { calibrateBatchNorm } from './calibrate';
 export type { DcdBackend } from './dcd';

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   AdaptiveAvgPool2d, AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, DCDBasicConv2d, Flatten, Hardsigmoid, Linear, MaxPool2d,
-  ReLU, ReLU6, Sequential, Sigmoid, StateDictError, StateDictLoadError, init, type Backend, type Module,
+  ReLU, ReLU6, Sequential, Sigmoid, StateDictError, StateDictLoadError, calibrateBatchNorm, init, type Backend, type Module,
 } from '../../bindings/index';
 import { BACKENDS } from '../harness/backends';
 import { randomArray, seededRandom } from '../harness/numeric';
@@ -84,6 +84,23 @@ describe('module tree', () => {
     net.loadStateDict(sd, { strict: false });
     expect([...net.stateDict()['1.bias'].data]).toEqual([9, 9, 9, 9]);
     expect(() => net.loadStateDict(sd, { strcit: false } as never)).toThrow(/unknown option 'strcit'/);
+    net.dispose();
+  });
+
+  it('calibrateBatchNorm: running statistics = one batch\'s (unbiased variance); momentum and modes restored', async () => {
+    const m = await init({ backend: 'js' });
+    const bn = new BatchNorm2d(m, { numFeatures: 1, momentum: 0.3 });
+    const net = new Sequential(m, [bn, new DCDBasicConv2d(m, { inChannels: 1, outChannels: 2 })]).eval();
+    net.train(true);
+    bn.eval(); // a mixed tree: the BatchNorm frozen, the rest training
+    const x = m.tensor([1, 2, 3, 6], [1, 1, 2, 2]);
+    calibrateBatchNorm(net, x);
+    x.dispose();
+    expect(Array.from(bn.bnState.runningMean!.data)).toEqual([3]);
+    expect(bn.bnState.runningVar!.data[0]).toBeCloseTo(14 / 3, 5); // Σ(x − 3)² / (4 − 1)
+    expect(bn.momentum).toBe(0.3);
+    expect([net.training, bn.training, net.at(1)!.training]).toEqual([true, false, true]);
+    expect(m.info().liveTensors).toBe(net.namedState().length); // the forward's activations were freed
     net.dispose();
   });
 

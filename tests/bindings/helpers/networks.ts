@@ -2,10 +2,8 @@
  * Building the networks of tests/fixtures/networks.json on a backend, with the fixture's hash weights
  * and BatchNorm calibration (runtime-neutral: no node:*).
  */
-import type { Backend, Module } from '../../../bindings/index';
+import { calibrateBatchNorm, type Backend, type Module } from '../../../bindings/index';
 import * as models from '../../../bindings/models/index';
-import { BatchNorm } from '../../../bindings/nn/batchnorm';
-import { DcdLayer } from '../../../bindings/nn/dcd';
 import { hashInput, hashStateDict, type NetworkConfig } from '../../fixtures/networks';
 
 /** The network of a fixture row, built with our constructors (1000 classes). */
@@ -24,17 +22,10 @@ export function loadHashWeights(net: Module): void {
 }
 
 /**
- * The fixture's calibration: every BatchNorm's running statistics become those of one train-mode
- * batch of 'input.calibrate' (momentum 1 = PyTorch's momentum None after a reset), then momentum 0.1.
- * Leaves the network in eval mode.
+ * The fixture's calibration: running statistics from one train-mode batch of 'input.calibrate'
+ * (momentum 1 = PyTorch's momentum None after a reset). Leaves the network in eval mode.
  */
 export function calibrate(m: Backend, net: Module, shape: readonly number[]): void {
-  // BatchNorm modules and the DCD layers (whose bn1 / bn2 live inside the layer) both have a momentum.
-  const norms = net.namedModules().map(([, mod]) => mod)
-    .filter((mod): mod is BatchNorm | DcdLayer => mod instanceof BatchNorm || mod instanceof DcdLayer);
-  for (const bn of norms) bn.momentum = 1;
-  net.train();
-  m.scope(() => { net.forward(m.tensor(hashInput('input.calibrate', shape), shape)); });
-  for (const bn of norms) bn.momentum = 0.1;
+  m.scope(() => calibrateBatchNorm(net, m.tensor(hashInput('input.calibrate', shape), shape)));
   net.eval();
 }
