@@ -22,7 +22,9 @@ export const NETWORKS = {
 export const SIZE = 224;
 export const INPUT_TAG = 'input.eval';
 
-// The fixtures' hash (network_common.py): fmix32, hash32(seed, i), unit = (hash32 >>> 8) / 2^24, FNV-1a seeds.
+// The fixtures' hash (network_common.py; the library's bindings/ops/nn_hash.ts): fmix32, hash32(seed, i),
+// unit = (hash32 >>> 8) / 2^24, FNV-1a seeds. Written out here, not imported from dist/: cold.mjs makes its
+// input with it before the clock starts, and importing the library then would hide the import's cost.
 function fmix32(a) {
   a ^= a >>> 16;
   a = Math.imul(a, 0x85ebca6b);
