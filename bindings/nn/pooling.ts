@@ -6,6 +6,7 @@ import type { NnOps, Pool2dOptions } from '../ops/nn';
 import type { Tensor } from '../tensor';
 import { needInput } from './conv';
 import { Module, type ModuleBackend } from './module';
+import { ShapeOnlyModule } from './shape';
 
 type Backend = ModuleBackend & NnOps;
 const POOL_KEYS = ['kernelSize', 'stride', 'padding', 'dilation', 'ceilMode', 'countIncludePad'];
@@ -40,35 +41,29 @@ export class MaxPool2d extends Module<Backend> {
   }
 }
 
-export class AvgPool2d extends Module<Backend> {
+/** torch.nn.AvgPool2d: kernel, stride (default the kernel), padding, ceilMode, countIncludePad (default true). */
+export class AvgPool2d extends ShapeOnlyModule {
   /** The pooling options (frozen copy). */
   readonly options: Readonly<Pool2dOptions>;
-  #xShape: readonly number[] | null = null;
 
   constructor(backend: Backend, options: Pool2dOptions) {
     super(backend);
     this.options = Object.freeze({ ...expectOptions<Pool2dOptions>(options, 'AvgPool2d', POOL_KEYS.filter((k) => k !== 'dilation')) }) as Pool2dOptions;
   }
 
-  forward(x: Tensor): Tensor {
-    this.checkAlive();
-    const y = this.backend.avgPool2d(x, this.options);
-    this.#xShape = x.shape;
-    return y;
+  protected apply(x: Tensor): Tensor {
+    return this.backend.avgPool2d(x, this.options);
   }
 
-  backward(dy: Tensor): Tensor {
-    this.checkAlive();
-    const shape = needInput(this.#xShape, this.label);
-    this.#xShape = null;
-    return this.backend.avgPool2dBackward(shape, dy, this.options);
+  protected applyBackward(xShape: readonly number[], dy: Tensor): Tensor {
+    return this.backend.avgPool2dBackward(xShape, dy, this.options);
   }
 }
 
-export class AdaptiveAvgPool2d extends Module<Backend> {
+/** torch.nn.AdaptiveAvgPool2d: average pooling to a fixed output size, with PyTorch's overlapping bins. */
+export class AdaptiveAvgPool2d extends ShapeOnlyModule {
   /** Output [height, width]. */
   readonly outputSize: [number, number];
-  #xShape: readonly number[] | null = null;
 
   constructor(backend: Backend, outputSize: Pair) {
     super(backend);
@@ -80,17 +75,11 @@ export class AdaptiveAvgPool2d extends Module<Backend> {
     return `AdaptiveAvgPool2d(${this.outputSize.join('×')})`;
   }
 
-  forward(x: Tensor): Tensor {
-    this.checkAlive();
-    const y = this.backend.adaptiveAvgPool2d(x, this.outputSize);
-    this.#xShape = x.shape;
-    return y;
+  protected apply(x: Tensor): Tensor {
+    return this.backend.adaptiveAvgPool2d(x, this.outputSize);
   }
 
-  backward(dy: Tensor): Tensor {
-    this.checkAlive();
-    const shape = needInput(this.#xShape, this.label);
-    this.#xShape = null;
-    return this.backend.adaptiveAvgPool2dBackward(shape, dy);
+  protected applyBackward(xShape: readonly number[], dy: Tensor): Tensor {
+    return this.backend.adaptiveAvgPool2dBackward(xShape, dy);
   }
 }

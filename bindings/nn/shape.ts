@@ -8,13 +8,21 @@ import { Module, type ModuleBackend } from './module';
 
 type Backend = ModuleBackend & NnOps;
 
-/** (N, C, H, W, …) → (N, C·H·W·…): dimensions from 1 on flattened, as torch.nn.Flatten(). */
-export class Flatten extends Module<Backend> {
+/**
+ * A module whose backward needs only the shape of its input (a linear map fixed by the shape:
+ * reshapes, average pooling). It keeps that shape, never a reference to the input.
+ */
+export abstract class ShapeOnlyModule extends Module<Backend> {
   #xShape: readonly number[] | null = null;
+
+  /** y for x. */
+  protected abstract apply(x: Tensor): Tensor;
+  /** dL/dx for an input of shape `xShape`. */
+  protected abstract applyBackward(xShape: readonly number[], dy: Tensor): Tensor;
 
   forward(x: Tensor): Tensor {
     this.checkAlive();
-    const y = this.backend.reshape(x, [x.shape[0], -1]);
+    const y = this.apply(x);
     this.#xShape = x.shape;
     return y;
   }
@@ -23,7 +31,18 @@ export class Flatten extends Module<Backend> {
     this.checkAlive();
     const shape = needInput(this.#xShape, this.label);
     this.#xShape = null;
-    return this.backend.reshape(dy, shape);
+    return this.applyBackward(shape, dy);
+  }
+}
+
+/** (N, C, H, W, …) → (N, C·H·W·…): dimensions from 1 on flattened, as torch.nn.Flatten(). */
+export class Flatten extends ShapeOnlyModule {
+  protected apply(x: Tensor): Tensor {
+    return this.backend.reshape(x, [x.shape[0], -1]);
+  }
+
+  protected applyBackward(xShape: readonly number[], dy: Tensor): Tensor {
+    return this.backend.reshape(dy, xShape);
   }
 }
 
