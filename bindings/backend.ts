@@ -4,6 +4,7 @@
  * one new interface (in its ops/ file) plus one `&` line here.
  */
 import type { Tensor } from './tensor';
+import type { Arena } from './runtime/arena';
 import type { Conv2dBackwardOptions, Conv2dGrads, Conv2dOptions } from './ops/conv2d_options';
 import type { LinearBackwardOptions, LinearGrads } from './ops/linear_options';
 import type { DcdOps } from './ops/dcd';
@@ -57,6 +58,11 @@ export interface CoreOps {
    * disposed ones are rejected (DTypeError / DisposedTensorError).
    */
   keep<T extends Tensor>(tensor: T, ...more: Tensor[]): T;
+  /**
+   * One block of `floats` floats for tensors whose lifetimes the caller plans (views over parts of
+   * it; see runtime/arena.ts). Inference plans keep their activations in one.
+   */
+  createArena(floats: number): Arena;
   /** Ends the backend's worker threads, if any (tensors stay valid; later ops run on this thread). */
   dispose(): void;
 }

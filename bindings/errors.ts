@@ -4,7 +4,7 @@
  * the argument and says what was expected and what was received.
  */
 export class DcdError extends Error {
-  /** Stable machine-readable code of the error class (`E_SHAPE`, `E_DTYPE`, `E_OPTION`, `E_OOM`, `E_DISPOSED`, `E_BACKEND`, `E_STATE_DICT`, `E_NON_FINITE`, `E_DATA_FORMAT`). */
+  /** Stable machine-readable code of the error class (`E_SHAPE`, `E_DTYPE`, `E_OPTION`, `E_OOM`, `E_DISPOSED`, `E_BACKEND`, `E_STATE_DICT`, `E_NON_FINITE`, `E_DATA_FORMAT`, `E_PLAN`). */
   readonly code: string;
   constructor(code: string, message: string) {
     super(message);
@@ -56,4 +56,9 @@ export class NonFiniteError extends DcdError {
 /** Input data is malformed: a file that is not what it claims (IDX magic, dimensions vs length, gzip). */
 export class DataFormatError extends DcdError {
   constructor(message: string) { super('E_DATA_FORMAT', message); }
+}
+
+/** A model cannot be compiled into an inference plan (bindings/plan): e.g. it is in training mode. */
+export class PlanError extends DcdError {
+  constructor(message: string) { super('E_PLAN', message); }
 }

@@ -1,7 +1,9 @@
 /** The op-independent part of the wasm backend: info, tensor creation, scope. */
 import type { BackendInfo, BackendName, CoreOps, MemoryStats, WasmSource } from '../../backend';
 import { checkShape, checkTensorInput, keepTensors } from '../../ops/checks';
+import { checkArenaFloats, makeArena } from '../../runtime/arena';
 import type { WasmContext } from './context';
+import { WasmStorage } from './storage';
 
 export interface WasmBackendMeta {
   backend: Exclude<BackendName, 'js'>;
@@ -45,6 +47,14 @@ export function createCoreOps(ctx: WasmContext, meta: WasmBackendMeta): CoreOps 
       return t;
     },
     scope: (fn) => ctx.tracker.scope(fn),
+    createArena(floatsArg) {
+      const floats = checkArenaFloats(floatsArg);
+      const bytes = floats * 4;
+      const base = ctx.allocator.alloc(bytes, `arena of ${floats} floats`);
+      return makeArena(floats, bytes,
+        (offset, length) => new WasmStorage(ctx.token, ctx.memory, null, base + offset * 4, length),
+        () => ctx.allocator.free(base));
+    },
     keep: ((...tensors: unknown[]) => keepTensors(ctx.tracker, ctx.token, tensors)) as CoreOps['keep'],
     dispose() {},
   };

@@ -10,10 +10,11 @@ export class WasmStorage implements TensorStorage {
   readonly ptr: number;
   readonly length: number;
   readonly #memory: WebAssembly.Memory;
-  readonly #allocator: Allocator;
+  /** null: a view into an arena's block, which the arena frees. */
+  readonly #allocator: Allocator | null;
   #view: Float32Array | null = null;
 
-  constructor(backend: object, memory: WebAssembly.Memory, allocator: Allocator, ptr: number, length: number) {
+  constructor(backend: object, memory: WebAssembly.Memory, allocator: Allocator | null, ptr: number, length: number) {
     this.backend = backend;
     this.#memory = memory;
     this.#allocator = allocator;
@@ -31,6 +32,6 @@ export class WasmStorage implements TensorStorage {
 
   release(): void {
     this.#view = null;
-    this.#allocator.free(this.ptr);
+    this.#allocator?.free(this.ptr);
   }
 }
