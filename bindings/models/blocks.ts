@@ -10,13 +10,13 @@ import type { NetBackend } from './common';
 
 export abstract class ResidualBlock extends Module<NetBackend> {
   /** The main path, in order (registered by the subclass under PyTorch's names). */
-  protected abstract get steps(): readonly Module[];
+  abstract get steps(): readonly Module[];
   /** A module on the shortcut (ResNet's downsample), or null for the identity (or no shortcut). */
-  protected abstract get shortcut(): Module | null;
+  abstract get shortcut(): Module | null;
   /** false: no residual at all (MobileNetV2 blocks whose shape changes). */
-  protected abstract get hasResidual(): boolean;
+  abstract get hasResidual(): boolean;
   /** ReLU after the add (ResNet), or nothing (MobileNetV2). */
-  protected abstract get reluAfterAdd(): boolean;
+  abstract get reluAfterAdd(): boolean;
 
   #kept: Tensor[] = [];
   /** The block's output, when its backward needs it (ReLU after the add). */

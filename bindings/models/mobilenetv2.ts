@@ -96,10 +96,10 @@ export class InvertedResidual extends ResidualBlock {
     this.conv = this.building(() => this.registerModule('conv', new Sequential(m, layers)), layers);
   }
 
-  protected get steps() { return [this.conv]; }
-  protected get shortcut() { return null; }
-  protected get hasResidual() { return this.identity; }
-  protected get reluAfterAdd() { return false; }
+  get steps() { return [this.conv]; }
+  get shortcut() { return null; }
+  get hasResidual() { return this.identity; }
+  get reluAfterAdd() { return false; }
 }
 
 /** features → conv (DCD, DY) → avgpool → flatten → classifier. */

@@ -76,10 +76,10 @@ export class BasicBlock extends ResidualBlock {
     this.conv1 = r.conv1; this.bn1 = r.bn1; this.relu = r.relu; this.conv2 = r.conv2; this.bn2 = r.bn2; this.downsample = r.downsample;
   }
 
-  protected get steps() { return [this.conv1, this.bn1, this.relu, this.conv2, this.bn2]; }
-  protected get shortcut() { return this.downsample; }
-  protected get hasResidual() { return true; }
-  protected get reluAfterAdd() { return true; }
+  get steps() { return [this.conv1, this.bn1, this.relu, this.conv2, this.bn2]; }
+  get shortcut() { return this.downsample; }
+  get hasResidual() { return true; }
+  get reluAfterAdd() { return true; }
 }
 
 /** ResNet-50/101/152 bottleneck: conv 1×1 → BN → ReLU → conv 3×3 → BN → ReLU → conv 1×1 (4× planes) → BN, plus the shortcut, then ReLU (every conv is a dynamic position). */
@@ -124,10 +124,10 @@ export class Bottleneck extends ResidualBlock {
     this.relu2 = new ReLU(c.m);
   }
 
-  protected get steps() { return [this.conv1, this.bn1, this.relu, this.conv2, this.bn2, this.relu2, this.conv3, this.bn3]; }
-  protected get shortcut() { return this.downsample; }
-  protected get hasResidual() { return true; }
-  protected get reluAfterAdd() { return true; }
+  get steps() { return [this.conv1, this.bn1, this.relu, this.conv2, this.bn2, this.relu2, this.conv3, this.bn3]; }
+  get shortcut() { return this.downsample; }
+  get hasResidual() { return true; }
+  get reluAfterAdd() { return true; }
 }
 
 type BlockClass = typeof BasicBlock | typeof Bottleneck;

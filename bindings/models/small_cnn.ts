@@ -79,10 +79,10 @@ export class SmallCnnBlock extends ResidualBlock {
     this.#relu = new ReLU(m);
   }
 
-  protected get steps() { return [this.conv1, this.bn1, this.#relu, this.conv2, this.bn2]; }
-  protected get shortcut() { return this.shortcutPath; }
-  protected get hasResidual() { return true; }
-  protected get reluAfterAdd() { return true; }
+  get steps() { return [this.conv1, this.bn1, this.#relu, this.conv2, this.bn2]; }
+  get shortcut() { return this.shortcutPath; }
+  get hasResidual() { return true; }
+  get reluAfterAdd() { return true; }
 }
 
 export class SmallCnn extends Sequential<NetBackend> {
