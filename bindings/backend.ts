@@ -24,6 +24,8 @@ export interface MemoryStats {
   allocatedBytes: number;
   /** Tensors created and not yet disposed. */
   liveTensors: number;
+  /** The highest allocatedBytes since init() or the last resetPeakMemory(): what a run really needed. */
+  peakAllocatedBytes: number;
 }
 
 /** What `info()` reports: the backend, its features and its memory use. */
@@ -63,6 +65,8 @@ export interface CoreOps {
    * it; see runtime/arena.ts). Inference plans keep their activations in one.
    */
   createArena(floats: number): Arena;
+  /** Starts peakAllocatedBytes over from the bytes allocated now (to measure one piece of work). */
+  resetPeakMemory(): void;
   /** Ends the backend's worker threads, if any (tensors stay valid; later ops run on this thread). */
   dispose(): void;
 }

@@ -34,6 +34,7 @@ export class JsContext {
   readonly token: object = {};
   readonly tracker: TensorTracker;
   #liveBytes = 0;
+  #peakBytes = 0;
 
   constructor(onLeak: ((report: string) => void) | null = null) {
     this.tracker = new TensorTracker(onLeak);
@@ -41,6 +42,15 @@ export class JsContext {
 
   get liveBytes(): number {
     return this.#liveBytes;
+  }
+
+  /** The high-water mark of liveBytes since construction or resetPeak(). */
+  get peakBytes(): number {
+    return this.#peakBytes;
+  }
+
+  resetPeak(): void {
+    this.#peakBytes = this.#liveBytes;
   }
 
   /** Checks `value` is a live tensor of this backend; returns its elements. */
@@ -53,6 +63,7 @@ export class JsContext {
   zeros(shape: readonly number[]): Tensor {
     const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
     this.#liveBytes += data.byteLength;
+    if (this.#liveBytes > this.#peakBytes) this.#peakBytes = this.#liveBytes;
     return this.tracker.adopt(new JsStorage(this.token, data, (bytes) => { this.#liveBytes -= bytes; }), shape);
   }
 }

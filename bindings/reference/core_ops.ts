@@ -9,6 +9,7 @@ export function createCoreOps(ctx: JsContext): CoreOps {
     memoryBytes: ctx.liveBytes,
     allocatedBytes: ctx.liveBytes,
     liveTensors: ctx.tracker.liveCount,
+    peakAllocatedBytes: ctx.peakBytes,
   });
   return {
     info: (): BackendInfo => ({ backend: 'js', simd: false, threads: 1, ...memoryStats() }),
@@ -34,6 +35,7 @@ export function createCoreOps(ctx: JsContext): CoreOps {
         (offset, length) => ({ backend: ctx.token, view: () => data.subarray(offset, offset + length), release() {} }),
         () => block.dispose());
     },
+    resetPeakMemory: () => ctx.resetPeak(),
     keep: ((...tensors: unknown[]) => keepTensors(ctx.tracker, ctx.token, tensors)) as CoreOps['keep'],
     dispose() {},
   };

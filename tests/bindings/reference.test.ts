@@ -177,7 +177,10 @@ describe('js backend bookkeeping and errors', () => {
     expect(Array.from(kept.data)).toEqual([1, 2]);
     a.dispose();
     kept.dispose();
-    expect(m.memoryStats()).toEqual({ memoryBytes: 0, allocatedBytes: 0, liveTensors: 0 });
+    // The high-water mark: a (24 bytes) + the scope's two tensors (16 + 8), until reset.
+    expect(m.memoryStats()).toEqual({ memoryBytes: 0, allocatedBytes: 0, liveTensors: 0, peakAllocatedBytes: 48 });
+    m.resetPeakMemory();
+    expect(m.memoryStats().peakAllocatedBytes).toBe(0);
   });
 
   it('computes only the requested gradients', () => {

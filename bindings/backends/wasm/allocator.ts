@@ -24,6 +24,7 @@ export class Allocator {
   #used = new Map<number, number>();
   #heapEnd: number;
   #allocatedBytes = 0;
+  #peakBytes = 0;
   readonly #guards: RuntimeGuards;
   #allocations = 0;
 
@@ -42,6 +43,9 @@ export class Allocator {
   }
 
   get allocatedBytes(): number { return this.#allocatedBytes; }
+  /** The high-water mark of allocatedBytes since construction or resetPeak(). */
+  get peakAllocatedBytes(): number { return this.#peakBytes; }
+  resetPeak(): void { this.#peakBytes = this.#allocatedBytes; }
   get liveBlocks(): number { return this.#used.size; }
   get memoryBytes(): number { return this.#memory.buffer.byteLength; }
 
@@ -66,6 +70,7 @@ export class Allocator {
     else { block.offset += size; block.size -= size; }
     this.#used.set(offset, size);
     this.#allocatedBytes += size;
+    if (this.#allocatedBytes > this.#peakBytes) this.#peakBytes = this.#allocatedBytes;
     return offset;
   }
 

@@ -15,6 +15,7 @@ export function createCoreOps(ctx: WasmContext, meta: WasmBackendMeta): CoreOps 
     memoryBytes: ctx.memory.buffer.byteLength,
     allocatedBytes: ctx.allocator.allocatedBytes,
     liveTensors: ctx.tracker.liveCount,
+    peakAllocatedBytes: ctx.allocator.peakAllocatedBytes,
   });
   return {
     info: (): BackendInfo => ({
@@ -55,6 +56,7 @@ export function createCoreOps(ctx: WasmContext, meta: WasmBackendMeta): CoreOps 
         (offset, length) => new WasmStorage(ctx.token, ctx.memory, null, base + offset * 4, length),
         () => ctx.allocator.free(base));
     },
+    resetPeakMemory: () => ctx.allocator.resetPeak(),
     keep: ((...tensors: unknown[]) => keepTensors(ctx.tracker, ctx.token, tensors)) as CoreOps['keep'],
     dispose() {},
   };
