@@ -5,7 +5,7 @@
  */
 import type { Tensor } from './tensor';
 import type { Conv2dBackwardOptions, Conv2dGrads, Conv2dOptions } from './ops/conv2d_options';
-import type { LinearBackwardOptions, LinearGrads } from './ops/linear_options';
+import type { LinearBackwardOptions, LinearGrads, LinearOptions } from './ops/linear_options';
 import type { DcdOps } from './ops/dcd';
 import type { NnOps } from './ops/nn';
 
@@ -71,8 +71,11 @@ export interface Conv2dOps {
 
 /** Fully connected layer forward and backward (torch.nn.functional.linear semantics). */
 export interface LinearOps {
-  /** y = x·weightᵀ + bias, as torch.nn.functional.linear. x (N,IN), weight (OUT,IN), bias (OUT). */
-  linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor;
+  /**
+   * y = x·weightᵀ + bias, as torch.nn.functional.linear. x (N,IN), weight (OUT,IN), bias (OUT).
+   * The third argument is the bias, or `{ bias, out }` to write y into `out` (returned).
+   */
+  linear(x: Tensor, weight: Tensor, bias?: Tensor | null | LinearOptions): Tensor;
   /** Gradients of linear given dy: dx (N,IN), dw (OUT,IN), db (OUT); computes those in options.needs (default dx and dw, plus db when options.bias is set). */
   linearBackward(x: Tensor, weight: Tensor, dy: Tensor, options?: LinearBackwardOptions): LinearGrads;
 }
