@@ -6,6 +6,7 @@ import {
 } from '../ops/conv2d_options';
 import { conv2dBackwardData, conv2dBackwardWeight, conv2dForward } from './conv2d';
 import type { JsContext } from './context';
+import { prepareJsConv2d } from './conv2d_prepared';
 import type { Tensor } from '../tensor';
 import {
   activationBounds, applyFusedOutput, checkFusedOutput, clampsOutput, type ElementExtent,
@@ -63,6 +64,10 @@ export function createConv2dOps(ctx: JsContext): Conv2dOps {
         conv2dBackwardWeight(p, x.data, dy.data, grads.dw?.data ?? null, grads.db?.data ?? null);
       }
       return grads;
+    },
+
+    prepareConv2d(xShape, weight, options) {
+      return prepareJsConv2d(ctx, xShape, weight, options);
     },
   };
 }

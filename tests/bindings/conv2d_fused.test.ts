@@ -94,6 +94,31 @@ function fused(m: Backend, c: FusedCase, d: Data, yShape: number[], v: Variant):
   });
 }
 
+/** The same through prepareConv2d + run (out a fresh tensor, or the residual itself in place). */
+function prepared(m: Backend, c: FusedCase, d: Data, yShape: number[], v: Variant, disposeWeights = false): Float32Array {
+  return m.scope(() => {
+    const w = m.tensor(d.w, c.w);
+    const b = v.bias ? m.tensor(d.b, [c.w[0]]) : null;
+    const conv = m.prepareConv2d(c.x, w, { ...c.geometry, bias: b, activation: v.activation, residual: v.residual !== 'none' });
+    try {
+      if (disposeWeights) { w.dispose(); b?.dispose(); }
+      expect(conv.inputShape).toEqual(c.x);
+      expect(conv.outputShape).toEqual(yShape);
+      const x = m.tensor(d.x, c.x);
+      const residual = v.residual === 'none' ? null : m.tensor(d.r, yShape);
+      const out = v.residual === 'in place' ? residual! : m.zeros(yShape);
+      const before = m.memoryStats();
+      conv.run(x, out, residual);
+      const after = m.memoryStats();
+      expect(after.allocatedBytes, 'run() allocates nothing').toBe(before.allocatedBytes);
+      expect(after.liveTensors).toBe(before.liveTensors);
+      return out.toFloat32Array();
+    } finally {
+      conv.dispose();
+    }
+  });
+}
+
 function expectFusedMatches(got: Float32Array, want: Float32Array, v: Variant, label: string): void {
   if (v.residual === 'in place') {
     expectAllClose(got, want, IN_PLACE, label);
@@ -208,6 +233,94 @@ for (const backend of BACKENDS) {
       });
     });
 
+    describe('prepareConv2d', () => {
+      for (const [ci, c] of CASES.entries()) {
+        it(`${c.name}: run() gives conv2d's bits with the same options, every variant`, () => {
+          const yShape = outputShape(m, c);
+          const d = caseData(c, product(yShape), 300 + ci);
+          for (const v of VARIANTS) {
+            const label = `${c.name}, ${describeVariant(v)}`;
+            expect(maxAbsDiff(prepared(m, c, d, yShape, v), fused(m, c, d, yShape, v)), `${label}: prepared vs conv2d`).toBe(0);
+          }
+        });
+      }
+
+      it('holds its own copy of the weights and bias: they may be disposed after prepareConv2d', () => {
+        const c = CASES[0];
+        const yShape = outputShape(m, c);
+        const d = caseData(c, product(yShape), 7);
+        const v: Variant = { bias: true, residual: 'separate', activation: 'relu', out: false };
+        expect(maxAbsDiff(prepared(m, c, d, yShape, v, true), fused(m, c, d, yShape, v))).toBe(0);
+      });
+
+      it('bytes: what it holds (> 0 on wasm, 0 on js); dispose() frees it; run() after dispose is a typed error', () => {
+        m.scope(() => {
+          const w = m.tensor(randomArray(16 * 8 * 9, seededRandom(3)), [16, 8, 3, 3]);
+          const x = m.zeros([1, 8, 12, 12]), out = m.zeros([1, 16, 12, 12]);
+          const before = m.memoryStats().allocatedBytes;
+          const conv = m.prepareConv2d([1, 8, 12, 12], w, { padding: 1, activation: 'relu6' });
+          const held = m.memoryStats().allocatedBytes - before;
+          if (backend === 'js') {
+            expect(conv.bytes).toBe(0);
+          } else {
+            expect(conv.bytes).toBeGreaterThan(16 * 8 * 9 * 4);
+            expect(held).toBe(conv.bytes);
+          }
+          conv.run(x, out);
+          conv.dispose();
+          conv.dispose(); // idempotent
+          expect(m.memoryStats().allocatedBytes).toBe(before);
+          expect(() => conv.run(x, out)).toThrow(DisposedTensorError);
+          const gone = m.zeros([1, 8, 12, 12]);
+          gone.dispose();
+          const again = m.prepareConv2d([1, 8, 12, 12], w, { padding: 1 });
+          expect(() => again.run(gone, out)).toThrow(DisposedTensorError);
+          again.dispose();
+        });
+      });
+
+      it('validates everything when prepared, with conv2d\'s typed errors, before allocating', () => {
+        m.scope(() => {
+          const w = m.zeros([6, 4, 3, 3]);
+          const before = m.memoryStats();
+          const bad: [() => unknown, new (...a: never[]) => Error, RegExp][] = [
+            [() => m.prepareConv2d([1, 5, 8, 8], w), ShapeError, /prepareConv2d: weight has 4 input channels per group but x has 5/],
+            [() => m.prepareConv2d([1, 4, 8] as never, w), ShapeError, /prepareConv2d: x must have 4 dimensions/],
+            [() => m.prepareConv2d('1x4x8x8' as never, w), ShapeError, /prepareConv2d: xShape must be an array of integers/],
+            [() => m.prepareConv2d([1, 4, 8.5, 8], w), ShapeError, /xShape must be an array of integers/],
+            [() => m.prepareConv2d([1, 4, 8, 8], w, { out: w } as never), OptionError, /unknown option 'out'/],
+            [() => m.prepareConv2d([1, 4, 8, 8], w, { residual: w } as never), OptionError, /residual must be a boolean/],
+            [() => m.prepareConv2d([1, 4, 8, 8], w, { activation: 'tanh' as never }), OptionError, /activation must be/],
+            [() => m.prepareConv2d([1, 4, 8, 8], w, { stride: 0 }), OptionError, /stride must be an integer >= 1/],
+            [() => m.prepareConv2d([1, 4, 8, 8], w, { bias: m.zeros([5]) }), ShapeError, /bias must have shape \[6\]/],
+            [() => m.prepareConv2d([1, 4, 8, 8], w, { groups: 3 }), ShapeError, /not divisible by groups=3/],
+            [() => m.prepareConv2d([1, 4, 2, 2], w), ShapeError, /smaller than the dilated kernel/],
+          ];
+          for (const [call, type, message] of bad) {
+            expect(call).toThrow(type);
+            expect(call).toThrow(message);
+          }
+          // the bias tensors made inside the calls above are the only new allocations
+          expect(m.memoryStats().liveTensors).toBe(before.liveTensors + 2);
+          const bias = m.zeros([6]);
+          const mid = m.memoryStats().allocatedBytes;
+          expect(() => m.prepareConv2d([1, 4, 8, 8], w, { bias, activation: 'gelu' as never })).toThrow(OptionError);
+          expect(m.memoryStats().allocatedBytes).toBe(mid);
+        });
+      });
+
+      it('run() without the residual it was prepared for: OptionError', () => {
+        m.scope(() => {
+          const conv = m.prepareConv2d([1, 1, 2, 2], m.tensor([1], [1, 1, 1, 1]), { residual: true });
+          try {
+            expect(() => conv.run(m.zeros([1, 1, 2, 2]), m.zeros([1, 1, 2, 2]))).toThrow(OptionError);
+          } finally {
+            conv.dispose();
+          }
+        });
+      });
+    });
+
     describe('linear out', () => {
       it('{ bias, out } writes into out and returns it; a bias tensor or null still works', () => {
         m.scope(() => {
@@ -257,6 +370,7 @@ describe.skipIf(unavailable !== null)('conv2d fused output with threads', () => 
             const got = fused(two, c, d, yShape, v);
             expect(maxAbsDiff(got, fused(one, c, d, yShape, v)), `${label}: threads vs one thread`).toBe(0);
             expectFusedMatches(got, composed(one, c, d, yShape, v), v, label);
+            expect(maxAbsDiff(prepared(two, c, d, yShape, v), got), `${label}: prepared with threads`).toBe(0);
           }
         }
       } finally {

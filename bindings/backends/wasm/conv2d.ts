@@ -13,6 +13,7 @@ import { activationBounds, checkFusedOutput, clampsOutput, type ElementExtent } 
 import type { WasmContext } from './context';
 import { gatherInput, gatheredGradBuffer, scatterGrad } from './conv2d_gather';
 import { PASS_BACKWARD_DATA, PASS_BACKWARD_WEIGHT, PASS_FORWARD } from './exports';
+import { prepareWasmConv2d } from './conv2d_prepared';
 
 /** The 16 i32 of the kernel descriptor, in ABI order. */
 export const conv2dDescriptor = (p: Conv2dParams): number[] => CONV2D_PARAM_FIELDS.map((f) => p[f]);
@@ -115,6 +116,10 @@ export function createConv2dOps(ctx: WasmContext): Conv2dOps {
         }
       });
       return grads(dx, dw, db);
+    },
+
+    prepareConv2d(xShape, weight, options) {
+      return prepareWasmConv2d(ctx, xShape, weight, options);
     },
   };
 }
