@@ -51,3 +51,6 @@ export { logSoftmaxForward, logSoftmaxBackward } from "./nn/logsoftmax";
 // Training (assembly/train): optimiser updates in place, global-norm pieces, fused losses
 export { sgdStep, adamwStep, sumSquares, scaleInPlace } from "./train/optim";
 export { crossEntropyForwardBackward, mseForwardBackward } from "./train/loss";
+// Fused conv output (bias + residual + ReLU / ReLU6 in the output write) and its thread part
+export { conv2dForwardFused, conv2dForwardFusedWorkspaceBytes } from "./conv/conv2d_forward";
+export { conv2dForwardFusedPart } from "./conv/conv2d_forward_part";

@@ -6,7 +6,8 @@
 import type { Tensor } from './tensor';
 import type { Arena } from './runtime/arena';
 import type { Conv2dBackwardOptions, Conv2dGrads, Conv2dOptions } from './ops/conv2d_options';
-import type { LinearBackwardOptions, LinearGrads } from './ops/linear_options';
+import type { LinearBackwardOptions, LinearGrads, LinearOptions } from './ops/linear_options';
+import type { PrepareConv2dOptions, PreparedConv2d } from './ops/conv2d_prepared';
 import type { DcdOps } from './ops/dcd';
 import type { NnOps } from './ops/nn';
 
@@ -77,12 +78,20 @@ export interface Conv2dOps {
   conv2d(x: Tensor, weight: Tensor, options?: Conv2dOptions): Tensor;
   /** Gradients of conv2d given dy; returns only the requested ones (see Conv2dBackwardOptions.needs). */
   conv2dBackward(x: Tensor, weight: Tensor, dy: Tensor, options?: Conv2dBackwardOptions): Conv2dGrads;
+  /**
+   * A conv2d for inputs of shape xShape with this weight, bias and activation fixed (XNNPACK's
+   * create step): validated and allocated now; its run(x, out, residual) is one kernel call.
+   */
+  prepareConv2d(xShape: readonly number[], weight: Tensor, options?: PrepareConv2dOptions): PreparedConv2d;
 }
 
 /** Fully connected layer forward and backward (torch.nn.functional.linear semantics). */
 export interface LinearOps {
-  /** y = x·weightᵀ + bias, as torch.nn.functional.linear. x (N,IN), weight (OUT,IN), bias (OUT). */
-  linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor;
+  /**
+   * y = x·weightᵀ + bias, as torch.nn.functional.linear. x (N,IN), weight (OUT,IN), bias (OUT).
+   * The third argument is the bias, or `{ bias, out }` to write y into `out` (returned).
+   */
+  linear(x: Tensor, weight: Tensor, bias?: Tensor | null | LinearOptions): Tensor;
   /** Gradients of linear given dy: dx (N,IN), dw (OUT,IN), db (OUT); computes those in options.needs (default dx and dw, plus db when options.bias is set). */
   linearBackward(x: Tensor, weight: Tensor, dy: Tensor, options?: LinearBackwardOptions): LinearGrads;
 }

@@ -17,6 +17,9 @@ export type {
   Conv2dOptions, Conv2dBackwardOptions, Conv2dGeometry, Conv2dGrads, Pair, Padding,
 } from './ops/conv2d_options';
 export type { LinearBackwardOptions, LinearGrads } from './ops/linear_options';
+export type { LinearOptions } from './ops/linear_options';
+export type { PrepareConv2dOptions, PreparedConv2d } from './ops/conv2d_prepared';
+export type { FusedActivation } from './ops/fused_output';
 export {
   DcdError, ShapeError, DTypeError, OptionError, OutOfMemoryError, DisposedTensorError, BackendError, StateDictError,
 } from './errors';

@@ -3,14 +3,16 @@
 //   1×1 / stride 1 / pad 0: B is the input itself (no copy at all).
 //   otherwise:              B is packed straight from the image (implicit im2col, pack_b_conv.ts).
 //   depthwise (G == C):     direct kernel (depthwise.ts), GEMMs that thin would waste the packing.
-// Bias (and an optional per-sample, per-output-channel scale) is fused into the GEMM's output write.
+// Bias (and an optional per-sample, per-output-channel scale) is fused into the GEMM's output write;
+// conv2dForwardFused adds a residual and a clamp (ReLU / ReLU6) there too (gemm/epilogue.ts).
 
 import { B_CONV, B_DENSE, gemmDriver, gemmWorkspaceBytes } from "../gemm/driver";
 import {
   convC, convCinPerGroup, convCoutPerGroup, convG, convH, convIsDepthwise, convIsPointwise,
   convK, convN, convOH, convOW, convPatchSize, convW,
 } from "./conv2d_params";
-import { depthwiseConv2dForward } from "./depthwise";
+import { depthwiseConv2dForward, depthwiseForwardFused } from "./depthwise";
+import { align64 } from "../gemm/config";
 import { conv2dBackwardDataWorkspaceBytes, conv2dBackwardWeightWorkspaceBytes } from "./conv2d_backward";
 
 /** Workspace bytes for pass 0 = forward, 1 = backward data, 2 = backward weight. */
@@ -54,6 +56,31 @@ export function conv2dForward(p: usize, x: usize, w: usize, b: usize, y: usize, 
 }
 
 /**
+ * Workspace of conv2dForwardFused: conv2dWorkspaceBytes(p, 0), and for a depthwise conv one output
+ * plane (+64 to realign), where an in-place call (residual == y) computes each plane first.
+ */
+export function conv2dForwardFusedWorkspaceBytes(p: usize): usize {
+  if (convIsDepthwise(p)) return align64((<usize>convOH(p) * convOW(p)) << 2) + 64;
+  return conv2dWorkspaceBytes(p, 0);
+}
+
+/**
+ * y = clamp(conv(x, w) + b + residual, lo, hi), in the conv's output write (no extra pass over y).
+ * residual (N, Cout, OH, OW) or 0 = none; residual == y is allowed (in place: the GEMM path then
+ * accumulates onto y, so the residual is added before the bias: the same up to rounding). lo / hi:
+ * −Inf / +Inf = no clamp, 0 / +Inf = ReLU, 0 / 6 = ReLU6. ws: conv2dForwardFusedWorkspaceBytes(p).
+ */
+export function conv2dForwardFused(
+  p: usize, x: usize, w: usize, b: usize, residual: usize, y: usize, ws: usize, lo: f32, hi: f32,
+): void {
+  if (convIsDepthwise(p)) {
+    depthwiseForwardFused(p, x, w, b, y, residual, lo, hi, align64(ws));
+    return;
+  }
+  conv2dForwardGemm(p, x, w, b, 0, y, ws, residual, lo, hi);
+}
+
+/**
  * y[n, k] = scale[n, k] · (conv(x, w)[n, k] + b[k])   — DCD's λ ⊙ conv(x, W0), fused.
  * scale is N×Cout f32 (0 = none: plain conv2dForward); ws must hold
  * conv2dForwardScaledWorkspaceBytes(p) (≥ conv2dWorkspaceBytes(p, 0)). A scaled depthwise conv
@@ -65,11 +92,21 @@ export function conv2dForwardScaled(p: usize, x: usize, w: usize, b: usize, scal
     depthwiseConv2dForward(p, x, w, b, y);
     return;
   }
+  conv2dForwardGemm(p, x, w, b, scale, y, ws, 0, -Infinity, Infinity);
+}
+
+/** The GEMM path of conv2dForwardScaled / conv2dForwardFused (no scale with a residual or clamp). */
+function conv2dForwardGemm(
+  p: usize, x: usize, w: usize, b: usize, scale: usize, y: usize, ws: usize, residual: usize, lo: f32, hi: f32,
+): void {
   const N = convN(p), C = convC(p), K = convK(p), G = convG(p);
   const cinG = convCinPerGroup(p), coutG = convCoutPerGroup(p), patch = convPatchSize(p);
   const inPlane = <usize>convH(p) * convW(p);
   const outPlane = <usize>convOH(p) * convOW(p);
   const pointwise = convIsPointwise(p);
+  // in place (residual == y): C starts as the residual and the GEMM adds onto it
+  const acc = residual != 0 && residual == y ? 1 : 0;
+  const res: usize = acc ? 0 : residual;
   if (!scale && batchesColumns(p)) {
     for (let g = 0; g < G; g++) {
       const xg = x + ((<usize>(g * cinG) * inPlane) << 2);
@@ -77,8 +114,9 @@ export function conv2dForwardScaled(p: usize, x: usize, w: usize, b: usize, scal
       const wg = w + ((<usize>g * coutG * patch) << 2);
       const bg = b ? b + (<usize>(g * coutG) << 2) : 0;
       gemmDriver(coutG, N * <i32>outPlane, patch, wg, patch, 0, 0,
-        pointwise ? B_DENSE : B_CONV, xg, <i32>inPlane, 0, p, yg, <i32>outPlane, 0, bg, ws,
-        0, <i32>outPlane, (<usize>C * inPlane) << 2, (<usize>K * outPlane) << 2);
+        pointwise ? B_DENSE : B_CONV, xg, <i32>inPlane, 0, p, yg, <i32>outPlane, acc, bg, ws,
+        0, <i32>outPlane, (<usize>C * inPlane) << 2, (<usize>K * outPlane) << 2,
+        res ? res + (yg - y) : 0, lo, hi);
     }
     return;
   }
@@ -89,12 +127,13 @@ export function conv2dForwardScaled(p: usize, x: usize, w: usize, b: usize, scal
       const wg = w + ((<usize>g * coutG * patch) << 2);
       const bg = b ? b + (<usize>(g * coutG) << 2) : 0;
       const sg = scale ? scale + (<usize>(n * K + g * coutG) << 2) : 0;
+      const rg = res ? res + (yg - y) : 0;
       if (pointwise) {
         gemmDriver(coutG, <i32>outPlane, patch, wg, patch, 0, sg,
-          B_DENSE, xg, <i32>inPlane, 0, 0, yg, <i32>outPlane, 0, bg, ws);
+          B_DENSE, xg, <i32>inPlane, 0, 0, yg, <i32>outPlane, acc, bg, ws, 0, 0, 0, 0, rg, lo, hi);
       } else {
         gemmDriver(coutG, <i32>outPlane, patch, wg, patch, 0, sg,
-          B_CONV, xg, 0, 0, p, yg, <i32>outPlane, 0, bg, ws);
+          B_CONV, xg, 0, 0, p, yg, <i32>outPlane, acc, bg, ws, 0, 0, 0, 0, rg, lo, hi);
       }
     }
   }

@@ -21,6 +21,7 @@
 import { B_CONV, B_DENSE, gemmDriver } from "../gemm/driver";
 import { MR } from "../gemm/config";
 import { PART_SCRATCH, partStart } from "../gemm/partition";
+import { align64 } from "../gemm/config";
 import {
   convC, convCinPerGroup, convCoutPerGroup, convG, convH, convIsDepthwise, convIsPointwise,
   convK, convN, convOH, convOW, convPatchSize, convW,
@@ -37,17 +38,40 @@ export function conv2dForwardSplitsRows(p: usize): bool {
 }
 
 export function conv2dForwardPart(p: usize, x: usize, w: usize, b: usize, y: usize, ws: usize, part: i32, parts: i32): void {
+  forwardPart(p, x, w, b, 0, y, ws, part, parts, -Infinity, Infinity);
+}
+
+/**
+ * conv2dForwardFused, one part (same splits as conv2dForwardPart; the epilogue runs on each part's
+ * own output). lo / hi come as their f32 bit patterns: the pool passes i32 arguments only.
+ * ws: PART_SCRATCH, then conv2dForwardFusedWorkspaceBytes(p).
+ */
+export function conv2dForwardFusedPart(
+  p: usize, x: usize, w: usize, b: usize, residual: usize, y: usize, loBits: i32, hiBits: i32,
+  ws: usize, part: i32, parts: i32,
+): void {
+  forwardPart(p, x, w, b, residual, y, ws, part, parts, reinterpret<f32>(loBits), reinterpret<f32>(hiBits));
+}
+
+function forwardPart(
+  p: usize, x: usize, w: usize, b: usize, residual: usize, y: usize, ws: usize, part: i32, parts: i32, lo: f32, hi: f32,
+): void {
   if (convIsDepthwise(p)) {
-    depthwiseForwardPart(p, x, w, b, y, ws, part, parts);
+    depthwiseForwardPart(p, x, w, b, y, ws, part, parts, residual, lo, hi, align64(ws + PART_SCRATCH));
     return;
   }
   ws += PART_SCRATCH;
-  if (conv2dForwardSplitsRows(p)) rowsPart(p, x, w, b, y, ws, part, parts);
-  else columnsPart(p, x, w, b, y, ws, part, parts);
+  if (conv2dForwardSplitsRows(p)) rowsPart(p, x, w, b, residual, y, ws, part, parts, lo, hi);
+  else columnsPart(p, x, w, b, residual, y, ws, part, parts, lo, hi);
 }
 
 /** Output-pixel ranges of every (sample, group). */
-function columnsPart(p: usize, x: usize, w: usize, b: usize, y: usize, ws: usize, part: i32, parts: i32): void {
+function columnsPart(
+  p: usize, x: usize, w: usize, b: usize, residual: usize, y: usize, ws: usize, part: i32, parts: i32, lo: f32, hi: f32,
+): void {
+  // in place (residual == y): C starts as the residual (conv2dForwardFused)
+  const acc = residual != 0 && residual == y ? 1 : 0;
+  const res: usize = acc ? 0 : residual;
   const C = convC(p), K = convK(p), G = convG(p);
   const cinG = convCinPerGroup(p), coutG = convCoutPerGroup(p), patch = convPatchSize(p);
   const inPlane = <usize>convH(p) * convW(p);
@@ -62,12 +86,13 @@ function columnsPart(p: usize, x: usize, w: usize, b: usize, y: usize, ws: usize
     const yj = y + ((<usize>(n * K + g * coutG) * pixels + j0) << 2);
     const wg = w + ((<usize>g * coutG * patch) << 2);
     const bg = b ? b + (<usize>(g * coutG) << 2) : 0;
+    const rj = res ? res + (yj - y) : 0;
     if (convIsPointwise(p)) {
       gemmDriver(coutG, j1 - j0, patch, wg, patch, 0, 0,
-        B_DENSE, xg + (<usize>j0 << 2), <i32>inPlane, 0, 0, yj, pixels, 0, bg, ws);
+        B_DENSE, xg + (<usize>j0 << 2), <i32>inPlane, 0, 0, yj, pixels, acc, bg, ws, 0, 0, 0, 0, rj, lo, hi);
     } else {
       gemmDriver(coutG, j1 - j0, patch, wg, patch, 0, 0,
-        B_CONV, xg, 0, 0, p, yj, pixels, 0, bg, ws, j0);
+        B_CONV, xg, 0, 0, p, yj, pixels, acc, bg, ws, j0, 0, 0, 0, rj, lo, hi);
     }
   }
 }
@@ -101,7 +126,11 @@ function rowParts(p: usize, segs: i32, parts: i32): i32 {
  * bias and y offset by r0 rows (same lda, so the same direct-A choice; r0 a multiple of MR, so
  * the same row tiles).
  */
-function rowsPart(p: usize, x: usize, w: usize, b: usize, y: usize, ws: usize, part: i32, parts: i32): void {
+function rowsPart(
+  p: usize, x: usize, w: usize, b: usize, residual: usize, y: usize, ws: usize, part: i32, parts: i32, lo: f32, hi: f32,
+): void {
+  const acc = residual != 0 && residual == y ? 1 : 0;
+  const res: usize = acc ? 0 : residual;
   const N = convN(p), C = convC(p), K = convK(p), G = convG(p);
   const cinG = convCinPerGroup(p), coutG = convCoutPerGroup(p), patch = convPatchSize(p);
   const inPlane = <usize>convH(p) * convW(p);
@@ -121,16 +150,17 @@ function rowsPart(p: usize, x: usize, w: usize, b: usize, y: usize, ws: usize, p
     const yr = y + ((<usize>(n * K + c0) * pixels) << 2);
     const wr = w + ((<usize>c0 * patch) << 2);
     const br = b ? b + (<usize>c0 << 2) : 0;
+    const rr = res ? res + (yr - y) : 0;
     if (batched) {
       gemmDriver(r1 - r0, N * pixels, patch, wr, patch, 0, 0,
-        bKind, xg, <i32>inPlane, 0, p, yr, pixels, 0, br, ws,
-        0, pixels, (<usize>C * inPlane) << 2, (<usize>K * pixels) << 2);
+        bKind, xg, <i32>inPlane, 0, p, yr, pixels, acc, br, ws,
+        0, pixels, (<usize>C * inPlane) << 2, (<usize>K * pixels) << 2, rr, lo, hi);
     } else if (bKind == B_DENSE) {
       gemmDriver(r1 - r0, pixels, patch, wr, patch, 0, 0,
-        B_DENSE, xg, <i32>inPlane, 0, 0, yr, pixels, 0, br, ws);
+        B_DENSE, xg, <i32>inPlane, 0, 0, yr, pixels, acc, br, ws, 0, 0, 0, 0, rr, lo, hi);
     } else {
       gemmDriver(r1 - r0, pixels, patch, wr, patch, 0, 0,
-        B_CONV, xg, 0, 0, p, yr, pixels, 0, br, ws);
+        B_CONV, xg, 0, 0, p, yr, pixels, acc, br, ws, 0, 0, 0, 0, rr, lo, hi);
     }
   }
 }

@@ -22,23 +22,40 @@ import {
   planeWeightGrad5x5s2,
 } from "./depthwise_5x5";
 
+import { clampNeeded, epiloguePlane } from "../gemm/epilogue";
+
 @inline function dim(p: usize, i: i32): i32 {
   return load<i32>(p + (<usize>i << 2));
 }
 
-/** y = depthwise_conv(x, w) + b   (b = 0: no bias). Overwrites y. */
+/**
+ * y = depthwise_conv(x, w) + b   (b = 0: no bias). Overwrites y.
+ * Fused epilogue (depthwiseForwardFused, for conv2dForwardFused): y = clamp(· + residual, lo, hi) per plane as it is written
+ * (residual 0 = none; ±Inf = no clamp). In place (residual == y), each plane is computed into
+ * `plane` (one output plane of scratch) and then added onto y.
+ */
 export function depthwiseConv2dForward(p: usize, x: usize, w: usize, b: usize, y: usize): void {
+  depthwiseForwardFused(p, x, w, b, y, 0, -Infinity, Infinity, 0);
+}
+
+/** depthwiseConv2dForward with the fused epilogue (not exported: the export keeps its 5 arguments). */
+export function depthwiseForwardFused(
+  p: usize, x: usize, w: usize, b: usize, y: usize, residual: usize, lo: f32, hi: f32, plane: usize,
+): void {
   const N = dim(p, 0), C = dim(p, 1), H = dim(p, 2), W = dim(p, 3), K = dim(p, 4);
   const KH = dim(p, 5), KW = dim(p, 6), SH = dim(p, 7), SW = dim(p, 8);
   const PH = dim(p, 9), PW = dim(p, 10), DH = dim(p, 11), DW = dim(p, 12);
   const OH = dim(p, 14), OW = dim(p, 15);
   const M = K / C;
   const inPlane = <usize>H * W, outPlane = <usize>OH * OW;
+  const hasRes = residual != 0, clampOn = clampNeeded(lo, hi);
+  const inPlace = hasRes && residual == y;
   for (let n = 0; n < N; n++) {
     for (let o = 0; o < K; o++) {
       const c = o / M;
       const src = x + (((<usize>n * C + c) * inPlane) << 2);
-      const dst = y + (((<usize>n * K + o) * outPlane) << 2);
+      const out = y + (((<usize>n * K + o) * outPlane) << 2);
+      const dst = inPlace ? plane : out;
       const taps = w + ((<usize>o * KH * KW) << 2);
       const bias: f32 = b ? load<f32>(b + (<usize>o << 2)) : 0;
       if (is5x5s1p2(KH, KW, SH, SW, PW, DH, DW, W, OW)) {
@@ -48,6 +65,9 @@ export function depthwiseConv2dForward(p: usize, x: usize, w: usize, b: usize, y
       } else {
         planeCorrelate(src, H, W, dst, OH, OW, taps, KH, KW, false,
           SH, SW, PH, PW, DH, DW, bias, false);
+      }
+      if (hasRes || clampOn) {
+        epiloguePlane(dst, residual + (out - y), out, <i32>outPlane, hasRes, clampOn, lo, hi);
       }
     }
   }

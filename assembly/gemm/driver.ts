@@ -13,8 +13,12 @@
 // each, one after another; column j lives at C + (j / segCols)·cSegBytes + (j % segCols)·4 and
 // reads sample j / segCols of the image at B + (j / segCols)·bSegBytes. A tile that spans two
 // samples is computed once into scratch and stored column by column (same order of additions).
+// Fused epilogue (gemm/epilogue.ts; `residual` laid out as C, 0 = none; `lo`/`hi` a clamp, both
+// infinite = none): after the LAST K block, each NR-column strip of an MC block (just written,
+// still in L1) becomes clamp(C + residual, lo, hi). Without one the driver only tests a flag.
 
 import { KC, MC, MC_WIDE, MR, MR_WIDE, NC, NR, WIDE_MIN_M, WIDE_MIN_N, align64, roundUp } from "./config";
+import { clampNeeded, epilogueSpan } from "./epilogue";
 import { packA, packAWide } from "./pack_a";
 import { packB, packBSegmented } from "./pack_b";
 import { packBConv, packBConvRowBytes, packBConvTap, tapRowFloats } from "./pack_b_conv";
@@ -113,10 +117,19 @@ export function gemmDriver(
   workspace: usize,
   colOffset: i32 = 0,
   segCols: i32 = 0, bSegBytes: usize = 0, cSegBytes: usize = 0,
+  residual: usize = 0, lo: f32 = -Infinity, hi: f32 = Infinity,
 ): void {
   if (M <= 0 || N <= 0) return;
+  const hasRes = residual != 0, clampOn = clampNeeded(lo, hi);
+  const epi = hasRes || clampOn;
+  const resDelta = residual - C; // residual element = C element + resDelta (wrapping)
   if (K <= 0) {
     fillWithoutProduct(M, N, C, ldc, accumulate, bias, scale);
+    if (epi) {
+      for (let j = 0; j < N; j += NR) {
+        epilogueStrip(C, ldc, 0, M, j, min(NR, N - j), segCols, cSegBytes, resDelta, hasRes, clampOn, lo, hi);
+      }
+    }
     return;
   }
   const packedB = align64(workspace);
@@ -131,7 +144,8 @@ export function gemmDriver(
   const transposedA = readsTransposedAInPlace(transA, scale, lda);
   if (usesWideTile(M, N, transA)) {
     gemmWide(M, N, K, A, lda, scale, bKind, B, ldb, transB, convP, C, ldc, accumulate, bias,
-      packedB, packedA, tile, rowBuf, kcStep, colOffset, segCols, bSegBytes, cSegBytes);
+      packedB, packedA, tile, rowBuf, kcStep, colOffset, segCols, bSegBytes, cSegBytes,
+      epi, resDelta, hasRes, clampOn, lo, hi);
     return;
   }
 
@@ -165,6 +179,7 @@ export function gemmDriver(
                 directA ? ldaBytes : 0, ic + inPlace, mc - inPlace, jc + jr, bPanel, C, ldc, loadC, last ? bias : 0,
                 scale, tile, segCols, cSegBytes);
             }
+            if (last && epi) epilogueStrip(C, ldc, ic, mc, jc + jr, 1, segCols, cSegBytes, resDelta, hasRes, clampOn, lo, hi);
             continue;
           }
           for (let ir = 0; ir < mc; ir += MR) {
@@ -201,6 +216,7 @@ export function gemmDriver(
               microKernelEdge(kc, aPanel, bPanel, c, ldcBytes, rows, cols, loadC, rowBias, rowScale, tile);
             }
           }
+          if (last && epi) epilogueStrip(C, ldc, ic, mc, jc + jr, cols, segCols, cSegBytes, resDelta, hasRes, clampOn, lo, hi);
         }
       }
     }
@@ -266,6 +282,7 @@ function gemmWide(
   C: usize, ldc: i32, accumulate: i32, bias: usize,
   packedB: usize, packedA: usize, tile: usize, rowBuf: usize, kcStep: i32,
   colOffset: i32, segCols: i32, bSegBytes: usize, cSegBytes: usize,
+  epi: bool, resDelta: usize, hasRes: bool, clampOn: bool, lo: f32, hi: f32,
 ): void {
   const ldcBytes = <usize>ldc << 2;
   const fourFromA = !scale && (lda & 2047) != 0; // as gemmDriver's directA
@@ -293,6 +310,7 @@ function gemmWide(
             // one real column: A in place, all mc rows at once (microkernel.ts; same bits)
             columnStrip(kc, A + ((<usize>ic * lda + pc) << 2), <usize>lda << 2,
               ic, mc, jc + jr, bPanel, C, ldc, loadC, last ? bias : 0, 0, tile, segCols, cSegBytes);
+            if (last && epi) epilogueStrip(C, ldc, ic, mc, jc + jr, 1, segCols, cSegBytes, resDelta, hasRes, clampOn, lo, hi);
             continue;
           }
           for (let ir = 0; ir < mc; ir += MR_WIDE) {
@@ -322,9 +340,37 @@ function gemmWide(
                 tapKW, tapWrap);
             }
           }
+          if (last && epi) epilogueStrip(C, ldc, ic, mc, jc + jr, cols, segCols, cSegBytes, resDelta, hasRes, clampOn, lo, hi);
         }
       }
     }
+  }
+}
+
+/**
+ * The fused epilogue on rows i0..i0+rows of C's columns j..j+cols (one NR-wide strip, just
+ * written): C = clamp(C + residual, lo, hi), the residual element resDelta bytes from C's.
+ * A strip whose columns cross into the next sample goes column by column.
+ */
+function epilogueStrip(
+  C: usize, ldc: i32, i0: i32, rows: i32, j: i32, cols: i32, segCols: i32, cSegBytes: usize,
+  resDelta: usize, hasRes: bool, clampOn: bool, lo: f32, hi: f32,
+): void {
+  const ldcBytes = <usize>ldc << 2;
+  if (segCols && j % segCols + cols > segCols) {
+    for (let t = 0; t < cols; t++) {
+      const col = addressOfC(C, ldc, i0, j + t, segCols, cSegBytes);
+      for (let r = 0; r < rows; r++) {
+        const at = col + <usize>r * ldcBytes;
+        epilogueSpan(at, at + resDelta, at, 1, hasRes, clampOn, lo, hi);
+      }
+    }
+    return;
+  }
+  const c = addressOfC(C, ldc, i0, j, segCols, cSegBytes);
+  for (let r = 0; r < rows; r++) {
+    const at = c + <usize>r * ldcBytes;
+    epilogueSpan(at, at + resDelta, at, cols, hasRes, clampOn, lo, hi);
   }
 }
 

@@ -5,6 +5,7 @@
 import { OptionError, ShapeError } from '../errors';
 import type { Tensor } from '../tensor';
 import type { Conv2dParams } from './conv2d_params';
+import type { FusedActivation } from './fused_output';
 import {
   backwardNeeds, expectFits, expectInt, expectOptions, expectPair, expectRank, expectShape, fmtShape, type BackwardNeedsOptions,
 } from './checks';
@@ -26,10 +27,22 @@ export interface Conv2dGeometry {
   groups?: number;
 }
 
-/** Options of conv2d: the geometry plus an optional bias. */
+/** Options of conv2d: the geometry plus an optional bias, and the fused output (issue 11). */
 export interface Conv2dOptions extends Conv2dGeometry {
   /** Bias added to every output channel, shape (Cout); default none. */
   bias?: Tensor | null;
+  /**
+   * Applied to the final value in the conv's output write: y = act(conv(x, w) + bias + residual).
+   * Default none.
+   */
+  activation?: FusedActivation | null;
+  /** Added to the output before the activation; the output's shape (N, Cout, OH, OW). Default none. */
+  residual?: Tensor | null;
+  /**
+   * Write the result into this tensor (same backend, exactly the output's shape) and return it. It
+   * may be `residual` itself (in place: y += conv …) but must not overlap x, weight or bias.
+   */
+  out?: Tensor | null;
 }
 
 /** `bias`: true (or the bias tensor) when the forward pass had a bias, then db is computed by default;
@@ -46,8 +59,9 @@ export interface Conv2dGrads {
   db?: Tensor;
 }
 
-export const CONV2D_OPTION_KEYS = ['bias', 'stride', 'padding', 'dilation', 'groups'] as const;
-export const CONV2D_BACKWARD_OPTION_KEYS = [...CONV2D_OPTION_KEYS, 'needs'] as const;
+export const CONV2D_OPTION_KEYS = ['bias', 'stride', 'padding', 'dilation', 'groups', 'activation', 'residual', 'out'] as const;
+/** The backward has no fused output: only the forward's geometry and bias, plus `needs`. */
+export const CONV2D_BACKWARD_OPTION_KEYS = ['bias', 'stride', 'padding', 'dilation', 'groups', 'needs'] as const;
 
 const X_DIMS = ['N', 'C', 'H', 'W'] as const;
 const W_DIMS = ['Cout', 'Cin/groups', 'kh', 'kw'] as const;

@@ -2,13 +2,32 @@
  * linear (y = x·Wᵀ + b) shape checks and options, shared by both backends.
  * x (N, IN), weight (OUT, IN), bias (OUT) — the layout of torch.nn.Linear.
  */
-import type { Tensor } from '../tensor';
+import { Tensor } from '../tensor';
 import {
   backwardNeeds, expectFits, expectOptions, expectRank, expectShape, type BackwardNeedsOptions,
 } from './checks';
 import { ShapeError } from '../errors';
 
 export interface LinearParams { n: number; in: number; out: number }
+
+/** linear's third argument as an object: the bias and the caller's output tensor. */
+export interface LinearOptions {
+  /** Bias (OUT); default none. */
+  bias?: Tensor | null;
+  /** Write y into this tensor (same backend, shape (N, OUT), not overlapping x, weight or bias) and return it. */
+  out?: Tensor | null;
+}
+
+/**
+ * linear's third argument: a bias tensor (or null / undefined) as before, or { bias, out }. Anything
+ * that is not a plain object stays "the bias", so a wrong value still gets the bias's DTypeError.
+ */
+export function parseLinearArgument(op: string, arg: unknown): { bias: unknown; out: unknown } {
+  if (arg === undefined || arg === null) return { bias: null, out: null };
+  if (typeof arg !== 'object' || arg instanceof Tensor || Array.isArray(arg)) return { bias: arg, out: null };
+  const o = expectOptions<LinearOptions>(arg, op, ['bias', 'out']);
+  return { bias: o.bias ?? null, out: o.out ?? null };
+}
 
 /** `bias`: true (or the bias tensor) when the forward pass had a bias, then db is computed by default;
  *  `needs`: which gradients to compute, default dx and dw (and db when `bias` is set). */

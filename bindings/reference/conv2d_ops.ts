@@ -6,6 +6,17 @@ import {
 } from '../ops/conv2d_options';
 import { conv2dBackwardData, conv2dBackwardWeight, conv2dForward } from './conv2d';
 import type { JsContext } from './context';
+import { prepareJsConv2d } from './conv2d_prepared';
+import type { Tensor } from '../tensor';
+import {
+  activationBounds, applyFusedOutput, checkFusedOutput, clampsOutput, type ElementExtent,
+} from '../ops/fused_output';
+
+/** A js tensor's elements: its Float32Array's byte range in its buffer. */
+export const jsExtent = (t: Tensor): ElementExtent => {
+  const d = t.data;
+  return [d.buffer, d.byteOffset, d.byteOffset + d.byteLength];
+};
 
 export function createConv2dOps(ctx: JsContext): Conv2dOps {
   return {
@@ -15,14 +26,21 @@ export function createConv2dOps(ctx: JsContext): Conv2dOps {
       const w = ctx.input(wArg, op, 'weight');
       const p = resolveConv2d(op, x.tensor.shape, w.tensor.shape, options);
       const biasArg = options?.bias;
-      let bias: Float32Array | null = null;
+      let b: Tensor | null = null;
       if (biasArg !== undefined && biasArg !== null) {
-        const b = ctx.input(biasArg, op, 'bias');
-        checkConv2dBias(op, p, b.tensor.shape);
-        bias = b.data;
+        b = ctx.input(biasArg, op, 'bias').tensor;
+        checkConv2dBias(op, p, b.shape);
       }
-      const y = ctx.zeros(conv2dOutputShape(p));
-      conv2dForward(p, x.data, w.data, bias, y.data);
+      const [lo, hi] = activationBounds(op, options?.activation);
+      const residual = options?.residual != null ? ctx.input(options.residual, op, 'residual').tensor : null;
+      const out = options?.out != null ? ctx.input(options.out, op, 'out').tensor : null;
+      const outputShape = conv2dOutputShape(p);
+      const inPlace = checkFusedOutput(op, outputShape, jsExtent, [['x', x.tensor], ['weight', w.tensor], ['bias', b]], residual, out);
+      const y = out ?? ctx.zeros(outputShape);
+      // in place, the conv goes to a temporary first: y still holds the residual
+      const target = inPlace ? new Float32Array(y.size) : y.data;
+      conv2dForward(p, x.data, w.data, b ? b.data : null, target);
+      if (residual || clampsOutput(lo, hi)) applyFusedOutput(target, residual ? residual.data : null, y.data, lo, hi);
       return y;
     },
 
@@ -46,6 +64,10 @@ export function createConv2dOps(ctx: JsContext): Conv2dOps {
         conv2dBackwardWeight(p, x.data, dy.data, grads.dw?.data ?? null, grads.db?.data ?? null);
       }
       return grads;
+    },
+
+    prepareConv2d(xShape, weight, options) {
+      return prepareJsConv2d(ctx, xShape, weight, options);
     },
   };
 }

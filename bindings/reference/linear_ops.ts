@@ -1,26 +1,31 @@
 /** linear / linearBackward of the js backend: shared validation (ops/), then the reference kernels. */
 import type { LinearOps } from '../backend';
 import {
-  checkLinearBias, checkLinearGradOutput, linearNeeds, resolveLinear, type LinearGrads,
+  checkLinearBias, checkLinearGradOutput, linearNeeds, parseLinearArgument, resolveLinear, type LinearGrads,
 } from '../ops/linear_options';
+import { checkFusedOutput } from '../ops/fused_output';
+import type { Tensor } from '../tensor';
 import type { JsContext } from './context';
+import { jsExtent } from './conv2d_ops';
 import { linearBackward, linearForward } from './linear';
 
 export function createLinearOps(ctx: JsContext): LinearOps {
   return {
-    linear(xArg, wArg, biasArg) {
+    linear(xArg, wArg, biasOrOptions) {
       const op = 'linear';
       const x = ctx.input(xArg, op, 'x');
       const w = ctx.input(wArg, op, 'weight');
       const p = resolveLinear(op, x.tensor.shape, w.tensor.shape);
-      let bias: Float32Array | null = null;
-      if (biasArg !== undefined && biasArg !== null) {
-        const b = ctx.input(biasArg, op, 'bias');
-        checkLinearBias(op, p, b.tensor.shape);
-        bias = b.data;
+      const { bias: biasArg, out: outArg } = parseLinearArgument(op, biasOrOptions);
+      let bias: Tensor | null = null;
+      if (biasArg !== null) {
+        bias = ctx.input(biasArg, op, 'bias').tensor;
+        checkLinearBias(op, p, bias.shape);
       }
-      const y = ctx.zeros([p.n, p.out]);
-      linearForward(p.n, p.in, p.out, x.data, w.data, bias, y.data);
+      const out = outArg !== null ? ctx.input(outArg, op, 'out').tensor : null;
+      checkFusedOutput(op, [p.n, p.out], jsExtent, [['x', x.tensor], ['weight', w.tensor], ['bias', bias]], null, out);
+      const y = out ?? ctx.zeros([p.n, p.out]);
+      linearForward(p.n, p.in, p.out, x.data, w.data, bias ? bias.data : null, y.data);
       return y;
     },
 

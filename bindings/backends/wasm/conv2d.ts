@@ -1,5 +1,5 @@
 /** conv2d / conv2dBackward on the wasm kernels (ABI: conv2dForward, conv2dBackwardData, conv2dBackwardWeight;
- * depthwise backward: depthwiseConv2dBackward). */
+ * depthwise backward: depthwiseConv2dBackward; a residual / activation: conv2dForwardFused). */
 import type { Conv2dOps } from '../../backend';
 import type { Tensor } from '../../tensor';
 import type { Conv2dParams } from '../../ops/conv2d_params';
@@ -9,12 +9,20 @@ import {
   conv2dOutputShape, conv2dWeightShape, resolveConv2d, type Conv2dBackwardOptions, type Conv2dGrads,
 } from '../../ops/conv2d_options';
 import { planConv2dGather } from '../../ops/conv2d_geometry';
+import { activationBounds, checkFusedOutput, clampsOutput, type ElementExtent } from '../../ops/fused_output';
 import type { WasmContext } from './context';
 import { gatherInput, gatheredGradBuffer, scatterGrad } from './conv2d_gather';
 import { PASS_BACKWARD_DATA, PASS_BACKWARD_WEIGHT, PASS_FORWARD } from './exports';
+import { prepareWasmConv2d } from './conv2d_prepared';
 
 /** The 16 i32 of the kernel descriptor, in ABI order. */
 export const conv2dDescriptor = (p: Conv2dParams): number[] => CONV2D_PARAM_FIELDS.map((f) => p[f]);
+
+/** A wasm tensor's elements: bytes [ptr, ptr + 4·size) of this backend's memory. */
+export const wasmExtent = (ctx: WasmContext) => (t: Tensor): ElementExtent => {
+  const ptr = ctx.ptrOf(t);
+  return [ctx, ptr, ptr + 4 * t.size];
+};
 
 export function createConv2dOps(ctx: WasmContext): Conv2dOps {
   return {
@@ -24,23 +32,38 @@ export function createConv2dOps(ctx: WasmContext): Conv2dOps {
       const w = ctx.input(wArg, op, 'weight');
       const p = resolveConv2d(op, x.tensor.shape, w.tensor.shape, options);
       const biasArg = options?.bias;
-      let bPtr = 0;
+      let bias: Tensor | null = null;
       if (biasArg !== undefined && biasArg !== null) {
-        const b = ctx.input(biasArg, op, 'bias');
-        checkConv2dBias(op, p, b.tensor.shape);
-        bPtr = b.ptr;
+        bias = ctx.input(biasArg, op, 'bias').tensor;
+        checkConv2dBias(op, p, bias.shape);
       }
+      const bPtr = bias ? ctx.ptrOf(bias) : 0;
+      const [lo, hi] = activationBounds(op, options?.activation);
+      const residual = options?.residual != null ? ctx.input(options.residual, op, 'residual').tensor : null;
+      const out = options?.out != null ? ctx.input(options.out, op, 'out').tensor : null;
+      const outputShape = conv2dOutputShape(p);
+      checkFusedOutput(op, outputShape, wasmExtent(ctx),
+        [['x', x.tensor], ['weight', w.tensor], ['bias', bias]], residual, out);
       const gathered = planConv2dGather(op, p);
-      const workspaceBytes = ctx.kernel('conv2dWorkspaceBytes');
-      const forward = ctx.kernel('conv2dForward');
-      const [y] = ctx.run(op, [conv2dOutputShape(p)], ([yPtr], scratch) => {
+      // conv2dForwardFused only when there is something to fuse: plain conv2d keeps its kernel
+      const fused = residual !== null || clampsOutput(lo, hi);
+      const workspaceBytes = fused ? ctx.kernel('conv2dForwardFusedWorkspaceBytes') : ctx.kernel('conv2dWorkspaceBytes');
+      const forward = fused ? ctx.kernel('conv2dForwardFused') : ctx.kernel('conv2dForward');
+      const resPtr = residual ? ctx.ptrOf(residual) : 0;
+      const [y] = ctx.run(op, [out ? null : outputShape], ([newPtr], scratch) => {
+        const yPtr = out ? ctx.ptrOf(out) : newPtr;
         // Extreme stride/padding/dilation: the same conv on a gathered input (ops/conv2d_geometry.ts).
         const xPtr = gathered ? gatherInput(ctx, scratch, gathered, p, x.ptr) : x.ptr;
         const desc = scratch.i32(conv2dDescriptor(gathered ? gathered.params : p));
-        const ws = scratch.alloc((workspaceBytes(desc, PASS_FORWARD) as number) >>> 0);
-        forward(desc, xPtr, w.ptr, bPtr, yPtr, ws);
+        if (fused) {
+          const ws = scratch.alloc((workspaceBytes(desc) as number) >>> 0);
+          forward(desc, xPtr, w.ptr, bPtr, resPtr, yPtr, ws, lo, hi);
+        } else {
+          const ws = scratch.alloc((workspaceBytes(desc, PASS_FORWARD) as number) >>> 0);
+          forward(desc, xPtr, w.ptr, bPtr, yPtr, ws);
+        }
       });
-      return y as Tensor;
+      return out ?? (y as Tensor);
     },
 
     conv2dBackward(xArg, wArg, dyArg, options) {
@@ -93,6 +116,10 @@ export function createConv2dOps(ctx: WasmContext): Conv2dOps {
         }
       });
       return grads(dx, dw, db);
+    },
+
+    prepareConv2d(xShape, weight, options) {
+      return prepareWasmConv2d(ctx, xShape, weight, options);
     },
   };
 }

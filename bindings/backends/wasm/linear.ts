@@ -2,30 +2,35 @@
 import type { LinearOps } from '../../backend';
 import type { Tensor } from '../../tensor';
 import {
-  checkLinearBias, checkLinearGradOutput, linearNeeds, resolveLinear, type LinearGrads,
+  checkLinearBias, checkLinearGradOutput, linearNeeds, parseLinearArgument, resolveLinear, type LinearGrads,
 } from '../../ops/linear_options';
+import { checkFusedOutput } from '../../ops/fused_output';
 import type { WasmContext } from './context';
+import { wasmExtent } from './conv2d';
 
 export function createLinearOps(ctx: WasmContext): LinearOps {
   return {
-    linear(xArg, wArg, biasArg) {
+    linear(xArg, wArg, biasOrOptions) {
       const op = 'linear';
       const x = ctx.input(xArg, op, 'x');
       const w = ctx.input(wArg, op, 'weight');
       const p = resolveLinear(op, x.tensor.shape, w.tensor.shape);
-      let bPtr = 0;
-      if (biasArg !== undefined && biasArg !== null) {
-        const b = ctx.input(biasArg, op, 'bias');
-        checkLinearBias(op, p, b.tensor.shape);
-        bPtr = b.ptr;
+      const { bias: biasArg, out: outArg } = parseLinearArgument(op, biasOrOptions);
+      let bias: Tensor | null = null;
+      if (biasArg !== null) {
+        bias = ctx.input(biasArg, op, 'bias').tensor;
+        checkLinearBias(op, p, bias.shape);
       }
+      const bPtr = bias ? ctx.ptrOf(bias) : 0;
+      const out = outArg !== null ? ctx.input(outArg, op, 'out').tensor : null;
+      checkFusedOutput(op, [p.n, p.out], wasmExtent(ctx), [['x', x.tensor], ['weight', w.tensor], ['bias', bias]], null, out);
       const workspaceBytes = ctx.kernel('linearWorkspaceBytes');
       const forward = ctx.kernel('linearForward');
-      const [y] = ctx.run(op, [[p.n, p.out]], ([yPtr], scratch) => {
+      const [y] = ctx.run(op, [out ? null : [p.n, p.out]], ([newPtr], scratch) => {
         const ws = scratch.alloc((workspaceBytes(p.n, p.in, p.out) as number) >>> 0);
-        forward(p.n, p.in, p.out, x.ptr, w.ptr, bPtr, yPtr, ws);
+        forward(p.n, p.in, p.out, x.ptr, w.ptr, bPtr, out ? ctx.ptrOf(out) : newPtr, ws);
       });
-      return y as Tensor;
+      return out ?? (y as Tensor);
     },
 
     linearBackward(xArg, wArg, dyArg, options) {
