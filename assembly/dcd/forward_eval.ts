@@ -16,6 +16,8 @@
 //   [32] pool: 1 = global average, 2 = adaptive 2×2   [33] S   [34] L (0 = no latent path: Λ only)   [35] B
 //   [36] W0 [37] b0 (0 = none) [38] q [39] p [40] fc.0 [41] fc.1.fc.0 [42] fc_phi [43] fc_scale (0 = no λ)
 //   [44, 48) bn1 weight, bias, running_mean, running_var   [48, 52) bn2 the same
+//   [52] postBias (Cout; 0 = none) [53] residual (y's shape; 0 = none) [54] lo [55] hi (f32 bits; −Inf / +Inf
+//   = no clamp): the fused output (dcd/epilogue.ts), per sample once its y is complete
 import { conv2dForward, conv2dForwardScaled, conv2dWorkspaceBytes } from "../conv/conv2d_forward";
 import {
   convC, convCoutPerGroup, convH, convIsDepthwise, convK, convOH, convOW, convPatchSize, convW,
@@ -28,11 +30,14 @@ import { f32Block } from "./gemm";
 import { dcdPhiForward } from "./phi";
 import { dcdProjectForward, dcdProjectWorkspaceBytes } from "./project";
 import { dcdScaleForward } from "./scale";
+import { dcdOutputEpilogueSample } from "./epilogue";
+import { clampNeeded } from "../gemm/epilogue";
 
-export const DCD_EVAL_PLAN_WORDS: i32 = 52;
+export const DCD_EVAL_PLAN_WORDS: i32 = 56;
 const Q_DESC = 16;
 const POOL = 32, SQUEEZE = 33, LATENT = 34, BLOCKS = 35;
 const W0 = 36, B0 = 37, Q = 38, P = 39, FC0 = 40, SE = 41, FC_PHI = 42, FC_SCALE = 43, BN1 = 44, BN2 = 48;
+const POST_BIAS = 52, RESIDUAL = 53, LO = 54, HI = 55;
 
 // @ts-ignore: decorator
 @inline function word(plan: usize, i: i32): i32 {
@@ -111,6 +116,9 @@ export function dcdEvalForward(plan: usize, N: i32, x: usize, y: usize, eps: f32
   const foldLambda = hasLambda && lambdaFoldsIntoConv(sDesc);
   const xStep = <usize>cin * hwIn << 2, yStep = <usize>cout * hwOut << 2;
   const bn1 = plan + (<usize>BN1 << 2), bn2 = plan + (<usize>BN2 << 2);
+  const postBias = pointer(plan, POST_BIAS), residual = pointer(plan, RESIDUAL);
+  const lo = load<f32>(plan + (<usize>LO << 2)), hi = load<f32>(plan + (<usize>HI << 2));
+  const epilogue = postBias != 0 || residual != 0 || clampNeeded(lo, hi);
   // sample by sample, so x[i] and y[i] are still in cache when q reads x[i] and p accumulates into y[i]
   for (let i = 0; i < N; i++) {
     const xi = x + <usize>i * xStep, yi = y + <usize>i * yStep;
@@ -121,12 +129,14 @@ export function dcdEvalForward(plan: usize, N: i32, x: usize, y: usize, eps: f32
       conv2dForward(sDesc, xi, pointer(plan, W0), pointer(plan, B0), yi, kws);
       if (hasLambda) dcdScaleForward(1, cout, hwOut, lamI, yi, yi);
     }
-    if (L == 0) continue;
-    conv2dForward(qDesc, xi, pointer(plan, Q), 0, zq, kws);
-    // bn1 in place (zq becomes z1); z = bn2(w) + z1 overwrites w
-    batchNormForwardEval(1, L, hwOut, zq, pointer(bn1, 0), pointer(bn1, 1), pointer(bn1, 2), pointer(bn1, 3), eps, 0, zq);
-    dcdPhiForward(1, B, L / B, hwOut, phi + (<usize>(i * mphi) << 2), zq, w);
-    batchNormForwardEval(1, L, hwOut, w, pointer(bn2, 0), pointer(bn2, 1), pointer(bn2, 2), pointer(bn2, 3), eps, zq, w);
-    dcdProjectForward(1, cout, L, B, hwOut, pointer(plan, P), w, yi, 1, kws);
+    if (L > 0) {
+      conv2dForward(qDesc, xi, pointer(plan, Q), 0, zq, kws);
+      // bn1 in place (zq becomes z1); z = bn2(w) + z1 overwrites w
+      batchNormForwardEval(1, L, hwOut, zq, pointer(bn1, 0), pointer(bn1, 1), pointer(bn1, 2), pointer(bn1, 3), eps, 0, zq);
+      dcdPhiForward(1, B, L / B, hwOut, phi + (<usize>(i * mphi) << 2), zq, w);
+      batchNormForwardEval(1, L, hwOut, w, pointer(bn2, 0), pointer(bn2, 1), pointer(bn2, 2), pointer(bn2, 3), eps, zq, w);
+      dcdProjectForward(1, cout, L, B, hwOut, pointer(plan, P), w, yi, 1, kws);
+    }
+    if (epilogue) dcdOutputEpilogueSample(cout, hwOut, yi, postBias, residual != 0 ? residual + <usize>i * yStep : 0, lo, hi);
   }
 }

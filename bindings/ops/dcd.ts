@@ -23,6 +23,7 @@ import { OptionError, ShapeError, StateDictError } from '../errors';
 import type { Tensor } from '../tensor';
 import { describe, expectBool, expectInt, expectIntermediateFits, expectOptions, expectTensor, fmtShape } from './checks';
 import { axisFitsKernels, SAFE_AXIS_EXTENT } from './conv2d_geometry';
+import { activationBounds, checkFusedOutput, type ElementExtent, type FusedActivation } from './fused_output';
 import type { DcdDims } from './dcd_config';
 import { dcdBlockLatent, dcdPooledWidth, dcdTensorSpecs } from './dcd_params';
 
@@ -54,6 +55,46 @@ export interface DcdForwardOptions {
    * backends with a single strategy (js) accept and ignore it.
    */
   evalStrategy?: DcdEvalStrategy;
+  /**
+   * Inference only (training false, needsBackward false), the fused output of an inference plan: a
+   * per-channel bias (Cout) added AFTER λ·conv + P·z — so a following BatchNorm folds into W0, b0, P
+   * and this — then `residual` (y's shape), then `activation`:
+   * y = act(λ ⊙ conv(x, W0, b0) + P·z + postBias + residual). Default none.
+   */
+  postBias?: Tensor | null;
+  /** Applied to the final value (see postBias); default none. */
+  activation?: FusedActivation | null;
+  /** Added before the activation (see postBias); y's shape; default none. */
+  residual?: Tensor | null;
+  /** Write y into this tensor (y's exact shape, not overlapping x, the state or residual) and return it as y. */
+  out?: Tensor | null;
+}
+
+/**
+ * y[n, c, …] = clamp(y + postBias[c] + residual, lo, hi) in place, each sum rounded to float32 as the
+ * wasm epilogue does (the js backend's DCD epilogue).
+ */
+export function applyDcdFusedOutput(y: Float32Array, yShape: readonly number[], f: DcdFusedOutput): void {
+  const c = yShape[1], per = yShape.slice(2).reduce((a, b) => a * b, 1);
+  const bias = f.postBias?.data ?? null, res = f.residual?.data ?? null;
+  const clamp = f.lo !== -Infinity || f.hi !== Infinity;
+  for (let i = 0; i < y.length; i++) {
+    let v = bias ? Math.fround(y[i] + bias[Math.floor(i / per) % c]) : y[i];
+    if (res) v = Math.fround(v + res[i]);
+    if (clamp) v = Math.min(Math.max(v, f.lo), f.hi);
+    y[i] = v;
+  }
+}
+
+/** The fused output of an inference-only dcdForward, validated (checkDcdFusedOutput). */
+export interface DcdFusedOutput {
+  postBias: Tensor | null;
+  residual: Tensor | null;
+  out: Tensor | null;
+  lo: number;
+  hi: number;
+  /** Anything to do after y is computed (postBias, residual or a clamp). */
+  any: boolean;
 }
 
 /** How an inference-only dcdForward may compute y (see DcdForwardOptions.evalStrategy). */
@@ -202,7 +243,37 @@ export function checkDcdDims(dims: unknown): asserts dims is DcdDims {
   if (Object.isFrozen(dims)) checkedDims.add(dims as DcdDims);
 }
 
-const FORWARD_OPTION_KEYS = ['training', 'momentum', 'needsBackward', 'evalStrategy'] as const;
+const FORWARD_OPTION_KEYS = [
+  'training', 'momentum', 'needsBackward', 'evalStrategy', 'postBias', 'activation', 'residual', 'out',
+] as const;
+
+/**
+ * postBias / activation / residual / out of dcdForward: inference only, shapes, same backend, no
+ * overlap. `out` may not be the residual itself: the layer writes y before it reads the residual.
+ */
+export function checkDcdFusedOutput(d: DcdDims, state: DcdState, x: Tensor, yShape: readonly number[], options: DcdForwardOptions,
+  backend: object, extent: (t: Tensor) => ElementExtent): DcdFusedOutput {
+  const op = dcdOpName(d);
+  const given = (v: unknown) => v !== undefined && v !== null;
+  const { postBias: pb, activation, residual: res, out: o } = options;
+  const none: DcdFusedOutput = { postBias: null, residual: null, out: null, lo: -Infinity, hi: Infinity, any: false };
+  if (!given(pb) && !given(activation) && !given(res) && !given(o)) return none;
+  if (options.training || options.needsBackward !== false) {
+    throw new OptionError(`${op}: postBias, activation, residual and out are for inference only (training: false, needsBackward: false)`);
+  }
+  const [lo, hi] = activationBounds(op, activation);
+  const postBias = given(pb) ? expectTensor(pb, op, 'postBias', backend) : null;
+  if (postBias && (postBias.shape.length !== 1 || postBias.shape[0] !== d.cout)) {
+    throw new ShapeError(`${op}: postBias must have shape [${d.cout}] (Cout), got ${fmtShape(postBias.shape)}`);
+  }
+  const residual = given(res) ? expectTensor(res, op, 'residual', backend) : null;
+  const out = given(o) ? expectTensor(o, op, 'out', backend) : null;
+  const inputs: [string, Tensor | null][] = [['x', x], ['postBias', postBias], ...Object.entries(state)];
+  if (checkFusedOutput(op, yShape, extent, inputs, residual, out)) {
+    throw new OptionError(`${op}: out must not be the residual itself (the layer writes y before it adds the residual)`);
+  }
+  return { postBias, residual, out, lo, hi, any: postBias !== null || residual !== null || lo !== -Infinity || hi !== Infinity };
+}
 
 /** dcdForward's options: `training` (a boolean) is required; unknown keys are rejected. */
 export function checkDcdForwardOptions(op: string, options: unknown): asserts options is DcdForwardOptions {

@@ -13,7 +13,8 @@
  * not copied (the cache keeps a reference, see dcd_cache.ts).
  */
 import type { DcdDims, DcdEvalStrategy, DcdForwardOptions, DcdForwardResult, DcdState } from '../../ops/dcd';
-import { DCD_NAMES, checkDcdForward, dcdModuleNames, dcdOpName } from '../../ops/dcd';
+import { DCD_NAMES, checkDcdForward, checkDcdFusedOutput, dcdModuleNames, dcdOpName, type DcdFusedOutput } from '../../ops/dcd';
+import { wasmExtent } from './conv2d';
 import type { Tensor } from '../../tensor';
 import type { Scratch, WasmContext } from './context';
 import { WasmDcdCache, type DcdSaved } from './dcd_cache';
@@ -21,6 +22,13 @@ import { dcdGeometry, type DcdGeometry } from './dcd_geometry';
 import { PASS_FORWARD } from './exports';
 
 export const BN_MOMENTUM = 0.1;
+
+const bitsF32 = new Float32Array(1), bitsI32 = new Int32Array(bitsF32.buffer);
+/** The bits of a float32 as an i32 (a plan word the kernel loads as f32). */
+function f32Bits(v: number): number {
+  bitsF32[0] = v;
+  return bitsI32[0];
+}
 export const BN_EPS = 1e-5;
 
 /** Pointer of a state tensor by name, 0 when the layer has no such tensor. */
@@ -64,7 +72,7 @@ function batchNormPointers(ctx: WasmContext, d: DcdDims, state: DcdState, which:
  * there the pool splits the convs of the per-kernel path below.
  */
 function composedInferenceInOneCall(ctx: WasmContext, d: DcdDims, G: DcdGeometry, state: DcdState,
-  x: number, y: number, scratch: Scratch): void {
+  x: number, y: number, scratch: Scratch, fused: DcdFusedOutput): void {
   const names = dcdModuleNames(d.kind);
   const p = (name: string) => statePtr(ctx, state, name);
   const residual = d.hasResidual;
@@ -75,6 +83,8 @@ function composedInferenceInOneCall(ctx: WasmContext, d: DcdDims, G: DcdGeometry
     residual ? p(`${names.q}.weight`) : 0, residual ? p(`${names.p}.weight`) : 0,
     p(DCD_NAMES.fc0), p(DCD_NAMES.se), residual ? p(DCD_NAMES.phi) : 0, d.hasLambda ? p(DCD_NAMES.scale) : 0,
     ...batchNormPointers(ctx, d, state, 1), ...batchNormPointers(ctx, d, state, 2),
+    fused.postBias ? ctx.ptrOf(fused.postBias) : 0, fused.residual ? ctx.ptrOf(fused.residual) : 0,
+    f32Bits(fused.lo), f32Bits(fused.hi),
   ]);
   const ws = scratch.alloc(ctx.kernel('dcdEvalForwardWorkspaceBytes')(plan, G.n) as number >>> 0);
   ctx.kernel('dcdEvalForward')(plan, G.n, x, y, BN_EPS, ws);
@@ -84,6 +94,7 @@ export function dcdForwardWasm(ctx: WasmContext, d: DcdDims, state: DcdState, xA
   options: DcdForwardOptions): DcdForwardResult {
   const op = dcdOpName(d);
   const yShape = checkDcdForward(d, state, xArg, options, ctx.token);
+  const fused = checkDcdFusedOutput(d, state, xArg, yShape, options, ctx.token, wasmExtent(ctx));
   const x = ctx.input(xArg, op, 'x');
   const training = options.training === true;
   const G = dcdGeometry(d, x.tensor.shape);
@@ -94,10 +105,11 @@ export function dcdForwardWasm(ctx: WasmContext, d: DcdDims, state: DcdState, xA
   const p = (name: string) => statePtr(ctx, state, name);
   const effective = !cache && !training && useEffectiveWeights(d, G, options.evalStrategy ?? 'auto');
   try {
-    const [y] = ctx.run(op, [yShape], ([yPtr], scratch) => {
+    // Returns true when it applied the fused output itself (the one-call kernel, per sample).
+    const forwardInto = (yPtr: number, scratch: Scratch): boolean | void => {
       if (!cache && !training && !effective && typeof ctx.exports.dcdEvalForward === 'function') {
-        composedInferenceInOneCall(ctx, d, G, state, x.ptr, yPtr, scratch);
-        return;
+        composedInferenceInOneCall(ctx, d, G, state, x.ptr, yPtr, scratch, fused);
+        return true;
       }
       const buf = (name: DcdSaved, floats: number): number =>
         cache ? cache.keep(name, floats) : scratch.alloc(floats * 4);
@@ -183,8 +195,15 @@ export function dcdForwardWasm(ctx: WasmContext, d: DcdDims, state: DcdState, xA
       k('batchNormForwardTrain')(n, L, hwOut, w, bn(2, 'weight'), bn(2, 'bias'), bn(2, 'running_mean'),
         bn(2, 'running_var'), options.momentum ?? BN_MOMENTUM, BN_EPS, z1, z, m2, i2);
       k('dcdProjectForward')(n, cout, L, G.blocks, hwOut, p(`${names.p}.weight`), z, yPtr, 1, projWs);
+    };
+    const [made] = ctx.run(op, [fused.out ? null : yShape], ([newPtr], scratch) => {
+      const yPtr = fused.out ? ctx.ptrOf(fused.out) : newPtr;
+      if (!forwardInto(yPtr, scratch) && fused.any) {
+        k('dcdOutputEpilogue')(G.n, G.cout, G.hwOut, yPtr, fused.postBias ? ctx.ptrOf(fused.postBias) : 0,
+          fused.residual ? ctx.ptrOf(fused.residual) : 0, fused.lo, fused.hi);
+      }
     });
-    return { y: y as Tensor, cache };
+    return { y: fused.out ?? (made as Tensor), cache };
   } catch (e) {
     cache?.dispose();
     throw e;

@@ -1,8 +1,9 @@
 /** DCD op group of the js backend: shared checks (ops/dcd.ts), then the Float32Array reference. */
 import { BackendError } from '../../errors';
 import {
-  checkDcdBackward, checkDcdForward, dcdOpName, type DcdCache, type DcdOps, type DcdState,
+  applyDcdFusedOutput, checkDcdBackward, checkDcdForward, checkDcdFusedOutput, dcdOpName, type DcdCache, type DcdOps, type DcdState,
 } from '../../ops/dcd';
+import { jsExtent } from '../conv2d_ops';
 import type { Tensor } from '../../tensor';
 import type { JsContext } from '../context';
 import { dcdBackwardArrays } from './backward';
@@ -34,9 +35,11 @@ export function createDcdOps(ctx: JsContext): DcdOps {
   return {
     dcdForward(dims, state, x, options) {
       const yShape = checkDcdForward(dims, state, x, options, ctx.token);
-      const y = ctx.zeros(yShape);
+      const fused = checkDcdFusedOutput(dims, state, x, yShape, options, ctx.token, jsExtent);
+      const y = fused.out ?? ctx.zeros(yShape);
       // The trace keeps a copy of x: the caller may dispose x before backward.
       const trace = dcdForwardArrays(dims, arrays(state), x.toFloat32Array(), x.shape, options.training, y.data, options.momentum);
+      if (fused.any) applyDcdFusedOutput(y.data, yShape, fused);
       const cache = options.needsBackward === false ? null : new JsDcdCache(ctx.token, options.training, x.shape, yShape, trace);
       return { y, cache };
     },
