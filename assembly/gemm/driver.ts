@@ -14,8 +14,8 @@
 // reads sample j / segCols of the image at B + (j / segCols)·bSegBytes. A tile that spans two
 // samples is computed once into scratch and stored column by column (same order of additions).
 // Fused epilogue (gemm/epilogue.ts; `residual` laid out as C, 0 = none; `lo`/`hi` a clamp, both
-// infinite = none): after the LAST K block, each NR-column strip of an MC block (just written,
-// still in L1) becomes clamp(C + residual, lo, hi). Without one the driver only tests a flag.
+// infinite = none): after the LAST K block, each MC×NC block of C (just written, still in L2)
+// becomes clamp(C + residual, lo, hi), row by row. Without one the driver only tests a flag.
 
 import { KC, MC, MC_WIDE, MR, MR_WIDE, NC, NR, WIDE_MIN_M, WIDE_MIN_N, align64, roundUp } from "./config";
 import { clampNeeded, epilogueSpan } from "./epilogue";
@@ -125,11 +125,7 @@ export function gemmDriver(
   const resDelta = residual - C; // residual element = C element + resDelta (wrapping)
   if (K <= 0) {
     fillWithoutProduct(M, N, C, ldc, accumulate, bias, scale);
-    if (epi) {
-      for (let j = 0; j < N; j += NR) {
-        epilogueStrip(C, ldc, 0, M, j, min(NR, N - j), segCols, cSegBytes, resDelta, hasRes, clampOn, lo, hi);
-      }
-    }
+    if (epi) epilogueBlock(C, ldc, 0, M, 0, N, segCols, cSegBytes, resDelta, hasRes, clampOn, lo, hi);
     return;
   }
   const packedB = align64(workspace);
@@ -179,7 +175,6 @@ export function gemmDriver(
                 directA ? ldaBytes : 0, ic + inPlace, mc - inPlace, jc + jr, bPanel, C, ldc, loadC, last ? bias : 0,
                 scale, tile, segCols, cSegBytes);
             }
-            if (last && epi) epilogueStrip(C, ldc, ic, mc, jc + jr, 1, segCols, cSegBytes, resDelta, hasRes, clampOn, lo, hi);
             continue;
           }
           for (let ir = 0; ir < mc; ir += MR) {
@@ -216,8 +211,8 @@ export function gemmDriver(
               microKernelEdge(kc, aPanel, bPanel, c, ldcBytes, rows, cols, loadC, rowBias, rowScale, tile);
             }
           }
-          if (last && epi) epilogueStrip(C, ldc, ic, mc, jc + jr, cols, segCols, cSegBytes, resDelta, hasRes, clampOn, lo, hi);
         }
+        if (last && epi) epilogueBlock(C, ldc, ic, mc, jc, nc, segCols, cSegBytes, resDelta, hasRes, clampOn, lo, hi);
       }
     }
   }
@@ -310,7 +305,6 @@ function gemmWide(
             // one real column: A in place, all mc rows at once (microkernel.ts; same bits)
             columnStrip(kc, A + ((<usize>ic * lda + pc) << 2), <usize>lda << 2,
               ic, mc, jc + jr, bPanel, C, ldc, loadC, last ? bias : 0, 0, tile, segCols, cSegBytes);
-            if (last && epi) epilogueStrip(C, ldc, ic, mc, jc + jr, 1, segCols, cSegBytes, resDelta, hasRes, clampOn, lo, hi);
             continue;
           }
           for (let ir = 0; ir < mc; ir += MR_WIDE) {
@@ -340,37 +334,33 @@ function gemmWide(
                 tapKW, tapWrap);
             }
           }
-          if (last && epi) epilogueStrip(C, ldc, ic, mc, jc + jr, cols, segCols, cSegBytes, resDelta, hasRes, clampOn, lo, hi);
         }
+        if (last && epi) epilogueBlock(C, ldc, ic, mc, jc, nc, segCols, cSegBytes, resDelta, hasRes, clampOn, lo, hi);
       }
     }
   }
 }
 
 /**
- * The fused epilogue on rows i0..i0+rows of C's columns j..j+cols (one NR-wide strip, just
- * written): C = clamp(C + residual, lo, hi), the residual element resDelta bytes from C's.
- * A strip whose columns cross into the next sample goes column by column.
+ * The fused epilogue on the C block of rows i0..i0+rows, columns j0..j0+cols, just finished (its
+ * last K block; still in L2): C = clamp(C + residual, lo, hi), the residual element resDelta bytes
+ * from C's. Row by row, so C and the residual stream with unit stride (per 8-column strip, the
+ * residual's 96 rows far apart cost more than two separate passes: 1×1 64→256 @56² +10 %); a row
+ * that crosses into the next sample (batched columns) goes piece by piece.
  */
-function epilogueStrip(
-  C: usize, ldc: i32, i0: i32, rows: i32, j: i32, cols: i32, segCols: i32, cSegBytes: usize,
+function epilogueBlock(
+  C: usize, ldc: i32, i0: i32, rows: i32, j0: i32, cols: i32, segCols: i32, cSegBytes: usize,
   resDelta: usize, hasRes: bool, clampOn: bool, lo: f32, hi: f32,
 ): void {
   const ldcBytes = <usize>ldc << 2;
-  if (segCols && j % segCols + cols > segCols) {
-    for (let t = 0; t < cols; t++) {
-      const col = addressOfC(C, ldc, i0, j + t, segCols, cSegBytes);
-      for (let r = 0; r < rows; r++) {
-        const at = col + <usize>r * ldcBytes;
-        epilogueSpan(at, at + resDelta, at, 1, hasRes, clampOn, lo, hi);
-      }
+  for (let j = j0; j < j0 + cols;) {
+    const n = segCols ? min(segCols - j % segCols, j0 + cols - j) : cols;
+    const c = addressOfC(C, ldc, i0, j, segCols, cSegBytes);
+    for (let r = 0; r < rows; r++) {
+      const at = c + <usize>r * ldcBytes;
+      epilogueSpan(at, at + resDelta, at, n, hasRes, clampOn, lo, hi);
     }
-    return;
-  }
-  const c = addressOfC(C, ldc, i0, j, segCols, cSegBytes);
-  for (let r = 0; r < rows; r++) {
-    const at = c + <usize>r * ldcBytes;
-    epilogueSpan(at, at + resDelta, at, cols, hasRes, clampOn, lo, hi);
+    j += n;
   }
 }
 
