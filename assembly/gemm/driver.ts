@@ -16,6 +16,8 @@
 // Fused epilogue (gemm/epilogue.ts; `residual` laid out as C, 0 = none; `lo`/`hi` a clamp, both
 // infinite = none): after the LAST K block, each MC×NC block of C (just written, still in L2)
 // becomes clamp(C + residual, lo, hi), row by row. Without one the driver only tests a flag.
+// Pre-packed A (preA ≠ 0, SIMD builds; conv/conv2d_packed.ts): A already in the wide tile's
+// MR_WIDE-row panels, packed once for every K block: the wide path reads them instead of packing.
 
 import { KC, MC, MC_WIDE, MR, MR_WIDE, NC, NR, WIDE_MIN_M, WIDE_MIN_N, align64, roundUp } from "./config";
 import { clampNeeded, epilogueSpan } from "./epilogue";
@@ -118,6 +120,7 @@ export function gemmDriver(
   colOffset: i32 = 0,
   segCols: i32 = 0, bSegBytes: usize = 0, cSegBytes: usize = 0,
   residual: usize = 0, lo: f32 = -Infinity, hi: f32 = Infinity,
+  preA: usize = 0, preMp: i32 = 0, preRow0: i32 = 0,
 ): void {
   if (M <= 0 || N <= 0) return;
   const hasRes = residual != 0, clampOn = clampNeeded(lo, hi);
@@ -134,14 +137,14 @@ export function gemmDriver(
   const rowBuf = tile + tileBytes(); // B_CONV: packBConv's row buffer
   const ldcBytes = <usize>ldc << 2;
   // split K into equal blocks (≤ KC) so no block is a thin remainder (e.g. 576 = 288 + 288)
-  const kcStep = ceilDiv(K, ceilDiv(K, KC));
+  const kcStep = gemmKcStep(K);
   const directA = readsAInPlace(transA, scale, lda);
   const ldaBytes = <usize>lda << 2;
   const transposedA = readsTransposedAInPlace(transA, scale, lda);
-  if (usesWideTile(M, N, transA)) {
+  if (ASC_FEATURE_SIMD && (preA != 0 || usesWideTile(M, N, transA))) {
     gemmWide(M, N, K, A, lda, scale, bKind, B, ldb, transB, convP, C, ldc, accumulate, bias,
       packedB, packedA, tile, rowBuf, kcStep, colOffset, segCols, bSegBytes, cSegBytes,
-      epi, resDelta, hasRes, clampOn, lo, hi);
+      epi, resDelta, hasRes, clampOn, lo, hi, preA, preMp, preRow0);
     return;
   }
 
@@ -218,6 +221,12 @@ export function gemmDriver(
   }
 }
 
+/** The depth of the driver's K blocks: K split into equal blocks of at most KC (the last may be shorter). */
+// @ts-ignore: decorator
+@inline export function gemmKcStep(K: i32): i32 {
+  return ceilDiv(K, ceilDiv(K, KC));
+}
+
 /** Address of C[i][j] where C's columns may be split into samples of segCols (cSegBytes apart). */
 // @ts-ignore: decorator
 @inline function addressOfC(C: usize, ldc: i32, i: i32, j: i32, segCols: i32, cSegBytes: usize): usize {
@@ -278,9 +287,11 @@ function gemmWide(
   packedB: usize, packedA: usize, tile: usize, rowBuf: usize, kcStep: i32,
   colOffset: i32, segCols: i32, bSegBytes: usize, cSegBytes: usize,
   epi: bool, resDelta: usize, hasRes: bool, clampOn: bool, lo: f32, hi: f32,
+  preA: usize, preMp: i32, preRow0: i32,
 ): void {
   const ldcBytes = <usize>ldc << 2;
-  const fourFromA = !scale && (lda & 2047) != 0; // as gemmDriver's directA
+  // as gemmDriver's directA; never with pre-packed A (there is no plain A to read)
+  const fourFromA = !preA && !scale && (lda & 2047) != 0;
   const tapKW = bKind == B_CONV ? tapSharedKW(convP, N, K, kcStep, colOffset, segCols) : 0;
   const tapRowBytes = tapKW ? <usize>tapRowFloats(tapKW) << 2 : 0;
   const tapWrap = tapKW ? tapRowBytes - (<usize>(tapKW - 1) << 2) : 0; // B step after a row's last tap
@@ -297,7 +308,9 @@ function gemmWide(
       const last = pc + kc >= K;
       for (let ic = 0; ic < M; ic += MC_WIDE) {
         const mc = min(MC_WIDE, M - ic);
-        packAWide(A, lda, 0, ic, mc, pc, kc, scale, packedA);
+        // pre-packed: block pc's panels start at pc·Mp floats, row i's at + i·kc (conv2d_packed.ts)
+        const blockA = preA ? preA + ((<usize>pc * preMp + <usize>(preRow0 + ic) * kc) << 2) : packedA;
+        if (!preA) packAWide(A, lda, 0, ic, mc, pc, kc, scale, packedA);
         for (let jr = 0; jr < nc; jr += NR) {
           const cols = min(NR, nc - jr);
           const bPanel = tapKW ? packedB + <usize>(jr / NR) * tapPanelBytes : packedB + ((<usize>jr * kc) << 2);
@@ -310,7 +323,7 @@ function gemmWide(
           for (let ir = 0; ir < mc; ir += MR_WIDE) {
             const rows = min(MR_WIDE, mc - ir);
             const i = ic + ir;
-            const aPanel = packedA + ((<usize>ir * kc) << 2);
+            const aPanel = blockA + ((<usize>ir * kc) << 2);
             const c = addressOfC(C, ldc, i, jc + jr, segCols, cSegBytes);
             const rowBias = last && bias ? bias + (<usize>i << 2) : 0;
             const rowScale = scale ? scale + (<usize>i << 2) : 0;
