@@ -55,3 +55,6 @@ export { crossEntropyForwardBackward, mseForwardBackward } from "./train/loss";
 // Fused conv output (bias + residual + ReLU / ReLU6 in the output write) and its thread part
 export { conv2dForwardFused, conv2dForwardFusedWorkspaceBytes } from "./conv/conv2d_forward";
 export { conv2dForwardFusedPart } from "./conv/conv2d_forward_part";
+// Weights packed once for the relaxed build's wide tile (prepared convs), and the forward that reads them
+export { conv2dPackedWeightsBytes, conv2dPackWeights, conv2dForwardPacked } from "./conv/conv2d_packed";
+export { conv2dForwardPackedPart } from "./conv/conv2d_forward_part";

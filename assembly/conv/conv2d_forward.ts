@@ -12,7 +12,7 @@ import {
   convK, convN, convOH, convOW, convPatchSize, convW,
 } from "./conv2d_params";
 import { depthwiseConv2dForward, depthwiseForwardFused } from "./depthwise";
-import { align64 } from "../gemm/config";
+import { MR_WIDE, align64, roundUp } from "../gemm/config";
 import { conv2dBackwardDataWorkspaceBytes, conv2dBackwardWeightWorkspaceBytes } from "./conv2d_backward";
 
 /** Workspace bytes for pass 0 = forward, 1 = backward data, 2 = backward weight. */
@@ -77,7 +77,7 @@ export function conv2dForwardFused(
     depthwiseForwardFused(p, x, w, b, y, residual, lo, hi, align64(ws));
     return;
   }
-  conv2dForwardGemm(p, x, w, b, 0, y, ws, residual, lo, hi);
+  conv2dForwardGemm(p, x, w, b, 0, y, ws, residual, lo, hi, 0);
 }
 
 /**
@@ -92,12 +92,16 @@ export function conv2dForwardScaled(p: usize, x: usize, w: usize, b: usize, scal
     depthwiseConv2dForward(p, x, w, b, y);
     return;
   }
-  conv2dForwardGemm(p, x, w, b, scale, y, ws, 0, -Infinity, Infinity);
+  conv2dForwardGemm(p, x, w, b, scale, y, ws, 0, -Infinity, Infinity, 0);
 }
 
-/** The GEMM path of conv2dForwardScaled / conv2dForwardFused (no scale with a residual or clamp). */
-function conv2dForwardGemm(
+/**
+ * The GEMM path of conv2dForwardScaled / conv2dForwardFused / conv2dForwardPacked (no scale with a
+ * residual or clamp; packed ≠ 0: the weights as conv2dPackWeights left them, w unused).
+ */
+export function conv2dForwardGemm(
   p: usize, x: usize, w: usize, b: usize, scale: usize, y: usize, ws: usize, residual: usize, lo: f32, hi: f32,
+  packed: usize,
 ): void {
   const N = convN(p), C = convC(p), K = convK(p), G = convG(p);
   const cinG = convCinPerGroup(p), coutG = convCoutPerGroup(p), patch = convPatchSize(p);
@@ -107,8 +111,10 @@ function conv2dForwardGemm(
   // in place (residual == y): C starts as the residual and the GEMM adds onto it
   const acc = residual != 0 && residual == y ? 1 : 0;
   const res: usize = acc ? 0 : residual;
+  const packedRows = roundUp(coutG, MR_WIDE);
   if (!scale && batchesColumns(p)) {
     for (let g = 0; g < G; g++) {
+      const pg = packed ? packed + ((<usize>g * packedRows * patch) << 2) : 0;
       const xg = x + ((<usize>(g * cinG) * inPlane) << 2);
       const yg = y + ((<usize>(g * coutG) * outPlane) << 2);
       const wg = w + ((<usize>g * coutG * patch) << 2);
@@ -116,7 +122,7 @@ function conv2dForwardGemm(
       gemmDriver(coutG, N * <i32>outPlane, patch, wg, patch, 0, 0,
         pointwise ? B_DENSE : B_CONV, xg, <i32>inPlane, 0, p, yg, <i32>outPlane, acc, bg, ws,
         0, <i32>outPlane, (<usize>C * inPlane) << 2, (<usize>K * outPlane) << 2,
-        res ? res + (yg - y) : 0, lo, hi);
+        res ? res + (yg - y) : 0, lo, hi, pg, packedRows);
     }
     return;
   }
@@ -128,12 +134,13 @@ function conv2dForwardGemm(
       const bg = b ? b + (<usize>(g * coutG) << 2) : 0;
       const sg = scale ? scale + (<usize>(n * K + g * coutG) << 2) : 0;
       const rg = res ? res + (yg - y) : 0;
+      const pg = packed ? packed + ((<usize>g * packedRows * patch) << 2) : 0;
       if (pointwise) {
         gemmDriver(coutG, <i32>outPlane, patch, wg, patch, 0, sg,
-          B_DENSE, xg, <i32>inPlane, 0, 0, yg, <i32>outPlane, acc, bg, ws, 0, 0, 0, 0, rg, lo, hi);
+          B_DENSE, xg, <i32>inPlane, 0, 0, yg, <i32>outPlane, acc, bg, ws, 0, 0, 0, 0, rg, lo, hi, pg, packedRows);
       } else {
         gemmDriver(coutG, <i32>outPlane, patch, wg, patch, 0, sg,
-          B_CONV, xg, 0, 0, p, yg, <i32>outPlane, acc, bg, ws, 0, 0, 0, 0, rg, lo, hi);
+          B_CONV, xg, 0, 0, p, yg, <i32>outPlane, acc, bg, ws, 0, 0, 0, 0, rg, lo, hi, pg, packedRows);
       }
     }
   }

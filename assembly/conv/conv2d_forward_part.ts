@@ -19,9 +19,8 @@
 // `ws` is this part's own: PART_SCRATCH bytes of scratch, then conv2dWorkspaceBytes(p, 0) bytes.
 
 import { B_CONV, B_DENSE, gemmDriver } from "../gemm/driver";
-import { MR } from "../gemm/config";
 import { PART_SCRATCH, partStart } from "../gemm/partition";
-import { align64 } from "../gemm/config";
+import { MR, MR_WIDE, align64, roundUp } from "../gemm/config";
 import {
   convC, convCinPerGroup, convCoutPerGroup, convG, convH, convIsDepthwise, convIsPointwise,
   convK, convN, convOH, convOW, convPatchSize, convW,
@@ -38,7 +37,7 @@ export function conv2dForwardSplitsRows(p: usize): bool {
 }
 
 export function conv2dForwardPart(p: usize, x: usize, w: usize, b: usize, y: usize, ws: usize, part: i32, parts: i32): void {
-  forwardPart(p, x, w, b, 0, y, ws, part, parts, -Infinity, Infinity);
+  forwardPart(p, x, w, b, 0, y, ws, part, parts, -Infinity, Infinity, 0);
 }
 
 /**
@@ -50,24 +49,34 @@ export function conv2dForwardFusedPart(
   p: usize, x: usize, w: usize, b: usize, residual: usize, y: usize, loBits: i32, hiBits: i32,
   ws: usize, part: i32, parts: i32,
 ): void {
-  forwardPart(p, x, w, b, residual, y, ws, part, parts, reinterpret<f32>(loBits), reinterpret<f32>(hiBits));
+  forwardPart(p, x, w, b, residual, y, ws, part, parts, reinterpret<f32>(loBits), reinterpret<f32>(hiBits), 0);
+}
+
+/** conv2dForwardPacked (conv2d_packed.ts), one part: the weights pre-packed, as conv2dForwardFusedPart. */
+export function conv2dForwardPackedPart(
+  p: usize, x: usize, packed: usize, b: usize, residual: usize, y: usize, loBits: i32, hiBits: i32,
+  ws: usize, part: i32, parts: i32,
+): void {
+  forwardPart(p, x, 0, b, residual, y, ws, part, parts, reinterpret<f32>(loBits), reinterpret<f32>(hiBits), packed);
 }
 
 function forwardPart(
   p: usize, x: usize, w: usize, b: usize, residual: usize, y: usize, ws: usize, part: i32, parts: i32, lo: f32, hi: f32,
+  packed: usize,
 ): void {
   if (convIsDepthwise(p)) {
     depthwiseForwardPart(p, x, w, b, y, ws, part, parts, residual, lo, hi, align64(ws + PART_SCRATCH));
     return;
   }
   ws += PART_SCRATCH;
-  if (conv2dForwardSplitsRows(p)) rowsPart(p, x, w, b, residual, y, ws, part, parts, lo, hi);
-  else columnsPart(p, x, w, b, residual, y, ws, part, parts, lo, hi);
+  if (conv2dForwardSplitsRows(p)) rowsPart(p, x, w, b, residual, y, ws, part, parts, lo, hi, packed);
+  else columnsPart(p, x, w, b, residual, y, ws, part, parts, lo, hi, packed);
 }
 
 /** Output-pixel ranges of every (sample, group). */
 function columnsPart(
   p: usize, x: usize, w: usize, b: usize, residual: usize, y: usize, ws: usize, part: i32, parts: i32, lo: f32, hi: f32,
+  packed: usize,
 ): void {
   // in place (residual == y): C starts as the residual (conv2dForwardFused)
   const acc = residual != 0 && residual == y ? 1 : 0;
@@ -77,6 +86,7 @@ function columnsPart(
   const inPlane = <usize>convH(p) * convW(p);
   const pixels = convOH(p) * convOW(p);
   const segs = convN(p) * G;
+  const packedRows = roundUp(coutG, MR_WIDE);
   const a = partStart(segs, pixels, part, parts, 8), e = partStart(segs, pixels, part + 1, parts, 8);
   for (let s = <i32>(a / pixels); <i64>s * pixels < e; s++) {
     const j0 = <i32>max<i64>(a - <i64>s * pixels, 0), j1 = <i32>min<i64>(e - <i64>s * pixels, pixels);
@@ -87,12 +97,13 @@ function columnsPart(
     const wg = w + ((<usize>g * coutG * patch) << 2);
     const bg = b ? b + (<usize>(g * coutG) << 2) : 0;
     const rj = res ? res + (yj - y) : 0;
+    const pg = packed ? packed + ((<usize>g * packedRows * patch) << 2) : 0;
     if (convIsPointwise(p)) {
       gemmDriver(coutG, j1 - j0, patch, wg, patch, 0, 0,
-        B_DENSE, xg + (<usize>j0 << 2), <i32>inPlane, 0, 0, yj, pixels, acc, bg, ws, 0, 0, 0, 0, rj, lo, hi);
+        B_DENSE, xg + (<usize>j0 << 2), <i32>inPlane, 0, 0, yj, pixels, acc, bg, ws, 0, 0, 0, 0, rj, lo, hi, pg, packedRows);
     } else {
       gemmDriver(coutG, j1 - j0, patch, wg, patch, 0, 0,
-        B_CONV, xg, 0, 0, p, yj, pixels, acc, bg, ws, j0, 0, 0, 0, rj, lo, hi);
+        B_CONV, xg, 0, 0, p, yj, pixels, acc, bg, ws, j0, 0, 0, 0, rj, lo, hi, pg, packedRows);
     }
   }
 }
@@ -128,6 +139,7 @@ function rowParts(p: usize, segs: i32, parts: i32): i32 {
  */
 function rowsPart(
   p: usize, x: usize, w: usize, b: usize, residual: usize, y: usize, ws: usize, part: i32, parts: i32, lo: f32, hi: f32,
+  packed: usize,
 ): void {
   const acc = residual != 0 && residual == y ? 1 : 0;
   const res: usize = acc ? 0 : residual;
@@ -140,7 +152,10 @@ function rowsPart(
   const segs = batched ? G : N * G;
   const used = rowParts(p, segs, parts);
   if (part >= used) return;
-  const a = partStart(segs, coutG, part, used, MR), e = partStart(segs, coutG, part + 1, used, MR);
+  // pre-packed weights: rows in multiples of 20, so every part starts on a 5-row panel (and a 4-row tile)
+  const rowAlign = packed ? MR * MR_WIDE : MR;
+  const packedRows = roundUp(coutG, MR_WIDE);
+  const a = partStart(segs, coutG, part, used, rowAlign), e = partStart(segs, coutG, part + 1, used, rowAlign);
   for (let s = <i32>(a / coutG); <i64>s * coutG < e; s++) {
     const r0 = <i32>max<i64>(a - <i64>s * coutG, 0), r1 = <i32>min<i64>(e - <i64>s * coutG, coutG);
     if (r0 >= r1) continue;
@@ -151,16 +166,17 @@ function rowsPart(
     const wr = w + ((<usize>c0 * patch) << 2);
     const br = b ? b + (<usize>c0 << 2) : 0;
     const rr = res ? res + (yr - y) : 0;
+    const pg = packed ? packed + ((<usize>g * packedRows * patch) << 2) : 0;
     if (batched) {
       gemmDriver(r1 - r0, N * pixels, patch, wr, patch, 0, 0,
         bKind, xg, <i32>inPlane, 0, p, yr, pixels, acc, br, ws,
-        0, pixels, (<usize>C * inPlane) << 2, (<usize>K * pixels) << 2, rr, lo, hi);
+        0, pixels, (<usize>C * inPlane) << 2, (<usize>K * pixels) << 2, rr, lo, hi, pg, packedRows, r0);
     } else if (bKind == B_DENSE) {
       gemmDriver(r1 - r0, pixels, patch, wr, patch, 0, 0,
-        B_DENSE, xg, <i32>inPlane, 0, 0, yr, pixels, acc, br, ws, 0, 0, 0, 0, rr, lo, hi);
+        B_DENSE, xg, <i32>inPlane, 0, 0, yr, pixels, acc, br, ws, 0, 0, 0, 0, rr, lo, hi, pg, packedRows, r0);
     } else {
       gemmDriver(r1 - r0, pixels, patch, wr, patch, 0, 0,
-        B_CONV, xg, 0, 0, p, yr, pixels, acc, br, ws, 0, 0, 0, 0, rr, lo, hi);
+        B_CONV, xg, 0, 0, p, yr, pixels, acc, br, ws, 0, 0, 0, 0, rr, lo, hi, pg, packedRows, r0);
     }
   }
 }

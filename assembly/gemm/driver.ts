@@ -14,8 +14,10 @@
 // reads sample j / segCols of the image at B + (j / segCols)·bSegBytes. A tile that spans two
 // samples is computed once into scratch and stored column by column (same order of additions).
 // Fused epilogue (gemm/epilogue.ts; `residual` laid out as C, 0 = none; `lo`/`hi` a clamp, both
-// infinite = none): after the LAST K block, each NR-column strip of an MC block (just written,
-// still in L1) becomes clamp(C + residual, lo, hi). Without one the driver only tests a flag.
+// infinite = none): after the LAST K block, each MC×NC block of C (just written, still in L2)
+// becomes clamp(C + residual, lo, hi), row by row. Without one the driver only tests a flag.
+// Pre-packed A (preA ≠ 0, SIMD builds; conv/conv2d_packed.ts): A already in the wide tile's
+// MR_WIDE-row panels, packed once for every K block: the wide path reads them instead of packing.
 
 import { KC, MC, MC_WIDE, MR, MR_WIDE, NC, NR, WIDE_MIN_M, WIDE_MIN_N, align64, roundUp } from "./config";
 import { clampNeeded, epilogueSpan } from "./epilogue";
@@ -118,6 +120,7 @@ export function gemmDriver(
   colOffset: i32 = 0,
   segCols: i32 = 0, bSegBytes: usize = 0, cSegBytes: usize = 0,
   residual: usize = 0, lo: f32 = -Infinity, hi: f32 = Infinity,
+  preA: usize = 0, preMp: i32 = 0, preRow0: i32 = 0,
 ): void {
   if (M <= 0 || N <= 0) return;
   const hasRes = residual != 0, clampOn = clampNeeded(lo, hi);
@@ -125,11 +128,7 @@ export function gemmDriver(
   const resDelta = residual - C; // residual element = C element + resDelta (wrapping)
   if (K <= 0) {
     fillWithoutProduct(M, N, C, ldc, accumulate, bias, scale);
-    if (epi) {
-      for (let j = 0; j < N; j += NR) {
-        epilogueStrip(C, ldc, 0, M, j, min(NR, N - j), segCols, cSegBytes, resDelta, hasRes, clampOn, lo, hi);
-      }
-    }
+    if (epi) epilogueBlock(C, ldc, 0, M, 0, N, segCols, cSegBytes, resDelta, hasRes, clampOn, lo, hi);
     return;
   }
   const packedB = align64(workspace);
@@ -138,14 +137,14 @@ export function gemmDriver(
   const rowBuf = tile + tileBytes(); // B_CONV: packBConv's row buffer
   const ldcBytes = <usize>ldc << 2;
   // split K into equal blocks (≤ KC) so no block is a thin remainder (e.g. 576 = 288 + 288)
-  const kcStep = ceilDiv(K, ceilDiv(K, KC));
+  const kcStep = gemmKcStep(K);
   const directA = readsAInPlace(transA, scale, lda);
   const ldaBytes = <usize>lda << 2;
   const transposedA = readsTransposedAInPlace(transA, scale, lda);
-  if (usesWideTile(M, N, transA)) {
+  if (ASC_FEATURE_SIMD && (preA != 0 || usesWideTile(M, N, transA))) {
     gemmWide(M, N, K, A, lda, scale, bKind, B, ldb, transB, convP, C, ldc, accumulate, bias,
       packedB, packedA, tile, rowBuf, kcStep, colOffset, segCols, bSegBytes, cSegBytes,
-      epi, resDelta, hasRes, clampOn, lo, hi);
+      epi, resDelta, hasRes, clampOn, lo, hi, preA, preMp, preRow0);
     return;
   }
 
@@ -179,7 +178,6 @@ export function gemmDriver(
                 directA ? ldaBytes : 0, ic + inPlace, mc - inPlace, jc + jr, bPanel, C, ldc, loadC, last ? bias : 0,
                 scale, tile, segCols, cSegBytes);
             }
-            if (last && epi) epilogueStrip(C, ldc, ic, mc, jc + jr, 1, segCols, cSegBytes, resDelta, hasRes, clampOn, lo, hi);
             continue;
           }
           for (let ir = 0; ir < mc; ir += MR) {
@@ -216,11 +214,17 @@ export function gemmDriver(
               microKernelEdge(kc, aPanel, bPanel, c, ldcBytes, rows, cols, loadC, rowBias, rowScale, tile);
             }
           }
-          if (last && epi) epilogueStrip(C, ldc, ic, mc, jc + jr, cols, segCols, cSegBytes, resDelta, hasRes, clampOn, lo, hi);
         }
+        if (last && epi) epilogueBlock(C, ldc, ic, mc, jc, nc, segCols, cSegBytes, resDelta, hasRes, clampOn, lo, hi);
       }
     }
   }
+}
+
+/** The depth of the driver's K blocks: K split into equal blocks of at most KC (the last may be shorter). */
+// @ts-ignore: decorator
+@inline export function gemmKcStep(K: i32): i32 {
+  return ceilDiv(K, ceilDiv(K, KC));
 }
 
 /** Address of C[i][j] where C's columns may be split into samples of segCols (cSegBytes apart). */
@@ -283,9 +287,11 @@ function gemmWide(
   packedB: usize, packedA: usize, tile: usize, rowBuf: usize, kcStep: i32,
   colOffset: i32, segCols: i32, bSegBytes: usize, cSegBytes: usize,
   epi: bool, resDelta: usize, hasRes: bool, clampOn: bool, lo: f32, hi: f32,
+  preA: usize, preMp: i32, preRow0: i32,
 ): void {
   const ldcBytes = <usize>ldc << 2;
-  const fourFromA = !scale && (lda & 2047) != 0; // as gemmDriver's directA
+  // as gemmDriver's directA; never with pre-packed A (there is no plain A to read)
+  const fourFromA = !preA && !scale && (lda & 2047) != 0;
   const tapKW = bKind == B_CONV ? tapSharedKW(convP, N, K, kcStep, colOffset, segCols) : 0;
   const tapRowBytes = tapKW ? <usize>tapRowFloats(tapKW) << 2 : 0;
   const tapWrap = tapKW ? tapRowBytes - (<usize>(tapKW - 1) << 2) : 0; // B step after a row's last tap
@@ -302,7 +308,9 @@ function gemmWide(
       const last = pc + kc >= K;
       for (let ic = 0; ic < M; ic += MC_WIDE) {
         const mc = min(MC_WIDE, M - ic);
-        packAWide(A, lda, 0, ic, mc, pc, kc, scale, packedA);
+        // pre-packed: block pc's panels start at pc·Mp floats, row i's at + i·kc (conv2d_packed.ts)
+        const blockA = preA ? preA + ((<usize>pc * preMp + <usize>(preRow0 + ic) * kc) << 2) : packedA;
+        if (!preA) packAWide(A, lda, 0, ic, mc, pc, kc, scale, packedA);
         for (let jr = 0; jr < nc; jr += NR) {
           const cols = min(NR, nc - jr);
           const bPanel = tapKW ? packedB + <usize>(jr / NR) * tapPanelBytes : packedB + ((<usize>jr * kc) << 2);
@@ -310,13 +318,12 @@ function gemmWide(
             // one real column: A in place, all mc rows at once (microkernel.ts; same bits)
             columnStrip(kc, A + ((<usize>ic * lda + pc) << 2), <usize>lda << 2,
               ic, mc, jc + jr, bPanel, C, ldc, loadC, last ? bias : 0, 0, tile, segCols, cSegBytes);
-            if (last && epi) epilogueStrip(C, ldc, ic, mc, jc + jr, 1, segCols, cSegBytes, resDelta, hasRes, clampOn, lo, hi);
             continue;
           }
           for (let ir = 0; ir < mc; ir += MR_WIDE) {
             const rows = min(MR_WIDE, mc - ir);
             const i = ic + ir;
-            const aPanel = packedA + ((<usize>ir * kc) << 2);
+            const aPanel = blockA + ((<usize>ir * kc) << 2);
             const c = addressOfC(C, ldc, i, jc + jr, segCols, cSegBytes);
             const rowBias = last && bias ? bias + (<usize>i << 2) : 0;
             const rowScale = scale ? scale + (<usize>i << 2) : 0;
@@ -340,37 +347,33 @@ function gemmWide(
                 tapKW, tapWrap);
             }
           }
-          if (last && epi) epilogueStrip(C, ldc, ic, mc, jc + jr, cols, segCols, cSegBytes, resDelta, hasRes, clampOn, lo, hi);
         }
+        if (last && epi) epilogueBlock(C, ldc, ic, mc, jc, nc, segCols, cSegBytes, resDelta, hasRes, clampOn, lo, hi);
       }
     }
   }
 }
 
 /**
- * The fused epilogue on rows i0..i0+rows of C's columns j..j+cols (one NR-wide strip, just
- * written): C = clamp(C + residual, lo, hi), the residual element resDelta bytes from C's.
- * A strip whose columns cross into the next sample goes column by column.
+ * The fused epilogue on the C block of rows i0..i0+rows, columns j0..j0+cols, just finished (its
+ * last K block; still in L2): C = clamp(C + residual, lo, hi), the residual element resDelta bytes
+ * from C's. Row by row, so C and the residual stream with unit stride (per 8-column strip, the
+ * residual's 96 rows far apart cost more than two separate passes: 1×1 64→256 @56² +10 %); a row
+ * that crosses into the next sample (batched columns) goes piece by piece.
  */
-function epilogueStrip(
-  C: usize, ldc: i32, i0: i32, rows: i32, j: i32, cols: i32, segCols: i32, cSegBytes: usize,
+function epilogueBlock(
+  C: usize, ldc: i32, i0: i32, rows: i32, j0: i32, cols: i32, segCols: i32, cSegBytes: usize,
   resDelta: usize, hasRes: bool, clampOn: bool, lo: f32, hi: f32,
 ): void {
   const ldcBytes = <usize>ldc << 2;
-  if (segCols && j % segCols + cols > segCols) {
-    for (let t = 0; t < cols; t++) {
-      const col = addressOfC(C, ldc, i0, j + t, segCols, cSegBytes);
-      for (let r = 0; r < rows; r++) {
-        const at = col + <usize>r * ldcBytes;
-        epilogueSpan(at, at + resDelta, at, 1, hasRes, clampOn, lo, hi);
-      }
+  for (let j = j0; j < j0 + cols;) {
+    const n = segCols ? min(segCols - j % segCols, j0 + cols - j) : cols;
+    const c = addressOfC(C, ldc, i0, j, segCols, cSegBytes);
+    for (let r = 0; r < rows; r++) {
+      const at = c + <usize>r * ldcBytes;
+      epilogueSpan(at, at + resDelta, at, n, hasRes, clampOn, lo, hi);
     }
-    return;
-  }
-  const c = addressOfC(C, ldc, i0, j, segCols, cSegBytes);
-  for (let r = 0; r < rows; r++) {
-    const at = c + <usize>r * ldcBytes;
-    epilogueSpan(at, at + resDelta, at, cols, hasRes, clampOn, lo, hi);
+    j += n;
   }
 }
 

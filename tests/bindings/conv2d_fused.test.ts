@@ -36,6 +36,9 @@ const CASES: FusedCase[] = [
   // ≥ 128 columns and ≥ 32 rows: the relaxed build's wide 5×8 tile (packed A)
   { name: '3x3 wide tile', x: [1, 16, 16, 16], w: [40, 16, 3, 3], geometry: { padding: 1 } },
   { name: '1x1 wide tile', x: [1, 24, 16, 12], w: [64, 24, 1, 1], geometry: {} },
+  // 49 columns, 48 channels: conv2d takes the 4×8 tile; a prepared conv (relaxed) its packed weights, wide
+  { name: '3x3 s2 @7x7, 48 channels', x: [1, 16, 14, 14], w: [48, 16, 3, 3], geometry: { stride: 2, padding: 1 } },
+  { name: '1x1 @7x7, 72 channels', x: [1, 40, 7, 7], w: [72, 40, 1, 1], geometry: {} },
   // batch 3: small images run as one GEMM over every sample's pixels (tiles straddle samples)
   { name: 'batch 3, 3x3 s1 p1', x: [3, 8, 7, 7], w: [16, 8, 3, 3], geometry: { padding: 1 } },
   { name: 'batch 3, 1x1 @7x7', x: [3, 16, 7, 7], w: [36, 16, 1, 1], geometry: {} },

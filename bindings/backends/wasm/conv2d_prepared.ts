@@ -1,8 +1,10 @@
 /**
  * prepareConv2d on the wasm kernels (ops/conv2d_prepared.ts): the descriptor, the workspace and a
  * copy of the weights and bias are allocated once, owned by the prepared op and freed by dispose().
- * run() reads the tensors' pointers and makes one kernel call (conv2dForward, or conv2dForwardFused
- * with a residual / activation); with threads the kernels are the pool's (pool_exports.ts).
+ * Where the build's forward would pack the weights on every call (the relaxed build's wide tile,
+ * conv/conv2d_packed.ts), the copy IS the packed panels (conv2dPackWeights) and run() calls
+ * conv2dForwardPacked. Otherwise run() makes one call of conv2dForward, or conv2dForwardFused with
+ * a residual / activation; with threads the kernels are the pool's (pool_exports.ts).
  */
 import { BackendError, DisposedTensorError, OptionError } from '../../errors';
 import type { Tensor } from '../../tensor';
@@ -26,9 +28,7 @@ export function prepareWasmConv2d(ctx: WasmContext, xShape: readonly number[], w
   const bias = biasArg !== undefined && biasArg !== null ? ctx.input(biasArg, OP, 'bias').tensor : null;
   if (bias) checkConv2dBias(OP, p, bias.shape);
   const gathered = planConv2dGather(OP, p);
-  const fused = spec.residual || clampsOutput(spec.lo, spec.hi);
-  const workspaceBytes = ctx.kernel(fused ? 'conv2dForwardFusedWorkspaceBytes' : 'conv2dWorkspaceBytes');
-  const forward = ctx.kernel(fused ? 'conv2dForwardFused' : 'conv2dForward');
+  const packable = typeof ctx.exports.conv2dPackedWeightsBytes === 'function';
 
   // Every block or none: a failed allocation frees the ones before it.
   const blocks: number[] = [];
@@ -43,13 +43,19 @@ export function prepareWasmConv2d(ctx: WasmContext, xShape: readonly number[], w
     const kernelParams = gathered ? gathered.params : p;
     const desc = alloc(64, 'descriptor');
     new Int32Array(ctx.memory.buffer, desc, 16).set(CONV2D_PARAM_FIELDS.map((f) => kernelParams[f]));
+    const packedBytes = packable ? (ctx.kernel('conv2dPackedWeightsBytes')(desc) as number) >>> 0 : 0;
+    // the packed forward has the fused kernel's arguments, with or without an epilogue
+    const fused = packedBytes > 0 || spec.residual || clampsOutput(spec.lo, spec.hi);
+    const workspaceBytes = ctx.kernel(fused ? 'conv2dForwardFusedWorkspaceBytes' : 'conv2dWorkspaceBytes');
+    const forward = ctx.kernel(packedBytes > 0 ? 'conv2dForwardPacked' : fused ? 'conv2dForwardFused' : 'conv2dForward');
     const wsBytes = ((fused ? workspaceBytes(desc) : workspaceBytes(desc, PASS_FORWARD)) as number) >>> 0;
     const ws = wsBytes > 0 ? alloc(wsBytes, 'workspace') : 0;
-    const weights = alloc(w.tensor.size * 4, 'weights');
+    const weights = packedBytes > 0 ? alloc(packedBytes, 'packed weights') : alloc(w.tensor.size * 4, 'weights');
     const biasPtr = bias ? alloc(bias.size * 4, 'bias') : 0;
     const gatherPtr = gathered ? alloc(planeElements(gathered.params) * 4, 'gathered input') : 0;
     // Views only after the last allocation (growth detaches older ones).
-    new Float32Array(ctx.memory.buffer, weights, w.tensor.size).set(w.tensor.data);
+    if (packedBytes > 0) ctx.kernel('conv2dPackWeights')(desc, w.ptr, weights);
+    else new Float32Array(ctx.memory.buffer, weights, w.tensor.size).set(w.tensor.data);
     if (bias) new Float32Array(ctx.memory.buffer, biasPtr, bias.size).set(bias.data);
     return new WasmPreparedConv2d(ctx, spec.inputShape, spec.outputShape, bytes, blocks, {
       fused, forward, desc, ws, weights, bias: biasPtr, lo: spec.lo, hi: spec.hi, residual: spec.residual,

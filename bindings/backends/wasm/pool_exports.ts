@@ -8,7 +8,8 @@
  *   linearForward / linearBackward
  *     → pool.run(the matching *Part kernel), when the op is big enough to pay for the hand-off.
  *   conv2dForwardFused(p, x, w, b, residual, y, ws, lo, hi) → conv2dForwardFusedPart, whose lo / hi
- *     are f32 bit patterns (the control block holds i32 arguments only).
+ *     are f32 bit patterns (the control block holds i32 arguments only); conv2dForwardPacked (the
+ *     same arguments, pre-packed weights) → conv2dForwardPackedPart.
  * Contract (kept by every caller): the workspace passed to a kernel was sized by the matching
  * wrapped *WorkspaceBytes call.
  */
@@ -64,11 +65,12 @@ export function threadedExports(base: KernelExports, pool: ThreadPool, options: 
   const convSize = (pass: number) => (a: number[]) => fn('conv2dWorkspaceBytes')(a[0], pass);
   const f32Bits = new DataView(new ArrayBuffer(4));
   const bitsOf = (v: number): number => (f32Bits.setFloat32(0, v, true), f32Bits.getInt32(0, true));
-  const fusedForward = (p: number, x: number, w: number, b: number, r: number, y: number, ws: number, lo: number, hi: number): void => {
-    const one = slice(fn('conv2dForwardFusedWorkspaceBytes')(p));
-    if (parallel(convFlops(p), one)) pool.run('conv2dForwardFusedPart', [p, x, w, b, r, y, bitsOf(lo), bitsOf(hi)], parts(), ws, one);
-    else fn('conv2dForwardFused')(p, x, w, b, r, y, ws, lo, hi);
-  };
+  const fusedForward = (name: string, part: PartKernel) =>
+    (p: number, x: number, w: number, b: number, r: number, y: number, ws: number, lo: number, hi: number): void => {
+      const one = slice(fn('conv2dForwardFusedWorkspaceBytes')(p));
+      if (parallel(convFlops(p), one)) pool.run(part, [p, x, w, b, r, y, bitsOf(lo), bitsOf(hi)], parts(), ws, one);
+      else fn(name)(p, x, w, b, r, y, ws, lo, hi);
+    };
   const linearSize = (a: number[]) => fn('linearWorkspaceBytes')(a[0], a[1], a[2]);
   return {
     ...base,
@@ -76,8 +78,9 @@ export function threadedExports(base: KernelExports, pool: ThreadPool, options: 
     linearWorkspaceBytes: wrapSize('linearWorkspaceBytes'),
     ...(base.conv2dForwardFused ? {
       conv2dForwardFusedWorkspaceBytes: wrapSize('conv2dForwardFusedWorkspaceBytes'),
-      conv2dForwardFused: fusedForward,
+      conv2dForwardFused: fusedForward('conv2dForwardFused', 'conv2dForwardFusedPart'),
     } : {}),
+    ...(base.conv2dForwardPacked ? { conv2dForwardPacked: fusedForward('conv2dForwardPacked', 'conv2dForwardPackedPart') } : {}),
     conv2dForward: wrapKernel('conv2dForward', 'conv2dForwardPart', (a) => convFlops(a[0]), convSize(0)),
     conv2dBackwardData: wrapKernel('conv2dBackwardData', 'conv2dBackwardDataPart', (a) => convFlops(a[0]), convSize(1)),
     conv2dBackwardWeight: wrapKernel('conv2dBackwardWeight', 'conv2dBackwardWeightPart', (a) => convFlops(a[0]), convSize(2)),
