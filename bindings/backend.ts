@@ -7,7 +7,7 @@ import type { Tensor } from './tensor';
 import type { Arena } from './runtime/arena';
 import type { Conv2dBackwardOptions, Conv2dGrads, Conv2dOptions } from './ops/conv2d_options';
 import type { LinearBackwardOptions, LinearGrads, LinearOptions } from './ops/linear_options';
-import type { PrepareConv2dOptions, PreparedConv2d } from './ops/conv2d_prepared';
+import type { PrepareConv2dOptions, PreparedConv2d, Workspace } from './ops/conv2d_prepared';
 import type { DcdOps } from './ops/dcd';
 import type { NnOps } from './ops/nn';
 
@@ -83,6 +83,8 @@ export interface Conv2dOps {
    * create step): validated and allocated now; its run(x, out, residual) is one kernel call.
    */
   prepareConv2d(xShape: readonly number[], weight: Tensor, options?: PrepareConv2dOptions): PreparedConv2d;
+  /** Scratch for prepared ops that run one after another (PrepareConv2dOptions.workspace): the largest reservation, not the sum. */
+  createWorkspace(): Workspace;
 }
 
 /** Fully connected layer forward and backward (torch.nn.functional.linear semantics). */

@@ -19,6 +19,22 @@ export interface PrepareConv2dOptions extends Conv2dGeometry {
   activation?: FusedActivation | null;
   /** true: run(x, out, residual) adds a residual of the output's shape before the activation. Default false. */
   residual?: boolean;
+  /**
+   * Scratch shared with other prepared ops that never run at the same time (`m.createWorkspace()`):
+   * this conv reserves what it needs there instead of holding its own. Default: its own.
+   */
+  workspace?: Workspace | null;
+}
+
+/**
+ * Scratch memory shared by prepared ops that run one after another (an inference plan's steps):
+ * as large as the largest reservation. Made by `m.createWorkspace()`; dispose() it after the ops.
+ */
+export interface Workspace {
+  /** Bytes reserved (the largest reservation so far; 0 on the JS backend). */
+  readonly bytes: number;
+  /** Frees the block; prepared ops that use it must not run afterwards. Disposing twice is harmless. */
+  dispose(): void;
 }
 
 /** A conv2d with fixed input shape, weights, bias and activation: run() is a kernel call. */
@@ -38,7 +54,7 @@ export interface PreparedConv2d {
   dispose(): void;
 }
 
-export const PREPARE_CONV2D_OPTION_KEYS = ['bias', 'stride', 'padding', 'dilation', 'groups', 'activation', 'residual'] as const;
+export const PREPARE_CONV2D_OPTION_KEYS = ['bias', 'stride', 'padding', 'dilation', 'groups', 'activation', 'residual', 'workspace'] as const;
 
 /** What prepareConv2d fixes, once validated. */
 export interface PreparedConv2dSpec {

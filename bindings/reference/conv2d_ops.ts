@@ -6,7 +6,7 @@ import {
 } from '../ops/conv2d_options';
 import { conv2dBackwardData, conv2dBackwardWeight, conv2dForward } from './conv2d';
 import type { JsContext } from './context';
-import { prepareJsConv2d } from './conv2d_prepared';
+import { JsWorkspace, prepareJsConv2d } from './conv2d_prepared';
 import type { Tensor } from '../tensor';
 import {
   activationBounds, applyFusedOutput, checkFusedOutput, clampsOutput, type ElementExtent,
@@ -69,5 +69,7 @@ export function createConv2dOps(ctx: JsContext): Conv2dOps {
     prepareConv2d(xShape, weight, options) {
       return prepareJsConv2d(ctx, xShape, weight, options);
     },
+
+    createWorkspace: () => new JsWorkspace(ctx.token),
   };
 }

@@ -11,6 +11,7 @@ import {
 import { planConv2dGather } from '../../ops/conv2d_geometry';
 import { activationBounds, checkFusedOutput, clampsOutput, type ElementExtent } from '../../ops/fused_output';
 import type { WasmContext } from './context';
+import { WasmWorkspace } from './workspace';
 import { gatherInput, gatheredGradBuffer, scatterGrad } from './conv2d_gather';
 import { PASS_BACKWARD_DATA, PASS_BACKWARD_WEIGHT, PASS_FORWARD } from './exports';
 import { prepareWasmConv2d } from './conv2d_prepared';
@@ -117,6 +118,8 @@ export function createConv2dOps(ctx: WasmContext): Conv2dOps {
       });
       return grads(dx, dw, db);
     },
+
+    createWorkspace: () => new WasmWorkspace(ctx),
 
     prepareConv2d(xShape, weight, options) {
       return prepareWasmConv2d(ctx, xShape, weight, options);

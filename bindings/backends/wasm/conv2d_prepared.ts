@@ -8,6 +8,7 @@
  */
 import { BackendError, DisposedTensorError, OptionError } from '../../errors';
 import type { Tensor } from '../../tensor';
+import { describe } from '../../ops/checks';
 import { checkConv2dBias } from '../../ops/conv2d_options';
 import { gatherConv2dInput, planConv2dGather, type GatheredConv2d } from '../../ops/conv2d_geometry';
 import { CONV2D_PARAM_FIELDS, type Conv2dParams } from '../../ops/conv2d_params';
@@ -16,6 +17,7 @@ import { clampsOutput } from '../../ops/fused_output';
 import { ALIGN } from './allocator';
 import type { WasmContext } from './context';
 import { PASS_FORWARD } from './exports';
+import { WasmWorkspace } from './workspace';
 
 const OP = 'prepareConv2d';
 const alignUp = (n: number): number => Math.ceil(Math.max(n, 1) / ALIGN) * ALIGN;
@@ -28,6 +30,7 @@ export function prepareWasmConv2d(ctx: WasmContext, xShape: readonly number[], w
   const bias = biasArg !== undefined && biasArg !== null ? ctx.input(biasArg, OP, 'bias').tensor : null;
   if (bias) checkConv2dBias(OP, p, bias.shape);
   const gathered = planConv2dGather(OP, p);
+  const shared = sharedWorkspace(ctx, (options as { workspace?: unknown } | undefined)?.workspace);
   const packable = typeof ctx.exports.conv2dPackedWeightsBytes === 'function';
 
   // Every block or none: a failed allocation frees the ones before it.
@@ -49,7 +52,8 @@ export function prepareWasmConv2d(ctx: WasmContext, xShape: readonly number[], w
     const workspaceBytes = ctx.kernel(fused ? 'conv2dForwardFusedWorkspaceBytes' : 'conv2dWorkspaceBytes');
     const forward = ctx.kernel(packedBytes > 0 ? 'conv2dForwardPacked' : fused ? 'conv2dForwardFused' : 'conv2dForward');
     const wsBytes = ((fused ? workspaceBytes(desc) : workspaceBytes(desc, PASS_FORWARD)) as number) >>> 0;
-    const ws = wsBytes > 0 ? alloc(wsBytes, 'workspace') : 0;
+    const ws = shared ? 0 : wsBytes > 0 ? alloc(wsBytes, 'workspace') : 0;
+    shared?.reserve(wsBytes);
     const weights = packedBytes > 0 ? alloc(packedBytes, 'packed weights') : alloc(w.tensor.size * 4, 'weights');
     const biasPtr = bias ? alloc(bias.size * 4, 'bias') : 0;
     const gatherPtr = gathered ? alloc(planeElements(gathered.params) * 4, 'gathered input') : 0;
@@ -58,7 +62,7 @@ export function prepareWasmConv2d(ctx: WasmContext, xShape: readonly number[], w
     else new Float32Array(ctx.memory.buffer, weights, w.tensor.size).set(w.tensor.data);
     if (bias) new Float32Array(ctx.memory.buffer, biasPtr, bias.size).set(bias.data);
     return new WasmPreparedConv2d(ctx, spec.inputShape, spec.outputShape, bytes, blocks, {
-      fused, forward, desc, ws, weights, bias: biasPtr, lo: spec.lo, hi: spec.hi, residual: spec.residual,
+      fused, forward, desc, ws, shared, weights, bias: biasPtr, lo: spec.lo, hi: spec.hi, residual: spec.residual,
       gathered, params: p, gatherPtr,
     });
   } catch (e) {
@@ -69,10 +73,22 @@ export function prepareWasmConv2d(ctx: WasmContext, xShape: readonly number[], w
 
 const planeElements = (p: Conv2dParams): number => p.n * p.c * p.h * p.w;
 
+/** The `workspace` option: null, or a live workspace of this backend instance (m.createWorkspace()). */
+function sharedWorkspace(ctx: WasmContext, value: unknown): WasmWorkspace | null {
+  if (value === undefined || value === null) return null;
+  if (!(value instanceof WasmWorkspace) || value.owner !== ctx.token) {
+    throw new OptionError(`${OP}: workspace must come from m.createWorkspace() of this backend, got ${describe(value)}`);
+  }
+  if (value.isDisposed) throw new OptionError(`${OP}: the workspace has been disposed`);
+  return value;
+}
+
 interface Call {
   fused: boolean;
   forward: (...args: number[]) => number | void;
   desc: number; ws: number; weights: number; bias: number;
+  /** The shared workspace (its offset is read at every run: a later reservation may move it), else null. */
+  shared: WasmWorkspace | null;
   lo: number; hi: number; residual: boolean;
   gathered: GatheredConv2d | null; params: Conv2dParams; gatherPtr: number;
 }
@@ -97,6 +113,7 @@ class WasmPreparedConv2d implements PreparedConv2d {
   run(x: Tensor, out: Tensor, residual: Tensor | null = null): void {
     if (this.#blocks === null) throw new DisposedTensorError(`${OP}: run() on a prepared conv after its dispose()`);
     const c = this.#call, ctx = this.#ctx;
+    if (c.shared?.isDisposed) throw new DisposedTensorError(`${OP}: run() after its shared workspace was disposed`);
     if (c.residual && !residual) throw new OptionError(`${OP}: this conv was prepared with residual: true; run() needs the residual`);
     let xPtr = ctx.ptrOf(x); // a disposed tensor throws DisposedTensorError here
     const yPtr = ctx.ptrOf(out);
@@ -109,8 +126,9 @@ class WasmPreparedConv2d implements PreparedConv2d {
       xPtr = c.gatherPtr;
     }
     try {
-      if (c.fused) c.forward(c.desc, xPtr, c.weights, c.bias, rPtr, yPtr, c.ws, c.lo, c.hi);
-      else c.forward(c.desc, xPtr, c.weights, c.bias, yPtr, c.ws);
+      const ws = c.shared ? c.shared.ptr : c.ws;
+      if (c.fused) c.forward(c.desc, xPtr, c.weights, c.bias, rPtr, yPtr, ws, c.lo, c.hi);
+      else c.forward(c.desc, xPtr, c.weights, c.bias, yPtr, ws);
     } catch (e) {
       if (e instanceof WebAssembly.RuntimeError) throw new BackendError(`${OP}: kernel trapped: ${e.message}`);
       throw e;
