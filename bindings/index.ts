@@ -43,7 +43,7 @@ export type {
   DynamicConv2dOps, DynamicConv2dOptions, DynamicConv2dGrads, DynamicConv2dState, DynamicConvMode,
 } from './ops/dynamic_conv2d';
 export type {
-  DcdOps, DcdConfig, DcdDims, DcdKind, DcdVariant, DcdState, DcdCache, DcdGrads, DcdForwardOptions, DcdForwardResult,
+  DcdOps, DcdConfig, DcdDims, DcdKind, DcdVariant, DcdState, DcdCache, DcdGrads, DcdForwardOptions, DcdForwardResult, DcdEvalStrategy,
 } from './ops/dcd';
 export { resolveDcdConfig, dcdTensorSpecs, paperLatent } from './ops/dcd';
 
@@ -51,6 +51,8 @@ export { resolveDcdConfig, dcdTensorSpecs, paperLatent } from './ops/dcd';
 export * from './nn/index';
 // Whole networks (bindings/models).
 export * from './models/index';
+// Inference plans: a model compiled once for one input shape (bindings/plan).
+export * from './plan/index';
 export type {
   NnOps, Activation, BatchNormOptions, BatchNormState, BatchNormResult, BatchNormSaved, BatchNormGrads, Pool2dOptions,
 } from './ops/nn';
@@ -59,7 +61,7 @@ export { fmix32, hash32, unit as hashUnit, fnv1a32 } from './ops/nn_hash';
 // Training (bindings/train/): optimisers, losses, schedules, data pipeline; kernels in OptimOps / LossOps.
 export type { OptimOps, SgdStepOptions, AdamwStepOptions } from './ops/optim';
 export type { LossOps, LossResult, CrossEntropyOptions, MseOptions, LossReduction } from './ops/loss';
-export { NonFiniteError, DataFormatError } from './errors';
+export { NonFiniteError, DataFormatError, PlanError } from './errors';
 export type { PlainTensor } from './train/types';
 export { Optimizer, SGD, AdamW, clipGradNorm } from './train/optim';
 export type { SGDOptions, AdamWOptions, OptimizerStateDict, ClipGradNormOptions, OptimBackend } from './train/optim';
