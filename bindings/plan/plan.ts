@@ -17,7 +17,6 @@ import { checkShape, fmtShape } from '../ops/checks';
 import type { PreparedConv2d, Workspace } from '../ops/conv2d_prepared';
 import type { Module } from '../nn/module';
 import type { NetBackend } from '../models/common';
-import type { Arena } from '../runtime/arena';
 import { Tensor } from '../tensor';
 import { PlanGraph, type Step } from './graph';
 import { lowerModule } from './lower';
@@ -73,7 +72,6 @@ export class InferencePlan {
   readonly #graph: PlanGraph;
   readonly #run: (() => void)[] = [];
   readonly #owned: { dispose(): void }[] = [];
-  readonly #arena: Arena;
   readonly #input: Tensor;
   readonly #output: Tensor;
   readonly #offsets: Int32Array;
@@ -103,11 +101,14 @@ export class InferencePlan {
     const memory = planMemory(g.values, g.steps, g.input, out);
     this.#offsets = memory.offsets;
 
-    let weightBytes = 0;
+    let weightBytes = 0, arenaBytes = 0, workspace: Workspace | null = null;
     const own = <T extends { dispose(): void }>(t: T): T => { this.#owned.push(t); return t; };
-    const arena = this.#arena = own(m.createArena(memory.floats));
-    const workspace = own(m.createWorkspace());
     try {
+      // Everything the plan allocates is owned as soon as it exists: a failure part-way (OutOfMemoryError)
+      // frees what was made before it.
+      const arena = own(m.createArena(memory.floats));
+      arenaBytes = arena.bytes;
+      workspace = own(m.createWorkspace());
       const views = new Map<number, Tensor>();
       const view = (v: { id: number; shape: readonly number[] }): Tensor => {
         let t = views.get(v.id);
@@ -126,7 +127,7 @@ export class InferencePlan {
       this.#input = view(g.input);
       this.#output = view(out);
       for (const s of g.steps) {
-        const run = this.#compile(s, view, constant, workspace);
+        const run = this.#compile(s, view, constant, workspace as Workspace);
         if (run) this.#run.push(run.fn);
         if (run?.prepared) weightBytes += own(run.prepared).bytes;
       }
@@ -144,10 +145,10 @@ export class InferencePlan {
       fusedActivations: fusing.filter((s) => s.activation).length,
       fusedResiduals: fusing.filter((s) => s.residual).length,
       eagerSteps: g.steps.filter((s) => s.kind === 'eager' || s.kind === 'add').length,
-      arenaBytes: arena.bytes,
+      arenaBytes,
       largestActivationBytes: memory.largest * 4,
       weightBytes,
-      workspaceBytes: workspace.bytes,
+      workspaceBytes: (workspace as Workspace).bytes,
     });
   }
 

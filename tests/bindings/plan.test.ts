@@ -10,7 +10,7 @@ import networksJson from '../fixtures/networks.json' with { type: 'json' };
 import { decodeTensor } from '../fixtures/decode';
 import { asNetworksFixture, hashInput } from '../fixtures/networks';
 import {
-  BatchNorm2d, Conv2d, DisposedTensorError, OptionError, PlanError, ReLU, Sequential, ShapeError, init, mobilenet_v2, planInference, resnet18,
+  BatchNorm2d, Conv2d, DisposedTensorError, OptionError, OutOfMemoryError, PlanError, ReLU, Sequential, ShapeError, init, mobilenet_v2, planInference, resnet18,
   smallCnn, type Backend, type Module,
 } from '../../bindings/index';
 import { BACKENDS } from '../harness/backends';
@@ -230,6 +230,20 @@ for (const backend of BACKENDS) {
         net.dispose();
       }
       expect(m.memoryStats().allocatedBytes).toBe(0);
+    });
+
+    it('out of memory part-way through building: OutOfMemoryError, and everything built so far is freed', async () => {
+      if (backend === 'js') return; // maxMemoryBytes caps linear memory
+      const m = await init({ backend, maxMemoryBytes: 80 * 2 ** 20 });
+      const net = resnet18(m, { numClasses: 10 }).eval(); // 44.7 MB of weights: the plan's copies do not fit
+      try {
+        const before = m.memoryStats();
+        expect(() => planInference(net, { inputShape: [1, 3, 64, 64] })).toThrow(OutOfMemoryError);
+        expect(m.memoryStats().allocatedBytes).toBe(before.allocatedBytes);
+        expect(m.memoryStats().liveTensors).toBe(before.liveTensors);
+      } finally {
+        net.dispose();
+      }
     });
 
     it('typed errors: training mode, wrong input, wrong out, a disposed plan', async () => {
