@@ -43,6 +43,8 @@ export type {
   DcdOps, DcdConfig, DcdDims, DcdKind, DcdVariant, DcdState, DcdCache, DcdGrads, DcdForwardOptions, DcdForwardResult,
 } from './ops/dcd';
 export { resolveDcdConfig, dcdTensorSpecs, paperLatent } from './ops/dcd';
+// The benchmark's unfused DCD baseline (wasm backends; not a Backend method, so bundles leave it out).
+export { dcdForwardUnfused } from './backends/wasm/dcd_unfused';
 
 // The module tree (bindings/nn): torch.nn-shaped modules whose dotted names are PyTorch state dicts.
 export * from './nn/index';
