@@ -5,6 +5,7 @@
 export { init, initSync } from './runtime/init';
 export type { InitOptions, BackendChoice } from './runtime/init';
 export type { DebugOptions } from './runtime/debug';
+export type { Arena } from './runtime/arena';
 export type { ThreadsOption } from './runtime/threads/start';
 export type { WasmInput, WasmFile, WasmResolver } from './runtime/source';
 export { relaxedSimdSupported, simdSupported } from './runtime/features';
