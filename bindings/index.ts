@@ -5,6 +5,7 @@
 export { init, initSync } from './runtime/init';
 export type { InitOptions, BackendChoice } from './runtime/init';
 export type { DebugOptions } from './runtime/debug';
+export type { Arena } from './runtime/arena';
 export type { ThreadsOption } from './runtime/threads/start';
 export type { WasmInput, WasmFile, WasmResolver } from './runtime/source';
 export { relaxedSimdSupported, simdSupported } from './runtime/features';
@@ -46,6 +47,8 @@ export type {
   DcdOps, DcdConfig, DcdDims, DcdKind, DcdVariant, DcdState, DcdCache, DcdGrads, DcdForwardOptions, DcdForwardResult, DcdEvalStrategy,
 } from './ops/dcd';
 export { resolveDcdConfig, dcdTensorSpecs, paperLatent } from './ops/dcd';
+// The benchmark's unfused DCD baseline (wasm backends; not a Backend method, so bundles leave it out).
+export { dcdForwardUnfused } from './backends/wasm/dcd_unfused';
 
 // The module tree (bindings/nn): torch.nn-shaped modules whose dotted names are PyTorch state dicts.
 export * from './nn/index';

@@ -14,12 +14,29 @@
  *                                                   an experiment: other flags, written elsewhere
  * Exits non-zero if a target fails (its asc output is printed) or a threads build has data segments.
  *
- * Measured 2026-12-07 (2-core VM shared with other builds; CPU seconds of one asc process):
- *   converge   simd at -O3: 184 s with, 210 s without, byte-identical output (relaxed: identical too),
- *              so asconfig.json leaves it off; the threads builds were not re-measured.
- *   -O3 vs -O0 simd: 210 s vs 10 s. bench/ab.mjs: the GEMM convs run as fast at -O0 (V8 optimises the
- *              hand-written SIMD anyway), depthwise convs 1.4–16× slower, so releases stay at -O3.
- *              The threads builds at -O1 took as long as -O3 (~235 s): -O1 buys no build time.
+ * asconfig.json's top-level "transforms" are passed to asc as --transform (absolute paths) for every
+ * target: tools/asc/presimplify.mjs is what makes the -O3 builds fast (below).
+ *
+ * Measured 2026-12-07 (2-core VM shared with a training run and other builds, load 5–10, so CPU seconds
+ * of one asc process; the wall times were 2–4× these):
+ *   where -O3 went  asc -O3 runs binaryen at level 4 with asc's own pass list (Module.optimize). Timed pass
+ *            by pass with binaryen.js on the simd build: 162 s, of which 150 s in ONE pass, the 5th,
+ *            simplify-globals-optimizing (it re-optimises the just-inlined, unoptimised kernels function by
+ *            function); rse 5 s; every other pass < 1 s. binaryen's whole function pipeline over the module
+ *            takes 17 s. converge only repeats the pipeline (off: byte-identical output, 184 vs 210 s).
+ *   -O2      simd 160 s, 245 KB (vs 157 KB at -O3): no faster to build, bigger. -O1: threads ~235 s.
+ *   now      -O3 + presimplify (inline, propagate constant globals, binaryen's function pipeline once,
+ *            before asc's pipeline): simd 30.3 s, relaxed 30.4 s, threads 30.1 s, relaxed-threads 29.7 s,
+ *            scalar 5.0 s = 126 s for the five (was 210 s per SIMD target, ~235 s per threads one). On 2 idle cores,
+ *            two at a time: ~70 s of asc + ~15 s of rollup, so `rm -rf build dist && npm run build` ≈ 1.5 min
+ *            (estimated from the CPU seconds: 153 s user+sys in all; on the busy VM, load 9, it took 3 min 43 s).
+ *   size     SIMD builds 180 KB instead of 157 KB (asc's later inlining sees smaller functions and
+ *            inlines more); gzipped the same (35.4 vs 35.4 KB relaxed, 33.3 vs 33.3 KB simd); scalar 47 KB.
+ *   speed    bench/ab.mjs (simd, 13 conv shapes × forward/backward, 7 rounds): B/A 0.82–1.07, median 0.99,
+ *            every output bit-identical; the depthwise shapes 0.82–1.01. bench/nets-ab.mjs (batch 1,
+ *            interleaved, 9–11 rounds): DCD-MobileNetV2 0.93 / 0.98 (simd, two runs), 1.01 (relaxed);
+ *            MobileNetV2 0.99 / 0.97 (simd), 0.98 (relaxed); logits bit-identical. So no kernel-speed cost.
+ *            (-O0 for comparison: GEMM convs as fast, depthwise convs 1.4–16× slower.)
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
@@ -73,6 +90,9 @@ function targetOptions(name, { dev, set, out }) {
     Object.assign(options, { optimizeLevel: isThreads(options) ? 1 : 0, converge: false });
   }
   Object.assign(options, set);
+  // top-level "transforms" (asc itself reads only "options" and a "release" target of asconfig.json, and
+  // resolves a relative transform like a package name): absolute paths, for every target
+  if (config.transforms) options.transform = config.transforms.map((t) => resolve(root, t));
   if (out) {
     for (const key of ['outFile', 'textFile']) if (options[key]) options[key] = join(out, basename(options[key]));
   }

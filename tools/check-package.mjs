@@ -132,8 +132,9 @@ check(slimSize.min <= SLIM_BUDGET, `slim bundle ${kb(slimSize.min)} minified (${
 const defaultSize = await bundleSize('default', "import { init } from 'dcd-wasm';\nexport const m = await init();\n");
 // The default entry's own JavaScript (all but the embedded builds) is held to the slim entry's budget,
 // so every byte it adds is code, not wasm. The issue's ratio target (≤ 1.1 × the embedded builds) is
-// reported, not gated: since the library's JS grew to ~100 KB (network pieces, training, guards) it
-// stands at ~1.11× and needs a smaller core to meet (issue 12's note says so).
+// reported, not gated, and it moves with the builds' size as much as with the JS: for the same 98.7 KB
+// of JS it is 1.097× with the 180 KB SIMD builds tools/asc/presimplify.mjs gives, 1.11× with the 157 KB
+// ones of plain asc -O3. Meeting it on the JS alone needs ≤ ~92 KB (tools/bundle-breakdown.mjs: where it goes).
 check(defaultSize.min - embedded <= SLIM_BUDGET,
   `default bundle ${kb(defaultSize.min)} minified (${kb(defaultSize.gzip)} gzipped): ${kb(defaultSize.min - embedded)} of ` +
   `JavaScript beyond the base64 of the ${WASM_FILES.length} builds it embeds (${kb(embedded)}) ≤ ${kb(SLIM_BUDGET)}`);

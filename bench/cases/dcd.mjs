@@ -1,7 +1,7 @@
 // DCD layer benchmark rows (Dynamic Convolution Decomposition, spec §3). Each row is timed next to a
 // baseline in the same interleaved rounds: the static conv2d of the same shape (the overhead a user pays
 // for the dynamic layer), or — for the "unfused" row — this library's fused DCD forward (what fusion saves).
-import { DCDConv2d, DCDBasicConv2d, DYModule } from '../../dist/index.js';
+import { DCDConv2d, DCDBasicConv2d, DYModule, dcdForwardUnfused } from '../../dist/index.js';
 import { randomData, mapValues } from '../lib/data.mjs';
 
 const SHAPES = [
@@ -27,6 +27,8 @@ function staticConv(m, s, batch, xData, dyData) {
 }
 
 function prepare(m, s, batch, xData, dyData) {
+  // the unfused composition exists on the wasm backends only
+  const unfused = m.info().backend === 'js' ? null : dcdForwardUnfused;
   const layer = new s.Layer(m, { inChannels: s.c, outChannels: s.k, ...s.opts, seed: 1 });
   const x = m.tensor(xData, [batch, s.c, s.hw, s.hw]);
   const dy = m.tensor(dyData, [batch, s.k, s.hw, s.hw]);
@@ -36,7 +38,7 @@ function prepare(m, s, batch, xData, dyData) {
     // The mode is set by the suite between rows (eval before the forward rows, train before the
     // train-step row), not inside the timed closures: switching mode is not part of an op's cost.
     inference: () => layer.forward(x).dispose(),
-    unfused: m.dcdForwardUnfused ? () => m.dcdForwardUnfused(layer.dims, state, x, { training: false }).dispose() : null,
+    unfused: unfused ? () => unfused(layer.dims, state, x, { training: false }).dispose() : null,
     trainStep: () => {
       layer.forward(x).dispose();
       layer.backward(dy).dispose();
@@ -47,8 +49,8 @@ function prepare(m, s, batch, xData, dyData) {
       const y = layer.forward(x);
       const out = { y: y.toFloat32Array() };
       y.dispose();
-      if (m.dcdForwardUnfused) {
-        const u = m.dcdForwardUnfused(layer.dims, state, x, { training: false });
+      if (unfused) {
+        const u = unfused(layer.dims, state, x, { training: false });
         out.unfusedMatchesFused = u.toFloat32Array();
         u.dispose();
       } else {

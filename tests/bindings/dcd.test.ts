@@ -7,8 +7,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import dcdJson from '../fixtures/dcd.json' with { type: 'json' };
 import { asFixtureFile, decodeTensors, type DecodedTensor } from '../fixtures/decode';
-import { init, type Backend } from '../../bindings/index';
-import { OptionError, ShapeError, StateDictError } from '../../bindings/errors';
+import { dcdForwardUnfused, init, type Backend } from '../../bindings/index';
+import { BackendError, OptionError, ShapeError, StateDictError } from '../../bindings/errors';
 import {
   DCD_WASM_READY, paperLatent, resolveDcdConfig, type DcdConfig, type DcdOps,
 } from '../../bindings/ops/dcd';
@@ -127,6 +127,13 @@ for (const backend of BACKENDS) {
                   const inf = m.dcdForward(dims, state, x, { training: false, needsBackward: false, evalStrategy });
                   expect(inf.cache).toBeNull();
                   expectAllClose(inf.y.data, r('y').data, VS_TORCH, `${fc.name}: y without a cache (${evalStrategy})`);
+                }
+                // the benchmark's unfused baseline: wasm backends only
+                if (backend === 'js') {
+                  expect(() => dcdForwardUnfused(dims, state, x, { training: false })).toThrow(BackendError);
+                } else {
+                  const unfused = dcdForwardUnfused(dims, state, x, { training: false });
+                  expectAllClose(unfused.data, r('y').data, VS_TORCH, `${fc.name}: unfused y`);
                 }
               }
             });

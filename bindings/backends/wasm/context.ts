@@ -32,6 +32,14 @@ export interface Scratch {
   i32(values: readonly number[]): number;
 }
 
+/** Each wasm backend's context by its token (the `backend` of its tensors' storage), for functions outside the Backend. */
+const CONTEXTS = new WeakMap<object, WasmContext>();
+
+/** The wasm context a live tensor belongs to; null for a js tensor. */
+export function wasmContextOf(t: Tensor): WasmContext | null {
+  return CONTEXTS.get(t.storage.backend) ?? null;
+}
+
 export class WasmContext {
   /** Identity token stored in every tensor of this backend instance. */
   readonly token: object = {};
@@ -45,6 +53,7 @@ export class WasmContext {
     this.memory = exports.memory;
     this.allocator = allocator;
     this.tracker = tracker;
+    CONTEXTS.set(this.token, this);
   }
 
   /** A kernel export by name; BackendError if this wasm build doesn't have it. */

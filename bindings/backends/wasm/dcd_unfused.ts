@@ -5,16 +5,33 @@
  *   and block); b2 = bn2(w); z = b2 + z1 (own pass); y = p(z) (grouped 1×1 conv2dForward); y += r (own pass).
  * The dynamic branch (O(N·Cin·S), negligible) uses the same kernel as the fused path.
  * Forward only, no cache; same results as dcdForward up to summation order.
+ * Not a Backend method: only the benchmark calls it, so an app's bundle leaves it out.
  */
 import type { DcdDims, DcdForwardOptions, DcdState } from '../../ops/dcd';
 import { DCD_NAMES, checkDcdForward, dcdModuleNames, dcdOpName } from '../../ops/dcd';
-import type { Tensor } from '../../tensor';
-import type { WasmContext } from './context';
+import { Tensor } from '../../tensor';
+import { BackendError } from '../../errors';
+import { expectTensor } from '../../ops/checks';
+import { wasmContextOf, type WasmContext } from './context';
 import { BN_EPS, BN_MOMENTUM, poolForward, statePtr } from './dcd_forward';
 import { dcdGeometry } from './dcd_geometry';
 import { PASS_FORWARD } from './exports';
 
-export function dcdForwardUnfusedWasm(ctx: WasmContext, d: DcdDims, state: DcdState, xArg: Tensor,
+/**
+ * The unfused DCD forward on a wasm backend: the baseline bench/cases/dcd.mjs times the fused
+ * `m.dcdForward` against (same arguments, returns y only). BackendError for a tensor of the js backend.
+ */
+export function dcdForwardUnfused(dims: DcdDims, state: DcdState, x: Tensor, options: DcdForwardOptions): Tensor {
+  const op = 'dcdForwardUnfused';
+  const ctx = Tensor.isTensor(x) && !x.isDisposed ? wasmContextOf(x) : null;
+  if (!ctx) {
+    if (!Tensor.isTensor(x) || x.isDisposed) expectTensor(x, op, 'x', {}); // the usual DTypeError / DisposedTensorError
+    throw new BackendError(`${op}: x must be a tensor of a wasm backend (the js backend has no unfused path)`);
+  }
+  return dcdForwardUnfusedWasm(ctx, dims, state, x, options);
+}
+
+function dcdForwardUnfusedWasm(ctx: WasmContext, d: DcdDims, state: DcdState, xArg: Tensor,
   options: DcdForwardOptions): Tensor {
   const op = `${dcdOpName(d)} unfused`;
   const yShape = checkDcdForward(d, state, xArg, options, ctx.token);
