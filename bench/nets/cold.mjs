@@ -2,7 +2,7 @@
 // One cold start, in a fresh Node process (run by bench/nets.mjs): nothing compiled or cached yet.
 //   node bench/nets/cold.mjs ours <backend> <file> <safetensors>   dcd-wasm: import the bundle + init()
 //        (wasm compile) → build the network → read the safetensors file, parse it, loadStateDict, eval()
-//        → the first image (input copied in, logits read out).
+//        → build the inference plan → the first image (input copied in, logits read out).
 //   node bench/nets/cold.mjs ort <file> <onnx>                      ONNX Runtime Web: import + create the
 //        session from the .onnx file (read included) → the first image.
 // Prints one JSON line: the phases in ms, their total, the logits of the first image and, for dcd-wasm,
@@ -31,7 +31,9 @@ if (engine === 'ours') {
   net.loadStateDict(lib.stateDictFromSafetensors(readFileSync(safetensorsPath)));
   net.eval();
   lap('load');
-  logits = m.scope(() => net.forward(m.tensor(x, shape)).toFloat32Array());
+  const plan = lib.planInference(net, { inputShape: shape });
+  lap('plan');
+  logits = plan.run(x).slice();
   lap('first');
   memoryBytes = m.info().memoryBytes;
 } else if (engine === 'ort') {

@@ -6,7 +6,7 @@ import { barChartSvg } from '../peers/report/svg.mjs';
 import { NETWORKS } from './networks.mjs';
 import { LABELS } from './engines.mjs';
 
-const RELAXED = 'wasm-relaxed-simd', SIMD = 'wasm-simd', ORT = 'ort';
+const RELAXED = 'wasm-relaxed-simd', SIMD = 'wasm-simd', ORT = 'ort', LAYERS = 'layers', THREADS = 'threads';
 const ratio = (v) => (v == null || !Number.isFinite(v) ? '—' : `${v.toFixed(2)}×`);
 const mib = (b) => (b == null ? '—' : (b / 2 ** 20).toFixed(0));
 const ok = (row, e) => row.status[e] === 'ok' && row.msPerImage[e] != null;
@@ -15,15 +15,20 @@ const vs = (row, ours, peer) => (ok(row, ours) && ok(row, peer) ? ratio(row.msPe
 
 export const MAIN_HEADER = [
   'network', 'N', 'relaxed ms/img', 'SIMD ms/img', 'ORT ms/img', 'ORT ÷ relaxed', 'ORT ÷ SIMD',
-  'peak MiB (relaxed)', 'weights MiB', 'check (max rel err)',
+  'layer by layer ms/img', 'layers ÷ plan', '2 threads ms/img', '1 ÷ 2 threads',
+  'plan peak MiB', 'weights MiB', 'check (max rel err)',
 ];
 
 export function mainRow(r) {
+  const best = ok(r, RELAXED) ? RELAXED : SIMD;
   return [
     r.label, String(r.batch), cell(r, RELAXED), cell(r, SIMD), cell(r, ORT), vs(r, RELAXED, ORT), vs(r, SIMD, ORT),
-    mib(r.memoryBytes[RELAXED] ?? r.memoryBytes[SIMD]), mib(r.weightsBytes), checkCell(r),
+    cell(r, LAYERS), vs(r, best, LAYERS), cell(r, THREADS), vs(r, THREADS, best),
+    mibDecimal(r.plan?.peakBytes), mib(r.weightsBytes), checkCell(r),
   ];
 }
+
+const mibDecimal = (b) => (b == null ? '—' : (b / 2 ** 20).toFixed(1));
 
 function checkCell(r) {
   const bad = Object.entries(r.status).filter(([, s]) => s !== 'ok').map(([e, s]) => `${e} ${s}`);
@@ -31,6 +36,7 @@ function checkCell(r) {
   if (r.errVsOrt != null) errs.push(`vs ORT ${r.errVsOrt.toExponential(1)}`);
   if (r.errVsPytorch != null) errs.push(`vs PyTorch ${r.errVsPytorch.toExponential(1)}`);
   if (r.errVsRelaxed != null) errs.push(`SIMD vs relaxed ${r.errVsRelaxed.toExponential(1)}`);
+  if (r.errPlanVsLayers != null) errs.push(`plan vs layers ${r.errPlanVsLayers.toExponential(1)}`);
   const skipNote = r.skipped ? ` — PyTorch non-finite on image${r.skipped.images.length > 1 ? 's' : ''} ${r.skipped.images.join(', ')}, not compared (there: ${r.skipped.engines.join(', ')})` : '';
   const fails = (r.notes ?? []).filter((n) => !n.startsWith('PyTorch'));
   const head = bad.length ? `${(fails.length ? fails : bad).join('; ')};` : 'ok';
@@ -53,13 +59,13 @@ export function ratioRows(families, rows) {
   return out;
 }
 
-export const COLD_HEADER = ['network', 'ours: init', 'build', 'load weights', 'first image', 'total', 'memory MiB', 'ORT: init', 'session', 'first image', 'total', 'ORT ÷ ours'];
+export const COLD_HEADER = ['network', 'ours: init', 'build', 'load weights', 'plan', 'first image', 'total', 'memory MiB', 'ORT: init', 'session', 'first image', 'total', 'ORT ÷ ours'];
 
 export function coldRow(label, cold) {
   const o = cold.ours, p = cold.ort;
   const ph = (c, k) => (c?.phases?.[k] == null ? '—' : fmt.ms(c.phases[k]));
   return [
-    label, ph(o, 'init'), ph(o, 'build'), o?.phases?.load != null ? ph(o, 'load') : ph(o, 'calibrate'), ph(o, 'first'),
+    label, ph(o, 'init'), ph(o, 'build'), o?.phases?.load != null ? ph(o, 'load') : ph(o, 'calibrate'), ph(o, 'plan'), ph(o, 'first'),
     o ? fmt.ms(o.totalMs) : (cold.oursError ?? '—'), mib(o?.memoryBytes),
     ph(p, 'init'), ph(p, 'load'), ph(p, 'first'), p ? fmt.ms(p.totalMs) : (cold.ortError ?? '—'),
     o && p ? ratio(p.totalMs / o.totalMs) : '—',
@@ -81,6 +87,22 @@ export function targetLines(families, rows, { oursBest }) {
     if (!d || !s || !ok(d, oursBest) || !ok(s, oursBest)) continue;
     const v = d.msPerImage[oursBest] / s.msPerImage[oursBest];
     lines.push(`${v <= 1.15 ? 'MET    ' : 'NOT MET'}  ${d.label} ≤ 1.15× the time of ${s.label} (batch 1, ${oursBest}) — ${v.toFixed(2)}×`);
+  }
+  for (const r of at1.filter((row) => /ResNet/.test(row.label))) {
+    if (!ok(r, THREADS) || !ok(r, oursBest)) continue;
+    const v = r.msPerImage[oursBest] / r.msPerImage[THREADS];
+    lines.push(`${v >= 1.7 ? 'MET    ' : 'NOT MET'}  ${r.label}, batch 1: 2 threads ≥ 1.7× one thread — ${v.toFixed(2)}× (${fmt.ms(r.msPerImage[THREADS])} vs ${fmt.ms(r.msPerImage[oursBest])} ms)`);
+  }
+  for (const r of rows) {
+    const p = r.plan;
+    if (!p || p.peakBytes == null) continue;
+    const bound = p.weightBytes + 3 * p.largestActivationBytes + p.workspaceBytes;
+    lines.push(`${p.peakBytes <= bound ? 'MET    ' : 'NOT MET'}  ${r.label}, batch ${r.batch}: plan peak ≤ weights + 3 × largest activation + workspace — ` +
+      `${mibDecimal(p.peakBytes)} MiB ≤ ${mibDecimal(p.weightBytes)} + 3 × ${mibDecimal(p.largestActivationBytes)} + ${mibDecimal(p.workspaceBytes)} = ${mibDecimal(bound)} MiB (arena ${mibDecimal(p.arenaBytes)} MiB)`);
+  }
+  for (const r of rows) {
+    if (r.errPlanVsLayers == null) continue;
+    lines.push(`${r.errPlanVsLayers <= 1e-5 ? 'MET    ' : 'NOT MET'}  ${r.label}, batch ${r.batch}: planned logits = layer by layer (≤ 1e-5 relative) — ${r.errPlanVsLayers.toExponential(1)}`);
   }
   return lines;
 }
@@ -117,13 +139,13 @@ export function writeNetResults(outDir, result, tables) {
     `Command: \`${meta.command}\`. Median of ${meta.timing.rounds} interleaved rounds (DCD network and static twin, every engine, in the same rounds); timed by ${meta.timing.clock === 'cpu' ? 'process CPU time' : 'the wall clock'}.`,
     `Engines: ${meta.engines.join('; ')}. Relaxed SIMD: ${meta.relaxedNote}.`,
     `Weights: ${meta.exportsNote}`,
-    `Per call: ours = \`m.scope(() => net.forward(m.tensor(x, shape)).toFloat32Array())\` on an \`eval()\` network (${meta.path}); ORT = \`session.run({ input })\` and the logits read out. Both copy the input in and the logits out.`,
+    `Per call: ours = ${meta.path}; ORT = \`session.run({ input })\` and the logits read out. Both copy the input in and the logits out.`,
     `Check before timing: ${meta.checkNote}`,
     ...(meta.float32Noise ? [`Float32 noise of each export (PyTorch float32 vs float64 logits): ${Object.entries(meta.float32Noise).map(([f, v]) => `${f} ${v == null ? 'not recorded (old export)' : v.toExponential(1)}`).join(', ')}.`] : []),
     '',
     '## ms per image',
     '',
-    '"ORT ÷ X" = ONNX Runtime Web\'s time / this library\'s (> 1.00× means dcd-wasm is faster). Peak = `m.info().memoryBytes` of the relaxed-SIMD instance (one `init()` per network) after that batch\'s runs (linear memory only grows); weights = the safetensors file.',
+    '"ORT ÷ X" = ONNX Runtime Web\'s time / this library\'s (> 1.00× means dcd-wasm is faster); "layers ÷ plan" = the layer-by-layer path\'s time / the planned path\'s; "1 ÷ 2 threads" = one thread\'s time / two threads\'. Plan peak = the bytes the relaxed engine\'s plan allocated at its high-water mark (folded weights + activation arena + workspace + the transients of the steps that run modules as they are: `memoryStats().peakAllocatedBytes` from just before `planInference` to after its runs); weights = the safetensors file.',
     '',
     markdownTable(tables.main),
     '',
@@ -135,7 +157,7 @@ export function writeNetResults(outDir, result, tables) {
     '',
     '## Cold start (batch 1, a fresh Node process each)',
     '',
-    `ours (${meta.coldBackend}): import the bundle + \`init()\` (wasm compile) → build the network → read + parse the safetensors file, \`loadStateDict\`, \`eval()\` → first image. ORT: import + configure → \`InferenceSession.create\` from the .onnx file (read included; ORT compiles its wasm here, on first use) → first image. Memory = \`m.info().memoryBytes\` after the first image.`,
+    `ours (${meta.coldBackend}): import the bundle + \`init()\` (wasm compile) → build the network → read + parse the safetensors file, \`loadStateDict\`, \`eval()\` → \`planInference\` → first image. ORT: import + configure → \`InferenceSession.create\` from the .onnx file (read included; ORT compiles its wasm here, on first use) → first image. Memory = \`m.info().memoryBytes\` after the first image.`,
     '',
     markdownTable(tables.cold),
     '',
