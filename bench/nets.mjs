@@ -205,6 +205,7 @@ async function checkNetwork(file, batch, netEngines, x, shape) {
   }
   const record = weighted ? JSON.parse(readFileSync(exportPaths(file).json, 'utf8')) : null;
   const tol = row.tolerance = tolerance(file);
+  row.float32Noise = record?.float32Noise ?? null;
   const fail = (name, why) => {
     row.status[name] = 'FAIL';
     row.notes.push(`${name}: ${why}`);
