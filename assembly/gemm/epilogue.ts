@@ -2,7 +2,10 @@
 // a piece of output that a kernel has just written, while it is still in L1 — so a conv followed
 // by a residual add and a ReLU / ReLU6 is one pass over y instead of three.
 //   relu: lo = 0, hi = +Inf; relu6: lo = 0, hi = 6; none: lo = −Inf, hi = +Inf (no clamp at all).
-// f32x4.max / min propagate NaN, as torch.relu does.
+// The clamp is pmax / pmin with v first (v < lo ? lo : v, then hi < v ? hi : v): one x86 maxps /
+// minps each, where f32x4.max / min lower to ~8 instructions for their NaN and ±0 rules (the relu
+// epilogue of dw 3×3 144 @56² cost 0.21 ms with them, more than a separate add + relu pass); a NaN v
+// stays NaN, as torch.relu keeps it. relu skips the upper bound.
 
 /** False when both bounds are infinite: the clamp is skipped, so a plain conv pays nothing. */
 // @ts-ignore: decorator
@@ -18,6 +21,7 @@
 @inline export function epilogueSpan(
   src: usize, res: usize, dst: usize, n: i32, hasRes: bool, clampOn: bool, lo: f32, hi: f32,
 ): void {
+  const clampLo = clampOn && lo != -Infinity, clampHi = clampOn && hi != Infinity;
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     const vlo = f32x4.splat(lo), vhi = f32x4.splat(hi);
@@ -25,7 +29,8 @@
       const o = <usize>i << 2;
       let v = v128.load(src + o);
       if (hasRes) v = f32x4.add(v, v128.load(res + o));
-      if (clampOn) v = f32x4.min(f32x4.max(v, vlo), vhi);
+      if (clampLo) v = f32x4.pmax(v, vlo);
+      if (clampHi) v = f32x4.pmin(v, vhi);
       v128.store(dst + o, v);
     }
   }
@@ -33,7 +38,8 @@
     const o = <usize>i << 2;
     let v = load<f32>(src + o);
     if (hasRes) v += load<f32>(res + o);
-    if (clampOn) v = min<f32>(max<f32>(v, lo), hi);
+    if (clampLo && v < lo) v = lo;
+    if (clampHi && hi < v) v = hi;
     store<f32>(dst + o, v);
   }
 }
