@@ -119,11 +119,15 @@ for (const variant of args.variants) {
   let tfjsOk = false;
   if (createTfjsEngine) {
     progress(`${variant}: checking TF.js against ours (batch ${CHECK_BATCH}: logits, one training step) …`);
-    row.check = checkSameNetwork((b) => createOursEngine(lib, m1, variant, b), (s, b) => createTfjsEngine(s, variant, b, { temperature: TEMPERATURE }));
-    row.params[1] = row.check.numParameters[1];
-    tfjsOk = row.check.ok;
+    try {
+      row.check = checkSameNetwork((b) => createOursEngine(lib, m1, variant, b), (s, b) => createTfjsEngine(s, variant, b, { temperature: TEMPERATURE }));
+      row.params[1] = row.check.numParameters[1];
+      tfjsOk = row.check.ok;
+    } catch (err) { // a tfjs error is that engine's failure, not the bench's
+      row.check = { ok: false, note: `ERR: ${err.message.split('\n')[0]}` };
+    }
     say(`${variant}: TF.js vs ours ${row.check.note}`);
-    if (!tfjsOk) row.why.tfjsTrain = row.why.tfjsInfer = 'FAIL';
+    if (!tfjsOk) row.why.tfjsTrain = row.why.tfjsInfer = row.check.note.startsWith('ERR') ? 'ERR' : 'FAIL';
   } else row.why.tfjsTrain = row.why.tfjsInfer = 'skipped';
   if (!m2) row.why.ours2Train = threadsNote.startsWith('skipped') ? 'skipped' : 'n/a';
 
@@ -159,7 +163,7 @@ m1.dispose();
 m2?.dispose();
 
 // 4. Tables, targets, files.
-const targetList = report.targets(rows, { threads: args.threads });
+const targetList = report.targets(rows, { threads: args.threads > 1 ? args.threads : 2 });
 const targetLines = report.formatTargets(targetList);
 say('\n' + formatTable(report.mainTable(rows)));
 say('\n' + formatTable(report.ratioTable(rows)));
@@ -170,7 +174,7 @@ const meta = {
 };
 const notes = [
   `Ours: ${oursLabel} through the public API (dist/index.js), 1 thread; the training step also on ${m2 ? `${args.threads} threads` : `more threads: ${threadsNote}`}. Median of ${args.rounds} interleaved round(s), each sample repeating the call for ≥ ${opt.quick ? 0 : 500} ms.`,
-  `PyTorch: ${torch.ok ? `${torch.note} (tools/bench_train_torch.py: warm-up, then repeated calls for ${args.torchSeconds} s).` : torch.note}.`,
+  `PyTorch: ${torch.ok ? `${torch.note} (tools/bench_train_torch.py: warm-up, then repeated calls for ${args.torchSeconds} s)` : torch.note}.`,
   `TensorFlow.js: ${tfjsNote}; the same network in tfjs ops (NHWC, bench/train/tfjs_net.mjs), built from our weights; optimiser tf.train.momentum(0.05, 0.9, Nesterov) with weight decay added to the gradients; softmax cross entropy with label smoothing 0.1. It is slow: ${args.tfjsRounds} round(s) of exactly 1 call each (median of ${args.tfjsRounds} sample(s)); its JIT warmed by the check.`,
   `Check before timing (batch ${CHECK_BATCH}, TF.js vs ours, max |Δ| / max |ours| ≤ 1e-4): ${rows.map((r) => `${r.variant}: ${r.check ? r.check.note : 'not run'}`).join('; ')}.`,
   `Parameters: ${rows.map((r) => `${r.variant} ${r.params.map((p) => p ?? '—').join(' / ')} (ours / TF.js / PyTorch)${r.paramsAgree ? ' equal' : ' DIFFER'}`).join('; ')}.`,
