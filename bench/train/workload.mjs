@@ -1,0 +1,28 @@
+// What bench:train times, shared by every engine: the network's settings, the optimiser, the loss and
+// one deterministic batch (the same images and labels for every engine, in each engine's layout).
+import { nchwToNhwc } from '../peers/layout.mjs';
+
+export const VARIANTS = ['static', 'dy', 'dcd'];
+/** examples/train/fashion-mnist.mjs and tools/bench_train_torch.py: SGD Nesterov, label smoothing 0.1. */
+export const SGD_OPTIONS = { lr: 0.05, momentum: 0.9, nesterov: true, weightDecay: 5e-4 };
+export const LABEL_SMOOTHING = 0.1;
+/** DY-Conv's softmax temperature (the training run starts at 30; the value does not change the work). */
+export const TEMPERATURE = 30;
+export const IMAGE = { channels: 1, size: 28 };
+export const CLASSES = 10;
+
+/** batch images of 1×28×28, uniform in [-1, 1) from a fixed seed, labels 0…9 in turn; NCHW and NHWC. */
+export function makeBatch(batch) {
+  const { channels: c, size } = IMAGE;
+  const x = new Float32Array(batch * c * size * size);
+  let s = 0x9e3779b9;
+  for (let i = 0; i < x.length; i++) { // xorshift32: fast, deterministic, good enough for inputs
+    s ^= s << 13; s ^= s >>> 17; s ^= s << 5;
+    x[i] = (s >>> 0) / 2 ** 31 - 1;
+  }
+  const labels = Int32Array.from({ length: batch }, (_, i) => (i * 7) % CLASSES);
+  return {
+    nchw: { x, shape: [batch, c, size, size], labels },
+    nhwc: { x: nchwToNhwc(x, batch, c, size, size), shape: [batch, size, size, c], labels },
+  };
+}
