@@ -7,7 +7,6 @@ import type { Tensor } from './tensor';
 import type { Arena } from './runtime/arena';
 import type { Conv2dBackwardOptions, Conv2dGrads, Conv2dOptions } from './ops/conv2d_options';
 import type { LinearBackwardOptions, LinearGrads, LinearOptions } from './ops/linear_options';
-import type { PrepareConv2dOptions, PreparedConv2d, Workspace } from './ops/conv2d_prepared';
 import type { DcdOps } from './ops/dcd';
 import type { NnOps } from './ops/nn';
 
@@ -78,13 +77,8 @@ export interface Conv2dOps {
   conv2d(x: Tensor, weight: Tensor, options?: Conv2dOptions): Tensor;
   /** Gradients of conv2d given dy; returns only the requested ones (see Conv2dBackwardOptions.needs). */
   conv2dBackward(x: Tensor, weight: Tensor, dy: Tensor, options?: Conv2dBackwardOptions): Conv2dGrads;
-  /**
-   * A conv2d for inputs of shape xShape with this weight, bias and activation fixed (XNNPACK's
-   * create step): validated and allocated now; its run(x, out, residual) is one kernel call.
-   */
-  prepareConv2d(xShape: readonly number[], weight: Tensor, options?: PrepareConv2dOptions): PreparedConv2d;
-  /** Scratch for prepared ops that run one after another (PrepareConv2dOptions.workspace): the largest reservation, not the sum. */
-  createWorkspace(): Workspace;
+  // prepareConv2d and createWorkspace are functions of the weight tensor (backends/prepared.ts): only
+  // code that prepares ops bundles them.
 }
 
 /** Fully connected layer forward and backward (torch.nn.functional.linear semantics). */
@@ -98,6 +92,9 @@ export interface LinearOps {
   linearBackward(x: Tensor, weight: Tensor, dy: Tensor, options?: LinearBackwardOptions): LinearGrads;
 }
 
-/** Everything a backend offers. Add op groups here: `& DynamicConvOps & DcdOps`. */
-export type Backend = CoreOps & Conv2dOps & LinearOps & import('./ops/dynamic_conv2d').DynamicConv2dOps & DcdOps & NnOps
-  & import('./ops/optim').OptimOps & import('./ops/loss').LossOps;
+/**
+ * Everything a backend offers. Add op groups here: `& DynamicConvOps & DcdOps`. The training kernels
+ * (OptimOps, LossOps) are not here: bindings/train reaches them through a tensor (train/kernels.ts),
+ * so an app that only runs inference bundles none of them.
+ */
+export type Backend = CoreOps & Conv2dOps & LinearOps & import('./ops/dynamic_conv2d').DynamicConv2dOps & DcdOps & NnOps;

@@ -19,7 +19,9 @@ export type {
 } from './ops/conv2d_options';
 export type { LinearBackwardOptions, LinearGrads } from './ops/linear_options';
 export type { LinearOptions } from './ops/linear_options';
-export type { PrepareConv2dOptions, PreparedConv2d } from './ops/conv2d_prepared';
+export type { PrepareConv2dOptions, PreparedConv2d, Workspace } from './ops/conv2d_prepared';
+// Prepared ops: functions of their weight tensor, so that only code that prepares bundles them.
+export { prepareConv2d, createWorkspace } from './backends/prepared';
 export type { FusedActivation } from './ops/fused_output';
 export {
   DcdError, ShapeError, DTypeError, OptionError, OutOfMemoryError, DisposedTensorError, BackendError, StateDictError,
@@ -61,7 +63,9 @@ export type {
 } from './ops/nn';
 export { fmix32, hash32, unit as hashUnit, fnv1a32 } from './ops/nn_hash';
 
-// Training (bindings/train/): optimisers, losses, schedules, data pipeline; kernels in OptimOps / LossOps.
+// Training (bindings/train/): optimisers, losses, schedules, data pipeline; kernels in OptimOps / LossOps,
+// reached through a tensor (trainingOps(t)) so that inference-only bundles leave them out.
+export { trainingOps, type TrainingOps } from './train/kernels';
 export type { OptimOps, SgdStepOptions, AdamwStepOptions } from './ops/optim';
 export type { LossOps, LossResult, CrossEntropyOptions, MseOptions, LossReduction } from './ops/loss';
 export { NonFiniteError, DataFormatError, PlanError } from './errors';

@@ -15,6 +15,7 @@
 import { OptionError, PlanError, ShapeError } from '../errors';
 import { checkShape, fmtShape } from '../ops/checks';
 import type { PreparedConv2d, Workspace } from '../ops/conv2d_prepared';
+import { createWorkspace, prepareConv2d } from '../backends/prepared';
 import type { Module } from '../nn/module';
 import type { NetBackend } from '../models/common';
 import { Tensor } from '../tensor';
@@ -108,7 +109,7 @@ export class InferencePlan {
       // frees what was made before it.
       const arena = own(m.createArena(memory.floats));
       arenaBytes = arena.bytes;
-      workspace = own(m.createWorkspace());
+      workspace = own(createWorkspace());
       const views = new Map<number, Tensor>();
       const view = (v: { id: number; shape: readonly number[] }): Tensor => {
         let t = views.get(v.id);
@@ -164,7 +165,7 @@ export class InferencePlan {
   /** prepareConv2d copies (or packs) the folded weights: the tensors handed to it are temporary. */
   #prepareConv(s: ConvStep, workspace: Workspace): PreparedConv2d {
     const m = this.#m;
-    return m.scope(() => m.prepareConv2d(s.x.shape, m.tensor(s.weight, s.weightShape), {
+    return m.scope(() => prepareConv2d(s.x.shape, m.tensor(s.weight, s.weightShape), {
       ...s.geometry, bias: s.bias ? m.tensor(s.bias, [s.bias.length]) : null, activation: s.activation,
       residual: s.residual !== null, workspace,
     }));

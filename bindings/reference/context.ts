@@ -29,6 +29,14 @@ class JsStorage implements TensorStorage {
   }
 }
 
+/** Each js backend's context by its token (the `backend` of its tensors' storage), for functions outside the Backend. */
+const CONTEXTS = new WeakMap<object, JsContext>();
+
+/** The js context a live tensor belongs to; null for a wasm tensor. */
+export function jsContextOf(t: Tensor): JsContext | null {
+  return CONTEXTS.get(t.storage.backend) ?? null;
+}
+
 export class JsContext {
   /** Identity token stored in every tensor of this backend instance. */
   readonly token: object = {};
@@ -38,6 +46,7 @@ export class JsContext {
 
   constructor(onLeak: ((report: string) => void) | null = null) {
     this.tracker = new TensorTracker(onLeak);
+    CONTEXTS.set(this.token, this);
   }
 
   get liveBytes(): number {

@@ -6,7 +6,6 @@ import {
 } from '../ops/conv2d_options';
 import { conv2dBackwardData, conv2dBackwardWeight, conv2dForward } from './conv2d';
 import type { JsContext } from './context';
-import { JsWorkspace, prepareJsConv2d } from './conv2d_prepared';
 import type { Tensor } from '../tensor';
 import {
   activationBounds, applyFusedOutput, checkFusedOutput, clampsOutput, type ElementExtent,
@@ -66,10 +65,6 @@ export function createConv2dOps(ctx: JsContext): Conv2dOps {
       return grads;
     },
 
-    prepareConv2d(xShape, weight, options) {
-      return prepareJsConv2d(ctx, xShape, weight, options);
-    },
 
-    createWorkspace: () => new JsWorkspace(ctx.token),
   };
 }

@@ -6,7 +6,8 @@ import { DisposedTensorError, OptionError } from '../errors';
 import type { Tensor } from '../tensor';
 import { checkConv2dBias } from '../ops/conv2d_options';
 import type { Conv2dParams } from '../ops/conv2d_params';
-import { resolvePrepareConv2d, type PreparedConv2d, type Workspace } from '../ops/conv2d_prepared';
+import { resolvePrepareConv2d, type PreparedConv2d } from '../ops/conv2d_prepared';
+import { SharedWorkspace } from '../backends/workspace';
 import { describe } from '../ops/checks';
 import { applyFusedOutput, clampsOutput } from '../ops/fused_output';
 import type { JsContext } from './context';
@@ -21,18 +22,14 @@ export function prepareJsConv2d(ctx: JsContext, xShape: readonly number[], wArg:
   const bias = biasArg !== undefined && biasArg !== null ? ctx.input(biasArg, OP, 'bias').tensor : null;
   if (bias) checkConv2dBias(OP, spec.params, bias.shape);
   const workspace = (options as { workspace?: unknown } | undefined)?.workspace;
-  if (workspace !== undefined && workspace !== null && !(workspace instanceof JsWorkspace && workspace.owner === ctx.token)) {
-    throw new OptionError(`${OP}: workspace must come from m.createWorkspace() of this backend, got ${describe(workspace)}`);
+  if (workspace !== undefined && workspace !== null) {
+    if (!(workspace instanceof SharedWorkspace)) {
+      throw new OptionError(`${OP}: workspace must come from createWorkspace(), got ${describe(workspace)}`);
+    }
+    workspace.reserve(ctx.token, null, 0, OP); // the reference convs allocate their own scratch: binds only
   }
   return new JsPreparedConv2d(spec.params, spec.inputShape, spec.outputShape, w.data.slice(),
     bias ? bias.data.slice() : null, spec.lo, spec.hi, spec.residual);
-}
-
-/** The js backend's workspace: the reference convs allocate their own scratch, so it holds nothing. */
-export class JsWorkspace implements Workspace {
-  readonly bytes = 0;
-  constructor(readonly owner: object) {}
-  dispose(): void {}
 }
 
 class JsPreparedConv2d implements PreparedConv2d {

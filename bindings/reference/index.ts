@@ -14,8 +14,6 @@ import { createDcdOps } from './dcd/ops';
 import { createDynamicConv2dOps } from './dynamic_conv2d_ops';
 import { createLinearOps } from './linear_ops';
 import { createNnOps } from './nn_ops';
-import { createOptimOps } from './optim_ops';
-import { createLossOps } from './loss_ops';
 
 export { JsContext } from './context';
 export { conv2dBackwardData, conv2dBackwardWeight, conv2dForward } from './conv2d';
@@ -32,7 +30,5 @@ export function createJsBackend(guards: RuntimeGuards = NO_GUARDS): Backend {
     ...createDynamicConv2dOps(ctx),
     ...createDcdOps(ctx),
     ...createNnOps(ctx),
-    ...createOptimOps(ctx),
-    ...createLossOps(ctx),
   };
 }

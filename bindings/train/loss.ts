@@ -8,12 +8,13 @@
  */
 import type { CoreOps } from '../backend';
 import { NonFiniteError } from '../errors';
-import type { CrossEntropyOptions, LossOps, LossResult, MseOptions } from '../ops/loss';
+import type { CrossEntropyOptions, LossResult, MseOptions } from '../ops/loss';
 import type { Tensor } from '../tensor';
+import { trainingOps } from './kernels';
 
 export type { CrossEntropyOptions, LossResult, MseOptions, LossReduction } from '../ops/loss';
-/** What the losses need of a backend: tensor creation and the loss ops. */
-export type LossBackend = CoreOps & LossOps;
+/** What the losses need of a backend: tensor creation (the loss kernels come with the tensors: kernels.ts). */
+export type LossBackend = CoreOps;
 
 function finite(op: string, result: LossResult): LossResult {
   if (!Number.isFinite(result.loss)) {
@@ -30,10 +31,10 @@ function finite(op: string, result: LossResult): LossResult {
  */
 export function crossEntropy(m: LossBackend, logits: Tensor, target: Int32Array | Tensor,
   options?: CrossEntropyOptions): LossResult {
-  return finite('crossEntropy', m.crossEntropyLoss(logits, target, options));
+  return finite('crossEntropy', trainingOps(logits, 'crossEntropy', 'logits').crossEntropyLoss(logits, target, options));
 }
 
 /** Mean-squared error (or its sum) of y against target; grad = dloss/dy. */
 export function mse(m: LossBackend, y: Tensor, target: Tensor, options?: MseOptions): LossResult {
-  return finite('mse', m.mseLoss(y, target, options));
+  return finite('mse', trainingOps(y, 'mse', 'y').mseLoss(y, target, options));
 }

@@ -12,12 +12,12 @@
 import type { CoreOps } from '../backend';
 import { NonFiniteError, OptionError, StateDictError } from '../errors';
 import { describe, expectOptions, fmtShape } from '../ops/checks';
-import type { OptimOps } from '../ops/optim';
+import { trainingOps } from './kernels';
 import type { Tensor } from '../tensor';
 import type { ParameterEntry, PlainTensor } from './types';
 
 /** What an optimiser needs of a backend: tensor creation and the optimiser ops. */
-export type OptimBackend = CoreOps & OptimOps;
+export type OptimBackend = CoreOps;
 
 /** Per-parameter state: PyTorch's names → tensors, plus the AdamW step count. */
 interface ParamState {
@@ -132,7 +132,7 @@ export abstract class Optimizer {
     const withGrad = this.entries.filter((e) => e.grad !== null);
     if (this.checkFinite) {
       for (const e of withGrad) {
-        if (!Number.isFinite(this.backend.sumSquares(e.grad as Tensor))) {
+        if (!Number.isFinite(trainingOps(e.grad).sumSquares(e.grad as Tensor))) {
           throw new NonFiniteError(`${this.type}.step: the gradient of '${e.name}' holds NaN or infinity (nothing was updated)`);
         }
       }
@@ -293,7 +293,7 @@ export class SGD extends Optimizer {
       s.step++;
       buffer = s.tensors.get('momentum_buffer') as Tensor;
     }
-    this.backend.sgdStep(entry.value, grad, buffer, {
+    trainingOps(entry.value).sgdStep(entry.value, grad, buffer, {
       lr: this.lr, momentum: this.momentum, dampening: this.dampening, nesterov: this.nesterov,
       weightDecay: this.weightDecay, firstStep,
     });
@@ -371,7 +371,7 @@ export class AdamW extends Optimizer {
       this.state.set(entry.name, s);
     }
     s.step++;
-    this.backend.adamwStep(entry.value, grad, s.tensors.get('exp_avg') as Tensor, s.tensors.get('exp_avg_sq') as Tensor,
+    trainingOps(entry.value).adamwStep(entry.value, grad, s.tensors.get('exp_avg') as Tensor, s.tensors.get('exp_avg_sq') as Tensor,
       s.tensors.get('max_exp_avg_sq') ?? null, {
         lr: this.lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps, weightDecay: this.weightDecay, step: s.step,
       });
@@ -398,13 +398,13 @@ export function clipGradNorm(backend: OptimBackend, entries: readonly ParameterE
   if (grads.length === 0) return 0;
   let sum = 0;
   // per-tensor norms in float32, then the norm of those, as PyTorch stacks the per-tensor norms
-  for (const g of grads) sum += Math.fround(Math.sqrt(backend.sumSquares(g))) ** 2;
+  for (const g of grads) sum += Math.fround(Math.sqrt(trainingOps(g, 'clipGradNorm', 'grad').sumSquares(g))) ** 2;
   const total = Math.fround(Math.sqrt(sum));
   if (!Number.isFinite(total)) {
     if (o.errorIfNonfinite) throw new NonFiniteError(`${op}: the total gradient norm is ${total}`);
     return total;
   }
   const coef = Math.fround(Math.fround(limit) / Math.fround(total + 1e-6));
-  if (coef < 1) for (const g of grads) backend.scaleInPlace(g, coef);
+  if (coef < 1) for (const g of grads) trainingOps(g, 'clipGradNorm', 'grad').scaleInPlace(g, coef);
   return total;
 }

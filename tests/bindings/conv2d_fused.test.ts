@@ -8,7 +8,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  DTypeError, DisposedTensorError, OptionError, ShapeError, init, type Backend, type Conv2dOptions,
+  DTypeError, DisposedTensorError, OptionError, ShapeError, init, prepareConv2d, type Backend, type Conv2dOptions,
 } from '../../bindings/index';
 import { BACKENDS } from '../harness/backends';
 import { relaxedSimdSupported } from '../../bindings/runtime/features';
@@ -102,7 +102,7 @@ function prepared(m: Backend, c: FusedCase, d: Data, yShape: number[], v: Varian
   return m.scope(() => {
     const w = m.tensor(d.w, c.w);
     const b = v.bias ? m.tensor(d.b, [c.w[0]]) : null;
-    const conv = m.prepareConv2d(c.x, w, { ...c.geometry, bias: b, activation: v.activation, residual: v.residual !== 'none' });
+    const conv = prepareConv2d(c.x, w, { ...c.geometry, bias: b, activation: v.activation, residual: v.residual !== 'none' });
     try {
       if (disposeWeights) { w.dispose(); b?.dispose(); }
       expect(conv.inputShape).toEqual(c.x);
@@ -261,7 +261,7 @@ for (const backend of BACKENDS) {
           const w = m.tensor(randomArray(16 * 8 * 9, seededRandom(3)), [16, 8, 3, 3]);
           const x = m.zeros([1, 8, 12, 12]), out = m.zeros([1, 16, 12, 12]);
           const before = m.memoryStats().allocatedBytes;
-          const conv = m.prepareConv2d([1, 8, 12, 12], w, { padding: 1, activation: 'relu6' });
+          const conv = prepareConv2d([1, 8, 12, 12], w, { padding: 1, activation: 'relu6' });
           const held = m.memoryStats().allocatedBytes - before;
           if (backend === 'js') {
             expect(conv.bytes).toBe(0);
@@ -276,7 +276,7 @@ for (const backend of BACKENDS) {
           expect(() => conv.run(x, out)).toThrow(DisposedTensorError);
           const gone = m.zeros([1, 8, 12, 12]);
           gone.dispose();
-          const again = m.prepareConv2d([1, 8, 12, 12], w, { padding: 1 });
+          const again = prepareConv2d([1, 8, 12, 12], w, { padding: 1 });
           expect(() => again.run(gone, out)).toThrow(DisposedTensorError);
           again.dispose();
         });
@@ -287,17 +287,17 @@ for (const backend of BACKENDS) {
           const w = m.zeros([6, 4, 3, 3]);
           const before = m.memoryStats();
           const bad: [() => unknown, new (...a: never[]) => Error, RegExp][] = [
-            [() => m.prepareConv2d([1, 5, 8, 8], w), ShapeError, /prepareConv2d: weight has 4 input channels per group but x has 5/],
-            [() => m.prepareConv2d([1, 4, 8] as never, w), ShapeError, /prepareConv2d: x must have 4 dimensions/],
-            [() => m.prepareConv2d('1x4x8x8' as never, w), ShapeError, /prepareConv2d: xShape must be an array of integers/],
-            [() => m.prepareConv2d([1, 4, 8.5, 8], w), ShapeError, /xShape must be an array of integers/],
-            [() => m.prepareConv2d([1, 4, 8, 8], w, { out: w } as never), OptionError, /unknown option 'out'/],
-            [() => m.prepareConv2d([1, 4, 8, 8], w, { residual: w } as never), OptionError, /residual must be a boolean/],
-            [() => m.prepareConv2d([1, 4, 8, 8], w, { activation: 'tanh' as never }), OptionError, /activation must be/],
-            [() => m.prepareConv2d([1, 4, 8, 8], w, { stride: 0 }), OptionError, /stride must be an integer >= 1/],
-            [() => m.prepareConv2d([1, 4, 8, 8], w, { bias: m.zeros([5]) }), ShapeError, /bias must have shape \[6\]/],
-            [() => m.prepareConv2d([1, 4, 8, 8], w, { groups: 3 }), ShapeError, /not divisible by groups=3/],
-            [() => m.prepareConv2d([1, 4, 2, 2], w), ShapeError, /smaller than the dilated kernel/],
+            [() => prepareConv2d([1, 5, 8, 8], w), ShapeError, /prepareConv2d: weight has 4 input channels per group but x has 5/],
+            [() => prepareConv2d([1, 4, 8] as never, w), ShapeError, /prepareConv2d: x must have 4 dimensions/],
+            [() => prepareConv2d('1x4x8x8' as never, w), ShapeError, /prepareConv2d: xShape must be an array of integers/],
+            [() => prepareConv2d([1, 4, 8.5, 8], w), ShapeError, /xShape must be an array of integers/],
+            [() => prepareConv2d([1, 4, 8, 8], w, { out: w } as never), OptionError, /unknown option 'out'/],
+            [() => prepareConv2d([1, 4, 8, 8], w, { residual: w } as never), OptionError, /residual must be a boolean/],
+            [() => prepareConv2d([1, 4, 8, 8], w, { activation: 'tanh' as never }), OptionError, /activation must be/],
+            [() => prepareConv2d([1, 4, 8, 8], w, { stride: 0 }), OptionError, /stride must be an integer >= 1/],
+            [() => prepareConv2d([1, 4, 8, 8], w, { bias: m.zeros([5]) }), ShapeError, /bias must have shape \[6\]/],
+            [() => prepareConv2d([1, 4, 8, 8], w, { groups: 3 }), ShapeError, /not divisible by groups=3/],
+            [() => prepareConv2d([1, 4, 2, 2], w), ShapeError, /smaller than the dilated kernel/],
           ];
           for (const [call, type, message] of bad) {
             expect(call).toThrow(type);
@@ -307,14 +307,14 @@ for (const backend of BACKENDS) {
           expect(m.memoryStats().liveTensors).toBe(before.liveTensors + 2);
           const bias = m.zeros([6]);
           const mid = m.memoryStats().allocatedBytes;
-          expect(() => m.prepareConv2d([1, 4, 8, 8], w, { bias, activation: 'gelu' as never })).toThrow(OptionError);
+          expect(() => prepareConv2d([1, 4, 8, 8], w, { bias, activation: 'gelu' as never })).toThrow(OptionError);
           expect(m.memoryStats().allocatedBytes).toBe(mid);
         });
       });
 
       it('run() without the residual it was prepared for: OptionError', () => {
         m.scope(() => {
-          const conv = m.prepareConv2d([1, 1, 2, 2], m.tensor([1], [1, 1, 1, 1]), { residual: true });
+          const conv = prepareConv2d([1, 1, 2, 2], m.tensor([1], [1, 1, 1, 1]), { residual: true });
           try {
             expect(() => conv.run(m.zeros([1, 1, 2, 2]), m.zeros([1, 1, 2, 2]))).toThrow(OptionError);
           } finally {

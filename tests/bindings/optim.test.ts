@@ -7,7 +7,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import optimJson from '../fixtures/optim.json' with { type: 'json' };
 import { asFixtureFile, decodeTensors, type DecodedTensor } from '../fixtures/decode';
-import { init, type Backend } from '../../bindings/index';
+import { DTypeError, init, trainingOps, type Backend } from '../../bindings/index';
 import { NonFiniteError, OptionError, StateDictError } from '../../bindings/errors';
 import { AdamW, clipGradNorm, SGD, type Optimizer } from '../../bindings/train/optim';
 import type { ParameterEntry } from '../../bindings/train/types';
@@ -175,11 +175,14 @@ for (const backend of BACKENDS) {
       m.scope(() => {
         const p = m.zeros([4]);
         const g = m.zeros([4]);
-        expect(() => m.sgdStep(p, m.zeros([3]), null, { lr: 0.1 })).toThrow(/grad must have shape \[4\]/);
-        expect(() => m.sgdStep(p, g, null, { lr: 0.1, momentum: 0.9 })).toThrow(/momentumBuffer must be a Tensor/);
-        expect(() => m.adamwStep(p, g, m.zeros([4]), m.zeros([4]), null, { lr: 0.1, beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0, step: 0 }))
+        const ops = trainingOps(p); // the kernels of p's backend (not Backend methods: see train/kernels.ts)
+        expect(() => ops.sgdStep(p, m.zeros([3]), null, { lr: 0.1 })).toThrow(/grad must have shape \[4\]/);
+        expect(() => ops.sgdStep(p, g, null, { lr: 0.1, momentum: 0.9 })).toThrow(/momentumBuffer must be a Tensor/);
+        expect(() => ops.adamwStep(p, g, m.zeros([4]), m.zeros([4]), null, { lr: 0.1, beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0, step: 0 }))
           .toThrow(/step must be an integer >= 1/);
-        expect(m.sumSquares(m.tensor([1, 2, 3, 4, 5, 6], [6]))).toBe(91);
+        expect(ops.sumSquares(m.tensor([1, 2, 3, 4, 5, 6], [6]))).toBe(91);
+        expect(trainingOps(g)).toBe(ops); // built once per backend
+        expect(() => trainingOps({ shape: [4] })).toThrow(DTypeError);
       });
     });
   });

@@ -11,10 +11,8 @@ import {
 import { planConv2dGather } from '../../ops/conv2d_geometry';
 import { activationBounds, checkFusedOutput, clampsOutput, type ElementExtent } from '../../ops/fused_output';
 import type { WasmContext } from './context';
-import { WasmWorkspace } from './workspace';
 import { gatherInput, gatheredGradBuffer, scatterGrad } from './conv2d_gather';
 import { PASS_BACKWARD_DATA, PASS_BACKWARD_WEIGHT, PASS_FORWARD } from './exports';
-import { prepareWasmConv2d } from './conv2d_prepared';
 
 /** The 16 i32 of the kernel descriptor, in ABI order. */
 export const conv2dDescriptor = (p: Conv2dParams): number[] => CONV2D_PARAM_FIELDS.map((f) => p[f]);
@@ -117,12 +115,6 @@ export function createConv2dOps(ctx: WasmContext): Conv2dOps {
         }
       });
       return grads(dx, dw, db);
-    },
-
-    createWorkspace: () => new WasmWorkspace(ctx),
-
-    prepareConv2d(xShape, weight, options) {
-      return prepareWasmConv2d(ctx, xShape, weight, options);
     },
   };
 }

@@ -17,7 +17,7 @@ import { clampsOutput } from '../../ops/fused_output';
 import { ALIGN } from './allocator';
 import type { WasmContext } from './context';
 import { PASS_FORWARD } from './exports';
-import { WasmWorkspace } from './workspace';
+import { SharedWorkspace } from '../workspace';
 
 const OP = 'prepareConv2d';
 const alignUp = (n: number): number => Math.ceil(Math.max(n, 1) / ALIGN) * ALIGN;
@@ -30,7 +30,7 @@ export function prepareWasmConv2d(ctx: WasmContext, xShape: readonly number[], w
   const bias = biasArg !== undefined && biasArg !== null ? ctx.input(biasArg, OP, 'bias').tensor : null;
   if (bias) checkConv2dBias(OP, p, bias.shape);
   const gathered = planConv2dGather(OP, p);
-  const shared = sharedWorkspace(ctx, (options as { workspace?: unknown } | undefined)?.workspace);
+  const shared = sharedWorkspace((options as { workspace?: unknown } | undefined)?.workspace);
   const packable = typeof ctx.exports.conv2dPackedWeightsBytes === 'function';
 
   // Every block or none: a failed allocation frees the ones before it.
@@ -53,7 +53,7 @@ export function prepareWasmConv2d(ctx: WasmContext, xShape: readonly number[], w
     const forward = ctx.kernel(packedBytes > 0 ? 'conv2dForwardPacked' : fused ? 'conv2dForwardFused' : 'conv2dForward');
     const wsBytes = ((fused ? workspaceBytes(desc) : workspaceBytes(desc, PASS_FORWARD)) as number) >>> 0;
     const ws = shared ? 0 : wsBytes > 0 ? alloc(wsBytes, 'workspace') : 0;
-    shared?.reserve(wsBytes);
+    shared?.reserve(ctx.token, ctx.allocator, wsBytes, OP);
     const weights = packedBytes > 0 ? alloc(packedBytes, 'packed weights') : alloc(w.tensor.size * 4, 'weights');
     const biasPtr = bias ? alloc(bias.size * 4, 'bias') : 0;
     const gatherPtr = gathered ? alloc(planeElements(gathered.params) * 4, 'gathered input') : 0;
@@ -73,11 +73,11 @@ export function prepareWasmConv2d(ctx: WasmContext, xShape: readonly number[], w
 
 const planeElements = (p: Conv2dParams): number => p.n * p.c * p.h * p.w;
 
-/** The `workspace` option: null, or a live workspace of this backend instance (m.createWorkspace()). */
-function sharedWorkspace(ctx: WasmContext, value: unknown): WasmWorkspace | null {
+/** The `workspace` option: null, or a live workspace from createWorkspace() (reserve() checks its backend). */
+function sharedWorkspace(value: unknown): SharedWorkspace | null {
   if (value === undefined || value === null) return null;
-  if (!(value instanceof WasmWorkspace) || value.owner !== ctx.token) {
-    throw new OptionError(`${OP}: workspace must come from m.createWorkspace() of this backend, got ${describe(value)}`);
+  if (!(value instanceof SharedWorkspace)) {
+    throw new OptionError(`${OP}: workspace must come from createWorkspace(), got ${describe(value)}`);
   }
   if (value.isDisposed) throw new OptionError(`${OP}: the workspace has been disposed`);
   return value;
@@ -88,7 +88,7 @@ interface Call {
   forward: (...args: number[]) => number | void;
   desc: number; ws: number; weights: number; bias: number;
   /** The shared workspace (its offset is read at every run: a later reservation may move it), else null. */
-  shared: WasmWorkspace | null;
+  shared: SharedWorkspace | null;
   lo: number; hi: number; residual: boolean;
   gathered: GatheredConv2d | null; params: Conv2dParams; gatherPtr: number;
 }

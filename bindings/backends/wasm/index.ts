@@ -16,8 +16,6 @@ import { createDcdOps } from './dcd';
 import type { KernelExports } from './exports';
 import { createLinearOps } from './linear';
 import { createNnOps } from './nn';
-import { createOptimOps } from './optim';
-import { createLossOps } from './loss';
 
 export type { WasmBackendMeta } from './core';
 export { WasmContext } from './context';
@@ -32,7 +30,5 @@ export function createWasmBackend(exports: KernelExports, meta: WasmBackendMeta,
     ...createDynamicConv2dOps(ctx),
     ...createDcdOps(ctx),
     ...createNnOps(ctx),
-    ...createOptimOps(ctx),
-    ...createLossOps(ctx),
   };
 }
