@@ -25,7 +25,8 @@ if (!path) {
 const backend = option('--backend', 'wasm-simd');
 const batches = option('--batch', '1').split(',').map(Number);
 const rounds = Number(option('--rounds', 11));
-const m = await (await import(pathToFileURL(resolve(path)).href)).init({ backend });
+const lib = await import(pathToFileURL(resolve(path)).href);
+const m = await lib.init({ backend });
 const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
 
 /** Median ms per call of each variant, interleaved rounds of ≥ 20 ms CPU each. */
@@ -72,14 +73,14 @@ for (const batch of batches) {
     const geometry = { padding: s.padding, groups: s.groups };
     let variants, prepared;
     if (packed) {
-      prepared = m.prepareConv2d(x.shape, w, { ...geometry, bias });
+      prepared = lib.prepareConv2d(x.shape, w, { ...geometry, bias });
       variants = {
         'conv2d': () => m.conv2d(x, w, { ...geometry, bias }).dispose(),
         'conv2d out': () => m.conv2d(x, w, { ...geometry, bias, out }),
         'prepared': () => prepared.run(x, out),
       };
     } else {
-      prepared = m.prepareConv2d(x.shape, w, { ...geometry, bias, activation: 'relu', residual: true });
+      prepared = lib.prepareConv2d(x.shape, w, { ...geometry, bias, activation: 'relu', residual: true });
       variants = {
         'composed': () => m.scope(() => { m.relu(m.add(m.conv2d(x, w, { ...geometry, bias }), residual)); }),
         'fused': () => m.conv2d(x, w, { ...geometry, bias, residual, activation: 'relu' }).dispose(),
