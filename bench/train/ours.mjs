@@ -1,6 +1,9 @@
 // This library through its public API (dist/index.js), one training step and one inference batch as
 // examples/train/fashion-mnist.mjs writes them: forward, crossEntropy, zeroGrad, backward, SGD step, all
-// inside m.scope() (the input tensor included); inference = eval-mode forward with the logits read out.
+// inside m.scope() (the input tensor included); inference = what a user runs for inference: the
+// eval-mode network compiled by planInference (BatchNorm folded, activations fused, memory planned),
+// built once on first use from the weights of that moment (its speed does not depend on their values;
+// the interleaved training steps change the network's weights, not the plan's copies), logits read out.
 import { SGD_OPTIONS, LABEL_SMOOTHING, TEMPERATURE } from './workload.mjs';
 
 /** One init() per engine (backend, threads), holding one network at a time. */
@@ -17,6 +20,7 @@ export function createOursEngine(lib, m, variant, batch) {
   const net = lib.smallCnn(m, { variant, seed: 0, ...(variant === 'dy' ? { temperature: TEMPERATURE } : {}) });
   const opt = new lib.SGD(m, net.parameterEntries(), { ...SGD_OPTIONS });
   const forward = () => net.forward(m.tensor(batch.x, batch.shape));
+  let plan = null;
   return {
     numParameters: net.numParameters(),
     stateDict: () => net.stateDict(),
@@ -31,8 +35,11 @@ export function createOursEngine(lib, m, variant, batch) {
         return loss;
       });
     },
-    infer: () => { net.eval(); return m.scope(() => forward().toFloat32Array()); },
+    infer: () => {
+      if (!plan) plan = lib.planInference(net.eval(), { inputShape: batch.shape });
+      return plan.run(batch.x).slice();
+    },
     liveTensors: () => m.info().liveTensors,
-    dispose: () => { opt.dispose(); net.dispose(); },
+    dispose: () => { plan?.dispose(); opt.dispose(); net.dispose(); },
   };
 }
