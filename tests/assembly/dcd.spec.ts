@@ -249,6 +249,11 @@ function evalForwardVsKernels(Cin: i32, Cout: i32, H: i32, L: i32, B: i32, pool:
   const words: usize[] = [<usize>pool, <usize>S, <usize>L, <usize>B, ptr(w0), ptr(b0), ptr(q), ptr(p), ptr(fc0), ptr(se),
     L > 0 ? ptr(fcphi) : 0, withLambda ? ptr(fcscale) : 0, bnAt(bn, L, 0), bnAt(bn, L, 1), bnAt(bn, L, 2), bnAt(bn, L, 3), bnAt(bn, L, 4), bnAt(bn, L, 5), bnAt(bn, L, 6), bnAt(bn, L, 7)];
   for (let i = 0; i < words.length; i++) store<i32>(plan + (<usize>(32 + i) << 2), <i32>words[i]);
+  // no fused output (postBias, residual = 0; clamp bounds ∓Inf): the plain layer
+  store<i32>(plan + (<usize>52 << 2), 0);
+  store<i32>(plan + (<usize>53 << 2), 0);
+  store<f32>(plan + (<usize>54 << 2), -Infinity);
+  store<f32>(plan + (<usize>55 << 2), Infinity);
   const y = new StaticArray<f32>(n * Cout * HW);
   const ws = heap.alloc(dcdEvalForwardWorkspaceBytes(plan, n));
   dcdEvalForward(plan, n, ptr(x), ptr(y), eps, ws);
