@@ -39,7 +39,9 @@ export interface Workspace {
 
 /** A conv2d with fixed input shape, weights, bias and activation: run() is a kernel call. */
 export interface PreparedConv2d {
+  /** The x shape it was prepared for (N, C, H, W): run() takes exactly this. */
   readonly inputShape: readonly number[];
+  /** The output shape (N, Cout, OH, OW): run()'s `out` (and residual) have exactly this. */
   readonly outputShape: readonly number[];
   /** Bytes of linear memory this prepared op holds (packed weights, descriptor, workspace); 0 on the JS backend. */
   readonly bytes: number;

@@ -66,8 +66,11 @@ export function planInference(model: Module, options: InferencePlanOptions): Inf
 }
 
 export class InferencePlan {
+  /** The input shape the plan was built for; run() takes exactly this many floats. */
   readonly inputShape: readonly number[];
+  /** The output shape (e.g. [N, classes]); run() returns, or fills `out` with, this many floats. */
   readonly outputShape: readonly number[];
+  /** What the plan folded and fused, and the memory it holds (known before the first run). */
   readonly stats: Readonly<InferencePlanStats>;
   readonly #m: NetBackend;
   readonly #graph: PlanGraph;

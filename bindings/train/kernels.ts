@@ -16,6 +16,7 @@ import { jsContextOf } from '../reference/context';
 import { createOptimOps as jsOptimOps } from '../reference/optim_ops';
 import { createLossOps as jsLossOps } from '../reference/loss_ops';
 
+/** The training kernels of one backend: optimiser updates (OptimOps) and fused losses (LossOps). */
 export type TrainingOps = OptimOps & LossOps;
 
 const BUILT = new WeakMap<object, TrainingOps>();
