@@ -17,7 +17,8 @@
 //   [36] W0 [37] b0 (0 = none) [38] q [39] p [40] fc.0 [41] fc.1.fc.0 [42] fc_phi [43] fc_scale (0 = no λ)
 //   [44, 48) bn1 weight, bias, running_mean, running_var   [48, 52) bn2 the same
 //   [52] postBias (Cout; 0 = none) [53] residual (y's shape; 0 = none) [54] lo [55] hi (f32 bits; −Inf / +Inf
-//   = no clamp): the fused output (dcd/epilogue.ts), per sample once its y is complete
+//   = no clamp): the fused output, per sample, in the epilogue of the projection's gemm (the last write
+//   of y: dcdProjectForwardFused), or one pass over y when there is no latent path (dcd/epilogue.ts)
 import { conv2dForward, conv2dForwardScaled, conv2dWorkspaceBytes } from "../conv/conv2d_forward";
 import {
   convC, convCoutPerGroup, convH, convIsDepthwise, convK, convOH, convOW, convPatchSize, convW,
@@ -28,7 +29,7 @@ import { adaptiveAvgPoolForward, globalAvgPoolForward } from "../nn/pool";
 import { dcdBranchForward, dcdBranchWorkspaceBytes } from "./branch";
 import { f32Block } from "./gemm";
 import { dcdPhiForward } from "./phi";
-import { dcdProjectForward, dcdProjectWorkspaceBytes } from "./project";
+import { dcdProjectForward, dcdProjectForwardFused, dcdProjectWorkspaceBytes } from "./project";
 import { dcdScaleForward } from "./scale";
 import { dcdOutputEpilogueSample } from "./epilogue";
 import { clampNeeded } from "../gemm/epilogue";
@@ -135,8 +136,11 @@ export function dcdEvalForward(plan: usize, N: i32, x: usize, y: usize, eps: f32
       batchNormForwardEval(1, L, hwOut, zq, pointer(bn1, 0), pointer(bn1, 1), pointer(bn1, 2), pointer(bn1, 3), eps, 0, zq);
       dcdPhiForward(1, B, L / B, hwOut, phi + (<usize>(i * mphi) << 2), zq, w);
       batchNormForwardEval(1, L, hwOut, w, pointer(bn2, 0), pointer(bn2, 1), pointer(bn2, 2), pointer(bn2, 3), eps, zq, w);
-      dcdProjectForward(1, cout, L, B, hwOut, pointer(plan, P), w, yi, 1, kws);
+      const res = residual != 0 ? residual + <usize>i * yStep : 0;
+      if (epilogue) dcdProjectForwardFused(cout, L, B, hwOut, pointer(plan, P), w, yi, postBias, res, lo, hi, kws);
+      else dcdProjectForward(1, cout, L, B, hwOut, pointer(plan, P), w, yi, 1, kws);
+    } else if (epilogue) {
+      dcdOutputEpilogueSample(cout, hwOut, yi, postBias, residual != 0 ? residual + <usize>i * yStep : 0, lo, hi);
     }
-    if (epilogue) dcdOutputEpilogueSample(cout, hwOut, yi, postBias, residual != 0 ? residual + <usize>i * yStep : 0, lo, hi);
   }
 }

@@ -150,13 +150,25 @@ export function dcdForwardWasm(ctx: WasmContext, d: DcdDims, state: DcdState, xA
         const effWs = scratch.alloc(k('dcdEffectiveWorkspaceBytes')(cout, G.cin, L, G.blocks, qkk) as number >>> 0);
         const residual = d.hasResidual;
         const batchNorms = [...batchNormPointers(ctx, d, state, 1), ...batchNormPointers(ctx, d, state, 2)];
+        // The fused output goes into this conv: postBias joins the effective bias, the residual and the
+        // clamp its output write (no pass over y afterwards: that pass was 5 % of a planned DCD-MobileNetV2).
+        const fusedWs = fused.any ? scratch.alloc(k('conv2dForwardFusedWorkspaceBytes')(sDesc) as number >>> 0) : 0;
         for (let i = 0; i < n; i++) {
           k('dcdEffectiveWeight')(cout, G.cin, kk, qkk, L, G.blocks, d.hasLambda ? lam + i * cout * 4 : 0, w0, b0,
             residual ? p(`${names.q}.weight`) : 0, residual ? p(`${names.p}.weight`) : 0,
             residual ? phi + i * G.mphi * 4 : 0, ...batchNorms, BN_EPS, weff, beff, effWs);
-          k('conv2dForward')(sDesc, x.ptr + i * xStep, weff, beff, yPtr + i * yStep, sWs);
+          if (!fused.any) {
+            k('conv2dForward')(sDesc, x.ptr + i * xStep, weff, beff, yPtr + i * yStep, sWs);
+            continue;
+          }
+          if (fused.postBias) {
+            const b = new Float32Array(ctx.memory.buffer, beff, cout), add = fused.postBias.data;
+            for (let c = 0; c < cout; c++) b[c] += add[c];
+          }
+          k('conv2dForwardFused')(sDesc, x.ptr + i * xStep, weff, beff, fused.residual ? ctx.ptrOf(fused.residual) + i * yStep : 0,
+            yPtr + i * yStep, fusedWs, fused.lo, fused.hi);
         }
-        return;
+        return true;
       }
 
       const latentSize = n * L * hwOut;
