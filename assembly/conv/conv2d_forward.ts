@@ -7,6 +7,7 @@
 // conv2dForwardFused adds a residual and a clamp (ReLU / ReLU6) there too (gemm/epilogue.ts).
 
 import { B_CONV, B_DENSE, gemmDriver, gemmWorkspaceBytes } from "../gemm/driver";
+import { residualInPlace } from "../gemm/epilogue";
 import {
   convC, convCinPerGroup, convCoutPerGroup, convG, convH, convIsDepthwise, convIsPointwise,
   convK, convN, convOH, convOW, convPatchSize, convW,
@@ -108,8 +109,7 @@ export function conv2dForwardGemm(
   const inPlane = <usize>convH(p) * convW(p);
   const outPlane = <usize>convOH(p) * convOW(p);
   const pointwise = convIsPointwise(p);
-  // in place (residual == y): C starts as the residual and the GEMM adds onto it
-  const acc = residual != 0 && residual == y ? 1 : 0;
+  const acc = residualInPlace(residual, y);
   const res: usize = acc ? 0 : residual;
   const packedRows = roundUp(coutG, MR_WIDE);
   if (!scale && batchesColumns(p)) {

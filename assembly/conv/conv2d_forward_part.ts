@@ -19,6 +19,7 @@
 // `ws` is this part's own: PART_SCRATCH bytes of scratch, then conv2dWorkspaceBytes(p, 0) bytes.
 
 import { B_CONV, B_DENSE, gemmDriver } from "../gemm/driver";
+import { residualInPlace } from "../gemm/epilogue";
 import { PART_SCRATCH, partStart } from "../gemm/partition";
 import { MR, MR_WIDE, align64, roundUp } from "../gemm/config";
 import {
@@ -78,8 +79,7 @@ function columnsPart(
   p: usize, x: usize, w: usize, b: usize, residual: usize, y: usize, ws: usize, part: i32, parts: i32, lo: f32, hi: f32,
   packed: usize,
 ): void {
-  // in place (residual == y): C starts as the residual (conv2dForwardFused)
-  const acc = residual != 0 && residual == y ? 1 : 0;
+  const acc = residualInPlace(residual, y);
   const res: usize = acc ? 0 : residual;
   const C = convC(p), K = convK(p), G = convG(p);
   const cinG = convCinPerGroup(p), coutG = convCoutPerGroup(p), patch = convPatchSize(p);
@@ -141,7 +141,7 @@ function rowsPart(
   p: usize, x: usize, w: usize, b: usize, residual: usize, y: usize, ws: usize, part: i32, parts: i32, lo: f32, hi: f32,
   packed: usize,
 ): void {
-  const acc = residual != 0 && residual == y ? 1 : 0;
+  const acc = residualInPlace(residual, y);
   const res: usize = acc ? 0 : residual;
   const N = convN(p), C = convC(p), K = convK(p), G = convG(p);
   const cinG = convCinPerGroup(p), coutG = convCoutPerGroup(p), patch = convPatchSize(p);

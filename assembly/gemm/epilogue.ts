@@ -7,6 +7,15 @@
 // epilogue of dw 3×3 144 @56² cost 0.21 ms with them, more than a separate add + relu pass); a NaN v
 // stays NaN, as torch.relu keeps it. relu skips the upper bound.
 
+/**
+ * A conv writing over the residual it adds (residual == y): the GEMM then accumulates onto C, which
+ * already holds the residual, and no separate residual is read. Returns 1 (accumulate) in place, else 0.
+ */
+// @ts-ignore: decorator
+@inline export function residualInPlace(residual: usize, y: usize): i32 {
+  return residual != 0 && residual == y ? 1 : 0;
+}
+
 /** False when both bounds are infinite: the clamp is skipped, so a plain conv pays nothing. */
 // @ts-ignore: decorator
 @inline export function clampNeeded(lo: f32, hi: f32): bool {

@@ -23,7 +23,7 @@ import { OptionError, ShapeError, StateDictError } from '../errors';
 import type { Tensor } from '../tensor';
 import { describe, expectBool, expectInt, expectIntermediateFits, expectOptions, expectTensor, fmtShape } from './checks';
 import { axisFitsKernels, SAFE_AXIS_EXTENT } from './conv2d_geometry';
-import { activationBounds, checkFusedOutput, type ElementExtent, type FusedActivation } from './fused_output';
+import { activationBounds, applyFusedOutput, checkFusedOutput, type ElementExtent, type FusedActivation } from './fused_output';
 import type { DcdDims } from './dcd_config';
 import { dcdBlockLatent, dcdPooledWidth, dcdTensorSpecs } from './dcd_params';
 
@@ -75,15 +75,12 @@ export interface DcdForwardOptions {
  * wasm epilogue does (the js backend's DCD epilogue).
  */
 export function applyDcdFusedOutput(y: Float32Array, yShape: readonly number[], f: DcdFusedOutput): void {
-  const c = yShape[1], per = yShape.slice(2).reduce((a, b) => a * b, 1);
-  const bias = f.postBias?.data ?? null, res = f.residual?.data ?? null;
-  const clamp = f.lo !== -Infinity || f.hi !== Infinity;
-  for (let i = 0; i < y.length; i++) {
-    let v = bias ? Math.fround(y[i] + bias[Math.floor(i / per) % c]) : y[i];
-    if (res) v = Math.fround(v + res[i]);
-    if (clamp) v = Math.min(Math.max(v, f.lo), f.hi);
-    y[i] = v;
+  const bias = f.postBias?.data;
+  if (bias) {
+    const c = yShape[1], per = y.length / (yShape[0] * c);
+    for (let i = 0; i < y.length; i++) y[i] += bias[Math.floor(i / per) % c];
   }
+  applyFusedOutput(y, f.residual?.data ?? null, y, f.lo, f.hi);
 }
 
 /** The fused output of an inference-only dcdForward, validated (checkDcdFusedOutput). */

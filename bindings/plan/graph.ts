@@ -136,7 +136,7 @@ export class PlanGraph {
   /** Moves a fused step's output to a fresh value (the old one is dead: it no longer exists). */
   #rewrite(step: FusingStep): Value {
     step.out.dead = true;
-    step.out = this.#value(step.out.shape, this.steps.indexOf(step));
+    step.out = this.#value(step.out.shape, step.out.producer); // the same step writes it
     return step.out;
   }
 
@@ -202,7 +202,7 @@ export class PlanGraph {
    */
   add(main: Value, shortcut: Value, relu: boolean, label: string): Value {
     const conv = this.#soleConvProducer(main);
-    if (conv && !conv.activation && !conv.residual && shortcut.producer < this.steps.indexOf(conv) && !shortcut.dead) {
+    if (conv && !conv.activation && !conv.residual && shortcut.producer < main.producer && !shortcut.dead) {
       this.#read(shortcut, label);
       conv.residual = shortcut;
       if (relu) conv.activation = 'relu';

@@ -26,13 +26,11 @@ interface Group { size: number; first: number; last: number; offset: number; mem
  * out === residual: each element is read, then written, by the same lane).
  */
 export function planMemory(values: readonly Value[], steps: readonly Step[], input: Value, output: Value): MemoryPlan {
+  // Aliases (the same floats under two names) join one group; every other value is a group of its own.
   const groupOf = new Map<Value, Group>();
   const group = (v: Value): Group => {
     let g = groupOf.get(v);
-    if (!g) {
-      g = { size: 0, first: Infinity, last: -Infinity, offset: -1, members: [] };
-      groupOf.set(v, g);
-    }
+    if (!g) groupOf.set(v, g = { size: 0, first: 0, last: 0, offset: -1, members: [v] });
     return g;
   };
   const join = (into: Value, from: Value) => {
@@ -41,38 +39,25 @@ export function planMemory(values: readonly Value[], steps: readonly Step[], inp
     for (const m of b.members) groupOf.set(m, a);
     a.members.push(...b.members);
   };
-  const touch = (v: Value, at: number) => {
-    const g = group(v);
-    if (!g.members.includes(v)) g.members.push(v);
-    g.size = Math.max(g.size, v.size);
-    g.first = Math.min(g.first, at);
-    g.last = Math.max(g.last, at);
-  };
-
-  touch(input, -1);
-  steps.forEach((s, i) => {
-    for (const v of readsOf(s)) touch(v, i);
-    touch(s.out, i);
-  });
-  touch(output, steps.length);
-
-  // Aliases: the same floats under two names. Join after all touches, then merge the lifetimes.
   const lastRead = new Map<Value, number>();
-  steps.forEach((s, i) => { for (const v of readsOf(s)) lastRead.set(v, i); });
+  group(input);
+  group(output);
+  steps.forEach((s, i) => {
+    for (const v of readsOf(s)) { group(v); lastRead.set(v, i); }
+    group(s.out);
+  });
   steps.forEach((s, i) => {
     if (s.kind === 'reshape') join(s.x, s.out);
-    else if (s.kind === 'conv' && s.residual && s.residual !== input && s.residual !== s.x && lastRead.get(s.residual) === i && s.residual !== output) {
-      join(s.residual, s.out);
-    }
+    else if (s.kind === 'conv' && s.residual && s.residual !== input && s.residual !== output && s.residual !== s.x &&
+      lastRead.get(s.residual) === i) join(s.residual, s.out);
   });
+  // A group lives from its first member's write (the input: before step 0) to its last member's read
+  // (the output: after the last step).
   const groups = [...new Set(groupOf.values())];
   for (const g of groups) {
-    g.size = 0; g.first = Infinity; g.last = -Infinity;
-    for (const v of g.members) {
-      g.size = Math.max(g.size, v.size);
-      g.first = Math.min(g.first, v === input ? -1 : v.producer);
-      g.last = Math.max(g.last, v === output ? steps.length : (lastRead.get(v) ?? v.producer));
-    }
+    g.size = Math.max(...g.members.map((v) => v.size));
+    g.first = Math.min(...g.members.map((v) => (v === input ? -1 : v.producer)));
+    g.last = Math.max(...g.members.map((v) => (v === output ? steps.length : (lastRead.get(v) ?? v.producer))));
   }
 
   const placed: Group[] = [];

@@ -20,15 +20,10 @@ import type { Scratch, WasmContext } from './context';
 import { WasmDcdCache, type DcdSaved } from './dcd_cache';
 import { dcdGeometry, type DcdGeometry } from './dcd_geometry';
 import { PASS_FORWARD } from './exports';
+import { f32Bits } from './f32_bits';
 
 export const BN_MOMENTUM = 0.1;
 
-const bitsF32 = new Float32Array(1), bitsI32 = new Int32Array(bitsF32.buffer);
-/** The bits of a float32 as an i32 (a plan word the kernel loads as f32). */
-function f32Bits(v: number): number {
-  bitsF32[0] = v;
-  return bitsI32[0];
-}
 export const BN_EPS = 1e-5;
 
 /** Pointer of a state tensor by name, 0 when the layer has no such tensor. */
@@ -161,10 +156,7 @@ export function dcdForwardWasm(ctx: WasmContext, d: DcdDims, state: DcdState, xA
             k('conv2dForward')(sDesc, x.ptr + i * xStep, weff, beff, yPtr + i * yStep, sWs);
             continue;
           }
-          if (fused.postBias) {
-            const b = new Float32Array(ctx.memory.buffer, beff, cout), add = fused.postBias.data;
-            for (let c = 0; c < cout; c++) b[c] += add[c];
-          }
+          if (fused.postBias) k('dcdAddInto')(cout, ctx.ptrOf(fused.postBias), beff);
           k('conv2dForwardFused')(sDesc, x.ptr + i * xStep, weff, beff, fused.residual ? ctx.ptrOf(fused.residual) + i * yStep : 0,
             yPtr + i * yStep, fusedWs, fused.lo, fused.hi);
         }

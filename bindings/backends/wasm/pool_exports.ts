@@ -14,6 +14,7 @@
  * wrapped *WorkspaceBytes call.
  */
 import type { ThreadPool } from '../../runtime/threads/pool';
+import { f32Bits } from './f32_bits';
 import type { PartKernel } from '../../runtime/threads/control';
 import type { KernelExports } from './exports';
 
@@ -63,12 +64,10 @@ export function threadedExports(base: KernelExports, pool: ThreadPool, options: 
     };
 
   const convSize = (pass: number) => (a: number[]) => fn('conv2dWorkspaceBytes')(a[0], pass);
-  const f32Bits = new DataView(new ArrayBuffer(4));
-  const bitsOf = (v: number): number => (f32Bits.setFloat32(0, v, true), f32Bits.getInt32(0, true));
   const fusedForward = (name: string, part: PartKernel) =>
     (p: number, x: number, w: number, b: number, r: number, y: number, ws: number, lo: number, hi: number): void => {
       const one = slice(fn('conv2dForwardFusedWorkspaceBytes')(p));
-      if (parallel(convFlops(p), one)) pool.run(part, [p, x, w, b, r, y, bitsOf(lo), bitsOf(hi)], parts(), ws, one);
+      if (parallel(convFlops(p), one)) pool.run(part, [p, x, w, b, r, y, f32Bits(lo), f32Bits(hi)], parts(), ws, one);
       else fn(name)(p, x, w, b, r, y, ws, lo, hi);
     };
   const linearSize = (a: number[]) => fn('linearWorkspaceBytes')(a[0], a[1], a[2]);
