@@ -21,7 +21,8 @@ export type { LinearBackwardOptions, LinearGrads } from './ops/linear_options';
 export type { LinearOptions } from './ops/linear_options';
 export type { PrepareConv2dOptions, PreparedConv2d, Workspace } from './ops/conv2d_prepared';
 // Prepared ops: functions of their weight tensor, so that only code that prepares bundles them.
-export { prepareConv2d, createWorkspace } from './backends/prepared';
+export { prepareConv2d, prepareDcdForward, createWorkspace } from './backends/prepared';
+export type { PrepareDcdOptions, PreparedDcd } from './ops/dcd_prepared';
 export type { FusedActivation } from './ops/fused_output';
 export {
   DcdError, ShapeError, DTypeError, OptionError, OutOfMemoryError, DisposedTensorError, BackendError, StateDictError,

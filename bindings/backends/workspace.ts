@@ -7,6 +7,7 @@
  * backend; another backend's op is an OptionError (its memory is not this one's).
  */
 import { OptionError } from '../errors';
+import { describe } from '../ops/checks';
 import type { Workspace } from '../ops/conv2d_prepared';
 
 /** What a workspace needs of a backend's memory (the wasm allocator; null on the js backend, which needs none). */
@@ -57,4 +58,14 @@ export class SharedWorkspace implements Workspace {
     this.#ptr = 0;
     this.#bytes = 0;
   }
+}
+
+/** A prepared op's `workspace` option: null, or a live workspace from createWorkspace() (reserve() checks its backend). */
+export function sharedWorkspaceOption(op: string, value: unknown): SharedWorkspace | null {
+  if (value === undefined || value === null) return null;
+  if (!(value instanceof SharedWorkspace)) {
+    throw new OptionError(`${op}: workspace must come from createWorkspace(), got ${describe(value)}`);
+  }
+  if (value.isDisposed) throw new OptionError(`${op}: the workspace has been disposed`);
+  return value;
 }

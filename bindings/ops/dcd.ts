@@ -75,12 +75,17 @@ export interface DcdForwardOptions {
  * wasm epilogue does (the js backend's DCD epilogue).
  */
 export function applyDcdFusedOutput(y: Float32Array, yShape: readonly number[], f: DcdFusedOutput): void {
-  const bias = f.postBias?.data;
+  applyDcdFusedOutputArrays(y, yShape, f.postBias?.data ?? null, f.residual?.data ?? null, f.lo, f.hi);
+}
+
+/** applyDcdFusedOutput on arrays: y = clamp(y + postBias (per channel) + residual, lo, hi), in place. */
+export function applyDcdFusedOutputArrays(y: Float32Array, yShape: readonly number[], bias: Float32Array | null,
+  residual: Float32Array | null, lo: number, hi: number): void {
   if (bias) {
     const c = yShape[1], per = y.length / (yShape[0] * c);
     for (let i = 0; i < y.length; i++) y[i] += bias[Math.floor(i / per) % c];
   }
-  applyFusedOutput(y, f.residual?.data ?? null, y, f.lo, f.hi);
+  applyFusedOutput(y, residual, y, lo, hi);
 }
 
 /** The fused output of an inference-only dcdForward, validated (checkDcdFusedOutput). */
@@ -97,6 +102,16 @@ export interface DcdFusedOutput {
 /** How an inference-only dcdForward may compute y (see DcdForwardOptions.evalStrategy). */
 export type DcdEvalStrategy = 'auto' | 'composed' | 'weights';
 const EVAL_STRATEGIES: readonly DcdEvalStrategy[] = ['auto', 'composed', 'weights'];
+
+/** The evalStrategy option (undefined: 'auto'); OptionError unless one of EVAL_STRATEGIES. */
+export function checkDcdEvalStrategy(op: string, value: unknown): DcdEvalStrategy {
+  if (value === undefined) return 'auto';
+  if (!EVAL_STRATEGIES.includes(value as DcdEvalStrategy)) {
+    throw new OptionError(`${op}: evalStrategy must be one of ${EVAL_STRATEGIES.map((v) => `'${v}'`).join(', ')}, ` +
+      `got ${describe(value)}`);
+  }
+  return value as DcdEvalStrategy;
+}
 
 /**
  * Whatever forward keeps for backward; backend-specific. The owner disposes it exactly once. Backward
@@ -285,8 +300,13 @@ export function checkDcdForward(d: DcdDims, state: DcdState, x: unknown, options
   checkDcdDims(d);
   const op = dcdOpName(d);
   checkDcdForwardOptions(op, options);
-  const xt = expectTensor(x, op, 'x', backend);
-  const s = xt.shape;
+  return checkDcdInputShape(d, state, expectTensor(x, op, 'x', backend).shape, options, backend);
+}
+
+/** Checks a forward of x of shape s (dims and options already checked); returns y's shape. */
+export function checkDcdInputShape(d: DcdDims, state: DcdState, s: readonly number[], options: DcdForwardOptions,
+  backend: object): number[] {
+  const op = dcdOpName(d);
   const want = d.kind === 'DYCls' ? '(N, Cin)' : '(N, Cin, H, W)';
   if (s.length !== (d.kind === 'DYCls' ? 2 : 4) || s.some((n) => n < 1)) {
     throw new ShapeError(`${op}: x must have shape ${want} with every dimension >= 1, got ${fmtShape(s)}`);
@@ -305,10 +325,7 @@ export function checkDcdForward(d: DcdDims, state: DcdState, x: unknown, options
     }
   }
   checkDcdState(d, state, backend);
-  if (options.evalStrategy !== undefined && !EVAL_STRATEGIES.includes(options.evalStrategy)) {
-    throw new OptionError(`${op}: evalStrategy must be one of ${EVAL_STRATEGIES.map((v) => `'${v}'`).join(', ')}, ` +
-      `got ${describe(options.evalStrategy)}`);
-  }
+  checkDcdEvalStrategy(op, options.evalStrategy);
   if (options.momentum !== undefined && (typeof options.momentum !== 'number' || !(options.momentum >= 0 && options.momentum <= 1))) {
     throw new OptionError(`${op}: momentum must be a number in [0, 1], got ${describe(options.momentum)}`);
   }

@@ -15,11 +15,12 @@
 import { OptionError, PlanError, ShapeError } from '../errors';
 import { checkShape, fmtShape } from '../ops/checks';
 import type { PreparedConv2d, Workspace } from '../ops/conv2d_prepared';
-import { createWorkspace, prepareConv2d } from '../backends/prepared';
+import { createWorkspace, prepareConv2d, prepareDcdForward } from '../backends/prepared';
+import type { PreparedDcd } from '../ops/dcd_prepared';
 import type { Module } from '../nn/module';
 import type { NetBackend } from '../models/common';
 import { Tensor } from '../tensor';
-import { PlanGraph, type ConvStep, type Step } from './graph';
+import { PlanGraph, type ConvStep, type DcdStep, type Step } from './graph';
 import { lowerModule } from './lower';
 import { planMemory } from './memory';
 
@@ -59,6 +60,10 @@ export interface InferenceRunOptions {
   /** Write the output here (length = product of outputShape) instead of returning the plan's own view. */
   out?: Float32Array;
 }
+
+/** Floats of a step's folded weights (the order steps are prepared in). */
+const weightFloats = (s: ConvStep | DcdStep): number =>
+  s.kind === 'conv' ? s.weight.length : Object.values(s.state).reduce((n, t) => n + t.data.length, 0);
 
 /** Builds an inference plan of `model` (which must be in eval mode) for inputs of `options.inputShape`. */
 export function planInference(model: Module, options: InferencePlanOptions): InferencePlan {
@@ -130,15 +135,16 @@ export class InferencePlan {
       };
       this.#input = view(g.input);
       this.#output = view(out);
-      // Convs are prepared largest weights first: each holds a temporary tensor of its folded weights
-      // while it copies (packs) them, so the build's peak is all weights + the SMALLEST one's, not the
-      // largest's (measured: ResNet-18's 9.4 MB layer4 weights on top of 45 MB, in step order).
-      const prepared = new Map<Step, PreparedConv2d>();
-      const convs = g.steps.filter((s): s is ConvStep => s.kind === 'conv').sort((a, b) => b.weight.length - a.weight.length);
-      for (const s of convs) {
-        const conv = own(this.#prepareConv(s, workspace as Workspace));
-        weightBytes += conv.bytes;
-        prepared.set(s, conv);
+      // Convs and DCD layers are prepared largest weights first: each holds temporary tensors of its folded
+      // weights while it copies (packs) them, so the build's peak is all weights + the SMALLEST one's, not
+      // the largest's (measured: ResNet-18's 9.4 MB layer4 weights on top of 45 MB, in step order).
+      const prepared = new Map<Step, PreparedConv2d | PreparedDcd>();
+      const preparable = g.steps.filter((s): s is ConvStep | DcdStep => s.kind === 'conv' || s.kind === 'dcd')
+        .sort((a, b) => weightFloats(b) - weightFloats(a));
+      for (const s of preparable) {
+        const op = own(s.kind === 'conv' ? this.#prepareConv(s, workspace as Workspace) : this.#prepareDcd(s, workspace as Workspace));
+        weightBytes += op.bytes;
+        prepared.set(s, op);
       }
       for (const s of g.steps) {
         const run = this.#compile(s, view, constant, prepared);
@@ -174,22 +180,25 @@ export class InferencePlan {
     }));
   }
 
+  /** The DCD layer's folded state as temporary tensors, copied by the prepared layer (its dynamic parts run per sample). */
+  #prepareDcd(s: DcdStep, workspace: Workspace): PreparedDcd {
+    const m = this.#m;
+    return m.scope(() => prepareDcdForward(s.dims,
+      Object.fromEntries(Object.entries(s.state).map(([name, t]) => [name, m.tensor(t.data, t.shape)])), s.x.shape, {
+        postBias: s.postBias ? m.tensor(s.postBias, [s.postBias.length]) : null, activation: s.activation,
+        residual: s.residual !== null, workspace,
+      }));
+  }
+
   #compile(s: Step, view: (v: Step['out']) => Tensor, constant: (d: Float32Array, shape: readonly number[]) => Tensor,
-    prepared: Map<Step, PreparedConv2d>): (() => void) | null {
+    prepared: Map<Step, PreparedConv2d | PreparedDcd>): (() => void) | null {
     const m = this.#m;
     switch (s.kind) {
-      case 'conv': {
-        const conv = prepared.get(s) as PreparedConv2d;
-        const x = view(s.x), out = view(s.out), residual = s.residual ? view(s.residual) : null;
-        return () => conv.run(x, out, residual);
-      }
+      case 'conv':
       case 'dcd': {
-        // The dynamic parts run per sample inside dcdForward; the plan holds its own (folded) state.
-        const state = Object.fromEntries(Object.entries(s.state).map(([name, t]) => [name, constant(t.data, t.shape)]));
-        const postBias = s.postBias ? constant(s.postBias, [s.postBias.length]) : null;
+        const op = prepared.get(s) as PreparedConv2d | PreparedDcd;
         const x = view(s.x), out = view(s.out), residual = s.residual ? view(s.residual) : null;
-        const options = { training: false, needsBackward: false, postBias, activation: s.activation, residual, out } as const;
-        return () => { m.dcdForward(s.dims, state, x, options); };
+        return () => op.run(x, out, residual);
       }
       case 'linear': {
         // The classifier: one small product per batch; the op's checks cost nothing next to the convs.

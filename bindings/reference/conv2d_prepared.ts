@@ -7,8 +7,7 @@ import type { Tensor } from '../tensor';
 import { checkConv2dBias } from '../ops/conv2d_options';
 import type { Conv2dParams } from '../ops/conv2d_params';
 import { resolvePrepareConv2d, type PreparedConv2d } from '../ops/conv2d_prepared';
-import { SharedWorkspace } from '../backends/workspace';
-import { describe } from '../ops/checks';
+import { sharedWorkspaceOption } from '../backends/workspace';
 import { applyFusedOutput, clampsOutput } from '../ops/fused_output';
 import type { JsContext } from './context';
 import { conv2dForward } from './conv2d';
@@ -21,13 +20,8 @@ export function prepareJsConv2d(ctx: JsContext, xShape: readonly number[], wArg:
   const biasArg = (options as { bias?: unknown } | undefined)?.bias;
   const bias = biasArg !== undefined && biasArg !== null ? ctx.input(biasArg, OP, 'bias').tensor : null;
   if (bias) checkConv2dBias(OP, spec.params, bias.shape);
-  const workspace = (options as { workspace?: unknown } | undefined)?.workspace;
-  if (workspace !== undefined && workspace !== null) {
-    if (!(workspace instanceof SharedWorkspace)) {
-      throw new OptionError(`${OP}: workspace must come from createWorkspace(), got ${describe(workspace)}`);
-    }
-    workspace.reserve(ctx.token, null, 0, OP); // the reference convs allocate their own scratch: binds only
-  }
+  // the reference convs allocate their own scratch: the workspace is only bound to this backend
+  sharedWorkspaceOption(OP, (options as { workspace?: unknown } | undefined)?.workspace)?.reserve(ctx.token, null, 0, OP);
   return new JsPreparedConv2d(spec.params, spec.inputShape, spec.outputShape, w.data.slice(),
     bias ? bias.data.slice() : null, spec.lo, spec.hi, spec.residual);
 }

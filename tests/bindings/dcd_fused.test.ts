@@ -2,11 +2,14 @@
  * dcdForward's fused output (inference plans, issue 11): y = act(λ ⊙ conv(x, W0, b0) + P·z + postBias +
  * residual), written into `out` when given — against the same layer's plain eval forward followed by
  * the adds and the clamp in JS, on every backend and every eval path (one-call composed kernel,
- * effective weights, per kernel), plus the typed errors.
+ * effective weights, per kernel), plus the typed errors. And prepareDcdForward (the plan's DCD step):
+ * run() gives dcdForward's bits with the same options, holds its own copy of the state, allocates
+ * nothing per run, and validates everything when prepared.
  */
 import { describe, expect, it } from 'vitest';
 import {
-  DCDBasicConv2d, DCDConv2d, DYModule, OptionError, ShapeError, init, type DcdEvalStrategy, type DcdLayer,
+  DCDBasicConv2d, DCDConv2d, DTypeError, DYModule, DisposedTensorError, OptionError, ShapeError, StateDictError, createWorkspace, init,
+  prepareDcdForward, type DcdEvalStrategy, type DcdLayer,
 } from '../../bindings/index';
 import { BACKENDS } from '../harness/backends';
 import { maxAbs, maxAbsDiff, randomArray, seededRandom } from '../harness/numeric';
@@ -87,6 +90,137 @@ for (const backend of BACKENDS) {
       } finally {
         layer.dispose();
       }
+    });
+
+    it('a training forward without a backward (needsBackward: false) gives the same y and running stats', async () => {
+      const m = await init({ backend });
+      const [a, b] = [LAYERS[1][1](m).train(), LAYERS[1][1](m).train()];
+      try {
+        m.scope(() => {
+          const x = m.tensor(randomArray(2 * 8 * 6 * 6, seededRandom(4)), [2, 8, 6, 6]);
+          const kept = m.dcdForward(a.dims, Object.fromEntries(a.namedState()), x, { training: true });
+          kept.cache?.dispose();
+          const bare = m.dcdForward(b.dims, Object.fromEntries(b.namedState()), x, { training: true, needsBackward: false });
+          expect(bare.cache).toBeNull();
+          expect(maxAbsDiff(bare.y.data, kept.y.data)).toBe(0);
+          for (const [name, t] of a.namedBuffers()) expect(maxAbsDiff(b.namedBuffers().find(([n]) => n === name)![1].data, t.data), name).toBe(0);
+        });
+      } finally {
+        a.dispose();
+        b.dispose();
+      }
+    });
+
+    describe('prepareDcdForward', () => {
+      for (const [name, make, xShape] of LAYERS) {
+        for (const strategy of STRATEGIES) {
+          it(`${name} (${strategy}): run() gives dcdForward's bits, with and without each fused output`, async () => {
+            const m = await init({ backend });
+            const layer = make(m).eval();
+            const state = Object.fromEntries(layer.namedState());
+            const dims = layer.dims;
+            const rand = seededRandom(7 + name.length);
+            try {
+              m.scope(() => {
+                const x = m.tensor(randomArray(xShape.reduce((a, b) => a * b, 1), rand), xShape);
+                const yShape = m.dcdForward(dims, state, x, { training: false, needsBackward: false }).y.shape;
+                const postBias = m.tensor(randomArray(dims.cout, rand), [dims.cout]);
+                const residual = m.tensor(randomArray(yShape.reduce((a, b) => a * b, 1), rand), yShape);
+                const workspace = createWorkspace();
+                for (const withBias of [false, true]) {
+                  for (const withResidual of [false, true]) {
+                    for (const activation of ['relu6', null] as const) {
+                      const options = { postBias: withBias ? postBias : null, activation, evalStrategy: strategy };
+                      const want = m.dcdForward(dims, state, x, {
+                        training: false, needsBackward: false, ...options, residual: withResidual ? residual : null,
+                      }).y;
+                      const op = prepareDcdForward(dims, state, xShape, { ...options, residual: withResidual, workspace });
+                      try {
+                        expect(op.inputShape).toEqual(xShape);
+                        expect(op.outputShape).toEqual(yShape);
+                        const out = m.zeros(yShape);
+                        op.run(x, out, withResidual ? residual : null);
+                        const before = m.memoryStats().allocatedBytes;
+                        op.run(x, out, withResidual ? residual : null); // twice: nothing left over from the first run
+                        expect(m.memoryStats().allocatedBytes, 'allocated per run').toBe(before);
+                        expect(maxAbsDiff(out.data, want.data), `bias ${withBias}, residual ${withResidual}, ${activation}`).toBe(0);
+                      } finally {
+                        op.dispose();
+                      }
+                    }
+                  }
+                }
+                workspace.dispose();
+              });
+            } finally {
+              layer.dispose();
+            }
+            expect(m.info().liveTensors).toBe(0);
+          });
+        }
+      }
+
+      it('holds its own copy of the state: the layer may be disposed; bytes, dispose() and run() after it', async () => {
+        const m = await init({ backend });
+        const layer = LAYERS[0][1](m).eval();
+        const xShape = LAYERS[0][2];
+        const x = m.tensor(randomArray(xShape.reduce((a, b) => a * b, 1), seededRandom(5)), xShape);
+        const want = m.dcdForward(layer.dims, Object.fromEntries(layer.namedState()), x, { training: false, needsBackward: false }).y;
+        const before = m.memoryStats().allocatedBytes;
+        const op = prepareDcdForward(layer.dims, Object.fromEntries(layer.namedState()), xShape);
+        const stateBytes = layer.namedState().reduce((n, [, t]) => n + t.size * 4, 0);
+        if (backend === 'js') expect(op.bytes).toBe(0);
+        else {
+          expect(op.bytes).toBeGreaterThan(stateBytes);
+          expect(m.memoryStats().allocatedBytes - before).toBe(op.bytes);
+        }
+        layer.dispose();
+        const out = m.zeros(want.shape);
+        op.run(x, out);
+        expect(maxAbsDiff(out.data, want.data)).toBe(0);
+        op.dispose();
+        op.dispose(); // idempotent
+        expect(() => op.run(x, out)).toThrow(DisposedTensorError);
+        const again = prepareDcdForward(LAYERS[0][1](m).eval().dims, Object.fromEntries(LAYERS[0][1](m).eval().namedState()), xShape);
+        x.dispose();
+        expect(() => again.run(x, out)).toThrow(DisposedTensorError);
+        again.dispose();
+      });
+
+      it('validates everything when prepared, with typed errors naming what was wrong', async () => {
+        const m = await init({ backend });
+        const layer = LAYERS[1][1](m).eval();
+        const state = Object.fromEntries(layer.namedState());
+        const dims = layer.dims;
+        try {
+          m.scope(() => {
+            const bad: [() => unknown, new (...a: never[]) => Error, RegExp][] = [
+              [() => prepareDcdForward(dims, state, [2, 5, 6, 6]), ShapeError, /x has 5 channels but the layer has inChannels = 8/],
+              [() => prepareDcdForward(dims, state, [2, 8, 6] as never), ShapeError, /x must have shape/],
+              [() => prepareDcdForward(dims, state, '2x8x6x6' as never), ShapeError, /xShape must be an array of integers/],
+              [() => prepareDcdForward(dims, state, [2, 8, 6, 6], { out: m.zeros([1]) } as never), OptionError, /unknown option 'out'/],
+              [() => prepareDcdForward(dims, state, [2, 8, 6, 6], { residual: m.zeros([1]) } as never), OptionError, /residual must be a boolean/],
+              [() => prepareDcdForward(dims, state, [2, 8, 6, 6], { activation: 'gelu' as never }), OptionError, /activation must be/],
+              [() => prepareDcdForward(dims, state, [2, 8, 6, 6], { evalStrategy: 'fast' as never }), OptionError, /evalStrategy must be one of/],
+              [() => prepareDcdForward(dims, state, [2, 8, 6, 6], { postBias: m.zeros([7]) }), ShapeError, /postBias must have shape \[8\]/],
+              [() => prepareDcdForward(dims, {}, [2, 8, 6, 6]), DTypeError, /state must be a record of the layer's Tensors/],
+              [() => prepareDcdForward(dims, { ...state, 'fc.0.weight': m.zeros([3]) }, [2, 8, 6, 6]), StateDictError, /'fc\.0\.weight' must have shape/],
+            ];
+            for (const [call, type, message] of bad) {
+              expect(call).toThrow(type);
+              expect(call).toThrow(message);
+            }
+            const op = prepareDcdForward(dims, state, [2, 8, 6, 6], { residual: true });
+            try {
+              expect(() => op.run(m.zeros([2, 8, 6, 6]), m.zeros([2, 8, 6, 6]))).toThrow(OptionError);
+            } finally {
+              op.dispose();
+            }
+          });
+        } finally {
+          layer.dispose();
+        }
+      });
     });
   });
 }

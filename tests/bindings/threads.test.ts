@@ -9,7 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import conv2dJson from '../fixtures/conv2d.json' with { type: 'json' };
 import linearJson from '../fixtures/linear.json' with { type: 'json' };
 import { asFixtureFile, decodeTensors, type Conv2dFixtureOptions, type LinearFixtureOptions } from '../fixtures/decode';
-import { BackendError, OptionError, init, initSync, type Backend, type Conv2dOptions } from '../../bindings/index';
+import {
+  BackendError, DCDBasicConv2d, DYModule, OptionError, init, initSync, prepareDcdForward, type Backend, type Conv2dOptions,
+  type DcdLayer,
+} from '../../bindings/index';
 import { relaxedSimdSupported } from '../../bindings/runtime/features';
 import { threadsUnavailableReason } from '../../bindings/runtime/threads/support';
 import { expectAllClose, maxAbsDiff, product, randomArray, randomInt, seededRandom, type Tolerance } from '../harness/numeric';
@@ -261,6 +264,37 @@ describe.skipIf(unavailable)(suiteName, () => {
       }
     } finally {
       m.dispose();
+    }
+  });
+
+  it('DCD layers prepared for inference (per-kernel and effective-weights paths): = dcdForward here, ≈ one thread', () => {
+    const layers: [(m: Backend) => DcdLayer, number[]][] = [
+      [(m) => new DYModule(m, { inChannels: 12, outChannels: 20, seed: 3 }), [2, 12, 9, 9]],
+      [(m) => new DCDBasicConv2d(m, { inChannels: 8, outChannels: 8, seed: 2 }), [2, 8, 10, 10]],
+    ];
+    for (const [make, xShape] of layers) {
+      for (const evalStrategy of ['composed', 'weights'] as const) {
+        const results = [two, one].map((m) => m.scope(() => {
+          const layer = make(m).eval();
+          const state = Object.fromEntries(layer.namedState());
+          const rand = seededRandom(17);
+          const x = m.tensor(randomArray(product(xShape), rand), xShape);
+          const yShape = m.dcdForward(layer.dims, state, x, { training: false, needsBackward: false }).y.shape;
+          const postBias = m.tensor(randomArray(layer.dims.cout, rand), [layer.dims.cout]);
+          const residual = m.tensor(randomArray(product(yShape), rand), yShape);
+          const options = { postBias, activation: 'relu6', evalStrategy } as const;
+          const op = prepareDcdForward(layer.dims, state, xShape, { ...options, residual: true });
+          const out = m.zeros(yShape);
+          op.run(x, out, residual);
+          const want = m.dcdForward(layer.dims, state, x, { training: false, needsBackward: false, ...options, residual }).y;
+          op.dispose();
+          layer.dispose();
+          return { prepared: out.toFloat32Array(), op: want.toFloat32Array() };
+        }));
+        const label = `${xShape} ${evalStrategy}`;
+        expect(maxAbsDiff(results[0].prepared, results[0].op), `${label}: prepared vs dcdForward, 2 threads`).toBe(0);
+        expectAllClose(results[0].prepared, results[1].prepared, { rtol: 1e-5, atol: 1e-5 }, `${label}: 2 threads vs 1`);
+      }
     }
   });
 

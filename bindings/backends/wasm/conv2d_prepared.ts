@@ -8,7 +8,6 @@
  */
 import { BackendError, DisposedTensorError, OptionError } from '../../errors';
 import type { Tensor } from '../../tensor';
-import { describe } from '../../ops/checks';
 import { checkConv2dBias } from '../../ops/conv2d_options';
 import { gatherConv2dInput, planConv2dGather, type GatheredConv2d } from '../../ops/conv2d_geometry';
 import { CONV2D_PARAM_FIELDS, type Conv2dParams } from '../../ops/conv2d_params';
@@ -17,7 +16,7 @@ import { clampsOutput } from '../../ops/fused_output';
 import { ALIGN } from './allocator';
 import type { WasmContext } from './context';
 import { PASS_FORWARD } from './exports';
-import { SharedWorkspace } from '../workspace';
+import { SharedWorkspace, sharedWorkspaceOption } from '../workspace';
 
 const OP = 'prepareConv2d';
 const alignUp = (n: number): number => Math.ceil(Math.max(n, 1) / ALIGN) * ALIGN;
@@ -30,7 +29,7 @@ export function prepareWasmConv2d(ctx: WasmContext, xShape: readonly number[], w
   const bias = biasArg !== undefined && biasArg !== null ? ctx.input(biasArg, OP, 'bias').tensor : null;
   if (bias) checkConv2dBias(OP, p, bias.shape);
   const gathered = planConv2dGather(OP, p);
-  const shared = sharedWorkspace((options as { workspace?: unknown } | undefined)?.workspace);
+  const shared = sharedWorkspaceOption(OP, (options as { workspace?: unknown } | undefined)?.workspace);
   const packable = typeof ctx.exports.conv2dPackedWeightsBytes === 'function';
 
   // Every block or none: a failed allocation frees the ones before it.
@@ -72,16 +71,6 @@ export function prepareWasmConv2d(ctx: WasmContext, xShape: readonly number[], w
 }
 
 const planeElements = (p: Conv2dParams): number => p.n * p.c * p.h * p.w;
-
-/** The `workspace` option: null, or a live workspace from createWorkspace() (reserve() checks its backend). */
-function sharedWorkspace(value: unknown): SharedWorkspace | null {
-  if (value === undefined || value === null) return null;
-  if (!(value instanceof SharedWorkspace)) {
-    throw new OptionError(`${OP}: workspace must come from createWorkspace(), got ${describe(value)}`);
-  }
-  if (value.isDisposed) throw new OptionError(`${OP}: the workspace has been disposed`);
-  return value;
-}
 
 interface Call {
   fused: boolean;

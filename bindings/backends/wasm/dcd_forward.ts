@@ -6,25 +6,24 @@
  *   y = λ ⊙ conv(x, W0): one scaling pass while the conv output is in cache, in place without a
  *       backward; with one the unscaled c is kept for ∂L/∂λ [conv2dForward, dcdScaleForward]
  *   y += P·z, accumulated straight into y by the gemm (no separate sum pass)    [dcdProjectForward]
- * Inference may instead form each sample's kernel W(x) = ΛW0 + P·M·Q and run one conv
- * [dcdEffectiveWeight, conv2dForward] when that is cheaper (useEffectiveWeights); when it composes,
- * it runs all of the above in one kernel call [dcdEvalForward] (composedInferenceInOneCall).
- * Buffers go to the cache when a backward will follow, else to scratch freed on return; x itself is
- * not copied (the cache keeps a reference, see dcd_cache.ts).
+ * Inference (eval mode, no backward to follow) is compiled by dcd_eval.ts into scratch and run: one
+ * kernel call, or each sample's kernel W(x) = ΛW0 + P·M·Q formed first, or the kernels one by one.
+ * With a backward to follow, buffers go to the cache; x itself is not copied (the cache keeps a
+ * reference, see dcd_cache.ts).
  */
-import type { DcdDims, DcdEvalStrategy, DcdForwardOptions, DcdForwardResult, DcdState } from '../../ops/dcd';
-import { DCD_NAMES, checkDcdForward, checkDcdFusedOutput, dcdModuleNames, dcdOpName, type DcdFusedOutput } from '../../ops/dcd';
+import type { DcdDims, DcdForwardOptions, DcdForwardResult, DcdState } from '../../ops/dcd';
+import { DCD_NAMES, checkDcdForward, checkDcdFusedOutput, dcdModuleNames, dcdOpName } from '../../ops/dcd';
 import { wasmExtent } from './conv2d';
 import type { Tensor } from '../../tensor';
 import type { Scratch, WasmContext } from './context';
 import { WasmDcdCache, type DcdSaved } from './dcd_cache';
+import { compileDcdEval, BN_EPS } from './dcd_eval';
 import { dcdGeometry, type DcdGeometry } from './dcd_geometry';
 import { PASS_FORWARD } from './exports';
-import { f32Bits } from './f32_bits';
+
+export { BN_EPS }; // dcd_backward.ts, dcd_unfused.ts
 
 export const BN_MOMENTUM = 0.1;
-
-export const BN_EPS = 1e-5;
 
 /** Pointer of a state tensor by name, 0 when the layer has no such tensor. */
 export function statePtr(ctx: WasmContext, state: DcdState, name: string): number {
@@ -36,53 +35,6 @@ export function statePtr(ctx: WasmContext, state: DcdState, name: string): numbe
 export function poolForward(ctx: WasmContext, d: DcdDims, G: DcdGeometry, x: number, g: number): void {
   if (d.pool === 1) ctx.kernel('globalAvgPoolForward')(G.n, G.cin, G.h, G.w, x, g);
   else ctx.kernel('adaptiveAvgPoolForward')(G.n, G.cin, G.h, G.w, 2, 2, x, g);
-}
-
-/**
- * Inference: does forming each sample's kernel (dcdEffectiveWeight, then one conv) beat the composed
- * path? Costs in flop-equivalents per sample: forming pays one pass over W0 (read + write, ~16 per
- * weight, typically outside L1) and the rank-L update (2·Cout·L·Cin·kq/B); composing pays q and p
- * (2·L·HW·(Cin·kq + Cout)/B) and ~2 passes over y (λ, then p accumulating into y; ~8 per element).
- * This picks forming for 1×1 and narrow k×k layers (conv_dy 1×1 64→256 @56², conv_basic_dy 64 @56²,
- * DYModule 96→576 @14²) and composing for wide k×k ones (conv_dy 3×3 256→256 @14²: 2.4 MB of W0).
- */
-export function useEffectiveWeights(d: DcdDims, G: DcdGeometry, strategy: DcdEvalStrategy): boolean {
-  if (d.kind === 'DYCls' || strategy === 'composed') return false; // vectors: HW = 1, composing wins
-  if (strategy === 'weights') return true;
-  const kk = d.k * d.k, qkk = d.qk * d.qk, B = G.blocks, L = d.hasResidual ? G.latent : 0;
-  const forming = 16 * G.cout * G.cin * kk + 2 * G.cout * L * G.cin * qkk / B;
-  const composing = 2 * L * G.hwOut * (G.cin * qkk + G.cout) / B + 8 * (d.hasResidual ? 2 : 1) * G.cout * G.hwOut;
-  return forming < composing;
-}
-
-/** bn1's or bn2's weight, bias, running_mean, running_var pointers (zeros for a layer without them). */
-function batchNormPointers(ctx: WasmContext, d: DcdDims, state: DcdState, which: 1 | 2): number[] {
-  return (['weight', 'bias', 'running_mean', 'running_var'] as const)
-    .map((f) => d.hasResidual ? statePtr(ctx, state, DCD_NAMES.bn(which, f)) : 0);
-}
-
-/**
- * The composed inference forward as ONE kernel call (assembly/dcd/forward_eval.ts, whose header says
- * why and lays out the plan written here). Not with the threads build's exports, which leave it out:
- * there the pool splits the convs of the per-kernel path below.
- */
-function composedInferenceInOneCall(ctx: WasmContext, d: DcdDims, G: DcdGeometry, state: DcdState,
-  x: number, y: number, scratch: Scratch, fused: DcdFusedOutput): void {
-  const names = dcdModuleNames(d.kind);
-  const p = (name: string) => statePtr(ctx, state, name);
-  const residual = d.hasResidual;
-  const plan = scratch.i32([
-    1, ...G.staticDesc.slice(1), 1, ...G.qDesc.slice(1), // one sample per conv call
-    d.pool, G.squeeze, residual ? G.latent : 0, G.blocks,
-    p(`${names.static}.weight`), p(`${names.static}.bias`),
-    residual ? p(`${names.q}.weight`) : 0, residual ? p(`${names.p}.weight`) : 0,
-    p(DCD_NAMES.fc0), p(DCD_NAMES.se), residual ? p(DCD_NAMES.phi) : 0, d.hasLambda ? p(DCD_NAMES.scale) : 0,
-    ...batchNormPointers(ctx, d, state, 1), ...batchNormPointers(ctx, d, state, 2),
-    fused.postBias ? ctx.ptrOf(fused.postBias) : 0, fused.residual ? ctx.ptrOf(fused.residual) : 0,
-    f32Bits(fused.lo), f32Bits(fused.hi),
-  ]);
-  const ws = scratch.alloc(ctx.kernel('dcdEvalForwardWorkspaceBytes')(plan, G.n) as number >>> 0);
-  ctx.kernel('dcdEvalForward')(plan, G.n, x, y, BN_EPS, ws);
 }
 
 export function dcdForwardWasm(ctx: WasmContext, d: DcdDims, state: DcdState, xArg: Tensor,
@@ -98,14 +50,20 @@ export function dcdForwardWasm(ctx: WasmContext, d: DcdDims, state: DcdState, xA
   const names = dcdModuleNames(d.kind);
   const k = (name: string) => ctx.kernel(name);
   const p = (name: string) => statePtr(ctx, state, name);
-  const effective = !cache && !training && useEffectiveWeights(d, G, options.evalStrategy ?? 'auto');
   try {
-    // Returns true when it applied the fused output itself (the one-call kernel, per sample).
-    const forwardInto = (yPtr: number, scratch: Scratch): boolean | void => {
-      if (!cache && !training && !effective && typeof ctx.exports.dcdEvalForward === 'function') {
-        composedInferenceInOneCall(ctx, d, G, state, x.ptr, yPtr, scratch, fused);
-        return true;
-      }
+    if (!cache && !training) {
+      const [made] = ctx.run(op, [fused.out ? null : yShape], ([newPtr], scratch) => {
+        const program = compileDcdEval(ctx, d, G, {
+          state: p, postBias: fused.postBias ? ctx.ptrOf(fused.postBias) : 0, lo: fused.lo, hi: fused.hi, i32: scratch.i32,
+        }, options.evalStrategy ?? 'auto');
+        program.run(x.ptr, fused.out ? ctx.ptrOf(fused.out) : newPtr, fused.residual ? ctx.ptrOf(fused.residual) : 0,
+          scratch.alloc(program.workspaceBytes));
+      });
+      return { y: fused.out ?? (made as Tensor), cache };
+    }
+    // The training forward (its buffers kept for backward, or scratch without one), or an eval forward a
+    // backward will follow; the fused output is inference-only (checkDcdFusedOutput), so there is none here.
+    const forwardInto = (yPtr: number, scratch: Scratch): void => {
       const buf = (name: DcdSaved, floats: number): number =>
         cache ? cache.keep(name, floats) : scratch.alloc(floats * 4);
       const { n, cout, hwOut, latent: L, squeeze: S } = G;
@@ -127,7 +85,7 @@ export function dcdForwardWasm(ctx: WasmContext, d: DcdDims, state: DcdState, xA
       const sDesc = one(G.staticDesc);
       const w0 = p(`${names.static}.weight`), b0 = p(`${names.static}.bias`);
       // λ: the conv writes c[i] and one pass writes y[i] = λ ⊙ c[i] while c[i] is in cache (in place when
-      // nothing is kept for backward). conv2dForwardScaled folds λ into the weights instead, but that forces
+      // nothing is kept for backward, dcd_eval.ts). conv2dForwardScaled folds λ into the weights instead, but that forces
       // the GEMM to pack A, while the plain conv reads W0 in place (direct-A micro-kernel): measured
       // 2026-11-28, bench/run.mjs --suite dcd --clock cpu, conv_dy 3×3 256→256 @14² eval forward at batch 1,
       // the scaled conv made the layer 1.17× its static conv vs 1.05× with this pass. Folding λ into the
@@ -138,39 +96,11 @@ export function dcdForwardWasm(ctx: WasmContext, d: DcdDims, state: DcdState, xA
       const xStep = G.cin * G.hwIn * 4, yStep = cout * hwOut * 4, zStep = L * hwOut * 4;
       const bn = (which: 1 | 2, f: 'weight' | 'bias' | 'running_mean' | 'running_var') => p(DCD_NAMES.bn(which, f));
 
-      if (effective) {
-        // one conv per sample with W(x) = ΛW0 + P·M·Q formed first (assembly/dcd/effective.ts)
-        const kk = d.k * d.k, qkk = d.qk * d.qk;
-        const weff = scratch.alloc(cout * G.cin * kk * 4), beff = scratch.alloc(cout * 4);
-        const effWs = scratch.alloc(k('dcdEffectiveWorkspaceBytes')(cout, G.cin, L, G.blocks, qkk) as number >>> 0);
-        const residual = d.hasResidual;
-        const batchNorms = [...batchNormPointers(ctx, d, state, 1), ...batchNormPointers(ctx, d, state, 2)];
-        // The fused output goes into this conv: postBias joins the effective bias, the residual and the
-        // clamp its output write (no pass over y afterwards: that pass was 5 % of a planned DCD-MobileNetV2).
-        const fusedWs = fused.any ? scratch.alloc(k('conv2dForwardFusedWorkspaceBytes')(sDesc) as number >>> 0) : 0;
-        for (let i = 0; i < n; i++) {
-          k('dcdEffectiveWeight')(cout, G.cin, kk, qkk, L, G.blocks, d.hasLambda ? lam + i * cout * 4 : 0, w0, b0,
-            residual ? p(`${names.q}.weight`) : 0, residual ? p(`${names.p}.weight`) : 0,
-            residual ? phi + i * G.mphi * 4 : 0, ...batchNorms, BN_EPS, weff, beff, effWs);
-          if (!fused.any) {
-            k('conv2dForward')(sDesc, x.ptr + i * xStep, weff, beff, yPtr + i * yStep, sWs);
-            continue;
-          }
-          if (fused.postBias) k('dcdAddInto')(cout, ctx.ptrOf(fused.postBias), beff);
-          k('conv2dForwardFused')(sDesc, x.ptr + i * xStep, weff, beff, fused.residual ? ctx.ptrOf(fused.residual) + i * yStep : 0,
-            yPtr + i * yStep, fusedWs, fused.lo, fused.hi);
-        }
-        return true;
-      }
-
       const latentSize = n * L * hwOut;
       const qDesc = d.hasResidual ? one(G.qDesc) : 0;
       const qWs = d.hasResidual ? scratch.alloc(k('conv2dWorkspaceBytes')(qDesc, PASS_FORWARD) as number >>> 0) : 0;
-      // inference keeps nothing: bn1 runs in place and z overwrites w
-      const zq = d.hasResidual ? buf('zq', latentSize) : 0;
-      const z1 = !d.hasResidual ? 0 : cache ? buf('z1', latentSize) : zq;
-      const w = d.hasResidual ? buf('w', latentSize) : 0;
-      const z = !d.hasResidual ? 0 : cache ? buf('z', latentSize) : w;
+      const zq = d.hasResidual ? buf('zq', latentSize) : 0, z1 = d.hasResidual ? buf('z1', latentSize) : 0;
+      const w = d.hasResidual ? buf('w', latentSize) : 0, z = d.hasResidual ? buf('z', latentSize) : 0;
       const projWs = d.hasResidual
         ? scratch.alloc(k('dcdProjectWorkspaceBytes')(cout, L, G.blocks, hwOut) as number >>> 0) : 0;
       const eval1 = (which: 1 | 2, samples: number, src: number, res: number, dst: number) =>
@@ -200,14 +130,8 @@ export function dcdForwardWasm(ctx: WasmContext, d: DcdDims, state: DcdState, xA
         bn(2, 'running_var'), options.momentum ?? BN_MOMENTUM, BN_EPS, z1, z, m2, i2);
       k('dcdProjectForward')(n, cout, L, G.blocks, hwOut, p(`${names.p}.weight`), z, yPtr, 1, projWs);
     };
-    const [made] = ctx.run(op, [fused.out ? null : yShape], ([newPtr], scratch) => {
-      const yPtr = fused.out ? ctx.ptrOf(fused.out) : newPtr;
-      if (!forwardInto(yPtr, scratch) && fused.any) {
-        k('dcdOutputEpilogue')(G.n, G.cout, G.hwOut, yPtr, fused.postBias ? ctx.ptrOf(fused.postBias) : 0,
-          fused.residual ? ctx.ptrOf(fused.residual) : 0, fused.lo, fused.hi);
-      }
-    });
-    return { y: fused.out ?? (made as Tensor), cache };
+    const [made] = ctx.run(op, [yShape], ([yPtr], scratch) => forwardInto(yPtr, scratch));
+    return { y: made as Tensor, cache };
   } catch (e) {
     cache?.dispose();
     throw e;
