@@ -1,13 +1,7 @@
 // Thin wrappers over sgemm for the DCD kernels: empty products (a Linear with 0 inputs, as conv_dy's
 // fc.0 when Cin < 16) must give zeros, and 16-byte-aligned workspace carving.
-import { gemvRows } from "../gemm/gemv";
 import { sgemm, sgemmWorkspaceBytes } from "../gemm/sgemm";
-
-/**
- * Up to this many samples the branch's Linears run as one GEMV per sample (gemm/gemv.ts): W read
- * in place once per sample, against the driver's pack of W (a read and a write) plus its micro-tiles.
- */
-const GEMV_MAX_SAMPLES: i32 = 2;
+import { linearProduct } from "../nn/linear";
 
 /** C (+)= op(A)·op(B) as sgemm, but K = 0 writes zeros (or leaves C when accumulating) and M or N = 0 is a no-op. */
 export function gemm(
@@ -35,11 +29,10 @@ export function gemmWorkspaceBytes(M: i32, N: i32, K: i32): usize {
   return ((<usize>count << 2) + 63) & ~(<usize>63);
 }
 
-/** y (N×O) = x (N×I) · Wᵀ, W (O×I): a Linear without bias. */
+/**
+ * y (N×O) = x (N×I) · Wᵀ, W (O×I): a Linear without bias — at batch ≤ 2 one GEMV per sample (the
+ * branch's fc_phi of a 960→160 DYModule is 200 → 1600: packing it for one row was ~25 % of the layer).
+ */
 export function linearNoBias(N: i32, I: i32, O: i32, x: usize, w: usize, y: usize, ws: usize): void {
-  if (N <= GEMV_MAX_SAMPLES && I > 0) {
-    for (let n = 0; n < N; n++) gemvRows(O, I, w, I, x + (<usize>n * I << 2), y + (<usize>n * O << 2), 0);
-    return;
-  }
-  gemm(0, 1, N, O, I, x, I, w, I, y, O, 0, ws);
+  linearProduct(N, O, I, O, x, w, y, 0, ws);
 }

@@ -5,6 +5,7 @@
 //   backward: column ranges of dx and dW (input features), output-feature ranges of db.
 
 import { sgemm } from "../gemm/sgemm";
+import { linearProduct } from "./linear";
 import { PART_SCRATCH, partStart1 } from "../gemm/partition";
 
 export function linearForwardPart(
@@ -22,7 +23,7 @@ export function linearForwardPart(
     // as linear.ts: seed the rows with the bias, then accumulate the product
     for (let n = 0; n < rows; n++) memory.copy(yPart + (<usize>n * OUT << 2), b + (<usize>o0 << 2), <usize>cols << 2);
   }
-  sgemm(0, 1, rows, cols, IN, x + (<usize>n0 * IN << 2), IN, w + (<usize>o0 * IN << 2), IN, yPart, OUT, b ? 1 : 0, ws);
+  linearProduct(rows, cols, IN, OUT, x + (<usize>n0 * IN << 2), w + (<usize>o0 * IN << 2), yPart, b ? 1 : 0, ws);
 }
 
 export function linearBackwardPart(
