@@ -7,9 +7,13 @@
 // image on weights of up to 1.3 MB (fc_phi of DCD-MobileNetV2's 960→160 DYModule: 200 → 1600): there
 // packing plus the wasted tile rows took ~25 % of the layer (profile of 2026-12-07, SIMD build).
 //
-// Summation order: per row, 4 lane-wise partial sums over i ≡ 0..3 (mod 4) in i order, then
-// (lane0 + lane2) + (lane1 + lane3), then the scalar tail in i order; the same for every row, so
-// a row's value does not depend on which rows share its block.
+// Two accumulators per row (even and odd vectors of the row), so 8 independent multiply-add chains are
+// in flight: with one per row the 4 chains waited on the madd latency (measured 19 GB/s on
+// fc_phi's 200 → 1600 at batch 1, 53 GB/s on an 8 MB classifier; 2026-12-07, relaxed build).
+//
+// Summation order, the same for every row whichever rows share its block: lanes of the even-vector
+// and odd-vector partial sums (i ≡ 0..3 and 4..7 mod 8), added lane-wise, then (lane0 + lane2) +
+// (lane1 + lane3), then the scalar tail; a last 4-vector (I mod 8 ≥ 4) goes into the even sums first.
 import { madd } from "../simd/madd";
 
 // @ts-ignore: decorator
@@ -29,20 +33,35 @@ import { madd } from "../simd/madd";
  * accumulate = 0 overwrites y, 1 adds into it.
  */
 export function gemvRows(O: i32, I: i32, w: usize, ldw: i32, x: usize, y: usize, accumulate: i32): void {
-  const I4 = ASC_FEATURE_SIMD ? I & ~3 : 0;
+  const I8 = ASC_FEATURE_SIMD ? I & ~7 : 0;
+  const I4 = ASC_FEATURE_SIMD ? I & ~3 : 0; // I8 or I8 + 4
   let o = 0;
   if (ASC_FEATURE_SIMD) {
     for (; o + 4 <= O; o += 4) {
       const w0 = rowAt(w, o, ldw), w1 = rowAt(w, o + 1, ldw), w2 = rowAt(w, o + 2, ldw), w3 = rowAt(w, o + 3, ldw);
-      let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
-      for (let i = 0; i < I4; i += 4) {
-        const at = <usize>i << 2;
-        const xv = v128.load(x + at);
-        a0 = madd(v128.load(w0 + at), xv, a0);
-        a1 = madd(v128.load(w1 + at), xv, a1);
-        a2 = madd(v128.load(w2 + at), xv, a2);
-        a3 = madd(v128.load(w3 + at), xv, a3);
+      let e0 = f32x4.splat(0), e1 = f32x4.splat(0), e2 = f32x4.splat(0), e3 = f32x4.splat(0);
+      let d0 = f32x4.splat(0), d1 = f32x4.splat(0), d2 = f32x4.splat(0), d3 = f32x4.splat(0);
+      for (let i = 0; i < I8; i += 8) {
+        const at = <usize>i << 2, bt = at + 16;
+        const xe = v128.load(x + at), xd = v128.load(x + bt);
+        e0 = madd(v128.load(w0 + at), xe, e0);
+        e1 = madd(v128.load(w1 + at), xe, e1);
+        e2 = madd(v128.load(w2 + at), xe, e2);
+        e3 = madd(v128.load(w3 + at), xe, e3);
+        d0 = madd(v128.load(w0 + bt), xd, d0);
+        d1 = madd(v128.load(w1 + bt), xd, d1);
+        d2 = madd(v128.load(w2 + bt), xd, d2);
+        d3 = madd(v128.load(w3 + bt), xd, d3);
       }
+      if (I4 > I8) {
+        const at = <usize>I8 << 2;
+        const xe = v128.load(x + at);
+        e0 = madd(v128.load(w0 + at), xe, e0);
+        e1 = madd(v128.load(w1 + at), xe, e1);
+        e2 = madd(v128.load(w2 + at), xe, e2);
+        e3 = madd(v128.load(w3 + at), xe, e3);
+      }
+      const a0 = f32x4.add(e0, d0), a1 = f32x4.add(e1, d1), a2 = f32x4.add(e2, d2), a3 = f32x4.add(e3, d3);
       // lanes → one sum per row: [a0, a1, a2, a3] with each (l0 + l2) + (l1 + l3)
       const s01 = f32x4.add(v128.shuffle<f32>(a0, a1, 0, 4, 1, 5), v128.shuffle<f32>(a0, a1, 2, 6, 3, 7));
       const s23 = f32x4.add(v128.shuffle<f32>(a2, a3, 0, 4, 1, 5), v128.shuffle<f32>(a2, a3, 2, 6, 3, 7));
@@ -61,8 +80,14 @@ export function gemvRows(O: i32, I: i32, w: usize, ldw: i32, x: usize, y: usize,
     const wo = rowAt(w, o, ldw);
     let sum: f32 = 0;
     if (ASC_FEATURE_SIMD) {
-      let a = f32x4.splat(0);
-      for (let i = 0; i < I4; i += 4) a = madd(v128.load(wo + (<usize>i << 2)), v128.load(x + (<usize>i << 2)), a);
+      let e = f32x4.splat(0), d = f32x4.splat(0);
+      for (let i = 0; i < I8; i += 8) {
+        const at = <usize>i << 2;
+        e = madd(v128.load(wo + at), v128.load(x + at), e);
+        d = madd(v128.load(wo + at + 16), v128.load(x + at + 16), d);
+      }
+      if (I4 > I8) e = madd(v128.load(wo + (<usize>I8 << 2)), v128.load(x + (<usize>I8 << 2)), e);
+      const a = f32x4.add(e, d);
       sum = (f32x4.extract_lane(a, 0) + f32x4.extract_lane(a, 2)) + (f32x4.extract_lane(a, 1) + f32x4.extract_lane(a, 3));
     }
     sum = dotTail(wo, x, I4, I, sum);
