@@ -106,8 +106,17 @@ export function batchNormForwardTrainFused(
   runningMean: usize, runningVar: usize, momentum: f32, eps: f32,
   residual: usize, relu: i32, y: usize, saveMean: usize, saveInvStd: usize,
 ): void {
+  batchNormForwardTrainChannels(N, C, S, x, gamma, beta, runningMean, runningVar, momentum, eps, residual, relu, y, saveMean, saveInvStd, 0, C);
+}
+
+/** batchNormForwardTrainFused for channels [c0, c1) (channels are independent: batchnorm_part.ts). */
+export function batchNormForwardTrainChannels(
+  N: i32, C: i32, S: i32, x: usize, gamma: usize, beta: usize,
+  runningMean: usize, runningVar: usize, momentum: f32, eps: f32,
+  residual: usize, relu: i32, y: usize, saveMean: usize, saveInvStd: usize, c0: i32, c1: i32,
+): void {
   const M = <f64>N * <f64>S;
-  for (let c = 0; c < C; c++) {
+  for (let c = c0; c < c1; c++) {
     let sum: f64 = 0;
     for (let n = 0; n < N; n++) sum += sumRow(rowOf(x, n, c, C, S), S);
     const mean = sum / M;
@@ -167,8 +176,16 @@ export function batchNormBackwardTrain(
   N: i32, C: i32, S: i32, x: usize, dy: usize, gamma: usize,
   saveMean: usize, saveInvStd: usize, dx: usize, dgamma: usize, dbeta: usize,
 ): void {
+  batchNormBackwardTrainChannels(N, C, S, x, dy, gamma, saveMean, saveInvStd, dx, dgamma, dbeta, 0, C);
+}
+
+/** batchNormBackwardTrain for channels [c0, c1) (batchnorm_part.ts). */
+export function batchNormBackwardTrainChannels(
+  N: i32, C: i32, S: i32, x: usize, dy: usize, gamma: usize,
+  saveMean: usize, saveInvStd: usize, dx: usize, dgamma: usize, dbeta: usize, c0: i32, c1: i32,
+): void {
   const M = <f64>N * <f64>S;
-  for (let c = 0; c < C; c++) {
+  for (let c = c0; c < c1; c++) {
     const mean = load<f32>(at(saveMean, c));
     const invstd = <f64>load<f32>(at(saveInvStd, c));
     channelGradSums(N, C, S, x, dy, c, <f64>mean);

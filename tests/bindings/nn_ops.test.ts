@@ -399,3 +399,37 @@ describe.skipIf(threadsUnavailable)(`nn ops with init({ threads: 2 })${threadsUn
     }
   });
 });
+
+// Training-mode BatchNorm on the pool (assembly/nn/batchnorm_part.ts): parts split the channels, so
+// y, the running statistics, saved statistics and every gradient are the one-thread bits.
+describe.skipIf(threadsUnavailable)(`batchNorm (training) split across init({ threads: 2 })${threadsUnavailable ? ` (skipped: ${threadsUnavailable})` : ''}`, () => {
+  it('forward (affine or not, residual, ReLU) and backward: bit-identical to one thread, 1–70 channels', async () => {
+    const mt = await init({ threads: 2, threadMinFlops: 0 });
+    const one = await init({ backend: mt.info().backend as 'wasm-simd' | 'wasm-relaxed-simd' });
+    try {
+      const rand = seededRandom(23);
+      for (const [n, c, h, w, affine, residual, relu] of [
+        [4, 9, 7, 5, true, false, false], [2, 1, 6, 6, true, true, true], [3, 70, 3, 3, false, true, false],
+        [8, 16, 1, 1, true, false, true], [5, 6, 9, 1, false, false, false],
+      ] as [number, number, number, number, boolean, boolean, boolean][]) {
+        const shape = [n, c, h, w];
+        const size = n * c * h * w;
+        const data = { x: randomArray(size, rand), r: randomArray(size, rand), dy: randomArray(size, rand), g: randomArray(c, rand), b: randomArray(c, rand) };
+        const run = (b: Backend) => b.scope(() => {
+          const x = b.tensor(data.x, shape);
+          const st = {
+            weight: affine ? b.tensor(data.g, [c]) : null, bias: affine ? b.tensor(data.b, [c]) : null,
+            runningMean: b.zeros([c]), runningVar: b.tensor(new Float32Array(c).fill(1), [c]),
+          };
+          const res = b.batchNorm(x, st, { training: true, momentum: 0.1, eps: 1e-5, residual: residual ? b.tensor(data.r, shape) : null, relu });
+          const g = b.batchNormBackward(x, b.tensor(data.dy, shape), st, res.saved, { training: true });
+          return [res.y, st.runningMean, st.runningVar, res.saved!.mean, res.saved!.invStd, g.dx!, ...(affine ? [g.dweight!, g.dbias!] : [])]
+            .map((t) => Array.from(t.data));
+        });
+        expect(run(mt), `batchNorm [${shape}] affine ${affine} residual ${residual} relu ${relu}`).toEqual(run(one));
+      }
+    } finally {
+      mt.dispose();
+    }
+  });
+});

@@ -1,0 +1,109 @@
+/**
+ * Threaded training-step kernels behind the ordinary kernel ABI (pool_exports.ts does the same for
+ * convs and linear): the op files keep calling the one-thread names, and on the threads build these
+ * run them split across the ThreadPool.
+ *   dynamicConv2dWorkspaceBytes(p, K, pass) → threads × (64 + the one-thread size, 64-aligned), and for
+ *     the backward also (parts − 1) partial gradients (dynamicConv2dPartialBytes each) after them.
+ *   dynamicConv2dForward  → dynamicConv2dForwardPart: samples across the threads (bit-identical).
+ *   dynamicConv2dBackward → dynamicConv2dBackwardPart (samples; ∂W_k / ∂b_k of part j ≥ 1 into partial
+ *     j − 1), then dynamicConv2dReducePart (adds the partials in part order, elements across the threads).
+ *   batchNormForwardTrain(Fused) / batchNormBackwardTrain → their *Part kernels: channels across the
+ *     threads (bit-identical); f32 arguments as bit patterns.
+ * Same contract as pool_exports.ts: a kernel's workspace was sized by the wrapped *WorkspaceBytes call.
+ */
+import type { ThreadPool } from '../../runtime/threads/pool';
+import type { KernelExports } from './exports';
+import { f32Bits } from './f32_bits';
+
+type Fn = (...args: number[]) => number;
+
+/** assembly/gemm/partition.ts PART_SCRATCH. */
+const PART_SCRATCH = 64;
+const align64 = (n: number): number => Math.ceil(n / 64) * 64;
+/** Parts per thread (forward, BatchNorm): small enough pieces that a busy core doesn't hold the others back. */
+const PARTS_PER_THREAD = 4;
+/** Backward parts per thread: each part past the first costs a partial ∂W (K kernels) and its reduction. */
+const BACKWARD_PARTS_PER_THREAD = 2;
+/**
+ * BatchNorm is memory-bound: ~2 ns per element and pass on one thread, what a GEMM needs for ~40
+ * flops, so an element counts as 40 flops against the pool's threshold (minFlops).
+ */
+const BATCHNORM_FLOPS_PER_ELEMENT = 40;
+
+export function threadedTrainingExports(base: KernelExports, pool: ThreadPool, minFlops: number): Partial<KernelExports> {
+  const fn = (name: string): Fn => base[name] as Fn;
+  if (typeof base.dynamicConv2dForwardPart !== 'function' || typeof base.batchNormForwardTrainPart !== 'function') return {};
+  const memory = base.memory;
+  const convDims = (p: number): Int32Array => new Int32Array(memory.buffer, p, 16);
+  const convFlops = (p: number): number => {
+    const d = convDims(p);
+    return 2 * d[0] * d[4] * d[14] * d[15] * (d[1] / d[13]) * d[5] * d[6];
+  };
+  const samples = (p: number): number => convDims(p)[0];
+  const slice = (bytes: number): number => PART_SCRATCH + align64(bytes >>> 0);
+  const parallel = (flops: number): boolean => pool.workers > 0 && flops >= minFlops;
+
+  const forwardParts = (p: number): number => Math.max(1, Math.min(samples(p), pool.threads * PARTS_PER_THREAD));
+  const backwardParts = (p: number): number => Math.max(1, Math.min(samples(p), pool.threads * BACKWARD_PARTS_PER_THREAD));
+  /** Bytes the threaded dynamic conv needs (null: more than a usize holds, so it runs on one thread). */
+  const dynamicLayout = (p: number, K: number, pass: number): { one: number; total: number } | null => {
+    const one = slice(fn('dynamicConv2dWorkspaceBytes')(p, K, pass));
+    const partials = pass === 1 ? (backwardParts(p) - 1) * (fn('dynamicConv2dPartialBytes')(p, K) >>> 0) : 0;
+    const total = one * pool.threads + partials;
+    return total < 2 ** 31 ? { one, total } : null;
+  };
+
+  return {
+    dynamicConv2dWorkspaceBytes: (p: number, K: number, pass: number): number =>
+      dynamicLayout(p, K, pass)?.total ?? fn('dynamicConv2dWorkspaceBytes')(p, K, pass),
+    dynamicConv2dForward: (p: number, K: number, x: number, pi: number, w: number, b: number, y: number, ws: number): void => {
+      const layout = dynamicLayout(p, K, 0);
+      if (layout && parallel(convFlops(p))) {
+        pool.run('dynamicConv2dForwardPart', [p, K, x, pi, w, b, y], forwardParts(p), ws, layout.one);
+      } else {
+        fn('dynamicConv2dForward')(p, K, x, pi, w, b, y, ws);
+      }
+    },
+    dynamicConv2dBackward: (p: number, K: number, x: number, pi: number, w: number, b: number, dy: number,
+      dx: number, dw: number, db: number, dpi: number, ws: number): void => {
+      const layout = dynamicLayout(p, K, 1);
+      if (layout && parallel(2 * convFlops(p))) {
+        const parts = backwardParts(p);
+        const partials = ws + layout.one * pool.threads;
+        pool.run('dynamicConv2dBackwardPart', [p, K, x, pi, w, b, dy, dx, dw, db, dpi, partials], parts, ws, layout.one);
+        pool.run('dynamicConv2dReducePart', [p, K, b, dw, db, partials, parts], pool.threads, ws, layout.one);
+      } else {
+        fn('dynamicConv2dBackward')(p, K, x, pi, w, b, dy, dx, dw, db, dpi, ws);
+      }
+    },
+    batchNormForwardTrainFused: (n: number, c: number, s: number, x: number, gamma: number, beta: number,
+      runningMean: number, runningVar: number, momentum: number, eps: number, residual: number, relu: number,
+      y: number, saveMean: number, saveInvStd: number): void => {
+      if (c > 1 && parallel(BATCHNORM_FLOPS_PER_ELEMENT * n * c * s)) {
+        pool.run('batchNormForwardTrainPart', [n, c, s, x, gamma, beta, runningMean, runningVar, f32Bits(momentum),
+          f32Bits(eps), residual, relu, y, saveMean, saveInvStd], Math.min(c, pool.threads * PARTS_PER_THREAD), 0, 0);
+      } else {
+        fn('batchNormForwardTrainFused')(n, c, s, x, gamma, beta, runningMean, runningVar, momentum, eps, residual, relu, y, saveMean, saveInvStd);
+      }
+    },
+    batchNormForwardTrain: (n: number, c: number, s: number, x: number, gamma: number, beta: number,
+      runningMean: number, runningVar: number, momentum: number, eps: number, residual: number,
+      y: number, saveMean: number, saveInvStd: number): void => {
+      if (c > 1 && parallel(BATCHNORM_FLOPS_PER_ELEMENT * n * c * s)) {
+        pool.run('batchNormForwardTrainPart', [n, c, s, x, gamma, beta, runningMean, runningVar, f32Bits(momentum),
+          f32Bits(eps), residual, 0, y, saveMean, saveInvStd], Math.min(c, pool.threads * PARTS_PER_THREAD), 0, 0);
+      } else {
+        fn('batchNormForwardTrain')(n, c, s, x, gamma, beta, runningMean, runningVar, momentum, eps, residual, y, saveMean, saveInvStd);
+      }
+    },
+    batchNormBackwardTrain: (n: number, c: number, s: number, x: number, dy: number, gamma: number,
+      saveMean: number, saveInvStd: number, dx: number, dgamma: number, dbeta: number): void => {
+      if (c > 1 && parallel(BATCHNORM_FLOPS_PER_ELEMENT * n * c * s)) {
+        pool.run('batchNormBackwardTrainPart', [n, c, s, x, dy, gamma, saveMean, saveInvStd, dx, dgamma, dbeta],
+          Math.min(c, pool.threads * PARTS_PER_THREAD), 0, 0);
+      } else {
+        fn('batchNormBackwardTrain')(n, c, s, x, dy, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
+      }
+    },
+  };
+}
