@@ -61,3 +61,5 @@ export { conv2dForwardPackedPart } from "./conv/conv2d_forward_part";
 // Training-step thread parts: dynamic convolution split by samples, BatchNorm (train) by channels
 export { dynamicConv2dForwardPart, dynamicConv2dBackwardPart, dynamicConv2dReducePart, dynamicConv2dPartialBytes } from "./dynamic/conv_part";
 export { batchNormForwardTrainPart, batchNormBackwardTrainPart } from "./nn/batchnorm_part";
+export { dcdProjectForwardPart, dcdProjectBackwardPart, dcdPhiForwardPart, dcdPhiBackwardPart, dcdScaleForwardPart, dcdScaleBackwardPart } from "./dcd/train_part";
+export { elementwisePart } from "./nn/elementwise_part";

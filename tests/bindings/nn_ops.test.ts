@@ -402,7 +402,7 @@ describe.skipIf(threadsUnavailable)(`nn ops with init({ threads: 2 })${threadsUn
 
 // Training-mode BatchNorm on the pool (assembly/nn/batchnorm_part.ts): parts split the channels, so
 // y, the running statistics, saved statistics and every gradient are the one-thread bits.
-describe.skipIf(threadsUnavailable)(`batchNorm (training) split across init({ threads: 2 })${threadsUnavailable ? ` (skipped: ${threadsUnavailable})` : ''}`, () => {
+describe.skipIf(threadsUnavailable)(`batchNorm (training) and element-wise ops split across init({ threads: 2 })${threadsUnavailable ? ` (skipped: ${threadsUnavailable})` : ''}`, () => {
   it('forward (affine or not, residual, ReLU) and backward: bit-identical to one thread, 1–70 channels', async () => {
     const mt = await init({ threads: 2, threadMinFlops: 0 });
     const one = await init({ backend: mt.info().backend as 'wasm-simd' | 'wasm-relaxed-simd' });
@@ -427,6 +427,34 @@ describe.skipIf(threadsUnavailable)(`batchNorm (training) split across init({ th
             .map((t) => Array.from(t.data));
         });
         expect(run(mt), `batchNorm [${shape}] affine ${affine} residual ${residual} relu ${relu}`).toEqual(run(one));
+      }
+    } finally {
+      mt.dispose();
+    }
+  });
+
+  // Element ranges of 16 across the threads (assembly/nn/elementwise_part.ts): sizes below, at and
+  // past a range boundary, NaN and the clamp edges (0, 6) in the data.
+  it('relu / relu6 forward and backward, add (+ ReLU), addReluBackward, axpby: bit-identical to one thread', async () => {
+    const mt = await init({ threads: 2, threadMinFlops: 0 });
+    const one = await init({ backend: mt.info().backend as 'wasm-simd' | 'wasm-relaxed-simd' });
+    try {
+      const rand = seededRandom(29);
+      for (const n of [63, 64, 100, 257, 4099]) {
+        const a = randomArray(n, rand).map((v) => v * 8);
+        a[0] = 0; a[1] = 6; a[2] = Number.NaN; a[3] = -0;
+        const b = randomArray(n, rand), dy = randomArray(n, rand);
+        const run = (m: Backend) => m.scope(() => {
+          const x = m.tensor(a, [n]), bt = m.tensor(b, [n]), g = m.tensor(dy, [n]);
+          const sum = m.add(x, bt, { relu: true });
+          const acc = m.tensor(b, [n]);
+          m.axpby(0.75, x, -1.5, acc);
+          return [
+            m.relu(x), m.relu6(x), m.activationBackward('relu', x, g), m.activationBackward('relu6', x, g),
+            m.add(x, bt), sum, m.addReluBackward(sum, g), acc,
+          ].map((t) => Array.from(t.data));
+        });
+        expect(run(mt), `n = ${n}`).toEqual(run(one));
       }
     } finally {
       mt.dispose();

@@ -9,8 +9,14 @@
  *     j − 1), then dynamicConv2dReducePart (adds the partials in part order, elements across the threads).
  *   batchNormForwardTrain(Fused) / batchNormBackwardTrain → their *Part kernels: channels across the
  *     threads (bit-identical); f32 arguments as bit patterns.
+ *   dcdProjectForward / dcdProjectBackward, dcdPhi*, dcdScale* (DCD's per-sample pieces of the training step)
+ *     → dcd/train_part.ts: samples across the threads (dP by latent columns), bit-identical;
+ *     dcdProjectWorkspaceBytes → threads × (64 + the one-thread size).
+ *   relu / relu6 forward and backward, addForward, axpby → elementwisePart (op codes there): element
+ *     ranges across the threads, bit-identical.
  * Same contract as pool_exports.ts: a kernel's workspace was sized by the wrapped *WorkspaceBytes call.
  */
+import type { PartKernel } from '../../runtime/threads/control';
 import type { ThreadPool } from '../../runtime/threads/pool';
 import type { KernelExports } from './exports';
 import { f32Bits } from './f32_bits';
@@ -29,6 +35,8 @@ const BACKWARD_PARTS_PER_THREAD = 2;
  * flops, so an element counts as 40 flops against the pool's threshold (minFlops).
  */
 const BATCHNORM_FLOPS_PER_ELEMENT = 40;
+/** One pass over the elements (DCD's λ scaling): ~0.5 ns per element. */
+const PASS_FLOPS_PER_ELEMENT = 10;
 
 export function threadedTrainingExports(base: KernelExports, pool: ThreadPool, minFlops: number): Partial<KernelExports> {
   const fn = (name: string): Fn => base[name] as Fn;
@@ -53,7 +61,61 @@ export function threadedTrainingExports(base: KernelExports, pool: ThreadPool, m
     return total < 2 ** 31 ? { one, total } : null;
   };
 
+  /**
+   * kernel(N, …) whose part kernel splits the N samples (no workspace): on the pool when there are ≥ 2
+   * samples and enough work, else the one-thread kernel.
+   */
+  const bySamples = (name: string, part: PartKernel, flops: (a: number[]) => number) => (...args: number[]): void => {
+    const parts = Math.min(args[0], pool.threads * PARTS_PER_THREAD);
+    if (parts >= 2 && parallel(flops(args))) pool.run(part, args, parts, 0, 0);
+    else fn(name)(...args);
+  };
+  // DCD's latent projection (N, Cout, L, B, HW, …, ws): one thread's workspace is the one-thread size
+  const projectSlice = (a: number[]): number => slice(fn('dcdProjectWorkspaceBytes')(a[1], a[2], a[3], a[4]));
+  const projectFits = (a: number[]): boolean => projectSlice(a) * pool.threads < 2 ** 31;
+  const projectFlops = (a: number[]): number => 2 * a[0] * a[1] * (a[2] / a[3]) * a[4];
+  const project = (name: string, part: PartKernel, passes: number) => (...call: number[]): void => {
+    const args = call.slice(0, -1);
+    const parts = Math.min(args[0], pool.threads * PARTS_PER_THREAD);
+    if (parts >= 2 && projectFits(args) && parallel(passes * projectFlops(args))) {
+      pool.run(part, args, parts, call[call.length - 1], projectSlice(args));
+    } else {
+      fn(name)(...call);
+    }
+  };
+
+  /** One pass over n elements (assembly/nn/elementwise_part.ts op codes), split when n is large enough. */
+  const elementwise = (name: string, op: number, operands: (a: number[]) => number[]) => (...args: number[]): void => {
+    const n = args[0];
+    if (n >= 64 && parallel(PASS_FLOPS_PER_ELEMENT * n)) {
+      pool.run('elementwisePart', [op, n, ...operands(args)], Math.min(Math.ceil(n / 16), pool.threads * PARTS_PER_THREAD), 0, 0);
+    } else {
+      fn(name)(...args);
+    }
+  };
+
   return {
+    ...(typeof base.elementwisePart === 'function' ? {
+      reluForward: elementwise('reluForward', 0, ([, x, y]) => [x, y, 0, 0, 0]),
+      reluBackward: elementwise('reluBackward', 1, ([, x, dy, dx]) => [x, dy, dx, 0, 0]),
+      relu6Forward: elementwise('relu6Forward', 2, ([, x, y]) => [x, y, 0, 0, 0]),
+      relu6Backward: elementwise('relu6Backward', 3, ([, x, dy, dx]) => [x, dy, dx, 0, 0]),
+      addForward: elementwise('addForward', 4, ([, a, b, y, relu]) => [a, b, y, relu, 0]),
+      axpby: elementwise('axpby', 5, ([, alpha, x, beta, y]) => [x, y, 0, f32Bits(alpha), f32Bits(beta)]),
+    } : {}),
+    ...(typeof base.dcdProjectForwardPart === 'function' ? {
+      dcdProjectWorkspaceBytes: (cout: number, l: number, b: number, hw: number): number => {
+        const one = projectSlice([0, cout, l, b, hw]);
+        return one * pool.threads < 2 ** 31 ? one * pool.threads : fn('dcdProjectWorkspaceBytes')(cout, l, b, hw);
+      },
+      dcdProjectForward: project('dcdProjectForward', 'dcdProjectForwardPart', 1),
+      dcdProjectBackward: project('dcdProjectBackward', 'dcdProjectBackwardPart', 2),
+      // (N, B, lb, HW, …): 2·lb flops per latent value and pixel, twice that backward
+      dcdPhiForward: bySamples('dcdPhiForward', 'dcdPhiForwardPart', (a) => 2 * a[0] * a[1] * a[2] * a[2] * a[3]),
+      dcdPhiBackward: bySamples('dcdPhiBackward', 'dcdPhiBackwardPart', (a) => 4 * a[0] * a[1] * a[2] * a[2] * a[3]),
+      dcdScaleForward: bySamples('dcdScaleForward', 'dcdScaleForwardPart', (a) => PASS_FLOPS_PER_ELEMENT * a[0] * a[1] * a[2]),
+      dcdScaleBackward: bySamples('dcdScaleBackward', 'dcdScaleBackwardPart', (a) => 2 * PASS_FLOPS_PER_ELEMENT * a[0] * a[1] * a[2]),
+    } : {}),
     dynamicConv2dWorkspaceBytes: (p: number, K: number, pass: number): number =>
       dynamicLayout(p, K, pass)?.total ?? fn('dynamicConv2dWorkspaceBytes')(p, K, pass),
     dynamicConv2dForward: (p: number, K: number, x: number, pi: number, w: number, b: number, y: number, ws: number): void => {

@@ -40,5 +40,7 @@ export const PART_KERNELS = [
   // training step (backends/wasm/pool_exports_train.ts)
   'dynamicConv2dForwardPart', 'dynamicConv2dBackwardPart', 'dynamicConv2dReducePart',
   'batchNormForwardTrainPart', 'batchNormBackwardTrainPart',
+  'dcdProjectForwardPart', 'dcdProjectBackwardPart', 'dcdPhiForwardPart', 'dcdPhiBackwardPart',
+  'dcdScaleForwardPart', 'dcdScaleBackwardPart', 'elementwisePart',
 ] as const;
 export type PartKernel = (typeof PART_KERNELS)[number];
