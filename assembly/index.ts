@@ -63,3 +63,4 @@ export { dynamicConv2dForwardPart, dynamicConv2dBackwardPart, dynamicConv2dReduc
 export { batchNormForwardTrainPart, batchNormBackwardTrainPart } from "./nn/batchnorm_part";
 export { dcdProjectForwardPart, dcdProjectBackwardPart, dcdPhiForwardPart, dcdPhiBackwardPart, dcdScaleForwardPart, dcdScaleBackwardPart } from "./dcd/train_part";
 export { elementwisePart } from "./nn/elementwise_part";
+export { avgPoolPart } from "./nn/pool_part";

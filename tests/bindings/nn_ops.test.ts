@@ -460,4 +460,25 @@ describe.skipIf(threadsUnavailable)(`batchNorm (training) and element-wise ops s
       mt.dispose();
     }
   });
+
+  // Samples across the threads (assembly/nn/pool_part.ts); odd sizes give PyTorch's overlapping bins.
+  it('adaptiveAvgPool2d forward and backward (2×2, 1×1, 3×2 bins): bit-identical to one thread', async () => {
+    const mt = await init({ threads: 2, threadMinFlops: 0 });
+    const one = await init({ backend: mt.info().backend as 'wasm-simd' | 'wasm-relaxed-simd' });
+    try {
+      const rand = seededRandom(31);
+      for (const [shape, out] of [[[5, 3, 7, 9], [2, 2]], [[9, 4, 8, 8], [2, 2]], [[3, 2, 6, 5], [1, 1]], [[2, 3, 11, 6], [3, 2]]] as [number[], [number, number]][]) {
+        const xData = randomArray(shape.reduce((a, b) => a * b, 1), rand);
+        const dyData = randomArray(shape[0] * shape[1] * out[0] * out[1], rand);
+        const run = (m: Backend) => m.scope(() => {
+          const y = m.adaptiveAvgPool2d(m.tensor(xData, shape), out);
+          const dx = m.adaptiveAvgPool2dBackward(shape, m.tensor(dyData, y.shape));
+          return [y, dx].map((t) => Array.from(t.data));
+        });
+        expect(run(mt), `[${shape}] → ${out}`).toEqual(run(one));
+      }
+    } finally {
+      mt.dispose();
+    }
+  });
 });

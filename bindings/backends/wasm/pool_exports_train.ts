@@ -12,8 +12,9 @@
  *   dcdProjectForward / dcdProjectBackward, dcdPhi*, dcdScale* (DCD's per-sample pieces of the training step)
  *     → dcd/train_part.ts: samples across the threads (dP by latent columns), bit-identical;
  *     dcdProjectWorkspaceBytes → threads × (64 + the one-thread size).
- *   relu / relu6 forward and backward, addForward, axpby → elementwisePart (op codes there): element
- *     ranges across the threads, bit-identical.
+ *   relu / relu6 forward and backward, addForward, axpby, dcdAddInto → elementwisePart (op codes there):
+ *     element ranges across the threads, bit-identical.
+ *   adaptiveAvgPool / globalAvgPool forward and backward → avgPoolPart: samples, bit-identical.
  * Same contract as pool_exports.ts: a kernel's workspace was sized by the wrapped *WorkspaceBytes call.
  */
 import type { PartKernel } from '../../runtime/threads/control';
@@ -94,6 +95,15 @@ export function threadedTrainingExports(base: KernelExports, pool: ThreadPool, m
     }
   };
 
+  /** Average pools (N, C, H, W, [OH, OW,] src, dst): samples across the threads (nn/pool_part.ts). */
+  const avgPool = (name: string, op: number) => (...args: number[]): void => {
+    const [n, c, h, w] = args;
+    const [oh, ow, src, dst] = op >= 2 ? [1, 1, args[4], args[5]] : args.slice(4);
+    const parts = Math.min(n, pool.threads * PARTS_PER_THREAD);
+    if (parts >= 2 && parallel(PASS_FLOPS_PER_ELEMENT * n * c * h * w)) pool.run('avgPoolPart', [op, n, c, h, w, oh, ow, src, dst], parts, 0, 0);
+    else fn(name)(...args);
+  };
+
   return {
     ...(typeof base.elementwisePart === 'function' ? {
       reluForward: elementwise('reluForward', 0, ([, x, y]) => [x, y, 0, 0, 0]),
@@ -102,6 +112,14 @@ export function threadedTrainingExports(base: KernelExports, pool: ThreadPool, m
       relu6Backward: elementwise('relu6Backward', 3, ([, x, dy, dx]) => [x, dy, dx, 0, 0]),
       addForward: elementwise('addForward', 4, ([, a, b, y, relu]) => [a, b, y, relu, 0]),
       axpby: elementwise('axpby', 5, ([, alpha, x, beta, y]) => [x, y, 0, f32Bits(alpha), f32Bits(beta)]),
+      // dst += src as dst = src + dst (float addition commutes: the same bits)
+      dcdAddInto: elementwise('dcdAddInto', 4, ([, src, dst]) => [src, dst, dst, 0, 0]),
+    } : {}),
+    ...(typeof base.avgPoolPart === 'function' ? {
+      adaptiveAvgPoolForward: avgPool('adaptiveAvgPoolForward', 0),
+      adaptiveAvgPoolBackward: avgPool('adaptiveAvgPoolBackward', 1),
+      globalAvgPoolForward: avgPool('globalAvgPoolForward', 2),
+      globalAvgPoolBackward: avgPool('globalAvgPoolBackward', 3),
     } : {}),
     ...(typeof base.dcdProjectForwardPart === 'function' ? {
       dcdProjectWorkspaceBytes: (cout: number, l: number, b: number, hw: number): number => {

@@ -42,5 +42,6 @@ export const PART_KERNELS = [
   'batchNormForwardTrainPart', 'batchNormBackwardTrainPart',
   'dcdProjectForwardPart', 'dcdProjectBackwardPart', 'dcdPhiForwardPart', 'dcdPhiBackwardPart',
   'dcdScaleForwardPart', 'dcdScaleBackwardPart', 'elementwisePart',
+  'avgPoolPart',
 ] as const;
 export type PartKernel = (typeof PART_KERNELS)[number];
