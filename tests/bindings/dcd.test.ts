@@ -368,7 +368,7 @@ for (const build of THREADED) {
     let two: M, one: M;
     beforeAll(async () => {
       // threadMinFlops 0: even the tiny fixtures are split across the threads
-      two = (await init({ backend: build, threads: 2, threadMinFlops: 0 })) as M;
+      two = (await init({ backend: build, threads: 2, threadMinFlops: 0, debug: { poison: true } })) as M;
       one = (await init({ backend: build })) as M;
     });
     afterAll(() => two?.dispose());

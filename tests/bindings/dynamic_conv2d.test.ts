@@ -269,7 +269,7 @@ for (const build of THREADED) {
     let two: M, one: M;
     beforeAll(async () => {
       // threadMinFlops 0: even the tiny fixtures are split across the threads
-      two = (await init({ backend: build, threads: 2, threadMinFlops: 0 })) as M;
+      two = (await init({ backend: build, threads: 2, threadMinFlops: 0, debug: { poison: true } })) as M;
       one = (await init({ backend: build })) as M;
     });
 
@@ -300,6 +300,15 @@ for (const build of THREADED) {
       }
     });
 
+    // A stride beyond what the kernels index: the conv runs on a gathered input (ops/conv2d_geometry.ts)
+    it('extreme stride (gathered input), batch 6', () => {
+      const rand = seededRandom(43);
+      const { x, state, options } = randomDynamic(rand, 6, 8, 12, 3, 7, 4, true);
+      const extreme = { ...options, stride: [2 ** 31 - 1, 1] } as DynamicConv2dOptions;
+      const dy: DecodedTensor = { shape: [6, 12, 1, 7], data: randomArray(6 * 12 * 7, rand) };
+      expectThreadedMatches(runDynamic(two, x, state, dy, extreme), runDynamic(one, x, state, dy, extreme), 'extreme stride');
+    });
+
     it('the default threshold splits a SmallCnn-sized layer and gives the same results', async () => {
       const m = (await init({ backend: build, threads: 2 })) as M;
       try {
@@ -312,7 +321,7 @@ for (const build of THREADED) {
     });
 
     it('after dispose() the threaded backend runs on one thread with the one-thread results', async () => {
-      const m = (await init({ backend: build, threads: 2, threadMinFlops: 0 })) as M;
+      const m = (await init({ backend: build, threads: 2, threadMinFlops: 0, debug: { poison: true } })) as M;
       m.dispose();
       const { x, state, options } = randomDynamic(seededRandom(12), 5, 8, 8, 3, 6, 4, true);
       const dy: DecodedTensor = { shape: [5, 8, 6, 6], data: randomArray(5 * 8 * 36, seededRandom(13)) };

@@ -404,7 +404,7 @@ describe.skipIf(threadsUnavailable)(`nn ops with init({ threads: 2 })${threadsUn
 // y, the running statistics, saved statistics and every gradient are the one-thread bits.
 describe.skipIf(threadsUnavailable)(`batchNorm (training) and element-wise ops split across init({ threads: 2 })${threadsUnavailable ? ` (skipped: ${threadsUnavailable})` : ''}`, () => {
   it('forward (affine or not, residual, ReLU) and backward: bit-identical to one thread, 1–70 channels', async () => {
-    const mt = await init({ threads: 2, threadMinFlops: 0 });
+    const mt = await init({ threads: 2, threadMinFlops: 0, debug: { poison: true } });
     const one = await init({ backend: mt.info().backend as 'wasm-simd' | 'wasm-relaxed-simd' });
     try {
       const rand = seededRandom(23);
@@ -436,7 +436,7 @@ describe.skipIf(threadsUnavailable)(`batchNorm (training) and element-wise ops s
   // Element ranges of 16 across the threads (assembly/nn/elementwise_part.ts): sizes below, at and
   // past a range boundary, NaN and the clamp edges (0, 6) in the data.
   it('relu / relu6 forward and backward, add (+ ReLU), addReluBackward, axpby: bit-identical to one thread', async () => {
-    const mt = await init({ threads: 2, threadMinFlops: 0 });
+    const mt = await init({ threads: 2, threadMinFlops: 0, debug: { poison: true } });
     const one = await init({ backend: mt.info().backend as 'wasm-simd' | 'wasm-relaxed-simd' });
     try {
       const rand = seededRandom(29);
@@ -463,7 +463,7 @@ describe.skipIf(threadsUnavailable)(`batchNorm (training) and element-wise ops s
 
   // Samples across the threads (assembly/nn/pool_part.ts); odd sizes give PyTorch's overlapping bins.
   it('adaptiveAvgPool2d forward and backward (2×2, 1×1, 3×2 bins): bit-identical to one thread', async () => {
-    const mt = await init({ threads: 2, threadMinFlops: 0 });
+    const mt = await init({ threads: 2, threadMinFlops: 0, debug: { poison: true } });
     const one = await init({ backend: mt.info().backend as 'wasm-simd' | 'wasm-relaxed-simd' });
     try {
       const rand = seededRandom(31);
