@@ -58,3 +58,9 @@ export { conv2dForwardFusedPart } from "./conv/conv2d_forward_part";
 // Weights packed once for the relaxed build's wide tile (prepared convs), and the forward that reads them
 export { conv2dPackedWeightsBytes, conv2dPackWeights, conv2dForwardPacked } from "./conv/conv2d_packed";
 export { conv2dForwardPackedPart } from "./conv/conv2d_forward_part";
+// Training-step thread parts: dynamic convolution split by samples, BatchNorm (train) by channels
+export { dynamicConv2dForwardPart, dynamicConv2dBackwardPart, dynamicConv2dReducePart, dynamicConv2dPartialBytes } from "./dynamic/conv_part";
+export { batchNormForwardTrainPart, batchNormBackwardTrainPart } from "./nn/batchnorm_part";
+export { dcdProjectForwardPart, dcdProjectBackwardPart, dcdPhiForwardPart, dcdPhiBackwardPart, dcdScaleForwardPart, dcdScaleBackwardPart } from "./dcd/train_part";
+export { elementwisePart } from "./nn/elementwise_part";
+export { avgPoolPart } from "./nn/pool_part";

@@ -122,6 +122,13 @@ export function dynamicConv2dWorkspaceBytes(p: usize, K: i32, pass: i32): usize 
 
 /** y (N, Cout, OH, OW) for attention pi (N, K), kernels weight (K, Cout, Cin/g, kh, kw), bias (K, Cout) or 0. */
 export function dynamicConv2dForward(p: usize, K: i32, x: usize, pi: usize, weight: usize, bias: usize, y: usize, ws: usize): void {
+  dynamicConv2dForwardSamples(p, K, x, pi, weight, bias, y, ws, 0, convN(p));
+}
+
+/** dynamicConv2dForward for samples [nBegin, nEnd) only (a thread part: conv_part.ts). */
+export function dynamicConv2dForwardSamples(
+  p: usize, K: i32, x: usize, pi: usize, weight: usize, bias: usize, y: usize, ws: usize, nBegin: i32, nEnd: i32,
+): void {
   const p1 = perSampleDescriptor(p, ws);
   const wLen = kernelLength(p);
   const cout = convK(p);
@@ -134,8 +141,8 @@ export function dynamicConv2dForward(p: usize, K: i32, x: usize, pi: usize, weig
   const xBytes = <usize>convC(p) * convH(p) * convW(p) << 2;
   const yBytes = <usize>cout * convOH(p) * convOW(p) << 2;
   const piRow = <usize>K << 2;
-  for (let n0 = 0; n0 < convN(p); n0 += S) {
-    const s = min(S, convN(p) - n0);
+  for (let n0 = nBegin; n0 < nEnd; n0 += S) {
+    const s = min(S, nEnd - n0);
     const pn = pi + <usize>n0 * piRow;
     aggregateSamples(K, s, pn, piRow, weight, wLen, wn, wStride);
     if (bias) aggregateSamples(K, s, pn, piRow, bias, cout, bn, bStride);
@@ -154,6 +161,17 @@ export function dynamicConv2dBackward(
   p: usize, K: i32, x: usize, pi: usize, weight: usize, bias: usize, dy: usize,
   dx: usize, dweight: usize, dbias: usize, dpi: usize, ws: usize,
 ): void {
+  dynamicConv2dBackwardSamples(p, K, x, pi, weight, bias, dy, dx, dweight, dbias, dpi, ws, 0, convN(p));
+}
+
+/**
+ * dynamicConv2dBackward for samples [nBegin, nEnd) only (a thread part: conv_part.ts): dx and dpi rows
+ * of those samples; dweight / dbias are overwritten with those samples' share of ∂W_k / ∂b_k.
+ */
+export function dynamicConv2dBackwardSamples(
+  p: usize, K: i32, x: usize, pi: usize, weight: usize, bias: usize, dy: usize,
+  dx: usize, dweight: usize, dbias: usize, dpi: usize, ws: usize, nBegin: i32, nEnd: i32,
+): void {
   const p1 = perSampleDescriptor(p, ws);
   const wLen = kernelLength(p);
   const cout = convK(p);
@@ -170,10 +188,10 @@ export function dynamicConv2dBackward(
   const xBytes = <usize>convC(p) * convH(p) * convW(p) << 2;
   const yBytes = <usize>cout * convOH(p) * convOW(p) << 2;
   const piRow = <usize>K << 2;
-  if (convN(p) == 0) memory.fill(dweight, 0, <usize>K * wLen << 2);
+  if (nBegin >= nEnd) memory.fill(dweight, 0, <usize>K * wLen << 2);
   if (bias) memory.fill(dbias, 0, <usize>K * cout << 2);
-  for (let n0 = 0; n0 < convN(p); n0 += S) {
-    const s = min(S, convN(p) - n0);
+  for (let n0 = nBegin; n0 < nEnd; n0 += S) {
+    const s = min(S, nEnd - n0);
     const pn0 = pi + <usize>n0 * piRow;
     if (flipped) aggregateFlippedSamples(K, s, pn0, piRow, weight, cout, convC(p), convG(p), convKH(p), convKW(p), wn, wStride);
     else aggregateSamples(K, s, pn0, piRow, weight, wLen, wn, wStride);
@@ -187,7 +205,7 @@ export function dynamicConv2dBackward(
       conv2dBackwardWeight(p1, xn, dyn, dwn + <usize>j * wStride, bias ? dbn + <usize>j * bStride : 0, convWs);
     }
     // ∂π_nk = ⟨∂W(x_n), W_k⟩ and ∂W_k (+)= π_nk ∂W(x_n): one pass over the kernels for the s samples
-    dotAxpySamples(K, s, pn0, piRow, weight, dwn, wStride, wLen, dweight, n0 == 0, dpi + <usize>n0 * piRow, piRow);
+    dotAxpySamples(K, s, pn0, piRow, weight, dwn, wStride, wLen, dweight, n0 == nBegin, dpi + <usize>n0 * piRow, piRow);
     if (bias) {
       for (let j = 0; j < s; j++) {
         const pn = pn0 + <usize>j * piRow;

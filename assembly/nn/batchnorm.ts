@@ -33,20 +33,51 @@ function sumRow(row: usize, S: i32): f64 {
   return s;
 }
 
-/** Σ (row[i] − mean)² in f64 (two-pass variance: no cancellation). */
+/** The upper two f32 lanes of v in the lower half (for f64x2.promote_low_f32x4). */
+// @ts-ignore: decorator
+@inline function highHalf(v: v128): v128 {
+  return i8x16.shuffle(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7);
+}
+
+/** Σ (row[i] − mean)² in f64 (two-pass variance: no cancellation); f64x2 partial sums as sumRow. */
 function sumSqDevRow(row: usize, S: i32, mean: f64): f64 {
   let s: f64 = 0;
-  for (let i = 0; i < S; i++) {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const m = f64x2.splat(mean);
+    let acc = f64x2.splat(0);
+    for (; i + 4 <= S; i += 4) {
+      const v = v128.load(at(row, i));
+      const lo = f64x2.sub(f64x2.promote_low_f32x4(v), m);
+      const hi = f64x2.sub(f64x2.promote_low_f32x4(highHalf(v)), m);
+      acc = f64x2.add(acc, f64x2.mul(lo, lo));
+      acc = f64x2.add(acc, f64x2.mul(hi, hi));
+    }
+    s = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+  }
+  for (; i < S; i++) {
     const d = <f64>load<f32>(at(row, i)) - mean;
     s += d * d;
   }
   return s;
 }
 
-/** Σ (row[i] − mean)·g[i] in f64. */
+/** Σ (row[i] − mean)·g[i] in f64; f64x2 partial sums as sumRow. */
 function sumDevDotRow(row: usize, g: usize, S: i32, mean: f64): f64 {
   let s: f64 = 0;
-  for (let i = 0; i < S; i++) s += (<f64>load<f32>(at(row, i)) - mean) * <f64>load<f32>(at(g, i));
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const m = f64x2.splat(mean);
+    let acc = f64x2.splat(0);
+    for (; i + 4 <= S; i += 4) {
+      const v = v128.load(at(row, i));
+      const w = v128.load(at(g, i));
+      acc = f64x2.add(acc, f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(v), m), f64x2.promote_low_f32x4(w)));
+      acc = f64x2.add(acc, f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(highHalf(v)), m), f64x2.promote_low_f32x4(highHalf(w))));
+    }
+    s = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+  }
+  for (; i < S; i++) s += (<f64>load<f32>(at(row, i)) - mean) * <f64>load<f32>(at(g, i));
   return s;
 }
 
@@ -106,8 +137,17 @@ export function batchNormForwardTrainFused(
   runningMean: usize, runningVar: usize, momentum: f32, eps: f32,
   residual: usize, relu: i32, y: usize, saveMean: usize, saveInvStd: usize,
 ): void {
+  batchNormForwardTrainChannels(N, C, S, x, gamma, beta, runningMean, runningVar, momentum, eps, residual, relu, y, saveMean, saveInvStd, 0, C);
+}
+
+/** batchNormForwardTrainFused for channels [c0, c1) (channels are independent: batchnorm_part.ts). */
+export function batchNormForwardTrainChannels(
+  N: i32, C: i32, S: i32, x: usize, gamma: usize, beta: usize,
+  runningMean: usize, runningVar: usize, momentum: f32, eps: f32,
+  residual: usize, relu: i32, y: usize, saveMean: usize, saveInvStd: usize, c0: i32, c1: i32,
+): void {
   const M = <f64>N * <f64>S;
-  for (let c = 0; c < C; c++) {
+  for (let c = c0; c < c1; c++) {
     let sum: f64 = 0;
     for (let n = 0; n < N; n++) sum += sumRow(rowOf(x, n, c, C, S), S);
     const mean = sum / M;
@@ -167,8 +207,16 @@ export function batchNormBackwardTrain(
   N: i32, C: i32, S: i32, x: usize, dy: usize, gamma: usize,
   saveMean: usize, saveInvStd: usize, dx: usize, dgamma: usize, dbeta: usize,
 ): void {
+  batchNormBackwardTrainChannels(N, C, S, x, dy, gamma, saveMean, saveInvStd, dx, dgamma, dbeta, 0, C);
+}
+
+/** batchNormBackwardTrain for channels [c0, c1) (batchnorm_part.ts). */
+export function batchNormBackwardTrainChannels(
+  N: i32, C: i32, S: i32, x: usize, dy: usize, gamma: usize,
+  saveMean: usize, saveInvStd: usize, dx: usize, dgamma: usize, dbeta: usize, c0: i32, c1: i32,
+): void {
   const M = <f64>N * <f64>S;
-  for (let c = 0; c < C; c++) {
+  for (let c = c0; c < c1; c++) {
     const mean = load<f32>(at(saveMean, c));
     const invstd = <f64>load<f32>(at(saveInvStd, c));
     channelGradSums(N, C, S, x, dy, c, <f64>mean);

@@ -107,7 +107,16 @@ export function adaptiveAvgPoolBackward(
         const g = load<f32>(dyp + (<usize>(i * OW + j) << 2)) / <f32>((h1 - h0) * (w1 - w0));
         for (let h = h0; h < h1; h++) {
           const row = dxp + (<usize>(h * W) << 2);
-          for (let w = w0; w < w1; w++) {
+          let w = w0;
+          if (ASC_FEATURE_SIMD) {
+            // one add per element either way: the same bits as the scalar loop
+            const vg = f32x4.splat(g);
+            for (; w + 4 <= w1; w += 4) {
+              const p = row + (<usize>w << 2);
+              v128.store(p, f32x4.add(v128.load(p), vg));
+            }
+          }
+          for (; w < w1; w++) {
             const p = row + (<usize>w << 2);
             store<f32>(p, load<f32>(p) + g);
           }

@@ -4,7 +4,7 @@
  * parameter gradient, updated running statistics; train and eval), the size-rule table, and errors.
  * Wasm backends without the op group are tolerated only while DCD_WASM_READY is false.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import dcdJson from '../fixtures/dcd.json' with { type: 'json' };
 import { asFixtureFile, decodeTensors, type DecodedTensor } from '../fixtures/decode';
 import { dcdForwardUnfused, init, type Backend } from '../../bindings/index';
@@ -15,7 +15,9 @@ import {
 import { DCDBasicConv2d, DCDConv2d, DYCls, DYModule, type DcdLayer } from '../../bindings/nn/dcd';
 import type { Tensor } from '../../bindings/tensor';
 import { BACKENDS } from '../harness/backends';
-import { expectAllClose, randomArray, seededRandom, type Tolerance } from '../harness/numeric';
+import { expectAllClose, maxAbsDiff, randomArray, seededRandom, type Tolerance } from '../harness/numeric';
+import { relaxedSimdSupported } from '../../bindings/runtime/features';
+import { threadsUnavailableReason } from '../../bindings/runtime/threads/support';
 
 interface DcdRun { prefix: 'train' | 'eval'; training: boolean }
 interface DcdFixtureOptions {
@@ -330,3 +332,90 @@ describe('wide stride-1 DCD backward (flipped-weight path) matches the js refere
     }
   }
 });
+
+// init({ threads: 2 }): the training forward's convs run on the whole batch and DCD's per-sample pieces
+// (λ scaling, Φ, the projection p, and the BatchNorms) are split across the threads
+// (assembly/dcd/train_part.ts, nn/batchnorm_part.ts): every output and gradient is the one-thread bits.
+const threadsUnavailable = threadsUnavailableReason();
+const THREADED = relaxedSimdSupported() ? ['wasm-simd', 'wasm-relaxed-simd'] as const : ['wasm-simd'] as const;
+
+/** y, running statistics, dx and every gradient of one forward + backward, as plain arrays. */
+function dcdStep(m: M, layer: DcdLayer, x: DecodedTensor, dy: DecodedTensor, state: Record<string, DecodedTensor>, training: boolean) {
+  layer.loadStateDict(state).train(training);
+  layer.zeroGrad();
+  return m.scope(() => {
+    const y = layer.forward(m.tensor(x.data, x.shape)).toFloat32Array();
+    const dx = layer.backward(m.tensor(dy.data, dy.shape)).toFloat32Array();
+    const grads = Object.fromEntries(Object.entries(layer.grads()).map(([name, g]) => [name, g.toFloat32Array()]));
+    const after = Object.fromEntries(Object.entries(layer.stateDict()).map(([name, t]) => [name, Float32Array.from(t.data)]));
+    return { y, dx, grads, after };
+  });
+}
+
+function expectSameStep(a: ReturnType<typeof dcdStep>, b: ReturnType<typeof dcdStep>, label: string): void {
+  expect(maxAbsDiff(a.y, b.y), `${label}: y`).toBe(0);
+  expect(maxAbsDiff(a.dx, b.dx), `${label}: dx`).toBe(0);
+  expect(Object.keys(a.grads).sort()).toEqual(Object.keys(b.grads).sort());
+  for (const [name, g] of Object.entries(b.grads)) expect(maxAbsDiff(a.grads[name], g), `${label}: grad ${name}`).toBe(0);
+  for (const [name, t] of Object.entries(b.after)) expect(maxAbsDiff(a.after[name], t), `${label}: ${name} after`).toBe(0);
+}
+
+for (const build of THREADED) {
+  const name = threadsUnavailable
+    ? `DCD with threads [${build}]: skipped (${threadsUnavailable})`
+    : `DCD with init({ threads: 2 }) [${build}]: bit-identical to 1 thread`;
+  describe.skipIf(threadsUnavailable)(name, () => {
+    let two: M, one: M;
+    beforeAll(async () => {
+      // threadMinFlops 0: even the tiny fixtures are split across the threads
+      two = (await init({ backend: build, threads: 2, threadMinFlops: 0, debug: { poison: true } })) as M;
+      one = (await init({ backend: build })) as M;
+    });
+    afterAll(() => two?.dispose());
+
+    it('every fixture layer, train and eval: y, dx, gradients, running statistics', () => {
+      expect(two.info().threads).toBe(2);
+      for (const fc of cases) {
+        const t = decodeTensors(fc);
+        const state = Object.fromEntries(stateNames(t).map((n) => [n, t[n]]));
+        for (const run of fc.options.runs) {
+          const r = (n: string) => t[`${run.prefix}.${n}`];
+          const [a, b] = [two, one].map((m) => {
+            const layer = layerFor(m, fc.options.config);
+            try {
+              return dcdStep(m, layer, r('x'), r('dy'), state, run.training);
+            } finally {
+              layer.dispose();
+            }
+          });
+          expectSameStep(a, b, `${fc.name} (${run.prefix})`);
+        }
+      }
+    });
+
+    // Latent sizes ≥ 9 (dP split by columns of 8), batches around the part counts, both strides.
+    it('SmallCnn-like conv_basic_dy layers, batch 3–17, train', () => {
+      const rand = seededRandom(19);
+      for (const [n, cin, cout, hw, stride] of [[3, 24, 32, 9, 1], [10, 32, 16, 8, 2], [17, 40, 40, 5, 1]]) {
+        const config: DcdConfig = { kind: 'conv_basic_dy', inChannels: cin, outChannels: cout, stride };
+        const template = layerFor(one, config);
+        const state = Object.fromEntries(Object.entries(template.stateDict()).map(([k, v]) => [k, {
+          shape: [...v.shape], data: /running_var$/.test(k) ? Float32Array.from(v.data, () => 1 + Math.abs(rand())) : randomArray(v.data.length, rand),
+        }]));
+        template.dispose();
+        const oh = Math.floor((hw - 1) / stride) + 1;
+        const x = { shape: [n, cin, hw, hw], data: randomArray(n * cin * hw * hw, rand) };
+        const dy = { shape: [n, cout, oh, oh], data: randomArray(n * cout * oh * oh, rand) };
+        const [a, b] = [two, one].map((m) => {
+          const layer = layerFor(m, config);
+          try {
+            return dcdStep(m, layer, x, dy, state, true);
+          } finally {
+            layer.dispose();
+          }
+        });
+        expectSameStep(a, b, `conv_basic_dy ${cin}→${cout} stride ${stride} batch ${n}`);
+      }
+    });
+  });
+}

@@ -3,16 +3,18 @@
  * functional op and the DynamicConv2d layer against PyTorch fixtures (y, π and every gradient), the
  * layer's state dict and temperature, and the typed errors for invalid settings.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import dynamicJson from '../fixtures/dynamic_conv.json' with { type: 'json' };
 import { asFixtureFile, decodeTensors, type DecodedTensor } from '../fixtures/decode';
 import { init, type Backend } from '../../bindings/index';
+import { relaxedSimdSupported } from '../../bindings/runtime/features';
+import { threadsUnavailableReason } from '../../bindings/runtime/threads/support';
 import { OptionError, ShapeError, StateDictError } from '../../bindings/errors';
 import type { DynamicConv2dOps, DynamicConv2dOptions, DynamicConvMode } from '../../bindings/ops/dynamic_conv2d';
 import { DynamicConv2d } from '../../bindings/nn/dynamic_conv2d';
 import type { Tensor } from '../../bindings/tensor';
 import { BACKENDS } from '../harness/backends';
-import { expectAllClose, type Tolerance } from '../harness/numeric';
+import { expectAllClose, maxAbsDiff, randomArray, seededRandom, type Tolerance } from '../harness/numeric';
 
 type Pair = number | [number, number];
 interface DynamicFixtureOptions {
@@ -210,5 +212,124 @@ for (const backend of BACKENDS) {
         }
       });
     });
+  });
+}
+
+// init({ threads: 2 }): the samples are split across the threads (assembly/dynamic/conv_part.ts).
+// y, π, dx and the attention gradients are per sample, so bit-identical to one thread; ∂W_k and ∂b_k
+// sum over the batch grouped by part, so equal up to float32 rounding (and still within PyTorch's bound).
+const threadsUnavailable = threadsUnavailableReason();
+const THREADED = relaxedSimdSupported() ? ['wasm-simd', 'wasm-relaxed-simd'] as const : ['wasm-simd'] as const;
+/** Regrouping a sum of ≤ 64 float32 terms: a few ulps of the largest partial sum. */
+const VS_ONE_THREAD: Tolerance = { rtol: 2e-6, atol: 1e-7 };
+const BATCH_SUMMED = new Set(['weight', 'bias']);
+
+interface DynamicRun { y: Float32Array; pi: Float32Array; dx: Float32Array; grads: Record<string, Float32Array> }
+
+function runDynamic(m: M, x: DecodedTensor, state: Record<string, DecodedTensor>, dy: DecodedTensor, options: DynamicConv2dOptions): DynamicRun {
+  return m.scope(() => {
+    const xt = m.tensor(x.data, x.shape);
+    const st = Object.fromEntries(Object.entries(state).map(([name, t]) => [name, m.tensor(t.data, t.shape)]));
+    const y = m.dynamicConv2d(xt, st, options).toFloat32Array();
+    const pi = m.dynamicConv2dAttention(xt, st, options).toFloat32Array();
+    const g = m.dynamicConv2dBackward(xt, st, m.tensor(dy.data, dy.shape), options);
+    const grads = Object.fromEntries(Object.entries(g.params).map(([name, t]) => [name, t.toFloat32Array()]));
+    return { y, pi, dx: g.dx.toFloat32Array(), grads };
+  });
+}
+
+function expectThreadedMatches(two: DynamicRun, one: DynamicRun, label: string): void {
+  for (const key of ['y', 'pi', 'dx'] as const) {
+    expect(maxAbsDiff(two[key], one[key]), `${label}: ${key} differs from 1 thread`).toBe(0);
+  }
+  expect(Object.keys(two.grads).sort()).toEqual(Object.keys(one.grads).sort());
+  for (const [name, g] of Object.entries(one.grads)) {
+    if (BATCH_SUMMED.has(name)) expectAllClose(two.grads[name], g, VS_ONE_THREAD, `${label}: d${name} vs 1 thread`);
+    else expect(maxAbsDiff(two.grads[name], g), `${label}: d${name} differs from 1 thread`).toBe(0);
+  }
+}
+
+/** A DY-Conv layer's tensors with random values (softmax attention, hidden 4). */
+function randomDynamic(rand: () => number, n: number, cin: number, cout: number, k: number, hw: number, K: number, bias: boolean) {
+  const t = (shape: number[]): DecodedTensor => ({ shape, data: randomArray(shape.reduce((a, b) => a * b, 1), rand) });
+  const state: Record<string, DecodedTensor> = {
+    weight: t([K, cout, cin, k, k]),
+    ...(bias ? { bias: t([K, cout]) } : {}),
+    'attention.fc1.weight': t([4, cin]), 'attention.fc1.bias': t([4]),
+    'attention.fc2.weight': t([K, 4]), 'attention.fc2.bias': t([K]),
+  };
+  return { x: t([n, cin, hw, hw]), state, options: { mode: 'softmax', padding: (k - 1) / 2, temperature: 2 } as DynamicConv2dOptions };
+}
+
+for (const build of THREADED) {
+  const name = threadsUnavailable
+    ? `dynamicConv2d with threads [${build}]: skipped (${threadsUnavailable})`
+    : `dynamicConv2d with init({ threads: 2 }) [${build}]: 2 threads vs 1 thread`;
+  describe.skipIf(threadsUnavailable)(name, () => {
+    let two: M, one: M;
+    beforeAll(async () => {
+      // threadMinFlops 0: even the tiny fixtures are split across the threads
+      two = (await init({ backend: build, threads: 2, threadMinFlops: 0, debug: { poison: true } })) as M;
+      one = (await init({ backend: build })) as M;
+    });
+
+    it('every PyTorch fixture: y, π, dx, attention gradients bit-identical; ∂W_k, ∂b_k to rounding and vs PyTorch', () => {
+      expect(two.info().threads).toBe(2);
+      for (const fc of cases) {
+        const t = decodeTensors(fc);
+        const state = Object.fromEntries(stateNames(t).map((n) => [n, t[n]]));
+        const options = opOptions(fc.options);
+        const threaded = runDynamic(two, t.x, state, t.dy, options);
+        expectThreadedMatches(threaded, runDynamic(one, t.x, state, t.dy, options), fc.name);
+        for (const n of stateNames(t)) expectAllClose(threaded.grads[n], t[`d${n}`].data, VS_TORCH, `${fc.name}: threaded d${n} vs PyTorch`);
+      }
+    });
+
+    // Batch sizes around the part counts (forward: up to 8 parts, backward: up to 4, i.e. up to 3
+    // partial gradients): fewer samples than parts, uneven splits, several aggregation passes per part.
+    it('random layers, batch 1–19, with and without bias, 1×1 and 3×3', () => {
+      const rand = seededRandom(41);
+      for (const [n, cin, cout, k, hw, K, bias] of [
+        [1, 8, 12, 3, 6, 4, true], [2, 6, 10, 3, 7, 4, false], [3, 16, 8, 1, 5, 3, true],
+        [5, 12, 20, 3, 8, 4, true], [9, 8, 16, 3, 6, 2, true], [19, 10, 14, 3, 5, 4, false],
+      ] as [number, number, number, number, number, number, boolean][]) {
+        const { x, state, options } = randomDynamic(rand, n, cin, cout, k, hw, K, bias);
+        const dy: DecodedTensor = { shape: [n, cout, hw, hw], data: randomArray(n * cout * hw * hw, rand) };
+        const label = `batch ${n} ${cin}→${cout} ${k}×${k} K ${K}${bias ? '' : ' no bias'}`;
+        expectThreadedMatches(runDynamic(two, x, state, dy, options), runDynamic(one, x, state, dy, options), label);
+      }
+    });
+
+    // A stride beyond what the kernels index: the conv runs on a gathered input (ops/conv2d_geometry.ts)
+    it('extreme stride (gathered input), batch 6', () => {
+      const rand = seededRandom(43);
+      const { x, state, options } = randomDynamic(rand, 6, 8, 12, 3, 7, 4, true);
+      const extreme = { ...options, stride: [2 ** 31 - 1, 1] } as DynamicConv2dOptions;
+      const dy: DecodedTensor = { shape: [6, 12, 1, 7], data: randomArray(6 * 12 * 7, rand) };
+      expectThreadedMatches(runDynamic(two, x, state, dy, extreme), runDynamic(one, x, state, dy, extreme), 'extreme stride');
+    });
+
+    it('the default threshold splits a SmallCnn-sized layer and gives the same results', async () => {
+      const m = (await init({ backend: build, threads: 2 })) as M;
+      try {
+        const { x, state, options } = randomDynamic(seededRandom(8), 16, 32, 32, 3, 14, 4, true);
+        const dy: DecodedTensor = { shape: [16, 32, 14, 14], data: randomArray(16 * 32 * 14 * 14, seededRandom(9)) };
+        expectThreadedMatches(runDynamic(m, x, state, dy, options), runDynamic(one, x, state, dy, options), 'default threshold');
+      } finally {
+        m.dispose();
+      }
+    });
+
+    it('after dispose() the threaded backend runs on one thread with the one-thread results', async () => {
+      const m = (await init({ backend: build, threads: 2, threadMinFlops: 0, debug: { poison: true } })) as M;
+      m.dispose();
+      const { x, state, options } = randomDynamic(seededRandom(12), 5, 8, 8, 3, 6, 4, true);
+      const dy: DecodedTensor = { shape: [5, 8, 6, 6], data: randomArray(5 * 8 * 36, seededRandom(13)) };
+      const a = runDynamic(m, x, state, dy, options), b = runDynamic(one, x, state, dy, options);
+      for (const key of ['y', 'dx'] as const) expect(maxAbsDiff(a[key], b[key]), key).toBe(0);
+      for (const [n, g] of Object.entries(b.grads)) expect(maxAbsDiff(a.grads[n], g), `d${n}`).toBe(0);
+    });
+
+    afterAll(() => two?.dispose());
   });
 }

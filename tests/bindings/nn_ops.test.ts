@@ -399,3 +399,86 @@ describe.skipIf(threadsUnavailable)(`nn ops with init({ threads: 2 })${threadsUn
     }
   });
 });
+
+// Training-mode BatchNorm on the pool (assembly/nn/batchnorm_part.ts): parts split the channels, so
+// y, the running statistics, saved statistics and every gradient are the one-thread bits.
+describe.skipIf(threadsUnavailable)(`batchNorm (training) and element-wise ops split across init({ threads: 2 })${threadsUnavailable ? ` (skipped: ${threadsUnavailable})` : ''}`, () => {
+  it('forward (affine or not, residual, ReLU) and backward: bit-identical to one thread, 1–70 channels', async () => {
+    const mt = await init({ threads: 2, threadMinFlops: 0, debug: { poison: true } });
+    const one = await init({ backend: mt.info().backend as 'wasm-simd' | 'wasm-relaxed-simd' });
+    try {
+      const rand = seededRandom(23);
+      for (const [n, c, h, w, affine, residual, relu] of [
+        [4, 9, 7, 5, true, false, false], [2, 1, 6, 6, true, true, true], [3, 70, 3, 3, false, true, false],
+        [8, 16, 1, 1, true, false, true], [5, 6, 9, 1, false, false, false],
+      ] as [number, number, number, number, boolean, boolean, boolean][]) {
+        const shape = [n, c, h, w];
+        const size = n * c * h * w;
+        const data = { x: randomArray(size, rand), r: randomArray(size, rand), dy: randomArray(size, rand), g: randomArray(c, rand), b: randomArray(c, rand) };
+        const run = (b: Backend) => b.scope(() => {
+          const x = b.tensor(data.x, shape);
+          const st = {
+            weight: affine ? b.tensor(data.g, [c]) : null, bias: affine ? b.tensor(data.b, [c]) : null,
+            runningMean: b.zeros([c]), runningVar: b.tensor(new Float32Array(c).fill(1), [c]),
+          };
+          const res = b.batchNorm(x, st, { training: true, momentum: 0.1, eps: 1e-5, residual: residual ? b.tensor(data.r, shape) : null, relu });
+          const g = b.batchNormBackward(x, b.tensor(data.dy, shape), st, res.saved, { training: true });
+          return [res.y, st.runningMean, st.runningVar, res.saved!.mean, res.saved!.invStd, g.dx!, ...(affine ? [g.dweight!, g.dbias!] : [])]
+            .map((t) => Array.from(t.data));
+        });
+        expect(run(mt), `batchNorm [${shape}] affine ${affine} residual ${residual} relu ${relu}`).toEqual(run(one));
+      }
+    } finally {
+      mt.dispose();
+    }
+  });
+
+  // Element ranges of 16 across the threads (assembly/nn/elementwise_part.ts): sizes below, at and
+  // past a range boundary, NaN and the clamp edges (0, 6) in the data.
+  it('relu / relu6 forward and backward, add (+ ReLU), addReluBackward, axpby: bit-identical to one thread', async () => {
+    const mt = await init({ threads: 2, threadMinFlops: 0, debug: { poison: true } });
+    const one = await init({ backend: mt.info().backend as 'wasm-simd' | 'wasm-relaxed-simd' });
+    try {
+      const rand = seededRandom(29);
+      for (const n of [63, 64, 100, 257, 4099]) {
+        const a = randomArray(n, rand).map((v) => v * 8);
+        a[0] = 0; a[1] = 6; a[2] = Number.NaN; a[3] = -0;
+        const b = randomArray(n, rand), dy = randomArray(n, rand);
+        const run = (m: Backend) => m.scope(() => {
+          const x = m.tensor(a, [n]), bt = m.tensor(b, [n]), g = m.tensor(dy, [n]);
+          const sum = m.add(x, bt, { relu: true });
+          const acc = m.tensor(b, [n]);
+          m.axpby(0.75, x, -1.5, acc);
+          return [
+            m.relu(x), m.relu6(x), m.activationBackward('relu', x, g), m.activationBackward('relu6', x, g),
+            m.add(x, bt), sum, m.addReluBackward(sum, g), acc,
+          ].map((t) => Array.from(t.data));
+        });
+        expect(run(mt), `n = ${n}`).toEqual(run(one));
+      }
+    } finally {
+      mt.dispose();
+    }
+  });
+
+  // Samples across the threads (assembly/nn/pool_part.ts); odd sizes give PyTorch's overlapping bins.
+  it('adaptiveAvgPool2d forward and backward (2×2, 1×1, 3×2 bins): bit-identical to one thread', async () => {
+    const mt = await init({ threads: 2, threadMinFlops: 0, debug: { poison: true } });
+    const one = await init({ backend: mt.info().backend as 'wasm-simd' | 'wasm-relaxed-simd' });
+    try {
+      const rand = seededRandom(31);
+      for (const [shape, out] of [[[5, 3, 7, 9], [2, 2]], [[9, 4, 8, 8], [2, 2]], [[3, 2, 6, 5], [1, 1]], [[2, 3, 11, 6], [3, 2]]] as [number[], [number, number]][]) {
+        const xData = randomArray(shape.reduce((a, b) => a * b, 1), rand);
+        const dyData = randomArray(shape[0] * shape[1] * out[0] * out[1], rand);
+        const run = (m: Backend) => m.scope(() => {
+          const y = m.adaptiveAvgPool2d(m.tensor(xData, shape), out);
+          const dx = m.adaptiveAvgPool2dBackward(shape, m.tensor(dyData, y.shape));
+          return [y, dx].map((t) => Array.from(t.data));
+        });
+        expect(run(mt), `[${shape}] → ${out}`).toEqual(run(one));
+      }
+    } finally {
+      mt.dispose();
+    }
+  });
+});

@@ -2,7 +2,8 @@
  * The fused wasm DCD forward (spec §3):
  *   g = pool(x); (s, t, s2, φ, u, λ) = dynamic branch(g)                       [dcdBranchForward]
  *   zq = q(x); z1 = bn1(zq); w = Φ·z1 per pixel; z = bn2(w) + z1              [conv, batchNorm*, dcdPhiForward]
- *   (eval mode runs the static conv, q, bn1, Φ, bn2 and p sample by sample, train mode conv and q only)
+ *   (eval mode runs the static conv, q, bn1, Φ, bn2 and p sample by sample; train mode the convs on the
+ *   whole batch, dcd_train_forward.ts)
  *   y = λ ⊙ conv(x, W0): one scaling pass while the conv output is in cache, in place without a
  *       backward; with one the unscaled c is kept for ∂L/∂λ [conv2dForward, dcdScaleForward]
  *   y += P·z, accumulated straight into y by the gemm (no separate sum pass)    [dcdProjectForward]
@@ -19,6 +20,7 @@ import type { Scratch, WasmContext } from './context';
 import { WasmDcdCache, type DcdSaved } from './dcd_cache';
 import { compileDcdEval, BN_EPS } from './dcd_eval';
 import { dcdGeometry, type DcdGeometry } from './dcd_geometry';
+import { dcdTrainingConvs } from './dcd_train_forward';
 import { PASS_FORWARD } from './exports';
 
 export { BN_EPS }; // dcd_backward.ts, dcd_unfused.ts
@@ -107,14 +109,16 @@ export function dcdForwardWasm(ctx: WasmContext, d: DcdDims, state: DcdState, xA
         k('batchNormForwardEval')(samples, L, hwOut, src, bn(which, 'weight'), bn(which, 'bias'),
           bn(which, 'running_mean'), bn(which, 'running_var'), BN_EPS, res, dst);
 
-      for (let i = 0; i < n; i++) {
+      if (training) {
+        dcdTrainingConvs(ctx, G, scratch, { x: x.ptr, w0, b0, c, y: yPtr, lam: d.hasLambda ? lam : 0,
+          q: d.hasResidual ? p(`${names.q}.weight`) : 0, zq });
+      } else for (let i = 0; i < n; i++) {
         const xi = x.ptr + i * xStep, yi = yPtr + i * yStep, ci = c + i * yStep;
         k('conv2dForward')(sDesc, xi, w0, b0, ci, sWs);
         if (d.hasLambda) k('dcdScaleForward')(1, cout, hwOut, lam + i * cout * 4, ci, yi);
         if (!d.hasResidual) continue;
         const o = i * zStep;
         k('conv2dForward')(qDesc, xi, p(`${names.q}.weight`), 0, zq + o, qWs);
-        if (training) continue;
         eval1(1, 1, zq + o, 0, z1 + o);
         k('dcdPhiForward')(1, G.blocks, G.lb, hwOut, phi + i * G.mphi * 4, z1 + o, w + o);
         eval1(2, 1, w + o, z1 + o, z + o);

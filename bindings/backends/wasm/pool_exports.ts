@@ -17,6 +17,7 @@ import type { ThreadPool } from '../../runtime/threads/pool';
 import { f32Bits } from './f32_bits';
 import type { PartKernel } from '../../runtime/threads/control';
 import type { KernelExports } from './exports';
+import { threadedTrainingExports } from './pool_exports_train';
 
 type Fn = (...args: number[]) => number;
 
@@ -90,5 +91,6 @@ export function threadedExports(base: KernelExports, pool: ThreadPool, options: 
     // runs its convs inside wasm on one thread: without it the DCD op takes its per-kernel path,
     // whose conv2dForward calls are the wrapped ones above
     dcdEvalForward: undefined,
+    ...threadedTrainingExports(base, pool, options.minFlops),
   } as KernelExports;
 }

@@ -37,5 +37,11 @@ export const GENERATION_MASK = 0xfffff;
 export const PART_KERNELS = [
   'conv2dForwardPart', 'conv2dBackwardDataPart', 'conv2dBackwardWeightPart', 'linearForwardPart', 'linearBackwardPart',
   'depthwiseBackwardPart', 'conv2dForwardFusedPart', 'conv2dForwardPackedPart',
+  // training step (backends/wasm/pool_exports_train.ts)
+  'dynamicConv2dForwardPart', 'dynamicConv2dBackwardPart', 'dynamicConv2dReducePart',
+  'batchNormForwardTrainPart', 'batchNormBackwardTrainPart',
+  'dcdProjectForwardPart', 'dcdProjectBackwardPart', 'dcdPhiForwardPart', 'dcdPhiBackwardPart',
+  'dcdScaleForwardPart', 'dcdScaleBackwardPart', 'elementwisePart',
+  'avgPoolPart',
 ] as const;
 export type PartKernel = (typeof PART_KERNELS)[number];
