@@ -6,7 +6,9 @@
  *   import { init } from 'dcd-wasm/slim';
  *   const m = await init({ wasm: (file) => `/assets/${file}` });   // copy node_modules/dcd-wasm/dist/*.wasm there
  *
- * `file` is a {@link WasmFile}: dcd-relaxed-simd.wasm, dcd-simd.wasm or dcd-scalar.wasm (and the
- * threads builds with init({ threads })). A WebAssembly.Module, bytes, URL or Response works too.
+ * `file` is a {@link WasmFile}: dcd-relaxed-simd.wasm, dcd-simd.wasm or dcd-scalar.wasm. A
+ * WebAssembly.Module, bytes, URL or Response works too. The slim entry carries no threads runtime
+ * (rollup.config.mjs builds it with runtime/threads/start_slim.ts): init({ threads: n > 1 }) throws a
+ * BackendError naming the default entry, threads: 'auto' runs on one thread.
  */
 export * from './index';

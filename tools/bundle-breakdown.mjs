@@ -5,7 +5,8 @@
  * esm), with every embedded build '' so only code is counted, and prints the minified bytes per
  * source folder and per file (esbuild's metafile). Sizes differ from the dist bundle by ~2 % (rollup's
  * TypeScript emit), the split between files does not.
- *   node tools/bundle-breakdown.mjs [--top N]      (default: the 40 largest files)
+ *   node tools/bundle-breakdown.mjs [--top N] [--slim]   (default: the 40 largest files; --slim: the slim
+ *   entry's code, without the threads runtime, as rollup.config.mjs builds dist/slim.js)
  */
 import * as esbuild from 'esbuild';
 import { fileURLToPath } from 'node:url';
@@ -24,9 +25,17 @@ const noWasm = {
     }));
   },
 };
+// --slim: runtime/init.ts's threads starter becomes the stand-in without a worker pool (rollup.config.mjs)
+const slimThreads = {
+  name: 'slim-threads',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/threads\/start$/ }, (a) => (a.importer.endsWith('/runtime/init.ts')
+      ? { path: fileURLToPath(new URL('../bindings/runtime/threads/start_slim.ts', import.meta.url)) } : undefined));
+  },
+};
 const result = await esbuild.build({
   stdin: { contents: "import { init } from './bindings/index.ts';\nexport const m = await init();\n", resolveDir: root, loader: 'js' },
-  bundle: true, minify: true, format: 'esm', platform: 'browser', write: false, metafile: true, plugins: [noWasm], logLevel: 'error',
+  bundle: true, minify: true, format: 'esm', platform: 'browser', write: false, metafile: true, plugins: argv.includes('--slim') ? [noWasm, slimThreads] : [noWasm], logLevel: 'error',
 });
 const inputs = Object.values(result.metafile.outputs)[0].inputs;
 const files = Object.entries(inputs)

@@ -7,9 +7,10 @@
  *   2. publint and @arethetypeswrong/cli: no problems
  *   3. a TypeScript consumer (tests/package/consumer.*) type-checks under bundler, node16 and
  *      nodenext resolution with skipLibCheck: false
- *   4. bundle budgets (esbuild, minified): the slim entry ≤ 100 KB; the default entry's JavaScript
- *      beyond the base64 of the builds it embeds ≤ 100 KB too (the ratio target ≤ 1.1 × is reported)
- *   5. smoke runs: Node import, require, the slim entry with a resolver; Deno with npm: specifiers; the CLI
+ *   4. bundle budgets (esbuild, minified): the slim entry ≤ 100 KB; the default entry ≤ 1.1 × the builds it
+ *      embeds, and its JavaScript beyond their base64 ≤ 100 KB + the threads runtime only it carries
+ *   5. smoke runs: Node import, require, the slim entry with a resolver (and its typed error for threads);
+ *      Deno with npm: specifiers; the CLI
  * Works in build/package/ (git-ignored). Exits 1 naming every failed check.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -37,6 +38,12 @@ function benchModules(dir) {
 }
 const SLIM_BUDGET = 100 * 1024;
 const DEFAULT_BUDGET_FACTOR = 1.1;
+/**
+ * The default entry's own JavaScript: the slim entry's code plus the threads runtime that only the
+ * default entry carries (worker pool, worker source, threaded kernel wrappers: ~16 KB minified on
+ * 2026-12-07; the slim entry leaves it out, runtime/threads/start_slim.ts).
+ */
+const DEFAULT_JS_BUDGET = SLIM_BUDGET + 16 * 1024;
 
 const failures = [];
 const check = (ok, message) => {
@@ -130,17 +137,17 @@ const slimSize = await bundleSize('slim', "import { init } from 'dcd-wasm/slim';
   'export const m = await init({ wasm: (file) => new URL(file, import.meta.url) });\n');
 check(slimSize.min <= SLIM_BUDGET, `slim bundle ${kb(slimSize.min)} minified (${kb(slimSize.gzip)} gzipped) ≤ ${kb(SLIM_BUDGET)}`);
 const defaultSize = await bundleSize('default', "import { init } from 'dcd-wasm';\nexport const m = await init();\n");
-// The default entry's own JavaScript (all but the embedded builds) is held to the slim entry's budget,
-// so every byte it adds is code, not wasm. The issue's ratio target (≤ 1.1 × the embedded builds) is
-// reported, not gated, and it moves with the builds' size as much as with the JS: for the same 98.7 KB
-// of JS it is 1.097× with the 180 KB SIMD builds tools/asc/presimplify.mjs gives, 1.11× with the 157 KB
-// ones of plain asc -O3. Meeting it on the JS alone needs ≤ ~92 KB (tools/bundle-breakdown.mjs: where it goes).
-check(defaultSize.min - embedded <= SLIM_BUDGET,
+// Both of issue 12's targets are gated: the slim entry above, and the default entry ≤ 1.1 × the builds
+// it embeds. The default entry's own JavaScript (all but the embedded builds) is held to the slim
+// budget plus the threads runtime only it carries, so what it adds is accounted for as code, not hidden
+// by the builds' size (for the same JS the ratio moves with the builds: the 180 KB SIMD builds that
+// tools/asc/presimplify.mjs gives lower it; tools/bundle-breakdown.mjs: where the JS goes).
+check(defaultSize.min - embedded <= DEFAULT_JS_BUDGET,
   `default bundle ${kb(defaultSize.min)} minified (${kb(defaultSize.gzip)} gzipped): ${kb(defaultSize.min - embedded)} of ` +
-  `JavaScript beyond the base64 of the ${WASM_FILES.length} builds it embeds (${kb(embedded)}) ≤ ${kb(SLIM_BUDGET)}`);
+  `JavaScript beyond the base64 of the ${WASM_FILES.length} builds it embeds (${kb(embedded)}) ≤ ${kb(DEFAULT_JS_BUDGET)} ` +
+  '(the slim budget + the threads runtime)');
 const ratio = defaultSize.min / embedded;
-console.log(`${ratio <= DEFAULT_BUDGET_FACTOR ? '✓' : '•'} target (issue 12): default bundle ≤ ${DEFAULT_BUDGET_FACTOR} × what it embeds: ` +
-  `${ratio.toFixed(3)}× — ${ratio <= DEFAULT_BUDGET_FACTOR ? 'met' : 'NOT met'}`);
+check(ratio <= DEFAULT_BUDGET_FACTOR, `target (issue 12): default bundle ≤ ${DEFAULT_BUDGET_FACTOR} × what it embeds: ${ratio.toFixed(3)}×`);
 for (const f of WASM_FILES) {
   const bytes = readFileSync(join(installed, 'dist', f));
   console.log(`  ${f}: ${kb(bytes.length)} raw, ${kb(gzipSync(bytes).length)} gzipped`);
@@ -154,7 +161,12 @@ const SMOKE = {
   'require.cjs': "const { initSync } = require('dcd-wasm');\nconsole.log(initSync().info().backend);\n",
   'slim.mjs': "import { readFileSync } from 'node:fs';\nimport { fileURLToPath } from 'node:url';\nimport { init } from 'dcd-wasm/slim';\n" +
     "const asked = [];\nconst m = await init({ wasm: (file) => { asked.push(file); return readFileSync(fileURLToPath(import.meta.resolve(`dcd-wasm/${file}`))); } });\n" +
-    "console.log(m.info().backend, asked.join(','));\n",
+    "console.log(m.info().backend, asked.join(','));\n" +
+    // the slim entry has no threads runtime: a clear error for threads: 2, one thread for 'auto'
+    "const error = await init({ wasm: () => new Uint8Array(0), threads: 2 }).then(() => null, (e) => e);\n" +
+    "if (error?.code !== 'E_BACKEND' || !/slim entry .* has no threads runtime/.test(error.message)) throw new Error(`threads: 2 gave ${error}`);\n" +
+    "const auto = await init({ wasm: (file) => readFileSync(fileURLToPath(import.meta.resolve(`dcd-wasm/${file}`))), threads: 'auto' });\n" +
+    "if (auto.info().threads !== 1 || !/slim entry/.test(auto.info().threadsNote)) throw new Error('threads: auto in the slim entry');\n",
 };
 for (const [file, source] of Object.entries(SMOKE)) {
   writeFileSync(join(consumer, file), source);

@@ -104,6 +104,17 @@ export function threadedTrainingExports(base: KernelExports, pool: ThreadPool, m
     else fn(name)(...args);
   };
 
+  /** BatchNorm (N, C, S, …) split by channels, when there are ≥ 2 and enough elements. */
+  const byChannels = (name: string, part: PartKernel, partArgs: (a: number[]) => number[]) => (...args: number[]): void => {
+    const [n, c, s] = args;
+    if (c > 1 && parallel(BATCHNORM_FLOPS_PER_ELEMENT * n * c * s)) {
+      pool.run(part, partArgs(args), Math.min(c, pool.threads * PARTS_PER_THREAD), 0, 0);
+    } else {
+      fn(name)(...args);
+    }
+  };
+  const withBits = (a: number[]): number[] => a.map((v, i) => (i === 8 || i === 9 ? f32Bits(v) : v));
+
   return {
     ...(typeof base.elementwisePart === 'function' ? {
       reluForward: elementwise('reluForward', 0, ([, x, y]) => [x, y, 0, 0, 0]),
@@ -156,34 +167,11 @@ export function threadedTrainingExports(base: KernelExports, pool: ThreadPool, m
         fn('dynamicConv2dBackward')(p, K, x, pi, w, b, dy, dx, dw, db, dpi, ws);
       }
     },
-    batchNormForwardTrainFused: (n: number, c: number, s: number, x: number, gamma: number, beta: number,
-      runningMean: number, runningVar: number, momentum: number, eps: number, residual: number, relu: number,
-      y: number, saveMean: number, saveInvStd: number): void => {
-      if (c > 1 && parallel(BATCHNORM_FLOPS_PER_ELEMENT * n * c * s)) {
-        pool.run('batchNormForwardTrainPart', [n, c, s, x, gamma, beta, runningMean, runningVar, f32Bits(momentum),
-          f32Bits(eps), residual, relu, y, saveMean, saveInvStd], Math.min(c, pool.threads * PARTS_PER_THREAD), 0, 0);
-      } else {
-        fn('batchNormForwardTrainFused')(n, c, s, x, gamma, beta, runningMean, runningVar, momentum, eps, residual, relu, y, saveMean, saveInvStd);
-      }
-    },
-    batchNormForwardTrain: (n: number, c: number, s: number, x: number, gamma: number, beta: number,
-      runningMean: number, runningVar: number, momentum: number, eps: number, residual: number,
-      y: number, saveMean: number, saveInvStd: number): void => {
-      if (c > 1 && parallel(BATCHNORM_FLOPS_PER_ELEMENT * n * c * s)) {
-        pool.run('batchNormForwardTrainPart', [n, c, s, x, gamma, beta, runningMean, runningVar, f32Bits(momentum),
-          f32Bits(eps), residual, 0, y, saveMean, saveInvStd], Math.min(c, pool.threads * PARTS_PER_THREAD), 0, 0);
-      } else {
-        fn('batchNormForwardTrain')(n, c, s, x, gamma, beta, runningMean, runningVar, momentum, eps, residual, y, saveMean, saveInvStd);
-      }
-    },
-    batchNormBackwardTrain: (n: number, c: number, s: number, x: number, dy: number, gamma: number,
-      saveMean: number, saveInvStd: number, dx: number, dgamma: number, dbeta: number): void => {
-      if (c > 1 && parallel(BATCHNORM_FLOPS_PER_ELEMENT * n * c * s)) {
-        pool.run('batchNormBackwardTrainPart', [n, c, s, x, dy, gamma, saveMean, saveInvStd, dx, dgamma, dbeta],
-          Math.min(c, pool.threads * PARTS_PER_THREAD), 0, 0);
-      } else {
-        fn('batchNormBackwardTrain')(n, c, s, x, dy, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
-      }
-    },
+    // (N, C, S, …): channels across the threads; momentum and eps (arguments 8, 9) as f32 bit patterns
+    batchNormForwardTrainFused: byChannels('batchNormForwardTrainFused', 'batchNormForwardTrainPart', withBits),
+    // the part kernel's relu flag (argument 11) is 0 here
+    batchNormForwardTrain: byChannels('batchNormForwardTrain', 'batchNormForwardTrainPart',
+      (a) => [...withBits(a).slice(0, 11), 0, ...a.slice(11)]),
+    batchNormBackwardTrain: byChannels('batchNormBackwardTrain', 'batchNormBackwardTrainPart', (a) => a),
   };
 }

@@ -18,16 +18,15 @@ import { backendOfBuild } from '../builds';
 import { relaxedSimdSupported, simdSupported } from '../features';
 import { isWasmResolver, moduleFromInput, resolveWasm, type WasmInput, type WasmResolver } from '../source';
 import { withThreads } from './backend';
+import { checkThreadsOption, type ThreadPlan } from './option';
 import { CONTROL_BYTES } from './control';
 import { embeddedThreadsModule, hasEmbeddedThreadsBuild, THREADS_FILE, type ThreadsBuild } from './embedded';
 import { ThreadPool } from './pool';
 import { hardwareThreads, threadsUnavailableReason } from './support';
 
-/** Threads for init({ threads }): a count from 1 to 64, or 'auto' (the cores, at most 8). */
-export type ThreadsOption = number | 'auto';
+export type { ThreadsOption, ThreadPlan } from './option';
 
 const MAX_AUTO_THREADS = 8;
-const MAX_THREADS = 64;
 /**
  * Below this many flops an op runs on the calling thread: the hand-off costs ~55 µs here (a worker
  * woken by Atomics.notify resumes 10–35 µs later), so 2 threads broke even at ~5 MFLOP on the 2-core
@@ -37,19 +36,10 @@ export const DEFAULT_MIN_FLOPS = 6e6;
 /** The threads build's imported memory limits, in pages: they must equal asconfig.json's "threads" target. */
 export const THREADS_MEMORY = { initial: 16, maximum: 65536 } as const;
 
-export interface ThreadPlan {
-  threads: number;
-  /** Why fewer threads than asked were used ('auto' fallback). */
-  note?: string;
-}
-
 /** Validates the option and decides the thread count (before any wasm is loaded). */
 export function planThreads(op: string, option: unknown, backend: string, sync: boolean): ThreadPlan {
-  if (option === undefined || option === 1) return { threads: 1 };
+  if (!checkThreadsOption(op, option)) return { threads: 1 };
   const auto = option === 'auto';
-  if (!auto && !(Number.isInteger(option) && (option as number) >= 1 && (option as number) <= MAX_THREADS)) {
-    throw new OptionError(`${op}: threads must be an integer from 1 to ${MAX_THREADS} or 'auto', got ${describe(option)}`);
-  }
   const wanted = auto ? Math.min(hardwareThreads(), MAX_AUTO_THREADS) : (option as number);
   let reason: string | null = null;
   if (backend === 'js') reason = "backend 'js' is single-threaded";
