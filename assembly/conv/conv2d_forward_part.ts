@@ -20,7 +20,7 @@
 
 import { B_CONV, B_DENSE, gemmDriver } from "../gemm/driver";
 import { residualInPlace } from "../gemm/epilogue";
-import { PART_SCRATCH, partStart } from "../gemm/partition";
+import { PART_SCRATCH, partStart, partStartNearest, threadsOfParts } from "../gemm/partition";
 import { MR, MR_WIDE, align64, roundUp } from "../gemm/config";
 import {
   convC, convCinPerGroup, convCoutPerGroup, convG, convH, convIsDepthwise, convIsPointwise,
@@ -121,15 +121,18 @@ const ROW_SPLIT_WASTE: i32 = 16;
 /**
  * How many of the `parts` get rows (the rest are empty): every row part repacks all the columns,
  * costing packCost/rows of its work, so parts stop where the total repacking ((used − 1)·packCost
- * per column element against coutG multiply-adds) passes 1/ROW_SPLIT_WASTE — but at least 2
- * (the point of splitting; the pool's threads claim parts dynamically, so more parts only help a
- * thread that a busy core slowed down). 3×3 s2 256→256 @14²: 2 row parts (8 would repack 8× and
- * cost +54 % work, measured); 1×1 512→2048 @7²: all 8.
+ * per column element against coutG multiply-adds) passes 1/ROW_SPLIT_WASTE — but at least one per
+ * thread (the point of splitting), and a multiple of the threads: the parts are equal, so 3 of them
+ * on 2 threads would take 2/3 of the one-thread time (measured on the work model of ResNet-18's
+ * 3×3 512→512 @7²: 3.8 ms of 5.3 on 2 threads). 3×3 s2 256→256 @14²: 2 row parts (8 would repack
+ * 8× and cost +54 % work, measured); 1×1 512→2048 @7²: all 8.
  */
 function rowParts(p: usize, segs: i32, parts: i32): i32 {
   const packCost = convIsPointwise(p) ? PACK_COST_DENSE : PACK_COST_CONV;
   const perSeg = 1 + convCoutPerGroup(p) / (ROW_SPLIT_WASTE * packCost);
-  return min(parts, max(2, perSeg * segs));
+  const threads = min(threadsOfParts(parts), parts);
+  const wanted = min(parts, max(2, perSeg * segs));
+  return min(parts, max(threads, wanted / threads * threads));
 }
 
 /**
@@ -152,10 +155,11 @@ function rowsPart(
   const segs = batched ? G : N * G;
   const used = rowParts(p, segs, parts);
   if (part >= used) return;
-  // pre-packed weights: rows in multiples of 20, so every part starts on a 5-row panel (and a 4-row tile)
-  const rowAlign = packed ? MR * MR_WIDE : MR;
+  // pre-packed weights: every part starts on a 5-row panel (the packed path has no 4-row tile);
+  // boundaries to the nearest panel, as few large parts are only balanced that way
+  const rowAlign = packed ? MR_WIDE : MR;
   const packedRows = roundUp(coutG, MR_WIDE);
-  const a = partStart(segs, coutG, part, used, rowAlign), e = partStart(segs, coutG, part + 1, used, rowAlign);
+  const a = partStartNearest(segs, coutG, part, used, rowAlign), e = partStartNearest(segs, coutG, part + 1, used, rowAlign);
   for (let s = <i32>(a / coutG); <i64>s * coutG < e; s++) {
     const r0 = <i32>max<i64>(a - <i64>s * coutG, 0), r1 = <i32>min<i64>(e - <i64>s * coutG, coutG);
     if (r0 >= r1) continue;

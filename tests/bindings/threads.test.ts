@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import conv2dJson from '../fixtures/conv2d.json' with { type: 'json' };
 import linearJson from '../fixtures/linear.json' with { type: 'json' };
 import { asFixtureFile, decodeTensors, type Conv2dFixtureOptions, type LinearFixtureOptions } from '../fixtures/decode';
-import { BackendError, OptionError, init, initSync, type Backend, type Conv2dOptions } from '../../bindings/index';
+import { BackendError, OptionError, init, initSync, prepareConv2d, type Backend, type Conv2dOptions } from '../../bindings/index';
 import { relaxedSimdSupported } from '../../bindings/runtime/features';
 import { threadsUnavailableReason } from '../../bindings/runtime/threads/support';
 import { expectAllClose, maxAbsDiff, product, randomArray, randomInt, seededRandom, type Tolerance } from '../harness/numeric';
@@ -235,6 +235,42 @@ describe.skipIf(unavailable)(suiteName, () => {
           else expect(maxAbsDiff(a[key]!, b[key]!), `${label} ${JSON.stringify(needs)} ${key}`).toBe(0);
         }
       }
+    }
+  });
+
+  // Row splits use a multiple of the threads (parts / 4) and put each boundary on the nearest
+  // 4-row tile or, with the relaxed build's pre-packed weights, 5-row panel: 2 and 3 threads, row
+  // counts whose halves / thirds round up and down, the one-shot conv2d and a prepared conv.
+  it('forward split by output channels on 2 and 3 threads (plain and pre-packed weights)', async () => {
+    const three = await init({ backend: build, threads: 3, threadMinFlops: 0 });
+    try {
+      const rand = seededRandom(43);
+      for (const c of [
+        { x: [1, 16, 7, 7], w: [256, 16, 3, 3], bias: true, options: { padding: 1 } },  // 2 row parts: 130 + 126 packed
+        { x: [1, 24, 7, 7], w: [212, 24, 3, 3], bias: false, options: { padding: 1 } }, // 106 → 105 / 108 + 104
+        { x: [1, 32, 14, 14], w: [330, 32, 3, 3], bias: true, options: { stride: 2, padding: 1 } },
+        { x: [1, 40, 7, 7], w: [300, 40, 1, 1], bias: true, options: {} },                // 1×1: 8 / 9 row parts
+      ] as ConvCase[]) {
+        const d = convData(c, rand);
+        const label = `rows: x [${c.x}] w [${c.w}] ${JSON.stringify(c.options)}`;
+        const want = runConv(one, c, d);
+        const viaPrepared = (m: Backend) => m.scope(() => {
+          const { stride, padding, dilation, groups } = c.options;
+          const conv = prepareConv2d(c.x, m.tensor(d.w!, c.w), { stride, padding, dilation, groups, bias: c.bias ? m.tensor(d.b!, [c.w[0]]) : null });
+          const out = m.zeros(conv.outputShape);
+          conv.run(m.tensor(d.x!, c.x), out);
+          conv.dispose();
+          return out.toFloat32Array();
+        });
+        const prepOne = viaPrepared(one);
+        for (const [threads, m] of [[2, two], [3, three]] as const) {
+          expect(maxAbsDiff(runConv(m, c, d).y!, want.y!), `${label}, ${threads} threads`).toBe(0);
+          expect(maxAbsDiff(viaPrepared(m), prepOne), `${label}, prepared, ${threads} threads`).toBe(0);
+        }
+        expectAllClose(prepOne, want.y!, VS_JS, `${label}: prepared vs conv2d`);
+      }
+    } finally {
+      three.dispose();
     }
   });
 

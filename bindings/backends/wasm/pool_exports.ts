@@ -20,7 +20,10 @@ import type { KernelExports } from './exports';
 
 type Fn = (...args: number[]) => number;
 
-/** Parts per thread: small enough pieces that a busy core doesn't hold the others back. */
+/**
+ * Parts per thread: small enough pieces that a busy core doesn't hold the others back. The part
+ * kernels read the thread count back as parts / PARTS_PER_THREAD (assembly/gemm/partition.ts).
+ */
 const PARTS_PER_THREAD = 4;
 const align64 = (n: number): number => Math.ceil(n / 64) * 64;
 /** assembly/gemm/partition.ts PART_SCRATCH. */
