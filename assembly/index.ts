@@ -58,3 +58,5 @@ export { conv2dForwardFusedPart } from "./conv/conv2d_forward_part";
 // Weights packed once for the relaxed build's wide tile (prepared convs), and the forward that reads them
 export { conv2dPackedWeightsBytes, conv2dPackWeights, conv2dForwardPacked } from "./conv/conv2d_packed";
 export { conv2dForwardPackedPart } from "./conv/conv2d_forward_part";
+// The composed DCD eval forward for the thread pool: its dynamic parts beside the static conv's parts
+export { dcdEvalForwardPart, dcdEvalForwardFinish, dcdEvalForwardSharedBytes, dcdEvalForwardPartWorkspaceBytes } from "./dcd/forward_eval_part";

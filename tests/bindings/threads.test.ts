@@ -9,10 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import conv2dJson from '../fixtures/conv2d.json' with { type: 'json' };
 import linearJson from '../fixtures/linear.json' with { type: 'json' };
 import { asFixtureFile, decodeTensors, type Conv2dFixtureOptions, type LinearFixtureOptions } from '../fixtures/decode';
-import { BackendError, OptionError, init, initSync, prepareConv2d, type Backend, type Conv2dOptions } from '../../bindings/index';
+import {
+  BackendError, DCDBasicConv2d, DCDConv2d, DYModule, OptionError, init, initSync, prepareConv2d,
+  type Backend, type Conv2dOptions, type DcdLayer,
+} from '../../bindings/index';
 import { relaxedSimdSupported } from '../../bindings/runtime/features';
 import { threadsUnavailableReason } from '../../bindings/runtime/threads/support';
-import { expectAllClose, maxAbsDiff, product, randomArray, randomInt, seededRandom, type Tolerance } from '../harness/numeric';
+import { expectAllClose, maxAbs, maxAbsDiff, product, randomArray, randomInt, seededRandom, type Tolerance } from '../harness/numeric';
 
 const unavailable = threadsUnavailableReason();
 /** The threaded backends this runtime can run: relaxed SIMD where it validates (Node: with the flag). */
@@ -271,6 +274,50 @@ describe.skipIf(unavailable)(suiteName, () => {
       }
     } finally {
       three.dispose();
+    }
+  });
+
+  // The composed DCD eval forward: one job whose last part runs the dynamic parts (pool, branch,
+  // latent path) beside the static conv's parts, then λ and the projection with the fused output.
+  // λ scales y after the conv (the one-thread relaxed kernel may fold it into W0's packing), so
+  // equal to one thread up to float32 rounding; every state tensor random so each path matters.
+  it('DCD eval forward, composed: dynamic parts beside the static conv (batch 1 and 3, fused output)', () => {
+    const layers: [string, (m: Backend) => DcdLayer, number[]][] = [
+      ['conv_basic_dy 48→72 s2 (row split)', (m) => new DCDBasicConv2d(m, { inChannels: 48, outChannels: 72, stride: 2, seed: 4 }), [1, 48, 14, 14]],
+      ['conv_dy 3×3 16→24', (m) => new DCDConv2d(m, { inChannels: 16, outChannels: 24, kernelSize: 3, padding: 1, seed: 5 }), [3, 16, 12, 12]],
+      ['DYModule 1×1 32→40', (m) => new DYModule(m, { inChannels: 32, outChannels: 40, seed: 6 }), [3, 32, 9, 9]],
+    ];
+    const rand = seededRandom(61);
+    for (const [name, make, xShape] of layers) {
+      const a = make(two).eval(), b = make(one).eval();
+      try {
+        const state: Record<string, { shape: number[]; data: Float32Array }> = {};
+        for (const [key, t] of a.namedState()) {
+          const data = randomArray(t.size, rand).map((v) => (/running_var/.test(key) ? 0.5 + Math.abs(v) : 0.5 * v));
+          state[key] = { shape: [...t.shape], data };
+        }
+        a.loadStateDict(state);
+        b.loadStateDict(state);
+        const x = randomArray(product(xShape), rand);
+        const run = (m: Backend, layer: DcdLayer, fused: boolean) => m.scope(() => {
+          const st = Object.fromEntries(layer.namedState());
+          const xt = m.tensor(x, xShape);
+          const plain = m.dcdForward(layer.dims, st, xt, { training: false, needsBackward: false, evalStrategy: 'composed' }).y;
+          if (!fused) return plain.toFloat32Array();
+          const residual = m.tensor(randomArray(plain.size, seededRandom(3)), plain.shape);
+          const postBias = m.tensor(randomArray(layer.dims.cout, seededRandom(4)), [layer.dims.cout]);
+          return m.dcdForward(layer.dims, st, xt, {
+            training: false, needsBackward: false, evalStrategy: 'composed', postBias, residual, activation: 'relu',
+          }).y.toFloat32Array();
+        });
+        for (const fused of [false, true]) {
+          const got = run(two, a, fused), want = run(one, b, fused);
+          expect(maxAbsDiff(got, want) / maxAbs(want), `${name}${fused ? ', fused output' : ''}`).toBeLessThanOrEqual(1e-6);
+        }
+      } finally {
+        a.dispose();
+        b.dispose();
+      }
     }
   });
 

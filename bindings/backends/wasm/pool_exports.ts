@@ -7,6 +7,8 @@
  *   conv2dForward / conv2dBackwardData / conv2dBackwardWeight / depthwiseConv2dBackward /
  *   linearForward / linearBackward
  *     → pool.run(the matching *Part kernel), when the op is big enough to pay for the hand-off.
+ *   dcdEvalForward(plan, N, x, y, eps, ws) → dcdEvalForwardPart (the DCD layer's dynamic parts beside
+ *     its static conv's parts), then dcdEvalForwardFinish on the calling thread.
  *   conv2dForwardFused(p, x, w, b, residual, y, ws, lo, hi) → conv2dForwardFusedPart, whose lo / hi
  *     are f32 bit patterns (the control block holds i32 arguments only); conv2dForwardPacked (the
  *     same arguments, pre-packed weights) → conv2dForwardPackedPart.
@@ -74,6 +76,28 @@ export function threadedExports(base: KernelExports, pool: ThreadPool, options: 
       else fn(name)(p, x, w, b, r, y, ws, lo, hi);
     };
   const linearSize = (a: number[]) => fn('linearWorkspaceBytes')(a[0], a[1], a[2]);
+
+  // The composed DCD eval forward (dcd/forward_eval_part.ts): one job whose highest part computes the
+  // layer's dynamic parts (pool, branch, latent path) beside the static conv's parts, then λ and the
+  // projection with the fused output on this thread. ws = the shared results, then one slice per thread.
+  const dcdShared = (plan: number, n: number): number => align64(fn('dcdEvalForwardSharedBytes')(plan, n) >>> 0);
+  const dcdSlice = (plan: number, n: number): number => slice(fn('dcdEvalForwardPartWorkspaceBytes')(plan, n));
+  const dcdEval = {
+    dcdEvalForwardWorkspaceBytes: (plan: number, n: number): number => {
+      const serial = fn('dcdEvalForwardWorkspaceBytes')(plan, n) >>> 0;
+      const split = dcdShared(plan, n) + dcdSlice(plan, n) * pool.threads;
+      return split < 2 ** 31 ? Math.max(serial, split) : serial;
+    },
+    dcdEvalForward: (plan: number, n: number, x: number, y: number, eps: number, ws: number): void => {
+      const shared = dcdShared(plan, n), one = dcdSlice(plan, n);
+      if (!parallel(n * convFlops(plan), one) || !fits(shared + one * pool.threads)) {
+        fn('dcdEvalForward')(plan, n, x, y, eps, ws);
+        return;
+      }
+      pool.run('dcdEvalForwardPart', [plan, n, x, y, f32Bits(eps), ws], parts() + 1, ws + shared, one);
+      fn('dcdEvalForwardFinish')(plan, n, y, ws, ws + shared + PART_SCRATCH);
+    },
+  };
   return {
     ...base,
     conv2dWorkspaceBytes: wrapSize('conv2dWorkspaceBytes'),
@@ -90,8 +114,6 @@ export function threadedExports(base: KernelExports, pool: ThreadPool, options: 
     depthwiseConv2dBackward: wrapKernel('depthwiseConv2dBackward', 'depthwiseBackwardPart', (a) => 2 * convFlops(a[0]), convSize(1)),
     linearForward: wrapKernel('linearForward', 'linearForwardPart', (a) => 2 * a[0] * a[1] * a[2], linearSize),
     linearBackward: wrapKernel('linearBackward', 'linearBackwardPart', (a) => 4 * a[0] * a[1] * a[2], linearSize),
-    // runs its convs inside wasm on one thread: without it the DCD op takes its per-kernel path,
-    // whose conv2dForward calls are the wrapped ones above
-    dcdEvalForward: undefined,
+    ...dcdEval,
   } as KernelExports;
 }

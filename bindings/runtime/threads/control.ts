@@ -36,6 +36,6 @@ export const GENERATION_MASK = 0xfffff;
 /** Kernel exports that run one part of an op (assembly/index.ts), by FN index. */
 export const PART_KERNELS = [
   'conv2dForwardPart', 'conv2dBackwardDataPart', 'conv2dBackwardWeightPart', 'linearForwardPart', 'linearBackwardPart',
-  'depthwiseBackwardPart', 'conv2dForwardFusedPart', 'conv2dForwardPackedPart',
+  'depthwiseBackwardPart', 'conv2dForwardFusedPart', 'conv2dForwardPackedPart', 'dcdEvalForwardPart',
 ] as const;
 export type PartKernel = (typeof PART_KERNELS)[number];
