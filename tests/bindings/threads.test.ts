@@ -321,6 +321,22 @@ describe.skipIf(unavailable)(suiteName, () => {
     }
   });
 
+  // Max pooling splits planes (sample, channel): every shape the stem uses and odd ones (fewer
+  // planes than parts, padding, dilation, ceil mode), bit-identical to one thread.
+  it('max pool split by planes', () => {
+    const rand = seededRandom(17);
+    for (const [shape, options] of [
+      [[1, 64, 112, 112], { kernelSize: 3, stride: 2, padding: 1 }],
+      [[3, 5, 17, 13], { kernelSize: 3, stride: 2, padding: 1, ceilMode: true }],
+      [[1, 3, 9, 11], { kernelSize: [2, 3], stride: 1, dilation: 2 }],
+      [[2, 7, 8, 8], { kernelSize: 2 }],
+    ] as [number[], Parameters<Backend['maxPool2d']>[1]][]) {
+      const x = randomArray(product(shape), rand);
+      const run = (m: Backend) => m.scope(() => m.maxPool2d(m.tensor(x, shape), options).toFloat32Array());
+      expect(maxAbsDiff(run(two), run(one)), `max pool [${shape}] ${JSON.stringify(options)}`).toBe(0);
+    }
+  });
+
   it('random linear shapes (split by rows or by columns)', () => {
     const rand = seededRandom(99);
     for (let trial = 0; trial < 12; trial++) {

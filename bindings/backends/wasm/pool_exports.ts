@@ -7,6 +7,7 @@
  *   conv2dForward / conv2dBackwardData / conv2dBackwardWeight / depthwiseConv2dBackward /
  *   linearForward / linearBackward
  *     → pool.run(the matching *Part kernel), when the op is big enough to pay for the hand-off.
+ *   maxPool2dForward(p, x, y) → maxPool2dForwardPart (planes; the op has no workspace).
  *   dcdEvalForward(plan, N, x, y, eps, ws) → dcdEvalForwardPart (the DCD layer's dynamic parts beside
  *     its static conv's parts), then dcdEvalForwardFinish on the calling thread.
  *   conv2dForwardFused(p, x, w, b, residual, y, ws, lo, hi) → conv2dForwardFusedPart, whose lo / hi
@@ -98,8 +99,20 @@ export function threadedExports(base: KernelExports, pool: ThreadPool, options: 
       fn('dcdEvalForwardFinish')(plan, n, y, ws, ws + shared + PART_SCRATCH);
     },
   };
+  // Max pooling: planes split across the threads. ~8 flop-equivalents per window element (the
+  // stem's 64 × 56² outputs of 3×3 windows take 1.2 ms, a conv of ~25 MFLOP), against the conv threshold.
+  const poolDims = (p: number): Int32Array => new Int32Array(memory.buffer, p, 16);
+  const maxPoolWork = (p: number): number => {
+    const d = poolDims(p);
+    return 8 * d[0] * d[1] * d[12] * d[13] * d[4] * d[5];
+  };
+  const maxPool2dForward = (p: number, x: number, y: number): void => {
+    if (pool.workers > 0 && maxPoolWork(p) >= options.minFlops) pool.run('maxPool2dForwardPart', [p, x, y], parts(), 0, 0);
+    else fn('maxPool2dForward')(p, x, y);
+  };
   return {
     ...base,
+    maxPool2dForward,
     conv2dWorkspaceBytes: wrapSize('conv2dWorkspaceBytes'),
     linearWorkspaceBytes: wrapSize('linearWorkspaceBytes'),
     ...(base.conv2dForwardFused ? {
