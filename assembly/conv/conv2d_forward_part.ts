@@ -111,12 +111,16 @@ function columnsPart(
 /**
  * Packing one element of B costs about this many multiply-adds of the micro-kernel (3×3 s2
  * 256→256 @14²: the implicit im2col of its 2304×49 columns takes 0.08 ms of the op's 1.19 ms;
- * a 1×1 conv's B is a plain copy).
+ * a 1×1 conv's B is a plain copy, but 8 row parts of 1×1 1024→256 @14² did 10 % more work than
+ * one thread: 4, not 2).
  */
 const PACK_COST_CONV: i32 = 16;
-const PACK_COST_DENSE: i32 = 2;
-/** A row split may add at most ~1/ROW_SPLIT_WASTE of the op's work in repacked columns. */
-const ROW_SPLIT_WASTE: i32 = 16;
+const PACK_COST_DENSE: i32 = 4;
+/**
+ * A row split may add at most ~1/ROW_SPLIT_WASTE of the op's work in repacked columns (1/32, not
+ * 1/16: the ResNet-50 plan's row-split 1×1 convs did 4–10 % more work than one thread at 1/16).
+ */
+const ROW_SPLIT_WASTE: i32 = 32;
 
 /**
  * How many of the `parts` get rows (the rest are empty): every row part repacks all the columns,

@@ -194,7 +194,7 @@ describe.skipIf(unavailable)(suiteName, () => {
   it('forward split by output channels (few pixels, many channels)', () => {
     const rand = seededRandom(31);
     for (const c of [
-      { x: [1, 64, 7, 7], w: [300, 64, 1, 1], bias: true, options: {} },                          // 1×1, 49 px, 8 parts of rows
+      { x: [1, 64, 7, 7], w: [300, 64, 1, 1], bias: true, options: {} },                          // 1×1, 49 px, rows
       { x: [1, 8, 6, 6], w: [262, 8, 3, 3], bias: true, options: { padding: 1 } },                // 3×3, 36 px
       { x: [1, 24, 14, 14], w: [130, 24, 3, 3], bias: false, options: { stride: 2, padding: 1 } }, // 3×3 s2, 49 px: 2 row parts
       { x: [3, 12, 6, 6], w: [202, 12, 3, 3], bias: true, options: { padding: 1 } },              // batch 3, columns batched across samples
@@ -252,7 +252,7 @@ describe.skipIf(unavailable)(suiteName, () => {
         { x: [1, 16, 7, 7], w: [256, 16, 3, 3], bias: true, options: { padding: 1 } },  // 2 row parts: 130 + 126 packed
         { x: [1, 24, 7, 7], w: [212, 24, 3, 3], bias: false, options: { padding: 1 } }, // 106 → 105 / 108 + 104
         { x: [1, 32, 14, 14], w: [330, 32, 3, 3], bias: true, options: { stride: 2, padding: 1 } },
-        { x: [1, 40, 7, 7], w: [300, 40, 1, 1], bias: true, options: {} },                // 1×1: 8 / 9 row parts
+        { x: [1, 40, 7, 7], w: [600, 40, 1, 1], bias: true, options: {} },                // 1×1: 4 / 3 row parts
       ] as ConvCase[]) {
         const d = convData(c, rand);
         const label = `rows: x [${c.x}] w [${c.w}] ${JSON.stringify(c.options)}`;
