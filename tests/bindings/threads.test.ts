@@ -280,12 +280,15 @@ describe.skipIf(unavailable)(suiteName, () => {
   // The composed DCD eval forward: one job whose last part runs the dynamic parts (pool, branch,
   // latent path) beside the static conv's parts, then λ and the projection with the fused output.
   // λ scales y after the conv (the one-thread relaxed kernel may fold it into W0's packing), so
-  // equal to one thread up to float32 rounding; every state tensor random so each path matters.
-  it('DCD eval forward, composed: dynamic parts beside the static conv (batch 1 and 3, fused output)', () => {
+  // equal to one thread up to float32 rounding. The effective-weights path splits W(x)'s rows
+  // (dcdEffectiveWeightPart) and the conv: the one-thread bits. Every state tensor random so each
+  // path matters; Φ in blocks, a 3×3 q and a 1×1 q on a 3×3 W0's centre tap.
+  it('DCD eval forward on threads: composed (dynamic parts beside the conv) and effective weights (split rows)', () => {
     const layers: [string, (m: Backend) => DcdLayer, number[]][] = [
       ['conv_basic_dy 48→72 s2 (row split)', (m) => new DCDBasicConv2d(m, { inChannels: 48, outChannels: 72, stride: 2, seed: 4 }), [1, 48, 14, 14]],
-      ['conv_dy 3×3 16→24', (m) => new DCDConv2d(m, { inChannels: 16, outChannels: 24, kernelSize: 3, padding: 1, seed: 5 }), [3, 16, 12, 12]],
+      ['conv_dy 3×3 16→24, 3×3 q', (m) => new DCDConv2d(m, { inChannels: 16, outChannels: 24, kernelSize: 3, padding: 1, qKernel: 'k', seed: 5 }), [3, 16, 12, 12]],
       ['DYModule 1×1 32→40', (m) => new DYModule(m, { inChannels: 32, outChannels: 40, seed: 6 }), [3, 32, 9, 9]],
+      ['conv_dy 1×1 96→130, Φ in 2 blocks', (m) => new DCDConv2d(m, { inChannels: 96, outChannels: 130, kernelSize: 1, blocks: 2, latent: 10, seed: 7 }), [1, 96, 7, 7]],
     ];
     const rand = seededRandom(61);
     for (const [name, make, xShape] of layers) {
@@ -299,20 +302,22 @@ describe.skipIf(unavailable)(suiteName, () => {
         a.loadStateDict(state);
         b.loadStateDict(state);
         const x = randomArray(product(xShape), rand);
-        const run = (m: Backend, layer: DcdLayer, fused: boolean) => m.scope(() => {
+        const run = (m: Backend, layer: DcdLayer, fused: boolean, evalStrategy: 'composed' | 'weights') => m.scope(() => {
           const st = Object.fromEntries(layer.namedState());
           const xt = m.tensor(x, xShape);
-          const plain = m.dcdForward(layer.dims, st, xt, { training: false, needsBackward: false, evalStrategy: 'composed' }).y;
+          const plain = m.dcdForward(layer.dims, st, xt, { training: false, needsBackward: false, evalStrategy }).y;
           if (!fused) return plain.toFloat32Array();
           const residual = m.tensor(randomArray(plain.size, seededRandom(3)), plain.shape);
           const postBias = m.tensor(randomArray(layer.dims.cout, seededRandom(4)), [layer.dims.cout]);
           return m.dcdForward(layer.dims, st, xt, {
-            training: false, needsBackward: false, evalStrategy: 'composed', postBias, residual, activation: 'relu',
+            training: false, needsBackward: false, evalStrategy, postBias, residual, activation: 'relu',
           }).y.toFloat32Array();
         });
         for (const fused of [false, true]) {
-          const got = run(two, a, fused), want = run(one, b, fused);
-          expect(maxAbsDiff(got, want) / maxAbs(want), `${name}${fused ? ', fused output' : ''}`).toBeLessThanOrEqual(1e-6);
+          const label = `${name}${fused ? ', fused output' : ''}`;
+          const got = run(two, a, fused, 'composed'), want = run(one, b, fused, 'composed');
+          expect(maxAbsDiff(got, want) / maxAbs(want), `${label}, composed`).toBeLessThanOrEqual(1e-6);
+          expect(maxAbsDiff(run(two, a, fused, 'weights'), run(one, b, fused, 'weights')), `${label}, effective weights`).toBe(0);
         }
       } finally {
         a.dispose();

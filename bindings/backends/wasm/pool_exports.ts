@@ -8,6 +8,7 @@
  *   linearForward / linearBackward
  *     → pool.run(the matching *Part kernel), when the op is big enough to pay for the hand-off.
  *   maxPool2dForward(p, x, y) → maxPool2dForwardPart (planes; the op has no workspace).
+ *   dcdEffectiveWeight(…, eps, weff, beff, ws) → dcdEffectiveWeightPart (output channels; eps as f32 bits).
  *   dcdEvalForward(plan, N, x, y, eps, ws) → dcdEvalForwardPart (the DCD layer's dynamic parts beside
  *     its static conv's parts), then dcdEvalForwardFinish on the calling thread.
  *   conv2dForwardFused(p, x, w, b, residual, y, ws, lo, hi) → conv2dForwardFusedPart, whose lo / hi
@@ -110,9 +111,27 @@ export function threadedExports(base: KernelExports, pool: ThreadPool, options: 
     if (pool.workers > 0 && maxPoolWork(p) >= options.minFlops) pool.run('maxPool2dForwardPart', [p, x, y], parts(), 0, 0);
     else fn('maxPool2dForward')(p, x, y);
   };
+  // DCD's effective weights (dcd/effective_part.ts): output-channel ranges. Work as dcd_forward.ts's
+  // useEffectiveWeights counts it: a pass over W0 (~16 per weight) and the rank-L update.
+  const effectiveSize = (a: number[]) => fn('dcdEffectiveWorkspaceBytes')(a[0], a[1], a[4], a[5], a[3]);
+  const effectiveWork = (a: number[]) => 16 * a[0] * a[1] * a[2] + (a[11] ? 2 * a[0] * a[4] * a[1] * a[3] / a[5] : 0);
+  const dcdEffective = {
+    dcdEffectiveWorkspaceBytes: wrapSize('dcdEffectiveWorkspaceBytes'),
+    dcdEffectiveWeight: (...call: number[]): void => {
+      const args = call.slice(0, -1), ws = call[call.length - 1];
+      const one = slice(effectiveSize(args));
+      if (!parallel(effectiveWork(args), one)) {
+        fn('dcdEffectiveWeight')(...call);
+        return;
+      }
+      args[20] = f32Bits(args[20]); // eps: the control block holds i32 arguments only
+      pool.run('dcdEffectiveWeightPart', args, parts(), ws, one);
+    },
+  };
   return {
     ...base,
     maxPool2dForward,
+    ...dcdEffective,
     conv2dWorkspaceBytes: wrapSize('conv2dWorkspaceBytes'),
     linearWorkspaceBytes: wrapSize('linearWorkspaceBytes'),
     ...(base.conv2dForwardFused ? {
