@@ -59,7 +59,9 @@ export { conv2dForwardFusedPart } from "./conv/conv2d_forward_part";
 export { conv2dPackedWeightsBytes, conv2dPackWeights, conv2dForwardPacked } from "./conv/conv2d_packed";
 export { conv2dForwardPackedPart } from "./conv/conv2d_forward_part";
 // The composed DCD eval forward for the thread pool: its dynamic parts beside the static conv's parts
-export { dcdEvalForwardPart, dcdEvalForwardFinish, dcdEvalForwardSharedBytes, dcdEvalForwardPartWorkspaceBytes } from "./dcd/forward_eval_part";
+export {
+  dcdEvalForwardPart, dcdEvalForwardFinish, dcdEvalForwardFinishPart, dcdEvalForwardSharedBytes, dcdEvalForwardPartWorkspaceBytes,
+} from "./dcd/forward_eval_part";
 // Max pooling for the thread pool: a range of planes per part
 export { maxPool2dForwardPart } from "./nn/pool_part";
 // DCD's effective weights for the thread pool: a range of output channels per part

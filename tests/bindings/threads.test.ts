@@ -282,12 +282,14 @@ describe.skipIf(unavailable)(suiteName, () => {
   // λ scales y after the conv (the one-thread relaxed kernel may fold it into W0's packing), so
   // equal to one thread up to float32 rounding. The effective-weights path splits W(x)'s rows
   // (dcdEffectiveWeightPart) and the conv: the one-thread bits. Every state tensor random so each
-  // path matters; Φ in blocks, a 3×3 q and a 1×1 q on a 3×3 W0's centre tap.
+  // path matters; Φ in blocks, a 3×3 q and a 1×1 q on a 3×3 W0's centre tap, the Λ- and Φ-only variants.
   it('DCD eval forward on threads: composed (dynamic parts beside the conv) and effective weights (split rows)', () => {
     const layers: [string, (m: Backend) => DcdLayer, number[]][] = [
       ['conv_basic_dy 48→72 s2 (row split)', (m) => new DCDBasicConv2d(m, { inChannels: 48, outChannels: 72, stride: 2, seed: 4 }), [1, 48, 14, 14]],
       ['conv_dy 3×3 16→24, 3×3 q', (m) => new DCDConv2d(m, { inChannels: 16, outChannels: 24, kernelSize: 3, padding: 1, qKernel: 'k', seed: 5 }), [3, 16, 12, 12]],
       ['DYModule 1×1 32→40', (m) => new DYModule(m, { inChannels: 32, outChannels: 40, seed: 6 }), [3, 32, 9, 9]],
+      ['conv_dy 3×3 24→36, Λ only', (m) => new DCDConv2d(m, { inChannels: 24, outChannels: 36, kernelSize: 3, padding: 1, variant: 'lambda-only', seed: 8 }), [2, 24, 8, 8]],
+      ['conv_dy 1×1 64→48, Φ only', (m) => new DCDConv2d(m, { inChannels: 64, outChannels: 48, kernelSize: 1, variant: 'phi-only', seed: 9 }), [1, 64, 6, 6]],
       ['conv_dy 1×1 96→130, Φ in 2 blocks', (m) => new DCDConv2d(m, { inChannels: 96, outChannels: 130, kernelSize: 1, blocks: 2, latent: 10, seed: 7 }), [1, 96, 7, 7]],
     ];
     const rand = seededRandom(61);

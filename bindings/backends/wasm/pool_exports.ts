@@ -10,7 +10,8 @@
  *   maxPool2dForward(p, x, y) → maxPool2dForwardPart (planes; the op has no workspace).
  *   dcdEffectiveWeight(…, eps, weff, beff, ws) → dcdEffectiveWeightPart (output channels; eps as f32 bits).
  *   dcdEvalForward(plan, N, x, y, eps, ws) → dcdEvalForwardPart (the DCD layer's dynamic parts beside
- *     its static conv's parts), then dcdEvalForwardFinish on the calling thread.
+ *     its static conv's parts), then dcdEvalForwardFinishPart (λ and the projection, by output
+ *     channels) or dcdEvalForwardFinish on the calling thread.
  *   conv2dForwardFused(p, x, w, b, residual, y, ws, lo, hi) → conv2dForwardFusedPart, whose lo / hi
  *     are f32 bit patterns (the control block holds i32 arguments only); conv2dForwardPacked (the
  *     same arguments, pre-packed weights) → conv2dForwardPackedPart.
@@ -30,6 +31,8 @@ type Fn = (...args: number[]) => number;
  */
 const PARTS_PER_THREAD = 4;
 const align64 = (n: number): number => Math.ceil(n / 64) * 64;
+/** assembly/dcd/forward_eval.ts LATENT: the word of a DCD eval plan holding L. */
+const DCD_LATENT = 34;
 /** assembly/gemm/partition.ts PART_SCRATCH. */
 const PART_SCRATCH = 64;
 
@@ -97,7 +100,14 @@ export function threadedExports(base: KernelExports, pool: ThreadPool, options: 
         return;
       }
       pool.run('dcdEvalForwardPart', [plan, n, x, y, f32Bits(eps), ws], parts() + 1, ws + shared, one);
-      fn('dcdEvalForwardFinish')(plan, n, y, ws, ws + shared + PART_SCRATCH);
+      // λ and the projection: a second job when the projection is big. Its threshold is a quarter of
+      // the usual: the workers are still spinning from the first job, so the hand-off skips the wake-up.
+      const d = convDims(plan);
+      if (4 * 2 * n * d[4] * d[14] * d[15] * new Int32Array(memory.buffer, plan, DCD_LATENT + 1)[DCD_LATENT] >= options.minFlops) {
+        pool.run('dcdEvalForwardFinishPart', [plan, n, y, ws], parts(), ws + shared, one);
+      } else {
+        fn('dcdEvalForwardFinish')(plan, n, y, ws, ws + shared + PART_SCRATCH);
+      }
     },
   };
   // Max pooling: planes split across the threads. ~8 flop-equivalents per window element (the

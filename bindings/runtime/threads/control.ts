@@ -37,6 +37,6 @@ export const GENERATION_MASK = 0xfffff;
 export const PART_KERNELS = [
   'conv2dForwardPart', 'conv2dBackwardDataPart', 'conv2dBackwardWeightPart', 'linearForwardPart', 'linearBackwardPart',
   'depthwiseBackwardPart', 'conv2dForwardFusedPart', 'conv2dForwardPackedPart', 'dcdEvalForwardPart',
-  'maxPool2dForwardPart', 'dcdEffectiveWeightPart',
+  'maxPool2dForwardPart', 'dcdEffectiveWeightPart', 'dcdEvalForwardFinishPart',
 ] as const;
 export type PartKernel = (typeof PART_KERNELS)[number];
