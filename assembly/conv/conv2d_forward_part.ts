@@ -29,12 +29,27 @@ import {
 import { batchesColumns } from "./conv2d_forward";
 import { depthwiseForwardPart } from "./depthwise_part";
 
-/** True when conv2dForwardPart splits output channels (rows) rather than output pixels (columns). */
+/**
+ * A column part reads all of its groups' weights: fine while they stay in cache, but above this
+ * each part streams them from memory (3×3 512→512: 9.4 MB).
+ */
+const COLUMN_SPLIT_MAX_WEIGHT_BYTES: i64 = 4 << 20;
+
+/**
+ * True when conv2dForwardPart splits output channels (rows) rather than output pixels (columns):
+ * when the weights are the bigger operand (Cout/G ≥ the GEMM's columns) — but a k×k conv's row parts
+ * each repack the whole implicit im2col, so it keeps the column split up to 2× as many channels as
+ * columns while its weights stay in cache (work model, planned ResNet-18, relaxed, 2 threads: 3×3
+ * 256→256 @14² 2.67 ms on 2 row parts, 2.54 on columns, 2.41 ideal).
+ */
 export function conv2dForwardSplitsRows(p: usize): bool {
   if (convIsDepthwise(p)) return false;
   const pixels = convOH(p) * convOW(p);
   const columns = batchesColumns(p) ? convN(p) * pixels : pixels;
-  return convCoutPerGroup(p) >= columns;
+  const coutG = convCoutPerGroup(p);
+  if (coutG < columns) return false;
+  if (convIsPointwise(p) || coutG >= 2 * columns) return true;
+  return <i64>coutG * convPatchSize(p) * 4 > COLUMN_SPLIT_MAX_WEIGHT_BYTES;
 }
 
 export function conv2dForwardPart(p: usize, x: usize, w: usize, b: usize, y: usize, ws: usize, part: i32, parts: i32): void {
