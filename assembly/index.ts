@@ -62,7 +62,7 @@ export { conv2dForwardPackedPart } from "./conv/conv2d_forward_part";
 export {
   dcdEvalForwardPart, dcdEvalForwardFinish, dcdEvalForwardFinishPart, dcdEvalForwardSharedBytes, dcdEvalForwardPartWorkspaceBytes,
 } from "./dcd/forward_eval_part";
-// Max pooling for the thread pool: a range of planes per part
-export { maxPool2dForwardPart } from "./nn/pool_part";
+// Pooling for the thread pool: a range of planes per part
+export { maxPool2dForwardPart, globalAvgPoolForwardPart, adaptiveAvgPoolForwardPart } from "./nn/pool_part";
 // DCD's effective weights for the thread pool: a range of output channels per part
 export { dcdEffectiveWeightPart } from "./dcd/effective_part";

@@ -1,12 +1,28 @@
 // Pooling, one part of `parts` (the thread pool's entry point; see gemm/partition.ts): a range of
 // planes (sample, channel). Every plane is computed exactly as by the whole-op kernel, so the result
 // is bit-identical. A ResNet's stem max pool (64 × 112² → 56², 3×3 s2) took 1.2 ms of a planned
-// ResNet-18's 81 on the calling thread alone.
+// ResNet-18's 81 on the calling thread alone; the average pools are DCD's pooled descriptor g, which
+// a layer on the effective-weights path needs before anything else (256 × 56² in: ~0.15 ms).
 import { partStart1 } from "../gemm/partition";
 import { maxPool2dForwardPlanes } from "./maxpool";
+import { adaptiveAvgPoolForward, globalAvgPoolForward } from "./pool";
 
 /** maxPool2dForward(p, x, y), planes of part `part`; ws is unused (the op has no workspace). */
 export function maxPool2dForwardPart(p: usize, x: usize, y: usize, ws: usize, part: i32, parts: i32): void {
   const planes = load<i32>(p) * load<i32>(p, 4); // N · C (the pool descriptor's first two words)
   maxPool2dForwardPlanes(p, x, y, partStart1(planes, part, parts, 1), partStart1(planes, part + 1, parts, 1));
+}
+
+/** globalAvgPoolForward(N, C, H, W, x, y), planes of part `part` (DCD's pooled descriptor of a big input). */
+export function globalAvgPoolForwardPart(N: i32, C: i32, H: i32, W: i32, x: usize, y: usize, ws: usize, part: i32, parts: i32): void {
+  const q0 = partStart1(N * C, part, parts, 1), q1 = partStart1(N * C, part + 1, parts, 1);
+  if (q0 < q1) globalAvgPoolForward(1, q1 - q0, H, W, x + (<usize>q0 * H * W << 2), y + (<usize>q0 << 2));
+}
+
+/** adaptiveAvgPoolForward(N, C, H, W, OH, OW, x, y), planes of part `part`. */
+export function adaptiveAvgPoolForwardPart(
+  N: i32, C: i32, H: i32, W: i32, OH: i32, OW: i32, x: usize, y: usize, ws: usize, part: i32, parts: i32,
+): void {
+  const q0 = partStart1(N * C, part, parts, 1), q1 = partStart1(N * C, part + 1, parts, 1);
+  if (q0 < q1) adaptiveAvgPoolForward(1, q1 - q0, H, W, OH, OW, x + (<usize>q0 * H * W << 2), y + (<usize>q0 * OH * OW << 2));
 }

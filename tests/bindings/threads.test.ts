@@ -328,9 +328,9 @@ describe.skipIf(unavailable)(suiteName, () => {
     }
   });
 
-  // Max pooling splits planes (sample, channel): every shape the stem uses and odd ones (fewer
-  // planes than parts, padding, dilation, ceil mode), bit-identical to one thread.
-  it('max pool split by planes', () => {
+  // Pooling splits planes (sample, channel): the stem's max pool and odd shapes (fewer planes than
+  // parts, padding, dilation, ceil mode), bit-identical to one thread.
+  it('max and adaptive average pools split by planes', () => {
     const rand = seededRandom(17);
     for (const [shape, options] of [
       [[1, 64, 112, 112], { kernelSize: 3, stride: 2, padding: 1 }],
@@ -341,6 +341,11 @@ describe.skipIf(unavailable)(suiteName, () => {
       const x = randomArray(product(shape), rand);
       const run = (m: Backend) => m.scope(() => m.maxPool2d(m.tensor(x, shape), options).toFloat32Array());
       expect(maxAbsDiff(run(two), run(one)), `max pool [${shape}] ${JSON.stringify(options)}`).toBe(0);
+      // adaptive average pooling splits planes the same way (DCD's global and 2×2 pooled descriptors)
+      for (const size of [[1, 1], [2, 2], [3, 5]] as [number, number][]) {
+        const avg = (m: Backend) => m.scope(() => m.adaptiveAvgPool2d(m.tensor(x, shape), size).toFloat32Array());
+        expect(maxAbsDiff(avg(two), avg(one)), `adaptive avg pool [${shape}] → ${size}`).toBe(0);
+      }
     }
   });
 

@@ -7,7 +7,8 @@
  *   conv2dForward / conv2dBackwardData / conv2dBackwardWeight / depthwiseConv2dBackward /
  *   linearForward / linearBackward
  *     → pool.run(the matching *Part kernel), when the op is big enough to pay for the hand-off.
- *   maxPool2dForward(p, x, y) → maxPool2dForwardPart (planes; the op has no workspace).
+ *   maxPool2dForward(p, x, y), globalAvgPoolForward(N, C, H, W, x, y), adaptiveAvgPoolForward(…)
+ *     → the matching *Part kernel (planes; these ops have no workspace).
  *   dcdEffectiveWeight(…, eps, weff, beff, ws) → dcdEffectiveWeightPart (output channels; eps as f32 bits).
  *   dcdEvalForward(plan, N, x, y, eps, ws) → dcdEvalForwardPart (the DCD layer's dynamic parts beside
  *     its static conv's parts), then dcdEvalForwardFinishPart (λ and the projection, by output
@@ -121,6 +122,11 @@ export function threadedExports(base: KernelExports, pool: ThreadPool, options: 
     if (pool.workers > 0 && maxPoolWork(p) >= options.minFlops) pool.run('maxPool2dForwardPart', [p, x, y], parts(), 0, 0);
     else fn('maxPool2dForward')(p, x, y);
   };
+  // Average pools over whole planes (DCD's pooled descriptor): memory-bound, ~8 per input element as above.
+  const avgPool = (name: string, part: PartKernel) => (...args: number[]): void => {
+    if (pool.workers > 0 && 8 * args[0] * args[1] * args[2] * args[3] >= options.minFlops) pool.run(part, args, parts(), 0, 0);
+    else fn(name)(...args);
+  };
   // DCD's effective weights (dcd/effective_part.ts): output-channel ranges. Work as dcd_forward.ts's
   // useEffectiveWeights counts it: a pass over W0 (~16 per weight) and the rank-L update.
   const effectiveSize = (a: number[]) => fn('dcdEffectiveWorkspaceBytes')(a[0], a[1], a[4], a[5], a[3]);
@@ -141,6 +147,8 @@ export function threadedExports(base: KernelExports, pool: ThreadPool, options: 
   return {
     ...base,
     maxPool2dForward,
+    globalAvgPoolForward: avgPool('globalAvgPoolForward', 'globalAvgPoolForwardPart'),
+    adaptiveAvgPoolForward: avgPool('adaptiveAvgPoolForward', 'adaptiveAvgPoolForwardPart'),
     ...dcdEffective,
     conv2dWorkspaceBytes: wrapSize('conv2dWorkspaceBytes'),
     linearWorkspaceBytes: wrapSize('linearWorkspaceBytes'),
@@ -154,7 +162,9 @@ export function threadedExports(base: KernelExports, pool: ThreadPool, options: 
     conv2dBackwardWeight: wrapKernel('conv2dBackwardWeight', 'conv2dBackwardWeightPart', (a) => convFlops(a[0]), convSize(2)),
     // dx + dW: twice the flops of one pass; parts split channels (bit-identical to one thread).
     depthwiseConv2dBackward: wrapKernel('depthwiseConv2dBackward', 'depthwiseBackwardPart', (a) => 2 * convFlops(a[0]), convSize(1)),
-    linearForward: wrapKernel('linearForward', 'linearForwardPart', (a) => 2 * a[0] * a[1] * a[2], linearSize),
+    // a few rows of x: a product with the weight matrix that reads each weight for few multiply-adds,
+    // so counted as the weight traffic (~8 per weight) when that is more (ResNet-50's fc, 2048→1000)
+    linearForward: wrapKernel('linearForward', 'linearForwardPart', (a) => Math.max(2 * a[0], 8) * a[1] * a[2], linearSize),
     linearBackward: wrapKernel('linearBackward', 'linearBackwardPart', (a) => 4 * a[0] * a[1] * a[2], linearSize),
     ...dcdEval,
   } as KernelExports;

@@ -37,6 +37,7 @@ export const GENERATION_MASK = 0xfffff;
 export const PART_KERNELS = [
   'conv2dForwardPart', 'conv2dBackwardDataPart', 'conv2dBackwardWeightPart', 'linearForwardPart', 'linearBackwardPart',
   'depthwiseBackwardPart', 'conv2dForwardFusedPart', 'conv2dForwardPackedPart', 'dcdEvalForwardPart',
-  'maxPool2dForwardPart', 'dcdEffectiveWeightPart', 'dcdEvalForwardFinishPart',
+  'maxPool2dForwardPart', 'dcdEffectiveWeightPart', 'dcdEvalForwardFinishPart', 'globalAvgPoolForwardPart',
+  'adaptiveAvgPoolForwardPart',
 ] as const;
 export type PartKernel = (typeof PART_KERNELS)[number];
