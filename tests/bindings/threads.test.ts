@@ -10,7 +10,7 @@ import conv2dJson from '../fixtures/conv2d.json' with { type: 'json' };
 import linearJson from '../fixtures/linear.json' with { type: 'json' };
 import { asFixtureFile, decodeTensors, type Conv2dFixtureOptions, type LinearFixtureOptions } from '../fixtures/decode';
 import {
-  BackendError, DCDBasicConv2d, DCDConv2d, DYModule, OptionError, init, initSync, prepareConv2d,
+  BackendError, DCDBasicConv2d, DCDConv2d, DYCls, DYModule, OptionError, init, initSync, prepareConv2d,
   type Backend, type Conv2dOptions, type DcdLayer,
 } from '../../bindings/index';
 import { relaxedSimdSupported } from '../../bindings/runtime/features';
@@ -288,6 +288,7 @@ describe.skipIf(unavailable)(suiteName, () => {
       ['conv_basic_dy 48→72 s2 (row split)', (m) => new DCDBasicConv2d(m, { inChannels: 48, outChannels: 72, stride: 2, seed: 4 }), [1, 48, 14, 14]],
       ['conv_dy 3×3 16→24, 3×3 q', (m) => new DCDConv2d(m, { inChannels: 16, outChannels: 24, kernelSize: 3, padding: 1, qKernel: 'k', seed: 5 }), [3, 16, 12, 12]],
       ['DYModule 1×1 32→40', (m) => new DYModule(m, { inChannels: 32, outChannels: 40, seed: 6 }), [3, 32, 9, 9]],
+      ['DYCls 40→300 (vectors)', (m) => new DYCls(m, { inChannels: 40, outChannels: 300, seed: 10 }), [3, 40]],
       ['conv_dy 3×3 24→36, Λ only', (m) => new DCDConv2d(m, { inChannels: 24, outChannels: 36, kernelSize: 3, padding: 1, variant: 'lambda-only', seed: 8 }), [2, 24, 8, 8]],
       ['conv_dy 1×1 64→48, Φ only', (m) => new DCDConv2d(m, { inChannels: 64, outChannels: 48, kernelSize: 1, variant: 'phi-only', seed: 9 }), [1, 64, 6, 6]],
       ['conv_dy 1×1 96→130, Φ in 2 blocks', (m) => new DCDConv2d(m, { inChannels: 96, outChannels: 130, kernelSize: 1, blocks: 2, latent: 10, seed: 7 }), [1, 96, 7, 7]],

@@ -96,7 +96,10 @@ export function threadedExports(base: KernelExports, pool: ThreadPool, options: 
     },
     dcdEvalForward: (plan: number, n: number, x: number, y: number, eps: number, ws: number): void => {
       const shared = dcdShared(plan, n), one = dcdSlice(plan, n);
-      if (!parallel(n * convFlops(plan), one) || !fits(shared + one * pool.threads)) {
+      // over few pixels (DYCls: one) the static conv is a matrix-vector product, bound by its weight traffic
+      const d0 = convDims(plan), pixelsAll = n * d0[14] * d0[15];
+      const work = n * convFlops(plan) * Math.max(1, 4 / pixelsAll);
+      if (!parallel(work, one) || !fits(shared + one * pool.threads)) {
         fn('dcdEvalForward')(plan, n, x, y, eps, ws);
         return;
       }
