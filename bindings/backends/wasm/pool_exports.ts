@@ -85,7 +85,8 @@ export function threadedExports(base: KernelExports, pool: ThreadPool, options: 
 
   // The composed DCD eval forward (dcd/forward_eval_part.ts): one job whose highest part computes the
   // layer's dynamic parts (pool, branch, latent path) beside the static conv's parts, then λ and the
-  // projection with the fused output on this thread. ws = the shared results, then one slice per thread.
+  // projection with the fused output (a second job, or on this thread when small). ws = the shared
+  // results, then one slice per thread.
   const dcdShared = (plan: number, n: number): number => align64(fn('dcdEvalForwardSharedBytes')(plan, n) >>> 0);
   const dcdSlice = (plan: number, n: number): number => slice(fn('dcdEvalForwardPartWorkspaceBytes')(plan, n));
   const dcdEval = {
@@ -96,18 +97,18 @@ export function threadedExports(base: KernelExports, pool: ThreadPool, options: 
     },
     dcdEvalForward: (plan: number, n: number, x: number, y: number, eps: number, ws: number): void => {
       const shared = dcdShared(plan, n), one = dcdSlice(plan, n);
+      const words = new Int32Array(memory.buffer, plan, DCD_LATENT + 1); // the static conv's descriptor first
+      const pixels = n * words[14] * words[15];
       // over few pixels (DYCls: one) the static conv is a matrix-vector product, bound by its weight traffic
-      const d0 = convDims(plan), pixelsAll = n * d0[14] * d0[15];
-      const work = n * convFlops(plan) * Math.max(1, 4 / pixelsAll);
+      const work = n * convFlops(plan) * Math.max(1, 4 / pixels);
       if (!parallel(work, one) || !fits(shared + one * pool.threads)) {
         fn('dcdEvalForward')(plan, n, x, y, eps, ws);
         return;
       }
       pool.run('dcdEvalForwardPart', [plan, n, x, y, f32Bits(eps), ws], parts() + 1, ws + shared, one);
-      // λ and the projection: a second job when the projection is big. Its threshold is a quarter of
-      // the usual: the workers are still spinning from the first job, so the hand-off skips the wake-up.
-      const d = convDims(plan);
-      if (4 * 2 * n * d[4] * d[14] * d[15] * new Int32Array(memory.buffer, plan, DCD_LATENT + 1)[DCD_LATENT] >= options.minFlops) {
+      // λ and the projection (2·Cout·L·pixels): a second job when big. Its threshold is a quarter of the
+      // usual: the workers are still spinning from the first job, so the hand-off skips the wake-up.
+      if (4 * 2 * words[4] * words[DCD_LATENT] * pixels >= options.minFlops) {
         pool.run('dcdEvalForwardFinishPart', [plan, n, y, ws], parts(), ws + shared, one);
       } else {
         fn('dcdEvalForwardFinish')(plan, n, y, ws, ws + shared + PART_SCRATCH);
