@@ -63,4 +63,12 @@ export { dynamicConv2dForwardPart, dynamicConv2dBackwardPart, dynamicConv2dReduc
 export { batchNormForwardTrainPart, batchNormBackwardTrainPart } from "./nn/batchnorm_part";
 export { dcdProjectForwardPart, dcdProjectBackwardPart, dcdPhiForwardPart, dcdPhiBackwardPart, dcdScaleForwardPart, dcdScaleBackwardPart } from "./dcd/train_part";
 export { elementwisePart } from "./nn/elementwise_part";
-export { avgPoolPart } from "./nn/pool_part";
+
+// The composed DCD eval forward for the thread pool: its dynamic parts beside the static conv's parts
+export {
+  dcdEvalForwardPart, dcdEvalForwardFinish, dcdEvalForwardFinishPart, dcdEvalForwardSharedBytes, dcdEvalForwardPartWorkspaceBytes,
+} from "./dcd/forward_eval_part";
+// Pooling for the thread pool: a range of planes per part
+export { maxPool2dForwardPart, globalAvgPoolForwardPart, adaptiveAvgPoolForwardPart, avgPoolBackwardPart } from "./nn/pool_part";
+// DCD's effective weights for the thread pool: a range of output channels per part
+export { dcdEffectiveWeightPart } from "./dcd/effective_part";

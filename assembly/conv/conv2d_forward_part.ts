@@ -20,7 +20,7 @@
 
 import { B_CONV, B_DENSE, gemmDriver } from "../gemm/driver";
 import { residualInPlace } from "../gemm/epilogue";
-import { PART_SCRATCH, partStart } from "../gemm/partition";
+import { PART_SCRATCH, partStart, partStartNearest, threadsOfParts } from "../gemm/partition";
 import { MR, MR_WIDE, align64, roundUp } from "../gemm/config";
 import {
   convC, convCinPerGroup, convCoutPerGroup, convG, convH, convIsDepthwise, convIsPointwise,
@@ -29,12 +29,27 @@ import {
 import { batchesColumns } from "./conv2d_forward";
 import { depthwiseForwardPart } from "./depthwise_part";
 
-/** True when conv2dForwardPart splits output channels (rows) rather than output pixels (columns). */
+/**
+ * A column part reads all of its groups' weights: fine while they stay in cache, but above this
+ * each part streams them from memory (3×3 512→512: 9.4 MB).
+ */
+const COLUMN_SPLIT_MAX_WEIGHT_BYTES: i64 = 4 << 20;
+
+/**
+ * True when conv2dForwardPart splits output channels (rows) rather than output pixels (columns):
+ * when the weights are the bigger operand (Cout/G ≥ the GEMM's columns) — but a k×k conv's row parts
+ * each repack the whole implicit im2col, so it keeps the column split up to 2× as many channels as
+ * columns while its weights stay in cache (work model, planned ResNet-18, relaxed, 2 threads: 3×3
+ * 256→256 @14² 2.67 ms on 2 row parts, 2.54 on columns, 2.41 ideal).
+ */
 export function conv2dForwardSplitsRows(p: usize): bool {
   if (convIsDepthwise(p)) return false;
   const pixels = convOH(p) * convOW(p);
   const columns = batchesColumns(p) ? convN(p) * pixels : pixels;
-  return convCoutPerGroup(p) >= columns;
+  const coutG = convCoutPerGroup(p);
+  if (coutG < columns) return false;
+  if (convIsPointwise(p) || coutG >= 2 * columns) return true;
+  return <i64>coutG * convPatchSize(p) * 4 > COLUMN_SPLIT_MAX_WEIGHT_BYTES;
 }
 
 export function conv2dForwardPart(p: usize, x: usize, w: usize, b: usize, y: usize, ws: usize, part: i32, parts: i32): void {
@@ -111,25 +126,32 @@ function columnsPart(
 /**
  * Packing one element of B costs about this many multiply-adds of the micro-kernel (3×3 s2
  * 256→256 @14²: the implicit im2col of its 2304×49 columns takes 0.08 ms of the op's 1.19 ms;
- * a 1×1 conv's B is a plain copy).
+ * a 1×1 conv's B is a plain copy, but 8 row parts of 1×1 1024→256 @14² did 10 % more work than
+ * one thread: 4, not 2).
  */
 const PACK_COST_CONV: i32 = 16;
-const PACK_COST_DENSE: i32 = 2;
-/** A row split may add at most ~1/ROW_SPLIT_WASTE of the op's work in repacked columns. */
-const ROW_SPLIT_WASTE: i32 = 16;
+const PACK_COST_DENSE: i32 = 4;
+/**
+ * A row split may add at most ~1/ROW_SPLIT_WASTE of the op's work in repacked columns (1/32, not
+ * 1/16: the ResNet-50 plan's row-split 1×1 convs did 4–10 % more work than one thread at 1/16).
+ */
+const ROW_SPLIT_WASTE: i32 = 32;
 
 /**
  * How many of the `parts` get rows (the rest are empty): every row part repacks all the columns,
  * costing packCost/rows of its work, so parts stop where the total repacking ((used − 1)·packCost
- * per column element against coutG multiply-adds) passes 1/ROW_SPLIT_WASTE — but at least 2
- * (the point of splitting; the pool's threads claim parts dynamically, so more parts only help a
- * thread that a busy core slowed down). 3×3 s2 256→256 @14²: 2 row parts (8 would repack 8× and
- * cost +54 % work, measured); 1×1 512→2048 @7²: all 8.
+ * per column element against coutG multiply-adds) passes 1/ROW_SPLIT_WASTE — but at least one per
+ * thread (the point of splitting), and a multiple of the threads: the parts are equal, so 3 of them
+ * on 2 threads would take 2/3 of the one-thread time (measured on the work model of ResNet-18's
+ * 3×3 512→512 @7²: 3.8 ms of 5.3 on 2 threads). 3×3 s2 256→256 @14²: 2 row parts (8 would repack
+ * 8× and cost +54 % work, measured); 1×1 512→2048 @7²: all 8.
  */
 function rowParts(p: usize, segs: i32, parts: i32): i32 {
   const packCost = convIsPointwise(p) ? PACK_COST_DENSE : PACK_COST_CONV;
   const perSeg = 1 + convCoutPerGroup(p) / (ROW_SPLIT_WASTE * packCost);
-  return min(parts, max(2, perSeg * segs));
+  const threads = min(threadsOfParts(parts), parts);
+  const wanted = min(parts, max(2, perSeg * segs));
+  return min(parts, max(threads, wanted / threads * threads));
 }
 
 /**
@@ -152,10 +174,11 @@ function rowsPart(
   const segs = batched ? G : N * G;
   const used = rowParts(p, segs, parts);
   if (part >= used) return;
-  // pre-packed weights: rows in multiples of 20, so every part starts on a 5-row panel (and a 4-row tile)
-  const rowAlign = packed ? MR * MR_WIDE : MR;
+  // pre-packed weights: every part starts on a 5-row panel (the packed path has no 4-row tile);
+  // boundaries to the nearest panel, as few large parts are only balanced that way
+  const rowAlign = packed ? MR_WIDE : MR;
   const packedRows = roundUp(coutG, MR_WIDE);
-  const a = partStart(segs, coutG, part, used, rowAlign), e = partStart(segs, coutG, part + 1, used, rowAlign);
+  const a = partStartNearest(segs, coutG, part, used, rowAlign), e = partStartNearest(segs, coutG, part + 1, used, rowAlign);
   for (let s = <i32>(a / coutG); <i64>s * coutG < e; s++) {
     const r0 = <i32>max<i64>(a - <i64>s * coutG, 0), r1 = <i32>min<i64>(e - <i64>s * coutG, coutG);
     if (r0 >= r1) continue;

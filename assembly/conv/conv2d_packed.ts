@@ -12,7 +12,7 @@
 import { MR_WIDE, WIDE_MIN_M, roundUp } from "../gemm/config";
 import { gemmKcStep } from "../gemm/driver";
 import { packAWide } from "../gemm/pack_a";
-import { convCoutPerGroup, convG, convIsDepthwise, convPatchSize } from "./conv2d_params";
+import { convCoutPerGroup, convG, convIsDepthwise, convOH, convOW, convPatchSize } from "./conv2d_params";
 import { conv2dForwardGemm } from "./conv2d_forward";
 
 /**
@@ -22,6 +22,8 @@ import { conv2dForwardGemm } from "./conv2d_forward";
  */
 export function conv2dPackedWeightsBytes(p: usize): usize {
   if (!ASC_FEATURE_RELAXED_SIMD || convIsDepthwise(p) || convCoutPerGroup(p) < WIDE_MIN_M) return 0;
+  // one output pixel: at batch 1 the driver reads the weights in place as a GEMV (gemm/gemv.ts)
+  if (convOH(p) * convOW(p) == 1) return 0;
   return (<usize>convG(p) * roundUp(convCoutPerGroup(p), MR_WIDE) * convPatchSize(p)) << 2;
 }
 

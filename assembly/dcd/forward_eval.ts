@@ -35,42 +35,42 @@ import { dcdOutputEpilogueSample } from "./epilogue";
 import { clampNeeded } from "../gemm/epilogue";
 
 export const DCD_EVAL_PLAN_WORDS: i32 = 56;
-const Q_DESC = 16;
-const POOL = 32, SQUEEZE = 33, LATENT = 34, BLOCKS = 35;
-const W0 = 36, B0 = 37, Q = 38, P = 39, FC0 = 40, SE = 41, FC_PHI = 42, FC_SCALE = 43, BN1 = 44, BN2 = 48;
-const POST_BIAS = 52, RESIDUAL = 53, LO = 54, HI = 55;
+export const Q_DESC = 16;
+export const POOL = 32, SQUEEZE = 33, LATENT = 34, BLOCKS = 35;
+export const W0 = 36, B0 = 37, Q = 38, P = 39, FC0 = 40, SE = 41, FC_PHI = 42, FC_SCALE = 43, BN1 = 44, BN2 = 48;
+export const POST_BIAS = 52, RESIDUAL = 53, LO = 54, HI = 55;
 
 // @ts-ignore: decorator
-@inline function word(plan: usize, i: i32): i32 {
+@inline export function word(plan: usize, i: i32): i32 {
   return load<i32>(plan + (<usize>i << 2));
 }
 
 // @ts-ignore: decorator
-@inline function pointer(plan: usize, i: i32): usize {
+@inline export function pointer(plan: usize, i: i32): usize {
   return <usize>word(plan, i);
 }
 
 // @ts-ignore: decorator
-@inline function pooledWidth(plan: usize): i32 {
+@inline export function pooledWidth(plan: usize): i32 {
   const pool = word(plan, POOL);
   return convC(plan) * pool * pool;
 }
 
 // @ts-ignore: decorator
-@inline function pixelsOut(plan: usize): i32 {
+@inline export function pixelsOut(plan: usize): i32 {
   return convOH(plan) * convOW(plan);
 }
 
 /** Φ's floats per sample: B blocks of lb × lb (0 without a latent path). */
 // @ts-ignore: decorator
-@inline function phiWidth(plan: usize): i32 {
+@inline export function phiWidth(plan: usize): i32 {
   const L = word(plan, LATENT), B = word(plan, BLOCKS);
   return L > 0 ? L / B * L : 0;
 }
 
 /** The branch's outputs for all N samples: g, s, t, s2, φ, u, λ (workspace order). */
 // @ts-ignore: decorator
-@inline function branchBytes(plan: usize, N: i32): usize {
+@inline export function branchBytes(plan: usize, N: i32): usize {
   const S = word(plan, SQUEEZE);
   return f32Block(N * pooledWidth(plan)) + 3 * f32Block(N * S) + f32Block(N * phiWidth(plan)) + 2 * f32Block(N * convK(plan));
 }

@@ -132,18 +132,23 @@ export function gemmDriver(
     if (epi) epilogueBlock(C, ldc, 0, M, 0, N, segCols, cSegBytes, resDelta, hasRes, clampOn, lo, hi);
     return;
   }
-  if (N == 1 && !transA && !scale && bKind == B_DENSE && !transB && ldb == 1 && ldc == 1 && !segCols && !preA) {
-    // One column (a 1×1 conv on a 1×1 image: DYCls, the classifier of DCD networks): a GEMV reading A's
-    // rows in place, where the column kernels read A across rows (0.25 ms for DCD-MobileNetV2's 1280 →
-    // 1000 classifier against 0.12 ms for a Linear of the same size as a GEMV, relaxed build).
-    gemvRows(M, K, A, lda, B, C, accumulate);
-    if (bias) {
+  if (!transA && !scale && bKind == B_DENSE && !transB && ldb == 1 && ldc == 1 && !colOffset && !preA
+    && (N == 1 || segCols == 1)) {
+    // Columns of one pixel each (a 1×1 conv on 1×1 images — DYCls, the classifier of DCD networks — per
+    // sample or batched over samples): a GEMV per column reading A's rows in place, where the column
+    // kernels read A across rows (0.25 ms for DCD-MobileNetV2's 1280 → 1000 classifier against 0.12 ms
+    // for a Linear of that size as a GEMV, relaxed build). Per column whatever the batch, so a sample's
+    // bits do not depend on the batch (nor on the rows a thread part takes).
+    for (let j = 0; j < N; j++) {
+      const cj = C + <usize>j * cSegBytes;
+      gemvRows(M, K, A, lda, B + <usize>j * bSegBytes, cj, accumulate);
+      if (!bias) continue;
       for (let i = 0; i < M; i++) {
-        const at = C + (<usize>i << 2);
+        const at = cj + (<usize>i << 2);
         store<f32>(at, load<f32>(at) + load<f32>(bias + (<usize>i << 2)));
       }
     }
-    if (epi) epilogueBlock(C, ldc, 0, M, 0, 1, segCols, cSegBytes, resDelta, hasRes, clampOn, lo, hi);
+    if (epi) epilogueBlock(C, ldc, 0, M, 0, N, segCols, cSegBytes, resDelta, hasRes, clampOn, lo, hi);
     return;
   }
   const packedB = align64(workspace);

@@ -23,6 +23,36 @@ export function partStart(segs: i32, len: i32, i: i32, parts: i32, align: i32): 
   return seg * len + off - off % align;
 }
 
+/**
+ * As partStart, but each boundary goes to the NEAREST multiple of `align` inside its segment (or
+ * the segment's end): for splits whose parts are few and large (a conv's output-channel rows), where
+ * rounding every boundary down leaves the last part up to align − 1 units longer (256 rows in 2 parts
+ * on 5-row panels: 125 + 131 rounded down, 130 + 126 to the nearest).
+ */
+export function partStartNearest(segs: i32, len: i32, i: i32, parts: i32, align: i32): i64 {
+  const total = <i64>segs * len;
+  if (i <= 0) return 0;
+  if (i >= parts) return total;
+  const s = total * i / parts;
+  const seg = s / len;
+  const off = s - seg * len;
+  const rem = off % align;
+  return seg * len + (rem * 2 > align ? min<i64>(off - rem + align, len) : off - rem);
+}
+
+/**
+ * The pool splits an op into threads × PARTS_PER_THREAD parts (bindings/backends/wasm/pool_exports.ts
+ * has the same constant), so a part kernel can tell how many threads will share its parts: splits
+ * that use fewer parts than offered use a multiple of that (3 equal parts on 2 threads take 2/3 of
+ * the time of one thread, not 1/2).
+ */
+export const PARTS_PER_THREAD: i32 = 4;
+
+/** Threads sharing `parts` parts (at least 1). */
+export function threadsOfParts(parts: i32): i32 {
+  return max(1, parts / PARTS_PER_THREAD);
+}
+
 /** Part `i` of [0, n) rounded down to `align` (a single segment). */
 export function partStart1(n: i32, i: i32, parts: i32, align: i32): i32 {
   return <i32>partStart(1, n, i, parts, align);

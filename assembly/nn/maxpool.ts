@@ -74,7 +74,11 @@ let bestIndex: i32 = 0;
 
 /** y (N, C, OH, OW) = max_pool2d(x). */
 export function maxPool2dForward(p: usize, x: usize, y: usize): void {
-  const planes = dim(p, 0) * dim(p, 1);
+  maxPool2dForwardPlanes(p, x, y, 0, dim(p, 0) * dim(p, 1));
+}
+
+/** maxPool2dForward on planes (sample·C + channel) q0 … q1 − 1 only (the thread pool's parts: pool_part.ts). */
+export function maxPool2dForwardPlanes(p: usize, x: usize, y: usize, q0: i32, q1: i32): void {
   const H = dim(p, 2), W = dim(p, 3);
   const plane = <usize>H * <usize>W;
   const OH = dim(p, 12), OW = dim(p, 13);
@@ -83,7 +87,7 @@ export function maxPool2dForward(p: usize, x: usize, y: usize): void {
   // SIMD: outputs ow … ow+3 at once when every value they read lies inside the row
   const vector = ASC_FEATURE_SIMD && (SW == 1 || SW == 2);
   const firstInside = (PW + SW - 1) / SW; // the first ow whose window starts at column ≥ 0
-  for (let q = 0; q < planes; q++) {
+  for (let q = q0; q < q1; q++) {
     const xp = x + (<usize>q * plane << 2);
     const yp = y + (<usize>q * <usize>(OH * OW) << 2);
     for (let oh = 0; oh < OH; oh++) {

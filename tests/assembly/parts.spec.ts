@@ -115,7 +115,10 @@ describe("conv2d forward parts split by output channels (Cout/G >= the GEMM's co
     expect(checkConv(1, 24, 14, 14, 262, 3, 3, 2, 2, 1, 1, 1, 1, 1, true)).toBe(0);
   });
   it("3x3, batch 3 (columns batched across samples)", () => {
-    expect(splitsRows(3, 12, 6, 6, 202, 3, 3, 1, 1, 1, 1, 1)).toBe(true);
+    expect(splitsRows(3, 12, 6, 6, 234, 3, 3, 1, 1, 1, 1, 1)).toBe(true); // 234 ≥ 2 × 108 columns
+    expect(checkConv(3, 12, 6, 6, 234, 3, 3, 1, 1, 1, 1, 1, 1, 1, false)).toBe(0);
+    // fewer than 2 × the columns: k×k row parts would each repack the im2col, columns while W is small
+    expect(splitsRows(3, 12, 6, 6, 202, 3, 3, 1, 1, 1, 1, 1)).toBe(false);
     expect(checkConv(3, 12, 6, 6, 202, 3, 3, 1, 1, 1, 1, 1, 1, 1, false)).toBe(0);
   });
   it("1x1 groups 2, batch 3 (parts straddle the groups)", () => {
@@ -128,8 +131,10 @@ describe("conv2d forward parts split by output channels (Cout/G >= the GEMM's co
   });
   it("3x3 groups 3 x 33 rows, batch 2", () => {
     expect(splitsRows(2, 18, 7, 7, 99, 3, 3, 1, 1, 1, 1, 3)).toBe(false); // 33 < 98 columns
-    expect(splitsRows(1, 18, 5, 5, 99, 3, 3, 1, 1, 1, 1, 3)).toBe(true);
+    expect(splitsRows(1, 18, 5, 5, 99, 3, 3, 1, 1, 1, 1, 3)).toBe(false); // 33 < 2 × 25 columns
     expect(checkConv(1, 18, 5, 5, 99, 3, 3, 1, 1, 1, 1, 1, 1, 3, true)).toBe(0);
+    expect(splitsRows(1, 18, 4, 4, 99, 3, 3, 1, 1, 1, 1, 3)).toBe(true); // 33 ≥ 2 × 16 columns
+    expect(checkConv(1, 18, 4, 4, 99, 3, 3, 1, 1, 1, 1, 1, 1, 3, true)).toBe(0);
   });
   it("many pixels still split by pixels", () => {
     expect(splitsRows(1, 64, 56, 56, 256, 1, 1, 1, 1, 0, 0, 1)).toBe(false);

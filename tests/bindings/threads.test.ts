@@ -10,12 +10,12 @@ import conv2dJson from '../fixtures/conv2d.json' with { type: 'json' };
 import linearJson from '../fixtures/linear.json' with { type: 'json' };
 import { asFixtureFile, decodeTensors, type Conv2dFixtureOptions, type LinearFixtureOptions } from '../fixtures/decode';
 import {
-  BackendError, DCDBasicConv2d, DYModule, OptionError, init, initSync, prepareDcdForward, type Backend, type Conv2dOptions,
-  type DcdLayer,
+  BackendError, DCDBasicConv2d, DCDConv2d, DYCls, DYModule, OptionError, init, initSync, prepareConv2d, prepareDcdForward,
+  type Backend, type Conv2dOptions, type DcdLayer,
 } from '../../bindings/index';
 import { relaxedSimdSupported } from '../../bindings/runtime/features';
 import { threadsUnavailableReason } from '../../bindings/runtime/threads/support';
-import { expectAllClose, maxAbsDiff, product, randomArray, randomInt, seededRandom, type Tolerance } from '../harness/numeric';
+import { expectAllClose, maxAbs, maxAbsDiff, product, randomArray, randomInt, seededRandom, type Tolerance } from '../harness/numeric';
 
 const unavailable = threadsUnavailableReason();
 /** The threaded backends this runtime can run: relaxed SIMD where it validates (Node: with the flag). */
@@ -194,7 +194,7 @@ describe.skipIf(unavailable)(suiteName, () => {
   it('forward split by output channels (few pixels, many channels)', () => {
     const rand = seededRandom(31);
     for (const c of [
-      { x: [1, 64, 7, 7], w: [300, 64, 1, 1], bias: true, options: {} },                          // 1×1, 49 px, 8 parts of rows
+      { x: [1, 64, 7, 7], w: [300, 64, 1, 1], bias: true, options: {} },                          // 1×1, 49 px, rows
       { x: [1, 8, 6, 6], w: [262, 8, 3, 3], bias: true, options: { padding: 1 } },                // 3×3, 36 px
       { x: [1, 24, 14, 14], w: [130, 24, 3, 3], bias: false, options: { stride: 2, padding: 1 } }, // 3×3 s2, 49 px: 2 row parts
       { x: [3, 12, 6, 6], w: [202, 12, 3, 3], bias: true, options: { padding: 1 } },              // batch 3, columns batched across samples
@@ -241,6 +241,115 @@ describe.skipIf(unavailable)(suiteName, () => {
     }
   });
 
+  // Row splits use a multiple of the threads (parts / 4) and put each boundary on the nearest
+  // 4-row tile or, with the relaxed build's pre-packed weights, 5-row panel: 2 and 3 threads, row
+  // counts whose halves / thirds round up and down, the one-shot conv2d and a prepared conv.
+  it('forward split by output channels on 2 and 3 threads (plain and pre-packed weights)', async () => {
+    const three = await init({ backend: build, threads: 3, threadMinFlops: 0 });
+    try {
+      const rand = seededRandom(43);
+      for (const c of [
+        { x: [1, 16, 7, 7], w: [256, 16, 3, 3], bias: true, options: { padding: 1 } },  // 2 row parts: 130 + 126 packed
+        { x: [1, 24, 7, 7], w: [212, 24, 3, 3], bias: false, options: { padding: 1 } }, // 106 → 105 / 108 + 104
+        { x: [1, 32, 14, 14], w: [330, 32, 3, 3], bias: true, options: { stride: 2, padding: 1 } },
+        { x: [1, 40, 7, 7], w: [600, 40, 1, 1], bias: true, options: {} },                // 1×1: 4 / 3 row parts
+      ] as ConvCase[]) {
+        const d = convData(c, rand);
+        const label = `rows: x [${c.x}] w [${c.w}] ${JSON.stringify(c.options)}`;
+        const want = runConv(one, c, d);
+        const viaPrepared = (m: Backend) => m.scope(() => {
+          const { stride, padding, dilation, groups } = c.options;
+          const conv = prepareConv2d(c.x, m.tensor(d.w!, c.w), { stride, padding, dilation, groups, bias: c.bias ? m.tensor(d.b!, [c.w[0]]) : null });
+          const out = m.zeros(conv.outputShape);
+          conv.run(m.tensor(d.x!, c.x), out);
+          conv.dispose();
+          return out.toFloat32Array();
+        });
+        const prepOne = viaPrepared(one);
+        for (const [threads, m] of [[2, two], [3, three]] as const) {
+          expect(maxAbsDiff(runConv(m, c, d).y!, want.y!), `${label}, ${threads} threads`).toBe(0);
+          expect(maxAbsDiff(viaPrepared(m), prepOne), `${label}, prepared, ${threads} threads`).toBe(0);
+        }
+        expectAllClose(prepOne, want.y!, VS_JS, `${label}: prepared vs conv2d`);
+      }
+    } finally {
+      three.dispose();
+    }
+  });
+
+  // The composed DCD eval forward: one job whose last part runs the dynamic parts (pool, branch,
+  // latent path) beside the static conv's parts, then λ and the projection with the fused output.
+  // λ scales y after the conv (the one-thread relaxed kernel may fold it into W0's packing), so
+  // equal to one thread up to float32 rounding. The effective-weights path splits W(x)'s rows
+  // (dcdEffectiveWeightPart) and the conv: the one-thread bits. Every state tensor random so each
+  // path matters; Φ in blocks, a 3×3 q and a 1×1 q on a 3×3 W0's centre tap, the Λ- and Φ-only variants.
+  it('DCD eval forward on threads: composed (dynamic parts beside the conv) and effective weights (split rows)', () => {
+    const layers: [string, (m: Backend) => DcdLayer, number[]][] = [
+      ['conv_basic_dy 48→72 s2 (row split)', (m) => new DCDBasicConv2d(m, { inChannels: 48, outChannels: 72, stride: 2, seed: 4 }), [1, 48, 14, 14]],
+      ['conv_dy 3×3 16→24, 3×3 q', (m) => new DCDConv2d(m, { inChannels: 16, outChannels: 24, kernelSize: 3, padding: 1, qKernel: 'k', seed: 5 }), [3, 16, 12, 12]],
+      ['DYModule 1×1 32→40', (m) => new DYModule(m, { inChannels: 32, outChannels: 40, seed: 6 }), [3, 32, 9, 9]],
+      ['DYCls 40→300 (vectors)', (m) => new DYCls(m, { inChannels: 40, outChannels: 300, seed: 10 }), [3, 40]],
+      ['conv_dy 3×3 24→36, Λ only', (m) => new DCDConv2d(m, { inChannels: 24, outChannels: 36, kernelSize: 3, padding: 1, variant: 'lambda-only', seed: 8 }), [2, 24, 8, 8]],
+      ['conv_dy 1×1 64→48, Φ only', (m) => new DCDConv2d(m, { inChannels: 64, outChannels: 48, kernelSize: 1, variant: 'phi-only', seed: 9 }), [1, 64, 6, 6]],
+      ['conv_dy 1×1 96→130, Φ in 2 blocks', (m) => new DCDConv2d(m, { inChannels: 96, outChannels: 130, kernelSize: 1, blocks: 2, latent: 10, seed: 7 }), [1, 96, 7, 7]],
+    ];
+    const rand = seededRandom(61);
+    for (const [name, make, xShape] of layers) {
+      const a = make(two).eval(), b = make(one).eval();
+      try {
+        const state: Record<string, { shape: number[]; data: Float32Array }> = {};
+        for (const [key, t] of a.namedState()) {
+          const data = randomArray(t.size, rand).map((v) => (/running_var/.test(key) ? 0.5 + Math.abs(v) : 0.5 * v));
+          state[key] = { shape: [...t.shape], data };
+        }
+        a.loadStateDict(state);
+        b.loadStateDict(state);
+        const x = randomArray(product(xShape), rand);
+        const run = (m: Backend, layer: DcdLayer, fused: boolean, evalStrategy: 'composed' | 'weights') => m.scope(() => {
+          const st = Object.fromEntries(layer.namedState());
+          const xt = m.tensor(x, xShape);
+          const plain = m.dcdForward(layer.dims, st, xt, { training: false, needsBackward: false, evalStrategy }).y;
+          if (!fused) return plain.toFloat32Array();
+          const residual = m.tensor(randomArray(plain.size, seededRandom(3)), plain.shape);
+          const postBias = m.tensor(randomArray(layer.dims.cout, seededRandom(4)), [layer.dims.cout]);
+          return m.dcdForward(layer.dims, st, xt, {
+            training: false, needsBackward: false, evalStrategy, postBias, residual, activation: 'relu',
+          }).y.toFloat32Array();
+        });
+        for (const fused of [false, true]) {
+          const label = `${name}${fused ? ', fused output' : ''}`;
+          const got = run(two, a, fused, 'composed'), want = run(one, b, fused, 'composed');
+          expect(maxAbsDiff(got, want) / maxAbs(want), `${label}, composed`).toBeLessThanOrEqual(1e-6);
+          expect(maxAbsDiff(run(two, a, fused, 'weights'), run(one, b, fused, 'weights')), `${label}, effective weights`).toBe(0);
+        }
+      } finally {
+        a.dispose();
+        b.dispose();
+      }
+    }
+  });
+
+  // Pooling splits planes (sample, channel): the stem's max pool and odd shapes (fewer planes than
+  // parts, padding, dilation, ceil mode), bit-identical to one thread.
+  it('max and adaptive average pools split by planes', () => {
+    const rand = seededRandom(17);
+    for (const [shape, options] of [
+      [[1, 64, 112, 112], { kernelSize: 3, stride: 2, padding: 1 }],
+      [[3, 5, 17, 13], { kernelSize: 3, stride: 2, padding: 1, ceilMode: true }],
+      [[1, 3, 9, 11], { kernelSize: [2, 3], stride: 1, dilation: 2 }],
+      [[2, 7, 8, 8], { kernelSize: 2 }],
+    ] as [number[], Parameters<Backend['maxPool2d']>[1]][]) {
+      const x = randomArray(product(shape), rand);
+      const run = (m: Backend) => m.scope(() => m.maxPool2d(m.tensor(x, shape), options).toFloat32Array());
+      expect(maxAbsDiff(run(two), run(one)), `max pool [${shape}] ${JSON.stringify(options)}`).toBe(0);
+      // adaptive average pooling splits planes the same way (DCD's global and 2×2 pooled descriptors)
+      for (const size of [[1, 1], [2, 2], [3, 5]] as [number, number][]) {
+        const avg = (m: Backend) => m.scope(() => m.adaptiveAvgPool2d(m.tensor(x, shape), size).toFloat32Array());
+        expect(maxAbsDiff(avg(two), avg(one)), `adaptive avg pool [${shape}] → ${size}`).toBe(0);
+      }
+    }
+  });
+
   it('random linear shapes (split by rows or by columns)', () => {
     const rand = seededRandom(99);
     for (let trial = 0; trial < 12; trial++) {
@@ -267,7 +376,7 @@ describe.skipIf(unavailable)(suiteName, () => {
     }
   });
 
-  it('DCD layers prepared for inference (per-kernel and effective-weights paths): = dcdForward here, ≈ one thread', () => {
+  it('DCD layers prepared for inference (composed and effective-weights paths): = dcdForward here, ≈ one thread', () => {
     const layers: [(m: Backend) => DcdLayer, number[]][] = [
       [(m) => new DYModule(m, { inChannels: 12, outChannels: 20, seed: 3 }), [2, 12, 9, 9]],
       [(m) => new DCDBasicConv2d(m, { inChannels: 8, outChannels: 8, seed: 2 }), [2, 8, 10, 10]],

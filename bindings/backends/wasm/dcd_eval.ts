@@ -4,14 +4,11 @@
  * each buffer sits in its workspace. dcdForward compiles one per call into scratch memory;
  * prepareDcdForward compiles one into blocks it owns, so its run() neither validates nor allocates.
  *
- * Paths (spec §3 for the math):
+ * Paths (spec §3 for the math), useEffectiveWeights picks:
  *   'one-call' — the composed forward in one kernel call (assembly/dcd/forward_eval.ts), the fused
- *                output in the projection's epilogue. Not in the threads builds' exports.
+ *                output in the projection's epilogue; the threads builds split it (pool_exports.ts);
  *   'weights'  — each sample's kernel W(x) = ΛW0 + P·M·Q formed first (dcdEffectiveWeight), then one
  *                conv whose output write takes the fused output (postBias joins its bias).
- *   'kernels'  — the composed forward kernel by kernel (the threads builds, whose pool splits the convs),
- *                then one pass for the fused output.
- * useEffectiveWeights picks 'weights' or composing.
  */
 import type { DcdDims, DcdEvalStrategy } from '../../ops/dcd';
 import { DCD_NAMES, dcdModuleNames } from '../../ops/dcd';
@@ -34,7 +31,7 @@ export interface DcdEvalSources {
   i32(values: readonly number[]): number;
 }
 
-export type DcdEvalPath = 'one-call' | 'weights' | 'kernels';
+export type DcdEvalPath = 'one-call' | 'weights';
 
 export interface DcdEvalProgram {
   readonly path: DcdEvalPath;
@@ -85,7 +82,7 @@ export function compileDcdEval(ctx: WasmContext, d: DcdDims, G: DcdGeometry, src
   const xStep = cin * G.hwIn * 4, yStep = cout * hwOut * 4;
   const weights = useEffectiveWeights(d, G, strategy);
 
-  if (!weights && typeof ctx.exports.dcdEvalForward === 'function') {
+  if (!weights) {
     const words = [
       1, ...G.staticDesc.slice(1), 1, ...G.qDesc.slice(1), // one sample per conv call
       d.pool, S, L, G.blocks, w0, b0, q, P, ...branchWeights, ...bn, postBias, 0, f32Bits(lo), f32Bits(hi),
@@ -107,7 +104,8 @@ export function compileDcdEval(ctx: WasmContext, d: DcdDims, G: DcdGeometry, src
     };
   }
 
-  // The workspace, carved into 64-aligned blocks: offsets now, pointers (ws + offset) at run time.
+  // The effective-weights path. Its workspace, carved into 64-aligned blocks: offsets now, pointers
+  // (ws + offset) at run time.
   let bytes = 0;
   const block = (size: number): number => { const at = bytes; bytes += align64(size); return at; };
   const wsBytes = (name: string, ...args: number[]): number => block((k(name)(...args) as number) >>> 0);
@@ -117,55 +115,28 @@ export function compileDcdEval(ctx: WasmContext, d: DcdDims, G: DcdGeometry, src
   const sDesc = src.i32([1, ...G.staticDesc.slice(1)]);
   const pool = d.pool === 1 ? k('globalAvgPoolForward') : k('adaptiveAvgPoolForward'), branch = k('dcdBranchForward');
   const conv = k('conv2dForward'), sWs = wsBytes('conv2dWorkspaceBytes', sDesc, PASS_FORWARD);
-  /** Sample i of y (+ its fused output, where the path applies it per sample). */
-  let sample: (x: number, y: number, residual: number, ws: number, i: number) => void;
-
-  if (weights) {
-    // W(x) = ΛW0 + P·M·Q per sample (assembly/dcd/effective.ts), then one conv whose output write takes the
-    // fused output: postBias joins the effective bias, the residual and the clamp its write (no pass over y
-    // afterwards: that pass was 5 % of a planned DCD-MobileNetV2). Without any, the plain conv.
-    const weff = block(cout * cin * kk * 4), beff = block(cout * 4);
-    const effWs = wsBytes('dcdEffectiveWorkspaceBytes', cout, cin, L, G.blocks, qkk);
-    const fusedWs = wsBytes('conv2dForwardFusedWorkspaceBytes', sDesc);
-    const effective = k('dcdEffectiveWeight'), addInto = k('dcdAddInto'), convFused = k('conv2dForwardFused');
-    sample = (x, y, residual, ws, i) => {
-      effective(cout, cin, kk, qkk, L, G.blocks, d.hasLambda ? ws + lam + i * cout * 4 : 0, w0, b0, q, P,
-        latent ? ws + phi + i * G.mphi * 4 : 0, ...bn, BN_EPS, ws + weff, ws + beff, ws + effWs);
-      if (!fused && !residual) return conv(sDesc, x, ws + weff, ws + beff, y, ws + sWs);
-      if (postBias) addInto(cout, postBias, ws + beff);
-      convFused(sDesc, x, ws + weff, ws + beff, residual, y, ws + fusedWs, lo, hi);
-    };
-  } else {
-    // Composed, kernel by kernel (the threads builds, whose pool splits the convs), sample by sample so x[i]
-    // and y[i] are still in cache when q reads x[i] and p accumulates into y[i]; bn1 runs in place (zq
-    // becomes z1) and z = bn2(w) + z1 overwrites w. The fused output is one pass afterwards.
-    const qDesc = latent ? src.i32([1, ...G.qDesc.slice(1)]) : 0;
-    const qWs = latent ? wsBytes('conv2dWorkspaceBytes', qDesc, PASS_FORWARD) : 0;
-    const z1 = block(L * hwOut * 4), wz = block(L * hwOut * 4);
-    const projWs = latent ? wsBytes('dcdProjectWorkspaceBytes', cout, L, G.blocks, hwOut) : 0;
-    const scale = k('dcdScaleForward'), bnEval = k('batchNormForwardEval'), phiForward = k('dcdPhiForward');
-    const project = k('dcdProjectForward');
-    sample = (x, y, _residual, ws, i) => {
-      conv(sDesc, x, w0, b0, y, ws + sWs);
-      if (d.hasLambda) scale(1, cout, hwOut, ws + lam + i * cout * 4, y, y);
-      if (!latent) return;
-      conv(qDesc, x, q, 0, ws + z1, ws + qWs);
-      bnEval(1, L, hwOut, ws + z1, bn[0], bn[1], bn[2], bn[3], BN_EPS, 0, ws + z1);
-      phiForward(1, G.blocks, G.lb, hwOut, ws + phi + i * G.mphi * 4, ws + z1, ws + wz);
-      bnEval(1, L, hwOut, ws + wz, bn[4], bn[5], bn[6], bn[7], BN_EPS, ws + z1, ws + wz);
-      project(1, cout, L, G.blocks, hwOut, P, ws + wz, y, 1, ws + projWs);
-    };
-  }
-  const epilogue = weights ? null : k('dcdOutputEpilogue');
+  // W(x) = ΛW0 + P·M·Q per sample (assembly/dcd/effective.ts), then one conv whose output write takes the
+  // fused output: postBias joins the effective bias, the residual and the clamp its write (no pass over y
+  // afterwards: that pass was 5 % of a planned DCD-MobileNetV2). Without any, the plain conv.
+  const weff = block(cout * cin * kk * 4), beff = block(cout * 4);
+  const effWs = wsBytes('dcdEffectiveWorkspaceBytes', cout, cin, L, G.blocks, qkk);
+  const fusedWs = wsBytes('conv2dForwardFusedWorkspaceBytes', sDesc);
+  const effective = k('dcdEffectiveWeight'), addInto = k('dcdAddInto'), convFused = k('conv2dForwardFused');
+  const sample = (x: number, y: number, residual: number, ws: number, i: number): void => {
+    effective(cout, cin, kk, qkk, L, G.blocks, d.hasLambda ? ws + lam + i * cout * 4 : 0, w0, b0, q, P,
+      latent ? ws + phi + i * G.mphi * 4 : 0, ...bn, BN_EPS, ws + weff, ws + beff, ws + effWs);
+    if (!fused && !residual) return void conv(sDesc, x, ws + weff, ws + beff, y, ws + sWs);
+    if (postBias) addInto(cout, postBias, ws + beff);
+    convFused(sDesc, x, ws + weff, ws + beff, residual, y, ws + fusedWs, lo, hi);
+  };
   return {
-    path: weights ? 'weights' : 'kernels', workspaceBytes: bytes,
+    path: 'weights', workspaceBytes: bytes,
     run(x, y, residual, ws) {
       if (d.pool === 1) pool(n, cin, G.h, G.w, x, ws + g);
       else pool(n, cin, G.h, G.w, 2, 2, x, ws + g);
       branch(n, G.pooled, S, G.mphi, cout, ws + g, ...branchWeights, ws + s, ws + t, ws + s2, ws + phi, ws + u, ws + lam,
         ws + branchWs);
       for (let i = 0; i < n; i++) sample(x + i * xStep, y + i * yStep, residual ? residual + i * yStep : 0, ws, i);
-      if (epilogue && (fused || residual)) epilogue(n, cout, hwOut, y, postBias, residual, lo, hi);
     },
   };
 }

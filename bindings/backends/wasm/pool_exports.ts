@@ -7,6 +7,12 @@
  *   conv2dForward / conv2dBackwardData / conv2dBackwardWeight / depthwiseConv2dBackward /
  *   linearForward / linearBackward
  *     → pool.run(the matching *Part kernel), when the op is big enough to pay for the hand-off.
+ *   maxPool2dForward(p, x, y), globalAvgPoolForward(N, C, H, W, x, y), adaptiveAvgPoolForward(…)
+ *     → the matching *Part kernel (planes; these ops have no workspace).
+ *   dcdEffectiveWeight(…, eps, weff, beff, ws) → dcdEffectiveWeightPart (output channels; eps as f32 bits).
+ *   dcdEvalForward(plan, N, x, y, eps, ws) → dcdEvalForwardPart (the DCD layer's dynamic parts beside
+ *     its static conv's parts), then dcdEvalForwardFinishPart (λ and the projection, by output
+ *     channels) or dcdEvalForwardFinish on the calling thread.
  *   conv2dForwardFused(p, x, w, b, residual, y, ws, lo, hi) → conv2dForwardFusedPart, whose lo / hi
  *     are f32 bit patterns (the control block holds i32 arguments only); conv2dForwardPacked (the
  *     same arguments, pre-packed weights) → conv2dForwardPackedPart.
@@ -21,9 +27,14 @@ import { threadedTrainingExports } from './pool_exports_train';
 
 type Fn = (...args: number[]) => number;
 
-/** Parts per thread: small enough pieces that a busy core doesn't hold the others back. */
+/**
+ * Parts per thread: small enough pieces that a busy core doesn't hold the others back. The part
+ * kernels read the thread count back as parts / PARTS_PER_THREAD (assembly/gemm/partition.ts).
+ */
 const PARTS_PER_THREAD = 4;
 const align64 = (n: number): number => Math.ceil(n / 64) * 64;
+/** assembly/dcd/forward_eval.ts LATENT: the word of a DCD eval plan holding L. */
+const DCD_LATENT = 34;
 /** assembly/gemm/partition.ts PART_SCRATCH. */
 const PART_SCRATCH = 64;
 
@@ -72,8 +83,78 @@ export function threadedExports(base: KernelExports, pool: ThreadPool, options: 
       else fn(name)(p, x, w, b, r, y, ws, lo, hi);
     };
   const linearSize = (a: number[]) => fn('linearWorkspaceBytes')(a[0], a[1], a[2]);
+
+  // The composed DCD eval forward (dcd/forward_eval_part.ts): one job whose highest part computes the
+  // layer's dynamic parts (pool, branch, latent path) beside the static conv's parts, then λ and the
+  // projection with the fused output (a second job, or on this thread when small). ws = the shared
+  // results, then one slice per thread.
+  const dcdShared = (plan: number, n: number): number => align64(fn('dcdEvalForwardSharedBytes')(plan, n) >>> 0);
+  const dcdSlice = (plan: number, n: number): number => slice(fn('dcdEvalForwardPartWorkspaceBytes')(plan, n));
+  const dcdEval = {
+    dcdEvalForwardWorkspaceBytes: (plan: number, n: number): number => {
+      const serial = fn('dcdEvalForwardWorkspaceBytes')(plan, n) >>> 0;
+      const split = dcdShared(plan, n) + dcdSlice(plan, n) * pool.threads;
+      return split < 2 ** 31 ? Math.max(serial, split) : serial;
+    },
+    dcdEvalForward: (plan: number, n: number, x: number, y: number, eps: number, ws: number): void => {
+      const shared = dcdShared(plan, n), one = dcdSlice(plan, n);
+      const words = new Int32Array(memory.buffer, plan, DCD_LATENT + 1); // the static conv's descriptor first
+      const pixels = n * words[14] * words[15];
+      // over few pixels (DYCls: one) the static conv is a matrix-vector product, bound by its weight traffic
+      const work = n * convFlops(plan) * Math.max(1, 4 / pixels);
+      if (!parallel(work, one) || !fits(shared + one * pool.threads)) {
+        fn('dcdEvalForward')(plan, n, x, y, eps, ws);
+        return;
+      }
+      pool.run('dcdEvalForwardPart', [plan, n, x, y, f32Bits(eps), ws], parts() + 1, ws + shared, one);
+      // λ and the projection (2·Cout·L·pixels): a second job when big. Its threshold is a quarter of the
+      // usual: the workers are still spinning from the first job, so the hand-off skips the wake-up.
+      if (4 * 2 * words[4] * words[DCD_LATENT] * pixels >= options.minFlops) {
+        pool.run('dcdEvalForwardFinishPart', [plan, n, y, ws], parts(), ws + shared, one);
+      } else {
+        fn('dcdEvalForwardFinish')(plan, n, y, ws, ws + shared + PART_SCRATCH);
+      }
+    },
+  };
+  // Max pooling: planes split across the threads. ~8 flop-equivalents per window element (the
+  // stem's 64 × 56² outputs of 3×3 windows take 1.2 ms, a conv of ~25 MFLOP), against the conv threshold.
+  const poolDims = (p: number): Int32Array => new Int32Array(memory.buffer, p, 16);
+  const maxPoolWork = (p: number): number => {
+    const d = poolDims(p);
+    return 8 * d[0] * d[1] * d[12] * d[13] * d[4] * d[5];
+  };
+  const maxPool2dForward = (p: number, x: number, y: number): void => {
+    if (pool.workers > 0 && maxPoolWork(p) >= options.minFlops) pool.run('maxPool2dForwardPart', [p, x, y], parts(), 0, 0);
+    else fn('maxPool2dForward')(p, x, y);
+  };
+  // Average pools over whole planes (DCD's pooled descriptor): memory-bound, ~8 per input element as above.
+  const avgPool = (name: string, part: PartKernel) => (...args: number[]): void => {
+    if (pool.workers > 0 && 8 * args[0] * args[1] * args[2] * args[3] >= options.minFlops) pool.run(part, args, parts(), 0, 0);
+    else fn(name)(...args);
+  };
+  // DCD's effective weights (dcd/effective_part.ts): output-channel ranges. Work as dcd_forward.ts's
+  // useEffectiveWeights counts it: a pass over W0 (~16 per weight) and the rank-L update.
+  const effectiveSize = (a: number[]) => fn('dcdEffectiveWorkspaceBytes')(a[0], a[1], a[4], a[5], a[3]);
+  const effectiveWork = (a: number[]) => 16 * a[0] * a[1] * a[2] + (a[11] ? 2 * a[0] * a[4] * a[1] * a[3] / a[5] : 0);
+  const dcdEffective = {
+    dcdEffectiveWorkspaceBytes: wrapSize('dcdEffectiveWorkspaceBytes'),
+    dcdEffectiveWeight: (...call: number[]): void => {
+      const args = call.slice(0, -1), ws = call[call.length - 1];
+      const one = slice(effectiveSize(args));
+      if (!parallel(effectiveWork(args), one)) {
+        fn('dcdEffectiveWeight')(...call);
+        return;
+      }
+      args[20] = f32Bits(args[20]); // eps: the control block holds i32 arguments only
+      pool.run('dcdEffectiveWeightPart', args, parts(), ws, one);
+    },
+  };
   return {
     ...base,
+    maxPool2dForward,
+    globalAvgPoolForward: avgPool('globalAvgPoolForward', 'globalAvgPoolForwardPart'),
+    adaptiveAvgPoolForward: avgPool('adaptiveAvgPoolForward', 'adaptiveAvgPoolForwardPart'),
+    ...dcdEffective,
     conv2dWorkspaceBytes: wrapSize('conv2dWorkspaceBytes'),
     linearWorkspaceBytes: wrapSize('linearWorkspaceBytes'),
     ...(base.conv2dForwardFused ? {
@@ -86,11 +167,11 @@ export function threadedExports(base: KernelExports, pool: ThreadPool, options: 
     conv2dBackwardWeight: wrapKernel('conv2dBackwardWeight', 'conv2dBackwardWeightPart', (a) => convFlops(a[0]), convSize(2)),
     // dx + dW: twice the flops of one pass; parts split channels (bit-identical to one thread).
     depthwiseConv2dBackward: wrapKernel('depthwiseConv2dBackward', 'depthwiseBackwardPart', (a) => 2 * convFlops(a[0]), convSize(1)),
-    linearForward: wrapKernel('linearForward', 'linearForwardPart', (a) => 2 * a[0] * a[1] * a[2], linearSize),
+    // a few rows of x: a product with the weight matrix that reads each weight for few multiply-adds,
+    // so counted as the weight traffic (~8 per weight) when that is more (ResNet-50's fc, 2048→1000)
+    linearForward: wrapKernel('linearForward', 'linearForwardPart', (a) => Math.max(2 * a[0], 8) * a[1] * a[2], linearSize),
     linearBackward: wrapKernel('linearBackward', 'linearBackwardPart', (a) => 4 * a[0] * a[1] * a[2], linearSize),
-    // runs its convs inside wasm on one thread: without it the DCD op takes its per-kernel path,
-    // whose conv2dForward calls are the wrapped ones above
-    dcdEvalForward: undefined,
+    ...dcdEval,
     ...threadedTrainingExports(base, pool, options.minFlops),
   } as KernelExports;
 }

@@ -14,7 +14,8 @@
  *     dcdProjectWorkspaceBytes → threads × (64 + the one-thread size).
  *   relu / relu6 forward and backward, addForward, axpby, dcdAddInto → elementwisePart (op codes there):
  *     element ranges across the threads, bit-identical.
- *   adaptiveAvgPool / globalAvgPool forward and backward → avgPoolPart: samples, bit-identical.
+ *   adaptiveAvgPool / globalAvgPool backward → avgPoolBackwardPart: samples, bit-identical (their
+ *     forwards: pool_exports.ts, by planes).
  * Same contract as pool_exports.ts: a kernel's workspace was sized by the wrapped *WorkspaceBytes call.
  */
 import type { PartKernel } from '../../runtime/threads/control';
@@ -95,12 +96,12 @@ export function threadedTrainingExports(base: KernelExports, pool: ThreadPool, m
     }
   };
 
-  /** Average pools (N, C, H, W, [OH, OW,] src, dst): samples across the threads (nn/pool_part.ts). */
-  const avgPool = (name: string, op: number) => (...args: number[]): void => {
+  /** Average pools' backward (N, C, H, W, [OH, OW,] dy, dx): samples across the threads (nn/pool_part.ts). */
+  const avgPoolBackward = (name: string, op: number) => (...args: number[]): void => {
     const [n, c, h, w] = args;
-    const [oh, ow, src, dst] = op >= 2 ? [1, 1, args[4], args[5]] : args.slice(4);
+    const [oh, ow, dy, dx] = op === 1 ? [1, 1, args[4], args[5]] : args.slice(4);
     const parts = Math.min(n, pool.threads * PARTS_PER_THREAD);
-    if (parts >= 2 && parallel(PASS_FLOPS_PER_ELEMENT * n * c * h * w)) pool.run('avgPoolPart', [op, n, c, h, w, oh, ow, src, dst], parts, 0, 0);
+    if (parts >= 2 && parallel(PASS_FLOPS_PER_ELEMENT * n * c * h * w)) pool.run('avgPoolBackwardPart', [op, n, c, h, w, oh, ow, dy, dx], parts, 0, 0);
     else fn(name)(...args);
   };
 
@@ -126,11 +127,10 @@ export function threadedTrainingExports(base: KernelExports, pool: ThreadPool, m
       // dst += src as dst = src + dst (float addition commutes: the same bits)
       dcdAddInto: elementwise('dcdAddInto', 4, ([, src, dst]) => [src, dst, dst, 0, 0]),
     } : {}),
-    ...(typeof base.avgPoolPart === 'function' ? {
-      adaptiveAvgPoolForward: avgPool('adaptiveAvgPoolForward', 0),
-      adaptiveAvgPoolBackward: avgPool('adaptiveAvgPoolBackward', 1),
-      globalAvgPoolForward: avgPool('globalAvgPoolForward', 2),
-      globalAvgPoolBackward: avgPool('globalAvgPoolBackward', 3),
+    // (their forwards split by planes: pool_exports.ts)
+    ...(typeof base.avgPoolBackwardPart === 'function' ? {
+      adaptiveAvgPoolBackward: avgPoolBackward('adaptiveAvgPoolBackward', 0),
+      globalAvgPoolBackward: avgPoolBackward('globalAvgPoolBackward', 1),
     } : {}),
     ...(typeof base.dcdProjectForwardPart === 'function' ? {
       dcdProjectWorkspaceBytes: (cout: number, l: number, b: number, hw: number): number => {

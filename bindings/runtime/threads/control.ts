@@ -1,5 +1,5 @@
 /**
- * The control block: 32 i32 in shared memory through which the main thread hands one op to the
+ * The control block: 48 i32 in shared memory through which the main thread hands one op to the
  * workers. Layout (i32 indices) and the protocol, shared by dispatch.ts and worker_source.ts:
  *
  *   CLAIM      (generation << 12) | parts not yet claimed. A thread takes part `left − 1` by a
@@ -26,7 +26,7 @@ export const WS_BASE = 7;
 export const WS_STRIDE = 8;
 export const NARGS = 9;
 export const ARGS = 10;
-export const CONTROL_INTS = 32;
+export const CONTROL_INTS = 48; // dcdEffectiveWeightPart takes 23 leading arguments
 export const CONTROL_BYTES = CONTROL_INTS * 4;
 export const MAX_ARGS = CONTROL_INTS - ARGS;
 export const MAX_PARTS = 0xfff;
@@ -41,7 +41,9 @@ export const PART_KERNELS = [
   'dynamicConv2dForwardPart', 'dynamicConv2dBackwardPart', 'dynamicConv2dReducePart',
   'batchNormForwardTrainPart', 'batchNormBackwardTrainPart',
   'dcdProjectForwardPart', 'dcdProjectBackwardPart', 'dcdPhiForwardPart', 'dcdPhiBackwardPart',
-  'dcdScaleForwardPart', 'dcdScaleBackwardPart', 'elementwisePart',
-  'avgPoolPart',
+  'dcdScaleForwardPart', 'dcdScaleBackwardPart', 'elementwisePart', 'avgPoolBackwardPart',
+  // inference (backends/wasm/pool_exports.ts)
+  'dcdEvalForwardPart', 'maxPool2dForwardPart', 'dcdEffectiveWeightPart', 'dcdEvalForwardFinishPart',
+  'globalAvgPoolForwardPart', 'adaptiveAvgPoolForwardPart',
 ] as const;
 export type PartKernel = (typeof PART_KERNELS)[number];
