@@ -47,10 +47,28 @@ export function dcdEffectiveWeight(
   g1: usize, be1: usize, m1: usize, v1: usize, g2: usize, be2: usize, m2: usize, v2: usize, eps: f32,
   weff: usize, beff: usize, ws: usize,
 ): void {
-  const row = Cin * kk;
-  if (lam) dcdScaleForward(1, Cout, row, lam, w0, weff); // W_eff = diag(λ)·W0, row by row
-  else memory.copy(weff, w0, <usize>Cout * row << 2);
-  for (let o = 0; o < Cout; o++) {
+  effectiveWeightRows(Cout, Cin, kk, qkk, L, B, lam, w0, b0, q, p, phi, g1, be1, m1, v1, g2, be2, m2, v2, eps,
+    weff, beff, ws, 0, Cout);
+}
+
+/**
+ * dcdEffectiveWeight's rows o0 … o1 − 1 of W_eff and b_eff (the thread parts' split, effective_part.ts):
+ * λ scales those rows of W0, and for every Φ block they meet the block's M·diag(a1) and T = M·diag(a1)·Q_b
+ * (lb × Cin/B·qkk, cheap) are formed and those rows of P_b·T added. Every element gets the same
+ * operations in the same order whatever the rows (the gemm sums each element over lb in order), so a
+ * split gives the whole call's bits.
+ */
+export function effectiveWeightRows(
+  Cout: i32, Cin: i32, kk: i32, qkk: i32, L: i32, B: i32,
+  lam: usize, w0: usize, b0: usize, q: usize, p: usize, phi: usize,
+  g1: usize, be1: usize, m1: usize, v1: usize, g2: usize, be2: usize, m2: usize, v2: usize, eps: f32,
+  weff: usize, beff: usize, ws: usize, o0: i32, o1: i32,
+): void {
+  const row = Cin * kk, rows = o1 - o0;
+  const w0r = w0 + (<usize>o0 * row << 2), weffr = weff + (<usize>o0 * row << 2);
+  if (lam) dcdScaleForward(1, rows, row, at(lam, o0), w0r, weffr); // W_eff = diag(λ)·W0, row by row
+  else memory.copy(weffr, w0r, <usize>rows * row << 2);
+  for (let o = o0; o < o1; o++) {
     const b = b0 ? load<f32>(at(b0, o)) : <f32>0;
     store<f32>(at(beff, o), lam ? b * load<f32>(at(lam, o)) : b);
   }
@@ -66,7 +84,7 @@ export function dcdEffectiveWeight(
   affineOf(L, g2, be2, m2, v2, eps, a2, c2);
   const centre = (kk - 1) / 2; // k odd (2·padding = k − 1)
 
-  for (let blk = 0; blk < B; blk++) {
+  for (let blk = o0 / cb; blk * cb < o1; blk++) {
     const l0 = blk * lb;
     const phiB = at(phi, blk * lb * lb);
     // M = diag(a2)·Φ_b + I; mq = M·diag(a1); bz = M·c1 + c2
@@ -82,23 +100,25 @@ export function dcdEffectiveWeight(
       store<f32>(at(bz, l0 + i), s);
     }
     gemm(0, 0, lb, cols, lb, mq, lb, at(q, l0 * cols), cols, t, cols, 0, gws);
-    const pB = at(p, blk * cb * lb);
-    const wB = at(weff, blk * cb * row + blk * cinB * kk); // rows of block blk, its input channels
+    // this block's rows r0 … r1 − 1 (block-relative) inside o0 … o1 − 1
+    const r0 = max(o0 - blk * cb, 0), r1 = min(o1 - blk * cb, cb), n = r1 - r0;
+    const pB = at(p, (blk * cb + r0) * lb);
+    const wB = at(weff, (blk * cb + r0) * row + blk * cinB * kk);
     if (qkk == kk) {
-      gemm(0, 0, cb, cols, lb, pB, lb, t, cols, wB, row, 1, gws);
+      gemm(0, 0, n, cols, lb, pB, lb, t, cols, wB, row, 1, gws);
     } else {
-      gemm(0, 0, cb, cinB, lb, pB, lb, t, cinB, u, cinB, 0, gws);
-      for (let o = 0; o < cb; o++) {
+      gemm(0, 0, n, cinB, lb, pB, lb, t, cinB, u, cinB, 0, gws);
+      for (let o = 0; o < n; o++) {
         for (let c = 0; c < cinB; c++) {
           const dst = at(wB, o * row + c * kk + centre);
           store<f32>(dst, load<f32>(dst) + load<f32>(at(u, o * cinB + c)));
         }
       }
     }
-    for (let o = 0; o < cb; o++) {
+    for (let o = 0; o < n; o++) {
       let s: f32 = 0;
       for (let l = 0; l < lb; l++) s += load<f32>(at(pB, o * lb + l)) * load<f32>(at(bz, l0 + l));
-      const dst = at(beff, blk * cb + o);
+      const dst = at(beff, blk * cb + r0 + o);
       store<f32>(dst, load<f32>(dst) + s);
     }
   }

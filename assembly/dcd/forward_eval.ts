@@ -91,6 +91,20 @@ function lambdaFoldsIntoConv(sDesc: usize): bool {
   return !convIsDepthwise(sDesc) && gemmPacksA(convCoutPerGroup(sDesc), convOH(sDesc) * convOW(sDesc), convPatchSize(sDesc));
 }
 
+/**
+ * One sample's latent path: zq = q(x); bn1 in place (zq becomes z1); w = Φ·z1; z = bn2(w) + z1
+ * overwrites w. phiI: this sample's Φ; ws: conv2dWorkspaceBytes of q. Also the threads' dynamic part
+ * (forward_eval_part.ts).
+ */
+export function latentSample(plan: usize, x: usize, phiI: usize, eps: f32, zq: usize, w: usize, ws: usize): void {
+  const L = word(plan, LATENT), B = word(plan, BLOCKS), hwOut = pixelsOut(plan);
+  const bn1 = plan + (<usize>BN1 << 2), bn2 = plan + (<usize>BN2 << 2);
+  conv2dForward(plan + (<usize>Q_DESC << 2), x, pointer(plan, Q), 0, zq, ws);
+  batchNormForwardEval(1, L, hwOut, zq, pointer(bn1, 0), pointer(bn1, 1), pointer(bn1, 2), pointer(bn1, 3), eps, 0, zq);
+  dcdPhiForward(1, B, L / B, hwOut, phiI, zq, w);
+  batchNormForwardEval(1, L, hwOut, w, pointer(bn2, 0), pointer(bn2, 1), pointer(bn2, 2), pointer(bn2, 3), eps, zq, w);
+}
+
 /** y (N, Cout, OH, OW) for x (N, Cin, H, W); eps of both BatchNorms; ws of dcdEvalForwardWorkspaceBytes. */
 export function dcdEvalForward(plan: usize, N: i32, x: usize, y: usize, eps: f32, ws: usize): void {
   const cin = convC(plan), cout = convK(plan), hwIn = convH(plan) * convW(plan), hwOut = pixelsOut(plan);
@@ -113,10 +127,9 @@ export function dcdEvalForward(plan: usize, N: i32, x: usize, y: usize, eps: f32
   dcdBranchForward(N, pooled, S, mphi, cout, g, pointer(plan, FC0), pointer(plan, SE),
     L > 0 ? pointer(plan, FC_PHI) : 0, pointer(plan, FC_SCALE), s, t, s2, phi, u, lam, kws);
 
-  const sDesc = plan, qDesc = plan + (<usize>Q_DESC << 2);
+  const sDesc = plan;
   const foldLambda = hasLambda && lambdaFoldsIntoConv(sDesc);
   const xStep = <usize>cin * hwIn << 2, yStep = <usize>cout * hwOut << 2;
-  const bn1 = plan + (<usize>BN1 << 2), bn2 = plan + (<usize>BN2 << 2);
   const postBias = pointer(plan, POST_BIAS), residual = pointer(plan, RESIDUAL);
   const lo = load<f32>(plan + (<usize>LO << 2)), hi = load<f32>(plan + (<usize>HI << 2));
   const epilogue = postBias != 0 || residual != 0 || clampNeeded(lo, hi);
@@ -131,11 +144,7 @@ export function dcdEvalForward(plan: usize, N: i32, x: usize, y: usize, eps: f32
       if (hasLambda) dcdScaleForward(1, cout, hwOut, lamI, yi, yi);
     }
     if (L > 0) {
-      conv2dForward(qDesc, xi, pointer(plan, Q), 0, zq, kws);
-      // bn1 in place (zq becomes z1); z = bn2(w) + z1 overwrites w
-      batchNormForwardEval(1, L, hwOut, zq, pointer(bn1, 0), pointer(bn1, 1), pointer(bn1, 2), pointer(bn1, 3), eps, 0, zq);
-      dcdPhiForward(1, B, L / B, hwOut, phi + (<usize>(i * mphi) << 2), zq, w);
-      batchNormForwardEval(1, L, hwOut, w, pointer(bn2, 0), pointer(bn2, 1), pointer(bn2, 2), pointer(bn2, 3), eps, zq, w);
+      latentSample(plan, xi, phi + (<usize>(i * mphi) << 2), eps, zq, w, kws);
       const res = residual != 0 ? residual + <usize>i * yStep : 0;
       if (epilogue) dcdProjectForwardFused(cout, L, B, hwOut, pointer(plan, P), w, yi, postBias, res, lo, hi, kws);
       else dcdProjectForward(1, cout, L, B, hwOut, pointer(plan, P), w, yi, 1, kws);

@@ -15,23 +15,21 @@
 // the result equals dcdEvalForward's up to float32 rounding, not bit for bit.
 // ws: PART_SCRATCH (this part's own: the static conv's descriptor with N samples), then
 // dcdEvalForwardPartWorkspaceBytes(plan, N) bytes.
-import { conv2dForward, conv2dWorkspaceBytes } from "../conv/conv2d_forward";
+import { conv2dWorkspaceBytes } from "../conv/conv2d_forward";
 import { conv2dForwardPart } from "../conv/conv2d_forward_part";
 import { convC, convCoutPerGroup, convH, convK, convPatchSize, convW } from "../conv/conv2d_params";
 import { B_DENSE, gemmDriver, gemmWorkspaceBytes } from "../gemm/driver";
 import { clampNeeded } from "../gemm/epilogue";
 import { PART_SCRATCH, partStart1 } from "../gemm/partition";
 import { MR } from "../gemm/config";
-import { batchNormForwardEval } from "../nn/batchnorm";
 import { adaptiveAvgPoolForward, globalAvgPoolForward } from "../nn/pool";
 import { dcdBranchForward, dcdBranchWorkspaceBytes } from "./branch";
 import { dcdOutputEpilogueSample } from "./epilogue";
 import {
-  BLOCKS, BN1, BN2, FC0, FC_PHI, FC_SCALE, HI, LATENT, LO, P, POOL, POST_BIAS, Q, Q_DESC, RESIDUAL, SE, SQUEEZE,
-  branchBytes, phiWidth, pixelsOut, pointer, pooledWidth, word, W0, B0,
+  BLOCKS, FC0, FC_PHI, FC_SCALE, HI, LATENT, LO, P, POOL, POST_BIAS, Q_DESC, RESIDUAL, SE, SQUEEZE,
+  branchBytes, latentSample, phiWidth, pixelsOut, pointer, pooledWidth, word, W0, B0,
 } from "./forward_eval";
 import { f32Block } from "./gemm";
-import { dcdPhiForward } from "./phi";
 import { dcdProjectWorkspaceBytes } from "./project";
 import { dcdScaleForward } from "./scale";
 
@@ -69,7 +67,7 @@ export function dcdEvalForwardPart(
 /** Pool, branch and, with a latent path, z = bn2(Φ·bn1(q(x))) + bn1(q(x)) of every sample, into `shared`. */
 function dynamicPart(plan: usize, N: i32, x: usize, eps: f32, shared: usize, ws: usize): void {
   const cin = convC(plan), cout = convK(plan), hwIn = convH(plan) * convW(plan), hwOut = pixelsOut(plan);
-  const pooled = pooledWidth(plan), S = word(plan, SQUEEZE), L = word(plan, LATENT), B = word(plan, BLOCKS);
+  const pooled = pooledWidth(plan), S = word(plan, SQUEEZE), L = word(plan, LATENT);
   const mphi = phiWidth(plan);
   const g = shared;
   const s = g + f32Block(N * pooled);
@@ -84,15 +82,9 @@ function dynamicPart(plan: usize, N: i32, x: usize, eps: f32, shared: usize, ws:
     L > 0 ? pointer(plan, FC_PHI) : 0, pointer(plan, FC_SCALE), s, t, s2, phi, u, lam, ws);
   if (L <= 0) return;
   const zAll = shared + branchBytes(plan, N), wAll = zAll + f32Block(N * L * hwOut);
-  const qDesc = plan + (<usize>Q_DESC << 2), bn1 = plan + (<usize>BN1 << 2), bn2 = plan + (<usize>BN2 << 2);
   const xStep = <usize>cin * hwIn << 2, zStep = <usize>L * hwOut << 2;
   for (let i = 0; i < N; i++) {
-    const zq = zAll + <usize>i * zStep, w = wAll + <usize>i * zStep;
-    conv2dForward(qDesc, x + <usize>i * xStep, pointer(plan, Q), 0, zq, ws);
-    // as dcdEvalForward: bn1 in place (zq becomes z1); z = bn2(w) + z1 overwrites w
-    batchNormForwardEval(1, L, hwOut, zq, pointer(bn1, 0), pointer(bn1, 1), pointer(bn1, 2), pointer(bn1, 3), eps, 0, zq);
-    dcdPhiForward(1, B, L / B, hwOut, phi + (<usize>(i * mphi) << 2), zq, w);
-    batchNormForwardEval(1, L, hwOut, w, pointer(bn2, 0), pointer(bn2, 1), pointer(bn2, 2), pointer(bn2, 3), eps, zq, w);
+    latentSample(plan, x + <usize>i * xStep, phi + (<usize>(i * mphi) << 2), eps, zAll + <usize>i * zStep, wAll + <usize>i * zStep, ws);
   }
 }
 
