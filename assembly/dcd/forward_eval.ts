@@ -75,6 +75,30 @@ export const POST_BIAS = 52, RESIDUAL = 53, LO = 54, HI = 55;
   return f32Block(N * pooledWidth(plan)) + 3 * f32Block(N * S) + f32Block(N * phiWidth(plan)) + 2 * f32Block(N * convK(plan));
 }
 
+/** Where φ (N × Mφ) sits in the branch's outputs at `base` (branchBytes' layout: g, s, t, s2, φ, u, λ). */
+// @ts-ignore: decorator
+@inline export function branchPhi(plan: usize, N: i32, base: usize): usize {
+  return base + f32Block(N * pooledWidth(plan)) + 3 * f32Block(N * word(plan, SQUEEZE));
+}
+
+/** Where λ (N × Cout) sits in the branch's outputs at `base`. */
+// @ts-ignore: decorator
+@inline export function branchLambda(plan: usize, N: i32, base: usize): usize {
+  return branchPhi(plan, N, base) + f32Block(N * phiWidth(plan)) + f32Block(N * convK(plan));
+}
+
+/** g = pool(x), then the dynamic branch, into the outputs at `base` (branchBytes); ws: the branch's workspace. */
+export function poolAndBranch(plan: usize, N: i32, x: usize, base: usize, ws: usize): void {
+  const cin = convC(plan), cout = convK(plan), pooled = pooledWidth(plan), S = word(plan, SQUEEZE);
+  const s = base + f32Block(N * pooled), t = s + f32Block(N * S), s2 = t + f32Block(N * S);
+  const phi = branchPhi(plan, N, base), u = phi + f32Block(N * phiWidth(plan));
+  if (word(plan, POOL) == 1) globalAvgPoolForward(N, cin, convH(plan), convW(plan), x, base);
+  else adaptiveAvgPoolForward(N, cin, convH(plan), convW(plan), 2, 2, x, base);
+  dcdBranchForward(N, pooled, S, phiWidth(plan), cout, base, pointer(plan, FC0), pointer(plan, SE),
+    word(plan, LATENT) > 0 ? pointer(plan, FC_PHI) : 0, pointer(plan, FC_SCALE), s, t, s2, phi, u,
+    branchLambda(plan, N, base), ws);
+}
+
 export function dcdEvalForwardWorkspaceBytes(plan: usize, N: i32): usize {
   const L = word(plan, LATENT), cout = convK(plan), hw = pixelsOut(plan);
   let kernels = dcdBranchWorkspaceBytes(N, pooledWidth(plan), word(plan, SQUEEZE), phiWidth(plan), cout);
@@ -108,24 +132,14 @@ export function latentSample(plan: usize, x: usize, phiI: usize, eps: f32, zq: u
 /** y (N, Cout, OH, OW) for x (N, Cin, H, W); eps of both BatchNorms; ws of dcdEvalForwardWorkspaceBytes. */
 export function dcdEvalForward(plan: usize, N: i32, x: usize, y: usize, eps: f32, ws: usize): void {
   const cin = convC(plan), cout = convK(plan), hwIn = convH(plan) * convW(plan), hwOut = pixelsOut(plan);
-  const pooled = pooledWidth(plan), S = word(plan, SQUEEZE), L = word(plan, LATENT), B = word(plan, BLOCKS);
-  const mphi = phiWidth(plan);
-  const g = ws;
-  const s = g + f32Block(N * pooled);
-  const t = s + f32Block(N * S);
-  const s2 = t + f32Block(N * S);
-  const phi = s2 + f32Block(N * S);
-  const u = phi + f32Block(N * mphi);
-  const lam = u + f32Block(N * cout);
+  const L = word(plan, LATENT), B = word(plan, BLOCKS), mphi = phiWidth(plan);
+  const phi = branchPhi(plan, N, ws), lam = branchLambda(plan, N, ws);
   const zq = ws + branchBytes(plan, N);
   const w = zq + f32Block(L * hwOut);
   const kws = w + f32Block(L * hwOut);
   const hasLambda = pointer(plan, FC_SCALE) != 0;
 
-  if (word(plan, POOL) == 1) globalAvgPoolForward(N, cin, convH(plan), convW(plan), x, g);
-  else adaptiveAvgPoolForward(N, cin, convH(plan), convW(plan), 2, 2, x, g);
-  dcdBranchForward(N, pooled, S, mphi, cout, g, pointer(plan, FC0), pointer(plan, SE),
-    L > 0 ? pointer(plan, FC_PHI) : 0, pointer(plan, FC_SCALE), s, t, s2, phi, u, lam, kws);
+  poolAndBranch(plan, N, x, ws, kws);
 
   const sDesc = plan;
   const foldLambda = hasLambda && lambdaFoldsIntoConv(sDesc);

@@ -22,12 +22,11 @@ import { B_DENSE, gemmDriver, gemmWorkspaceBytes } from "../gemm/driver";
 import { clampNeeded } from "../gemm/epilogue";
 import { PART_SCRATCH, partStart1 } from "../gemm/partition";
 import { MR } from "../gemm/config";
-import { adaptiveAvgPoolForward, globalAvgPoolForward } from "../nn/pool";
-import { dcdBranchForward, dcdBranchWorkspaceBytes } from "./branch";
+import { dcdBranchWorkspaceBytes } from "./branch";
 import { dcdOutputEpilogueSample } from "./epilogue";
 import {
-  BLOCKS, FC0, FC_PHI, FC_SCALE, HI, LATENT, LO, P, POOL, POST_BIAS, Q_DESC, RESIDUAL, SE, SQUEEZE,
-  branchBytes, latentSample, phiWidth, pixelsOut, pointer, pooledWidth, word, W0, B0,
+  B0, BLOCKS, FC_SCALE, HI, LATENT, LO, P, POST_BIAS, Q_DESC, RESIDUAL, SQUEEZE, W0,
+  branchBytes, branchLambda, branchPhi, latentSample, phiWidth, pixelsOut, pointer, poolAndBranch, pooledWidth, word,
 } from "./forward_eval";
 import { f32Block } from "./gemm";
 import { dcdProjectWorkspaceBytes } from "./project";
@@ -66,20 +65,9 @@ export function dcdEvalForwardPart(
 
 /** Pool, branch and, with a latent path, z = bn2(Φ·bn1(q(x))) + bn1(q(x)) of every sample, into `shared`. */
 function dynamicPart(plan: usize, N: i32, x: usize, eps: f32, shared: usize, ws: usize): void {
-  const cin = convC(plan), cout = convK(plan), hwIn = convH(plan) * convW(plan), hwOut = pixelsOut(plan);
-  const pooled = pooledWidth(plan), S = word(plan, SQUEEZE), L = word(plan, LATENT);
-  const mphi = phiWidth(plan);
-  const g = shared;
-  const s = g + f32Block(N * pooled);
-  const t = s + f32Block(N * S);
-  const s2 = t + f32Block(N * S);
-  const phi = s2 + f32Block(N * S);
-  const u = phi + f32Block(N * mphi);
-  const lam = u + f32Block(N * cout);
-  if (word(plan, POOL) == 1) globalAvgPoolForward(N, cin, convH(plan), convW(plan), x, g);
-  else adaptiveAvgPoolForward(N, cin, convH(plan), convW(plan), 2, 2, x, g);
-  dcdBranchForward(N, pooled, S, mphi, cout, g, pointer(plan, FC0), pointer(plan, SE),
-    L > 0 ? pointer(plan, FC_PHI) : 0, pointer(plan, FC_SCALE), s, t, s2, phi, u, lam, ws);
+  const cin = convC(plan), hwIn = convH(plan) * convW(plan), hwOut = pixelsOut(plan), L = word(plan, LATENT);
+  const mphi = phiWidth(plan), phi = branchPhi(plan, N, shared);
+  poolAndBranch(plan, N, x, shared, ws);
   if (L <= 0) return;
   const zAll = shared + branchBytes(plan, N), wAll = zAll + f32Block(N * L * hwOut);
   const xStep = <usize>cin * hwIn << 2, zStep = <usize>L * hwOut << 2;
@@ -107,8 +95,7 @@ export function dcdEvalForwardFinishPart(plan: usize, N: i32, y: usize, shared: 
 
 function finishRows(plan: usize, N: i32, y: usize, shared: usize, ws: usize, o0: i32, o1: i32): void {
   const cout = convK(plan), hwOut = pixelsOut(plan), L = word(plan, LATENT), B = word(plan, BLOCKS);
-  const pooled = pooledWidth(plan), S = word(plan, SQUEEZE), mphi = phiWidth(plan);
-  const lam = shared + f32Block(N * pooled) + 3 * f32Block(N * S) + f32Block(N * mphi) + f32Block(N * cout);
+  const lam = branchLambda(plan, N, shared);
   const zAll = shared + branchBytes(plan, N) + f32Block(N * L * hwOut); // z overwrote w (dynamicPart)
   const hasLambda = pointer(plan, FC_SCALE) != 0;
   const postBias = pointer(plan, POST_BIAS), residual = pointer(plan, RESIDUAL);

@@ -121,10 +121,12 @@ export function compileDcdEval(ctx: WasmContext, d: DcdDims, G: DcdGeometry, src
   const weff = block(cout * cin * kk * 4), beff = block(cout * 4);
   const effWs = wsBytes('dcdEffectiveWorkspaceBytes', cout, cin, L, G.blocks, qkk);
   const fusedWs = wsBytes('conv2dForwardFusedWorkspaceBytes', sDesc);
+  const [fc0, se, fcPhi, fcScale] = branchWeights; // explicit arguments below: no array spread per call
   const effective = k('dcdEffectiveWeight'), addInto = k('dcdAddInto'), convFused = k('conv2dForwardFused');
   const sample = (x: number, y: number, residual: number, ws: number, i: number): void => {
     effective(cout, cin, kk, qkk, L, G.blocks, d.hasLambda ? ws + lam + i * cout * 4 : 0, w0, b0, q, P,
-      latent ? ws + phi + i * G.mphi * 4 : 0, ...bn, BN_EPS, ws + weff, ws + beff, ws + effWs);
+      latent ? ws + phi + i * G.mphi * 4 : 0, bn[0], bn[1], bn[2], bn[3], bn[4], bn[5], bn[6], bn[7], BN_EPS,
+      ws + weff, ws + beff, ws + effWs);
     if (!fused && !residual) return void conv(sDesc, x, ws + weff, ws + beff, y, ws + sWs);
     if (postBias) addInto(cout, postBias, ws + beff);
     convFused(sDesc, x, ws + weff, ws + beff, residual, y, ws + fusedWs, lo, hi);
@@ -134,8 +136,8 @@ export function compileDcdEval(ctx: WasmContext, d: DcdDims, G: DcdGeometry, src
     run(x, y, residual, ws) {
       if (d.pool === 1) pool(n, cin, G.h, G.w, x, ws + g);
       else pool(n, cin, G.h, G.w, 2, 2, x, ws + g);
-      branch(n, G.pooled, S, G.mphi, cout, ws + g, ...branchWeights, ws + s, ws + t, ws + s2, ws + phi, ws + u, ws + lam,
-        ws + branchWs);
+      branch(n, G.pooled, S, G.mphi, cout, ws + g, fc0, se, fcPhi, fcScale, ws + s, ws + t, ws + s2, ws + phi, ws + u,
+        ws + lam, ws + branchWs);
       for (let i = 0; i < n; i++) sample(x + i * xStep, y + i * yStep, residual ? residual + i * yStep : 0, ws, i);
     },
   };
