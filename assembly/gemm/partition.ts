@@ -12,24 +12,14 @@
  */
 export const PART_SCRATCH: usize = 64;
 
-/** First flattened unit of part `i` (i = parts gives segs·len, the end). */
-export function partStart(segs: i32, len: i32, i: i32, parts: i32, align: i32): i64 {
-  const total = <i64>segs * len;
-  if (i <= 0) return 0;
-  if (i >= parts) return total;
-  const s = total * i / parts;
-  const seg = s / len;
-  const off = s - seg * len;
-  return seg * len + off - off % align;
-}
-
 /**
- * As partStart, but each boundary goes to the NEAREST multiple of `align` inside its segment (or
- * the segment's end): for splits whose parts are few and large (a conv's output-channel rows), where
- * rounding every boundary down leaves the last part up to align − 1 units longer (256 rows in 2 parts
- * on 5-row panels: 125 + 131 rounded down, 130 + 126 to the nearest).
+ * First flattened unit of part `i` (i = parts gives segs·len, the end). nearest: the boundary goes to
+ * the NEAREST multiple of `align` inside its segment (or the segment's end) instead of rounding down —
+ * for splits whose parts are few and large (a conv's output-channel rows), where rounding every
+ * boundary down leaves the last part up to align − 1 units longer (256 rows in 2 parts on 5-row
+ * panels: 125 + 131 rounded down, 130 + 126 to the nearest).
  */
-export function partStartNearest(segs: i32, len: i32, i: i32, parts: i32, align: i32): i64 {
+export function partStart(segs: i32, len: i32, i: i32, parts: i32, align: i32, nearest: bool = false): i64 {
   const total = <i64>segs * len;
   if (i <= 0) return 0;
   if (i >= parts) return total;
@@ -37,7 +27,12 @@ export function partStartNearest(segs: i32, len: i32, i: i32, parts: i32, align:
   const seg = s / len;
   const off = s - seg * len;
   const rem = off % align;
-  return seg * len + (rem * 2 > align ? min<i64>(off - rem + align, len) : off - rem);
+  return seg * len + (nearest && rem * 2 > align ? min<i64>(off - rem + align, len) : off - rem);
+}
+
+/** partStart with each boundary at the nearest multiple of `align`. */
+export function partStartNearest(segs: i32, len: i32, i: i32, parts: i32, align: i32): i64 {
+  return partStart(segs, len, i, parts, align, true);
 }
 
 /**

@@ -16,6 +16,12 @@
   return base + (<usize>i << 2);
 }
 
+/** The upper two f32 lanes of v in the lower half (for f64x2.promote_low_f32x4). */
+// @ts-ignore: decorator
+@inline function highHalf(v: v128): v128 {
+  return i8x16.shuffle(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7);
+}
+
 /** Σ row[0..S) in f64. */
 function sumRow(row: usize, S: i32): f64 {
   let s: f64 = 0;
@@ -25,18 +31,12 @@ function sumRow(row: usize, S: i32): f64 {
     for (; i + 4 <= S; i += 4) {
       const v = v128.load(at(row, i));
       acc = f64x2.add(acc, f64x2.promote_low_f32x4(v));
-      acc = f64x2.add(acc, f64x2.promote_low_f32x4(i8x16.shuffle(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7)));
+      acc = f64x2.add(acc, f64x2.promote_low_f32x4(highHalf(v)));
     }
     s = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
   }
   for (; i < S; i++) s += <f64>load<f32>(at(row, i));
   return s;
-}
-
-/** The upper two f32 lanes of v in the lower half (for f64x2.promote_low_f32x4). */
-// @ts-ignore: decorator
-@inline function highHalf(v: v128): v128 {
-  return i8x16.shuffle(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7);
 }
 
 /** Σ (row[i] − mean)² in f64 (two-pass variance: no cancellation); f64x2 partial sums as sumRow. */
