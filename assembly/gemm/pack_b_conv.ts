@@ -12,7 +12,8 @@
 // per chunk. When output rows are a whole number of panels (OW % NR == 0, e.g. the 112-wide stem)
 // the chunks go straight into their panels; otherwise (short rows, e.g. OW = 7, which a panel
 // straddles) the row k is gathered into `rowBuf` (runs stored back to back, each chunk's surplus
-// lanes overwritten by the next run) and then copied into the panels, NR values per panel.
+// lanes overwritten by the next run; SIMD builds gather runs of SW ≤ 2 in masked f32x4 steps,
+// copyRunMasked) and then copied into the panels, NR values per panel.
 // Cost: ~12 % of a 3×3 64→64 @56² forward (V8 CPU profile, relaxed build), 10 % at 128 @28² N=8.
 // (The wide path of stride-1 convs whose output rows are whole panels now packs tap-shared panels
 // instead: packBConvTap at the end of this file.)
@@ -59,6 +60,7 @@ export function packBConv(
   const chunkStride: usize = direct ? panelBytes : <usize>NR << 2;
   const rowLeft = (<usize>H * W); // floats from a row's start to the plane's end = (H − ih)·W
   let kj = p0 % KW, ki = (p0 / KW) % KH, c = p0 / (KW * KH);
+  const memEnd = <usize>memory.size() << 16;
   for (let kk = 0; kk < kc; kk++) {
     const dh = ki * DH - PH, dw = kj * DW - PW;
     let image = x + <usize>sample0 * xSampleBytes + <usize>c * planeBytes;
@@ -68,7 +70,10 @@ export function packBConv(
       const cnt = min(OW - ow, nc - q);
       const ih = oh * SH + dh;
       let out = direct ? rowDst + <usize>(q / NR) * panelBytes : rowBuf + (<usize>q << 2);
-      if (<u32>ih >= <u32>H) {
+      if (ASC_FEATURE_SIMD && !direct && SW <= 2 && <u32>ih < <u32>H &&
+          copyRunMasked(image + ((<usize>ih * W) << 2), W, ow * SW + dw, SW, cnt, out, memEnd)) {
+        // gathered in f32x4 steps
+      } else if (<u32>ih >= <u32>H) {
         for (let t = 0; t < cnt; t += NR) { zeroChunk(out); out += chunkStride; }
       } else {
         const row = image + ((<usize>ih * W) << 2);
@@ -104,6 +109,45 @@ export function packBConv(
       if (++ki == KH) { ki = 0; c++; }
     }
   }
+}
+
+/**
+ * A gathered run of `cnt` values row[iw + j·SW] (SW = 1 or 2), zero outside [0, W), in whole f32x4
+ * (up to 3 lanes past `cnt` are written; the next run, or the last panel's padding, overwrites them).
+ * The loads may reach up to 3 floats before the row and past its end (other rows or other memory,
+ * never used: the lanes outside [0, W) are cleared bitwise, +0.0 as the checked copy stores); false,
+ * nothing written, where they would leave linear memory.
+ * Why: short output rows (OW = 28, 14, 7: the small CNN's) have a border chunk in most runs, which
+ * the NR-chunk path copies value by value. Relaxed build, same-process A/B, bit-identical: planned
+ * small CNN (batch 64) inference −5 %; 3×3 128→128 @28² −3 %; the other dense shapes within noise.
+ * Tried, and slower (+6–8 % on the small CNN): writing 28-wide runs' f32x4 groups straight into the
+ * panels (skipping rowBuf) — the scattered 16-byte panel stores cost more than the copy pass.
+ */
+function copyRunMasked(row: usize, W: i32, iw: i32, SW: i32, cnt: i32, out: usize, memEnd: usize): bool {
+  if (!ASC_FEATURE_SIMD) return false; // SIMD builds only
+  const lanes = (cnt + 3) & ~3;
+  const src = row + (<usize>iw << 2); // iw < 0 wraps back before the row
+  if (iw < 0 && row < (<usize>(-iw) << 2)) return false;
+  if (src + (<usize>(lanes * SW) << 2) > memEnd) return false;
+  const four = i32x4.splat(4 * SW), hi = i32x4.splat(W);
+  let idx = SW == 1 ? i32x4(iw, iw + 1, iw + 2, iw + 3) : i32x4(iw, iw + 2, iw + 4, iw + 6);
+  const zero = i32x4.splat(0);
+  if (SW == 1) {
+    for (let t = 0; t < lanes; t += 4) {
+      const keep = v128.and(i32x4.ge_s(idx, zero), i32x4.lt_s(idx, hi));
+      v128.store(out + (<usize>t << 2), v128.and(v128.load(src + (<usize>t << 2)), keep));
+      idx = i32x4.add(idx, four);
+    }
+  } else {
+    for (let t = 0; t < lanes; t += 4) {
+      const at = src + (<usize>t << 3);
+      const v = v128.shuffle<f32>(v128.load(at), v128.load(at, 16), 0, 2, 4, 6);
+      const keep = v128.and(i32x4.ge_s(idx, zero), i32x4.lt_s(idx, hi));
+      v128.store(out + (<usize>t << 2), v128.and(v, keep));
+      idx = i32x4.add(idx, four);
+    }
+  }
+  return true;
 }
 
 /** NR values row[0], row[SW], … (all readable, all inside the row's valid range). */
