@@ -7,7 +7,7 @@
 //            product, so λ·(W·x + b) == (λW)·x + λb.
 // `c` may be any address; ldc is in bytes.
 
-import { MR, NR } from "./config";
+import { MR, MR_WIDE, NR } from "./config";
 import { madd } from "../simd/madd";
 
 /** Bytes from one k's MR values of a packed A panel to the next's. */
@@ -499,17 +499,51 @@ function wideTileTap(
 }
 
 /**
- * A partial wide tile (fewer than 5 rows or 8 columns left): the full wide kernel into `tile`
- * (MR_WIDE×NR scratch), then the valid corner into C.
+ * A partial wide tile (fewer than 5 rows or 8 columns left): the wide kernel into `tile`
+ * (MR_WIDE×NR scratch), then the valid corner into C. With at most 3 rows left, only the panel's
+ * first 3 rows are computed (threeRowTile).
  */
 export function microKernelWideEdge(
   kc: i32, a: usize, b: usize, c: usize, ldc: usize, rows: i32, cols: i32,
   loadC: bool, bias: usize, scale: usize, tile: usize, tapKW: i32 = 0, tapWrap: usize = 0,
 ): void {
   if (!ASC_FEATURE_SIMD) return; // never called in the scalar build
-  if (tapKW) wideTileTap(kc, a, b, tile, <usize>NR << 2, false, 0, 0, tapKW, tapWrap);
+  if (rows <= 3) {
+    if (tapKW) threeRowCore(kc, a, b, tile, true, tapKW, tapWrap);
+    else threeRowCore(kc, a, b, tile, false, 0, 0);
+  } else if (tapKW) wideTileTap(kc, a, b, tile, <usize>NR << 2, false, 0, 0, tapKW, tapWrap);
   else wideTile(kc, a, b, tile, <usize>NR << 2, false, 0, 0);
   addTileCorner(tile, c, ldc, rows, cols, loadC, bias, scale);
+}
+
+// A 5-row panel's last tile with 1–3 real rows (M = 32 = 6·5 + 2: the small CNN's first stage, and
+// MobileNetV2's 32-, 96-, 192- and 576-channel layers): the full wide kernel spent 10 multiply-adds
+// per k on it, 4–6 of them on zero rows; this computes rows 0–2 only (6 chains). Same products in
+// the same order per element (madd chains over k from 0), so the same bits as the wide kernel's.
+// @ts-ignore: decorator
+@inline function threeRowCore(kc: i32, a: usize, b: usize, tile: usize, tap: bool, tapKW: i32, tapWrap: usize): void {
+  let v = 0;
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  for (let k = 0; k < kc; k++) {
+    const b0 = v128.load(b), b1 = v128.load(b, 16);
+    let av = v128.load32_splat(a);
+    c00 = madd(av, b0, c00);
+    c01 = madd(av, b1, c01);
+    av = v128.load32_splat(a, 4);
+    c10 = madd(av, b0, c10);
+    c11 = madd(av, b1, c11);
+    av = v128.load32_splat(a, 8);
+    c20 = madd(av, b0, c20);
+    c21 = madd(av, b1, c21);
+    a += <usize>MR_WIDE << 2;
+    if (tap) { v++; const wrap = v == tapKW; b += select<usize>(tapWrap, 4, wrap); v = select<i32>(0, v, wrap); }
+    else b += <usize>NR << 2;
+  }
+  v128.store(tile, c00); v128.store(tile, c01, 16);
+  v128.store(tile, c10, 32); v128.store(tile, c11, 48);
+  v128.store(tile, c20, 64); v128.store(tile, c21, 80);
 }
 
 /** The whole wide tile into `tile` (row stride NR floats), as microKernelToTile. */
