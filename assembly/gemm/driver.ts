@@ -28,7 +28,7 @@ import { packBConv, packBConvRowBytes, packBConvTap, tapRowFloats } from "./pack
 import { convDH, convDW, convKW, convOW, convSH, convSW } from "../conv/conv2d_params";
 import {
   microKernel, microKernelColumn, microKernelDirect, microKernelDirectEdge, microKernelEdge, microKernelToTile,
-  microKernelWide, microKernelWideEdge, microKernelWideToTile,
+  microKernelWide, microKernelWideColumn, microKernelWideEdge, microKernelWideToTile,
   microKernelColumnTransposed, microKernelTransposed, microKernelTransposedEdge, microKernelTransposedToTile,
 } from "./microkernel";
 
@@ -338,6 +338,12 @@ function gemmWide(
             // one real column: A in place, all mc rows at once (microkernel.ts; same bits)
             columnStrip(kc, A + ((<usize>ic * lda + pc) << 2), <usize>lda << 2,
               ic, mc, jc + jr, bPanel, C, ldc, loadC, last ? bias : 0, 0, tile, segCols, cSegBytes);
+            continue;
+          }
+          if (cols == 1 && !tapKW) {
+            // one real column from the packed panels (pre-packed or scaled A; same bits)
+            microKernelWideColumn(kc, blockA, mc, bPanel, addressOfC(C, ldc, ic, jc + jr, segCols, cSegBytes), ldcBytes,
+              loadC, last && bias ? bias + (<usize>ic << 2) : 0, scale ? scale + (<usize>ic << 2) : 0, tile);
             continue;
           }
           for (let ir = 0; ir < mc; ir += MR_WIDE) {

@@ -735,6 +735,57 @@ export function microKernelColumn(
   }
 }
 
+/**
+ * Rows 0 … rows − 1 of a last B panel with one real column, from MR_WIDE-row packed A panels (`a`:
+ * the first, `kc`·MR_WIDE floats each): the wide path's counterpart of the in-place column kernels
+ * above. 49 = 6·8 + 1 pixels leave such a panel in every 7² layer, and with pre-packed weights (a
+ * prepared conv, a prepared DCD layer's W0) it ran through the full 5×8 wide tile: 8× the work for
+ * that column, ~12 % of those layers' products. Here lanes are rows: per 4 panels (20 rows) rows
+ * 0–3 of each panel are one f32x4 load, row 4 of the four gathered; b[k] broadcast. The same madd
+ * chains over k from 0 as the wide tile's lanes, and addColumn's epilogue: the same bits.
+ */
+export function microKernelWideColumn(
+  kc: i32, a: usize, rows: i32, b: usize, c: usize, ldc: usize,
+  loadC: bool, bias: usize, scale: usize, tile: usize,
+): void {
+  if (!ASC_FEATURE_SIMD) return; // never called in the scalar build
+  const ps = <usize>kc * MR_WIDE << 2; // bytes of one panel
+  const panels = (rows + MR_WIDE - 1) / MR_WIDE;
+  for (let p0 = 0; p0 < panels; p0 += 4) {
+    const last = panels - 1;
+    wideColumn4(kc, a + <usize>p0 * ps, a + <usize>min(p0 + 1, last) * ps, a + <usize>min(p0 + 2, last) * ps,
+      a + <usize>min(p0 + 3, last) * ps, b, tile);
+    // tile: rows 0–3 of panels p0 … p0 + 3 at 0, 4, 8, 12; their rows 4 at 16 … 19 → rows in order at 20 …
+    const r0 = p0 * MR_WIDE, n = min(4 * MR_WIDE, rows - r0);
+    const ordered = tile + 80;
+    for (let q = 0; q < n; q++) {
+      const p = q / MR_WIDE, r = q - p * MR_WIDE;
+      store<f32>(ordered + (<usize>q << 2), load<f32>(tile + (<usize>(r < 4 ? p * 4 + r : 16 + p) << 2)));
+    }
+    addColumn(ordered, n, c + <usize>r0 * ldc, ldc, loadC, bias ? bias + (<usize>r0 << 2) : 0, scale ? scale + (<usize>r0 << 2) : 0);
+  }
+}
+
+/** 4 wide panels (pointers) × 1 column → out[0..20): rows 0–3 of each panel, then the panels' rows 4. */
+function wideColumn4(kc: i32, a0: usize, a1: usize, a2: usize, a3: usize, b: usize, out: usize): void {
+  let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0), s4 = f32x4.splat(0);
+  for (let k = 0; k < kc; k++) {
+    const bv = v128.load32_splat(b);
+    s0 = madd(v128.load(a0), bv, s0);
+    s1 = madd(v128.load(a1), bv, s1);
+    s2 = madd(v128.load(a2), bv, s2);
+    s3 = madd(v128.load(a3), bv, s3);
+    s4 = madd(gather4(a0 + 16, a1 + 16, a2 + 16, a3 + 16), bv, s4);
+    a0 += <usize>MR_WIDE << 2; a1 += <usize>MR_WIDE << 2; a2 += <usize>MR_WIDE << 2; a3 += <usize>MR_WIDE << 2;
+    b += <usize>NR << 2;
+  }
+  v128.store(out, s0);
+  v128.store(out, s1, 16);
+  v128.store(out, s2, 32);
+  v128.store(out, s3, 48);
+  v128.store(out, s4, 64);
+}
+
 /** C[n×1] (+)= out[0..n) (+ bias·scale per row): the column kernels' epilogue (addTileCorner's order). */
 // @ts-ignore: decorator
 @inline function addColumn(out: usize, n: i32, c: usize, ldc: usize, loadC: bool, bias: usize, scale: usize): void {
