@@ -7,15 +7,24 @@
 //                   each part flips only its rows of W'.
 //   data, columns:  input-channel ranges: a channel's dx plane only receives its own column rows
 //                   (c, u, v), so parts scatter into disjoint planes (pixel ranges would overlap).
+//                   With at least as many samples as parts and a W_gᵀ no bigger than a block of dY
+//                   (the stem's Cin = 1, the 1×1 stride-2 shortcuts, 3×3 convs of ≤ 48 channels):
+//                   sample ranges instead — a channel part re-packs every dY block, a sample part
+//                   only its own (and a channel split of Cin = 1 is one part).
 //   weight:         input-channel ranges = column ranges of dW; each part im2cols only its channels.
 //                   Ranges start at multiples of 8 channels (so dW tiles stay on the same columns).
 //   db:             output-channel ranges.
+// conv2dBackwardWeightColumnsPart: dW when the channels give fewer 8-channel ranges than threads
+// (the stem's Cin = 1: one part), split by samples instead; part 0 writes dw, part j ≥ 1 partial
+// j − 1, and conv2dBackwardWeightReduce adds them in part order. The batch sum is grouped by part:
+// equal to one thread up to float32 rounding, and the same bits for the same part count whichever
+// thread ran which part (as dynamic/conv_part.ts's ∂W_k).
 
 import { sgemm } from "../gemm/sgemm";
-import { PART_SCRATCH, partStart, partStart1 } from "../gemm/partition";
+import { PART_SCRATCH, partStart, partStart1, threadsOfParts } from "../gemm/partition";
 import {
-  columnBackwardData, columnBackwardWeight, flippedBackwardData, flipsBackwardData, pointwiseBackwardWeight,
-  pointwiseWeightInPlace,
+  align64, columnBackwardData, columnBackwardWeight, dataBlockCols, flippedBackwardData, flipsBackwardData,
+  pointwiseBackwardWeight, pointwiseWeightInPlace,
 } from "./conv2d_backward";
 import { depthwiseBackwardDataPart, depthwiseBackwardWeightPart } from "./depthwise_part";
 import { planeSum } from "./depthwise_plane";
@@ -23,6 +32,14 @@ import {
   convC, convG, convH, convIsDepthwise, convIsPointwise, convK, convKH, convKW, convN, convOH, convOW,
   convPatchSize, convW,
 } from "./conv2d_params";
+
+/**
+ * Does conv2dBackwardDataPart split samples (column path only; see the header)? Each part then packs
+ * W_gᵀ (rows × Cout/G) per block where a channel part re-packs the block of dY (Cout/G × block).
+ */
+export function dataSplitsSamples(p: usize, parts: i32): bool {
+  return !convIsPointwise(p) && convN(p) >= parts && convPatchSize(p) <= dataBlockCols(p);
+}
 
 export function conv2dBackwardDataPart(p: usize, dy: usize, w: usize, dx: usize, ws: usize, part: i32, parts: i32): void {
   if (convIsDepthwise(p)) {
@@ -48,6 +65,11 @@ export function conv2dBackwardDataPart(p: usize, dy: usize, w: usize, dx: usize,
     return;
   }
   const flipped = flipsBackwardData(p);
+  if (!flipped && dataSplitsSamples(p, parts)) {
+    const n0 = partStart1(convN(p), part, parts, 1), n1 = partStart1(convN(p), part + 1, parts, 1);
+    for (let g = 0; n0 < n1 && g < G; g++) columnBackwardData(p, dy, w, dx, ws, g, 0, cg, n0, n1);
+    return;
+  }
   const align = flipped ? 8 : 1;
   const a = partStart(G, cg, part, parts, align), e = partStart(G, cg, part + 1, parts, align);
   for (let g = <i32>(a / cg); <i64>g * cg < e; g++) {
@@ -86,5 +108,54 @@ function biasGradientPart(dy: usize, db: usize, N: i32, K: i32, pixels: i32, o0:
     let s: f32 = 0;
     for (let n = 0; n < N; n++) s += planeSum(dy + ((<usize>(n * K + o) * pixels) << 2), pixels);
     store<f32>(db + (<usize>o << 2), s);
+  }
+}
+
+/** Input-channel ranges conv2dBackwardWeightPart gives work to (8-channel aligned, per group). */
+function weightChannelParts(p: usize, parts: i32): i32 {
+  const G = convG(p), cg = convC(p) / G;
+  return min(parts, G * ((cg + 7) / 8));
+}
+
+/**
+ * Does the threaded dW split samples (conv2dBackwardWeightColumnsPart + conv2dBackwardWeightReduce)
+ * rather than channels? When the channel ranges cannot keep the threads busy and every part gets a
+ * sample; never for depthwise convs (their own kernel) or pointwise ones on big images (in place).
+ */
+export function conv2dBackwardWeightSplitsSamples(p: usize, parts: i32): bool {
+  return !convIsDepthwise(p) && !pointwiseWeightInPlace(p) && convN(p) >= parts &&
+    weightChannelParts(p, parts) < threadsOfParts(parts);
+}
+
+/** Bytes of one part's partial dW (conv2dBackwardWeightColumnsPart), 64-aligned. */
+export function conv2dBackwardWeightPartialBytes(p: usize): usize {
+  return align64(<usize>convK(p) * convPatchSize(p) << 2);
+}
+
+/**
+ * dW over samples partStart1(N, part, parts) …: into dw (part 0) or into partial part − 1 (`partials`,
+ * conv2dBackwardWeightPartialBytes(p) apart); db by output channels, as conv2dBackwardWeightPart.
+ * `ws`: PART_SCRATCH, then conv2dWorkspaceBytes(p, 2).
+ */
+export function conv2dBackwardWeightColumnsPart(
+  p: usize, x: usize, dy: usize, dw: usize, db: usize, partials: usize, ws: usize, part: i32, parts: i32,
+): void {
+  ws += PART_SCRATCH;
+  const N = convN(p), K = convK(p), G = convG(p), cg = convC(p) / G;
+  const target = part == 0 ? dw : partials + <usize>(part - 1) * conv2dBackwardWeightPartialBytes(p);
+  const n0 = partStart1(N, part, parts, 1), n1 = partStart1(N, part + 1, parts, 1);
+  if (n0 == n1) memory.fill(target, 0, <usize>K * convPatchSize(p) << 2);
+  for (let g = 0; n0 < n1 && g < G; g++) columnBackwardWeight(p, x, dy, target, ws, g, 0, cg, n0, n1);
+  if (db) biasGradientPart(dy, db, N, K, convOH(p) * convOW(p), partStart1(K, part, parts, 1), partStart1(K, part + 1, parts, 1));
+}
+
+/** After conv2dBackwardWeightColumnsPart over `parts` parts: dw += partials 0 … parts − 2, in part order. */
+export function conv2dBackwardWeightReduce(p: usize, dw: usize, partials: usize, parts: i32): void {
+  const len = convK(p) * convPatchSize(p), stride = conv2dBackwardWeightPartialBytes(p);
+  for (let i = 0; i < len; i++) {
+    const o = <usize>i << 2;
+    let acc = load<f32>(dw + o);
+    for (let j = 0; j < parts - 1; j++) acc += load<f32>(partials + <usize>j * stride + o);
+    store<f32>(dw + o, acc);
   }
 }

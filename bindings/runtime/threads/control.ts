@@ -45,5 +45,7 @@ export const PART_KERNELS = [
   // inference (backends/wasm/pool_exports.ts)
   'dcdEvalForwardPart', 'maxPool2dForwardPart', 'dcdEffectiveWeightPart', 'dcdEvalForwardFinishPart',
   'globalAvgPoolForwardPart', 'adaptiveAvgPoolForwardPart',
+  // a conv's dW split by samples (few input channels: the stem)
+  'conv2dBackwardWeightColumnsPart',
 ] as const;
 export type PartKernel = (typeof PART_KERNELS)[number];
