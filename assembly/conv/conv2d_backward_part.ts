@@ -7,10 +7,11 @@
 //                   each part flips only its rows of W'.
 //   data, columns:  input-channel ranges: a channel's dx plane only receives its own column rows
 //                   (c, u, v), so parts scatter into disjoint planes (pixel ranges would overlap).
-//                   With at least as many samples as parts and a W_gᵀ no bigger than a block of dY
-//                   (the stem's Cin = 1, the 1×1 stride-2 shortcuts, 3×3 convs of ≤ 48 channels):
-//                   sample ranges instead — a channel part re-packs every dY block, a sample part
-//                   only its own (and a channel split of Cin = 1 is one part).
+//                   With at least as many samples as parts: sample ranges instead. A channel part
+//                   re-packs every block of dY (Cout/G × block) for its rows of W_gᵀ; a sample part
+//                   packs only its own columns, and W_gᵀ once more per block its range cuts (≤ parts −
+//                   1 extra, where the whole op packs W_gᵀ per block anyway). And Cin = 1 (the stem)
+//                   has one channel part.
 //   weight:         input-channel ranges = column ranges of dW; each part im2cols only its channels.
 //                   Ranges start at multiples of 8 channels (so dW tiles stay on the same columns).
 //   db:             output-channel ranges.
@@ -23,7 +24,7 @@
 import { sgemm } from "../gemm/sgemm";
 import { PART_SCRATCH, partStart, partStart1, threadsOfParts } from "../gemm/partition";
 import {
-  align64, columnBackwardData, columnBackwardWeight, dataBlockCols, flippedBackwardData, flipsBackwardData,
+  align64, columnBackwardData, columnBackwardWeight, flippedBackwardData, flipsBackwardData,
   pointwiseBackwardWeight, pointwiseWeightInPlace,
 } from "./conv2d_backward";
 import { depthwiseBackwardDataPart, depthwiseBackwardWeightPart } from "./depthwise_part";
@@ -33,12 +34,9 @@ import {
   convPatchSize, convW,
 } from "./conv2d_params";
 
-/**
- * Does conv2dBackwardDataPart split samples (column path only; see the header)? Each part then packs
- * W_gᵀ (rows × Cout/G) per block where a channel part re-packs the block of dY (Cout/G × block).
- */
+/** Does conv2dBackwardDataPart split samples (column path only; see the header)? */
 export function dataSplitsSamples(p: usize, parts: i32): bool {
-  return !convIsPointwise(p) && convN(p) >= parts && convPatchSize(p) <= dataBlockCols(p);
+  return !convIsPointwise(p) && !flipsBackwardData(p) && convN(p) >= parts;
 }
 
 export function conv2dBackwardDataPart(p: usize, dy: usize, w: usize, dx: usize, ws: usize, part: i32, parts: i32): void {
@@ -65,7 +63,7 @@ export function conv2dBackwardDataPart(p: usize, dy: usize, w: usize, dx: usize,
     return;
   }
   const flipped = flipsBackwardData(p);
-  if (!flipped && dataSplitsSamples(p, parts)) {
+  if (dataSplitsSamples(p, parts)) {
     const n0 = partStart1(convN(p), part, parts, 1), n1 = partStart1(convN(p), part + 1, parts, 1);
     for (let g = 0; n0 < n1 && g < G; g++) columnBackwardData(p, dy, w, dx, ws, g, 0, cg, n0, n1);
     return;
@@ -92,7 +90,8 @@ export function conv2dBackwardWeightPart(
   const cg = convC(p) / G, pixels = convOH(p) * convOW(p);
   if (N == 0 && part == 0) memory.fill(dw, 0, <usize>K * convPatchSize(p) << 2);
   const inPlace = pointwiseWeightInPlace(p);
-  const a = partStart(G, cg, part, parts, 8), e = partStart(G, cg, part + 1, parts, 8);
+  const align = weightChannelAlign(p, parts);
+  const a = partStart(G, cg, part, parts, align), e = partStart(G, cg, part + 1, parts, align);
   for (let g = <i32>(a / cg); N > 0 && <i64>g * cg < e; g++) {
     const c0 = <i32>max<i64>(a - <i64>g * cg, 0), c1 = <i32>min<i64>(e - <i64>g * cg, cg);
     if (c0 >= c1) continue;
@@ -111,10 +110,20 @@ function biasGradientPart(dy: usize, db: usize, N: i32, K: i32, pixels: i32, o0:
   }
 }
 
-/** Input-channel ranges conv2dBackwardWeightPart gives work to (8-channel aligned, per group). */
+/**
+ * conv2dBackwardWeightPart's channel ranges start at multiples of this: 8 (dW's column tiles stay where
+ * the whole op has them), or a thread's share of the group's channels rounded down to 8 — every
+ * channel part packs all of dY again (Cout/G × the batch's pixels), so fewer, wider parts: a 1×1
+ * 64 → 128 stride-2 shortcut's 8 parts of 8 channels cost 1.25–1.4× the one-thread op in all.
+ */
+function weightChannelAlign(p: usize, parts: i32): i32 {
+  return max(8, (convC(p) / convG(p) / threadsOfParts(parts)) & ~7);
+}
+
+/** Input-channel ranges conv2dBackwardWeightPart gives work to (per group). */
 function weightChannelParts(p: usize, parts: i32): i32 {
-  const G = convG(p), cg = convC(p) / G;
-  return min(parts, G * ((cg + 7) / 8));
+  const G = convG(p), cg = convC(p) / G, align = weightChannelAlign(p, parts);
+  return min(parts, G * ((cg + align - 1) / align));
 }
 
 /**

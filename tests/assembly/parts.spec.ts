@@ -92,6 +92,7 @@ describe("conv2d part kernels = whole-op kernels, bit for bit", () => {
     expect(checkConv(5, 6, 2, 2, 9, 1, 1, 1, 1, 0, 0, 1, 1, 1, true)).toBe(0);
     expect(checkConv(3, 300, 7, 7, 12, 1, 1, 1, 1, 0, 0, 1, 1, 1, false)).toBe(0);
   });
+  it("1x1 stride 2, 64 channels (dW: one channel range per thread)", () => { expect(checkConv(2, 64, 10, 10, 32, 1, 1, 2, 2, 0, 0, 1, 1, 1, true)).toBe(0); });
   it("output 1x1", () => { expect(checkConv(2, 3, 3, 3, 4, 3, 3, 1, 1, 0, 0, 1, 1, 1, true)).toBe(0); });
 });
 
@@ -173,9 +174,14 @@ describe("conv2d backward data split by samples (batch >= parts) = whole op, bit
   it("groups 2, stride 2, batch 8", () => {
     expect(checkConv(8, 8, 11, 11, 12, 3, 3, 2, 2, 1, 1, 1, 1, 2, true)).toBe(0);
   });
-  it("a big W_g^T keeps the channel split", () => {
-    expect(dataBySamples(8, 64, 14, 14, 128, 3, 3, 2, 2, 1, 1, 1, 8)).toBe(false); // 576 rows > a 320-column block
-    expect(dataBySamples(4, 24, 19, 19, 32, 3, 3, 1, 1, 1, 1, 1, 8)).toBe(false); // fewer samples than parts
+  it("W_g^T bigger than a block of dY (576 rows, 320-column blocks), batch 8", () => {
+    expect(dataBySamples(8, 64, 14, 14, 128, 3, 3, 2, 2, 1, 1, 1, 8)).toBe(true);
+    expect(checkConv(8, 64, 14, 14, 128, 3, 3, 2, 2, 1, 1, 1, 1, 1, false)).toBe(0);
+  });
+  it("fewer samples than parts, the flipped and pointwise paths keep their splits", () => {
+    expect(dataBySamples(4, 24, 19, 19, 32, 3, 3, 1, 1, 1, 1, 1, 8)).toBe(false);
+    expect(dataBySamples(8, 40, 9, 8, 12, 3, 3, 1, 1, 1, 1, 1, 8)).toBe(false); // flipped: Cin ≥ 2 Cout
+    expect(dataBySamples(8, 16, 9, 9, 24, 1, 1, 1, 1, 0, 0, 1, 8)).toBe(false); // pointwise: pixel ranges
   });
 });
 

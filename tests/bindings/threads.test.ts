@@ -206,6 +206,21 @@ describe.skipIf(unavailable)(suiteName, () => {
     }
   });
 
+  // dW's channel ranges are a thread's share of the group's channels rounded down to 8 (each range
+  // packs all of dY again), still on multiples of 8: the one-thread bits. 1×1 stride 2 (the shortcuts),
+  // a share that leaves a short third range, groups.
+  it('dW split by wide channel ranges (one per thread), bit-identical', () => {
+    const rand = seededRandom(57);
+    for (const c of [
+      { x: [4, 64, 10, 10], w: [32, 64, 1, 1], bias: true, options: { stride: 2 } },
+      { x: [3, 40, 9, 9], w: [16, 40, 3, 3], bias: false, options: { padding: 1 } },
+      { x: [2, 96, 6, 6], w: [20, 48, 3, 3], bias: true, options: { padding: 1, groups: 2 } },
+    ] as ConvCase[]) {
+      const d = convData(c, rand);
+      expectSame(runConv(two, c, d), runConv(one, c, d), runConv(js, c, d), `dW ranges: x [${c.x}] w [${c.w}] ${JSON.stringify(c.options)}`);
+    }
+  });
+
   // dW of a conv whose input channels give fewer 8-channel ranges than threads (the stem: Cin = 1) splits
   // samples: part j ≥ 1 sums its samples into a partial, the partials are added in part order. dW is then
   // the batch sum grouped by part: ≈ one thread (float32 regrouping), and the same bits on every run.
