@@ -76,3 +76,6 @@ export { dcdEffectiveWeightPart } from "./dcd/effective_part";
 export {
   conv2dBackwardWeightColumnsPart, conv2dBackwardWeightReduce, conv2dBackwardWeightSplitsSamples, conv2dBackwardWeightPartialBytes,
 } from "./conv/conv2d_backward_part";
+// DY-Conv's attention around its pool, for the threads build (the pool and ∂x's pool share split by planes)
+export { dynamicAttentionHead, dynamicAttentionBackwardHead } from "./dynamic/attention";
+export { dynamicAttentionPoolGradPart } from "./dynamic/conv_part";

@@ -47,5 +47,7 @@ export const PART_KERNELS = [
   'globalAvgPoolForwardPart', 'adaptiveAvgPoolForwardPart',
   // a conv's dW split by samples (few input channels: the stem)
   'conv2dBackwardWeightColumnsPart',
+  // DY-Conv's attention: ∂x's share of its pool (dynamic/conv_part.ts)
+  'dynamicAttentionPoolGradPart',
 ] as const;
 export type PartKernel = (typeof PART_KERNELS)[number];
