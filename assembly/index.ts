@@ -74,7 +74,7 @@ export { maxPool2dForwardPart, globalAvgPoolForwardPart, adaptiveAvgPoolForwardP
 export { dcdEffectiveWeightPart } from "./dcd/effective_part";
 // A conv's dW split by samples when its input channels cannot keep the threads busy (the stem's Cin = 1)
 export {
-  conv2dBackwardWeightColumnsPart, conv2dBackwardWeightReduce, conv2dBackwardWeightSplitsSamples, conv2dBackwardWeightPartialBytes,
+  conv2dBackwardWeightSamplesPart, conv2dBackwardWeightReduce, conv2dBackwardWeightSplitsSamples, conv2dBackwardWeightPartialBytes,
 } from "./conv/conv2d_backward_part";
 // DY-Conv's attention around its pool, for the threads build (the pool and ∂x's pool share split by planes)
 export { dynamicAttentionHead, dynamicAttentionBackwardHead } from "./dynamic/attention";

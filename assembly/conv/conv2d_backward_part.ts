@@ -13,9 +13,10 @@
 //                   1 extra, where the whole op packs W_gᵀ per block anyway). And Cin = 1 (the stem)
 //                   has one channel part.
 //   weight:         input-channel ranges = column ranges of dW; each part im2cols only its channels.
-//                   Ranges start at multiples of 8 channels (so dW tiles stay on the same columns).
+//                   Ranges start at multiples of 8 channels (so dW tiles stay on the same columns),
+//                   a thread's share each (weightChannelAlign).
 //   db:             output-channel ranges.
-// conv2dBackwardWeightColumnsPart: dW when the channels give fewer 8-channel ranges than threads
+// conv2dBackwardWeightSamplesPart: dW when the channels give fewer ranges than threads
 // (the stem's Cin = 1: one part), split by samples instead; part 0 writes dw, part j ≥ 1 partial
 // j − 1, and conv2dBackwardWeightReduce adds them in part order. The batch sum is grouped by part:
 // equal to one thread up to float32 rounding, and the same bits for the same part count whichever
@@ -35,7 +36,7 @@ import {
 } from "./conv2d_params";
 
 /** Does conv2dBackwardDataPart split samples (column path only; see the header)? */
-export function dataSplitsSamples(p: usize, parts: i32): bool {
+export function conv2dBackwardDataSplitsSamples(p: usize, parts: i32): bool {
   return !convIsPointwise(p) && !flipsBackwardData(p) && convN(p) >= parts;
 }
 
@@ -63,7 +64,7 @@ export function conv2dBackwardDataPart(p: usize, dy: usize, w: usize, dx: usize,
     return;
   }
   const flipped = flipsBackwardData(p);
-  if (dataSplitsSamples(p, parts)) {
+  if (conv2dBackwardDataSplitsSamples(p, parts)) {
     const n0 = partStart1(convN(p), part, parts, 1), n1 = partStart1(convN(p), part + 1, parts, 1);
     for (let g = 0; n0 < n1 && g < G; g++) columnBackwardData(p, dy, w, dx, ws, g, 0, cg, n0, n1);
     return;
@@ -127,7 +128,7 @@ function weightChannelParts(p: usize, parts: i32): i32 {
 }
 
 /**
- * Does the threaded dW split samples (conv2dBackwardWeightColumnsPart + conv2dBackwardWeightReduce)
+ * Does the threaded dW split samples (conv2dBackwardWeightSamplesPart + conv2dBackwardWeightReduce)
  * rather than channels? When the channel ranges cannot keep the threads busy and every part gets a
  * sample; never for depthwise convs (their own kernel) or pointwise ones on big images (in place).
  */
@@ -136,7 +137,7 @@ export function conv2dBackwardWeightSplitsSamples(p: usize, parts: i32): bool {
     weightChannelParts(p, parts) < threadsOfParts(parts);
 }
 
-/** Bytes of one part's partial dW (conv2dBackwardWeightColumnsPart), 64-aligned. */
+/** Bytes of one part's partial dW (conv2dBackwardWeightSamplesPart), 64-aligned. */
 export function conv2dBackwardWeightPartialBytes(p: usize): usize {
   return align64(<usize>convK(p) * convPatchSize(p) << 2);
 }
@@ -146,7 +147,7 @@ export function conv2dBackwardWeightPartialBytes(p: usize): usize {
  * conv2dBackwardWeightPartialBytes(p) apart); db by output channels, as conv2dBackwardWeightPart.
  * `ws`: PART_SCRATCH, then conv2dWorkspaceBytes(p, 2).
  */
-export function conv2dBackwardWeightColumnsPart(
+export function conv2dBackwardWeightSamplesPart(
   p: usize, x: usize, dy: usize, dw: usize, db: usize, partials: usize, ws: usize, part: i32, parts: i32,
 ): void {
   ws += PART_SCRATCH;
@@ -158,7 +159,7 @@ export function conv2dBackwardWeightColumnsPart(
   if (db) biasGradientPart(dy, db, N, K, convOH(p) * convOW(p), partStart1(K, part, parts, 1), partStart1(K, part + 1, parts, 1));
 }
 
-/** After conv2dBackwardWeightColumnsPart over `parts` parts: dw += partials 0 … parts − 2, in part order. */
+/** After conv2dBackwardWeightSamplesPart over `parts` parts: dw += partials 0 … parts − 2, in part order. */
 export function conv2dBackwardWeightReduce(p: usize, dw: usize, partials: usize, parts: i32): void {
   const len = convK(p) * convPatchSize(p), stride = conv2dBackwardWeightPartialBytes(p);
   for (let i = 0; i < len; i++) {

@@ -85,7 +85,7 @@ for (const warm of [true, false]) for (const [name, C, H, K, k, s, pad, count] o
   const bySamples = typeof E.conv2dBackwardWeightSplitsSamples === 'function' && E.conv2dBackwardWeightSplitsSamples(desc, parts);
   const partials = bySamples ? alloc((parts - 1) * E.conv2dBackwardWeightPartialBytes(desc)) : 0;
   const weightPart = bySamples
-    ? (i) => E.conv2dBackwardWeightColumnsPart(desc, x, dy, dw, 0, partials, wsOf(2), i, parts)
+    ? (i) => E.conv2dBackwardWeightSamplesPart(desc, x, dy, dw, 0, partials, wsOf(2), i, parts)
     : (i) => E.conv2dBackwardWeightPart(desc, x, dy, dw, 0, wsOf(2), i, parts);
   for (const [pass, one, part, reduce] of [
     ['data', () => E.conv2dBackwardData(desc, dy, w, dx, wsOf(1)), (i) => E.conv2dBackwardDataPart(desc, dy, w, dx, wsOf(1), i, parts), null],

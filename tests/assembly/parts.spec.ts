@@ -5,8 +5,8 @@ import { conv2dForward, conv2dWorkspaceBytes } from "../../assembly/conv/conv2d_
 import { conv2dBackwardData, conv2dBackwardWeight } from "../../assembly/conv/conv2d_backward";
 import { conv2dForwardPart, conv2dForwardSplitsRows } from "../../assembly/conv/conv2d_forward_part";
 import {
-  conv2dBackwardDataPart, conv2dBackwardWeightColumnsPart, conv2dBackwardWeightPart, conv2dBackwardWeightPartialBytes,
-  conv2dBackwardWeightReduce, conv2dBackwardWeightSplitsSamples, dataSplitsSamples,
+  conv2dBackwardDataPart, conv2dBackwardWeightSamplesPart, conv2dBackwardWeightPart, conv2dBackwardWeightPartialBytes,
+  conv2dBackwardWeightReduce, conv2dBackwardWeightSplitsSamples, conv2dBackwardDataSplitsSamples,
 } from "../../assembly/conv/conv2d_backward_part";
 import { linearBackward, linearForward, linearWorkspaceBytes } from "../../assembly/nn/linear";
 import { linearBackwardPart, linearForwardPart } from "../../assembly/nn/linear_part";
@@ -152,7 +152,7 @@ describe("conv2d forward parts split by output channels (Cout/G >= the GEMM's co
 function dataBySamples(N: i32, C: i32, H: i32, W: i32, K: i32, KH: i32, KW: i32,
                        SH: i32, SW: i32, PH: i32, PW: i32, G: i32, parts: i32): bool {
   const t = new ConvCase(N, C, H, W, K, KH, KW, SH, SW, PH, PW, 1, 1, G, false);
-  const r = dataSplitsSamples(t.p, parts);
+  const r = conv2dBackwardDataSplitsSamples(t.p, parts);
   t.free();
   return r;
 }
@@ -186,7 +186,7 @@ describe("conv2d backward data split by samples (batch >= parts) = whole op, bit
 });
 
 /**
- * dW by samples (conv2dBackwardWeightColumnsPart + conv2dBackwardWeightReduce) against the whole op:
+ * dW by samples (conv2dBackwardWeightSamplesPart + conv2dBackwardWeightReduce) against the whole op:
  * 1 part is the whole op's bits; more parts regroup the batch sum (within 1e-5 of the largest |dW|),
  * the same bits when run again in another part order; db (split by output channels) the same bits.
  * Returns the number of failed checks.
@@ -206,7 +206,7 @@ function checkWeightBySamples(N: i32, C: i32, H: i32, W: i32, K: i32, KH: i32, K
     const parts = counts[i];
     const partials = heap.alloc(max<usize>(<usize>parts * conv2dBackwardWeightPartialBytes(t.p), 16));
     scribble(t.dw, wN); scribble(t.db, K);
-    for (let part = parts - 1; part >= 0; part--) conv2dBackwardWeightColumnsPart(t.p, t.x, t.dy, t.dw, t.db, partials, ws, part, parts);
+    for (let part = parts - 1; part >= 0; part--) conv2dBackwardWeightSamplesPart(t.p, t.x, t.dy, t.dw, t.db, partials, ws, part, parts);
     conv2dBackwardWeightReduce(t.p, t.dw, partials, parts);
     const first = copyOf(t.dw, wN);
     if (parts == 1) bad += bitsDiffer(t.dw, dw, wN);
@@ -215,7 +215,7 @@ function checkWeightBySamples(N: i32, C: i32, H: i32, W: i32, K: i32, KH: i32, K
     }
     bad += bitsDiffer(t.db, db, K);
     scribble(t.dw, wN);
-    for (let part = 0; part < parts; part++) conv2dBackwardWeightColumnsPart(t.p, t.x, t.dy, t.dw, t.db, partials, ws, part, parts);
+    for (let part = 0; part < parts; part++) conv2dBackwardWeightSamplesPart(t.p, t.x, t.dy, t.dw, t.db, partials, ws, part, parts);
     conv2dBackwardWeightReduce(t.p, t.dw, partials, parts);
     bad += bitsDiffer(t.dw, first, wN);
     heap.free(first); heap.free(partials);

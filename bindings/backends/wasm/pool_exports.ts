@@ -8,7 +8,7 @@
  *   linearForward / linearBackward
  *     → pool.run(the matching *Part kernel), when the op is big enough to pay for the hand-off.
  *     conv2dBackwardWeight of few input channels (conv2dBackwardWeightSplitsSamples) → pool.run(
- *     conv2dBackwardWeightColumnsPart) + conv2dBackwardWeightReduce; its conv2dWorkspaceBytes(p, 2)
+ *     conv2dBackwardWeightSamplesPart) + conv2dBackwardWeightReduce; its conv2dWorkspaceBytes(p, 2)
  *     adds (parts − 1) partial dW after the threads' slices.
  *   maxPool2dForward(p, x, y), globalAvgPoolForward(N, C, H, W, x, y), adaptiveAvgPoolForward(…)
  *     → the matching *Part kernel (planes; these ops have no workspace).
@@ -91,7 +91,7 @@ export function threadedExports(base: KernelExports, pool: ThreadPool, options: 
   // the samples, part j ≥ 1 into partial j − 1 placed after the threads' slices, then the partials are
   // added in part order on this thread (a small dW: K × Cin/G·KH·KW). Null: the channel split.
   const weightBySamples = (p: number): { one: number; partials: number } | null => {
-    if (typeof base.conv2dBackwardWeightColumnsPart !== 'function' || !fn('conv2dBackwardWeightSplitsSamples')(p, parts())) return null;
+    if (typeof base.conv2dBackwardWeightSamplesPart !== 'function' || !fn('conv2dBackwardWeightSplitsSamples')(p, parts())) return null;
     const one = slice(fn('conv2dWorkspaceBytes')(p, 2));
     const partials = (parts() - 1) * (fn('conv2dBackwardWeightPartialBytes')(p) >>> 0);
     return one * pool.threads + partials < 2 ** 31 ? { one, partials } : null;
@@ -108,7 +108,7 @@ export function threadedExports(base: KernelExports, pool: ThreadPool, options: 
       return;
     }
     const partials = ws + bySamples.one * pool.threads;
-    pool.run('conv2dBackwardWeightColumnsPart', [p, x, dy, dw, db, partials], parts(), ws, bySamples.one);
+    pool.run('conv2dBackwardWeightSamplesPart', [p, x, dy, dw, db, partials], parts(), ws, bySamples.one);
     fn('conv2dBackwardWeightReduce')(p, dw, partials, parts());
   };
 

@@ -46,7 +46,7 @@ export const PART_KERNELS = [
   'dcdEvalForwardPart', 'maxPool2dForwardPart', 'dcdEffectiveWeightPart', 'dcdEvalForwardFinishPart',
   'globalAvgPoolForwardPart', 'adaptiveAvgPoolForwardPart',
   // a conv's dW split by samples (few input channels: the stem)
-  'conv2dBackwardWeightColumnsPart',
+  'conv2dBackwardWeightSamplesPart',
   // DY-Conv's attention: ∂x's share of its pool (dynamic/conv_part.ts)
   'dynamicAttentionPoolGradPart',
 ] as const;
