@@ -72,3 +72,10 @@ export {
 export { maxPool2dForwardPart, globalAvgPoolForwardPart, adaptiveAvgPoolForwardPart, avgPoolBackwardPart } from "./nn/pool_part";
 // DCD's effective weights for the thread pool: a range of output channels per part
 export { dcdEffectiveWeightPart } from "./dcd/effective_part";
+// A conv's dW split by samples when its input channels cannot keep the threads busy (the stem's Cin = 1)
+export {
+  conv2dBackwardWeightSamplesPart, conv2dBackwardWeightReduce, conv2dBackwardWeightSplitsSamples, conv2dBackwardWeightPartialBytes,
+} from "./conv/conv2d_backward_part";
+// DY-Conv's attention around its pool, for the threads build (the pool and ∂x's pool share split by planes)
+export { dynamicAttentionHead, dynamicAttentionBackwardHead } from "./dynamic/attention";
+export { dynamicAttentionPoolGradPart } from "./dynamic/conv_part";

@@ -182,10 +182,14 @@ function dataColumnWorkspaceBytes(p: usize): usize {
 }
 
 /**
- * dx channels [c0, c1) of group g (every sample) by colGrad = W_gᵀ·dY and col2im; ws holds
- * dataColumnWorkspaceBytes(p). Zeroes those channels of dx first.
+ * dx channels [c0, c1) of group g, samples [n0, n1) (n1 < 0: every sample), by colGrad = W_gᵀ·dY and
+ * col2im; ws holds dataColumnWorkspaceBytes(p). Zeroes those channels of dx first. A sample range
+ * runs the whole op's column blocks clipped to its samples: each colGrad column is the same sum, and
+ * a dx element only receives columns of its own sample, added in the same order (thread parts that
+ * split samples are bit-identical to the whole op).
  */
-export function columnBackwardData(p: usize, dy: usize, w: usize, dx: usize, ws: usize, g: i32, c0: i32, c1: i32): void {
+export function columnBackwardData(p: usize, dy: usize, w: usize, dx: usize, ws: usize, g: i32, c0: i32, c1: i32,
+  n0: i32 = 0, n1: i32 = -1): void {
   const N = convN(p), C = convC(p), K = convK(p), G = convG(p);
   const cg = C / G, kg = K / G, rows = colRows(p), taps = convKH(p) * convKW(p);
   const inPlane = convH(p) * convW(p), pixels = convOH(p) * convOW(p);
@@ -193,12 +197,13 @@ export function columnBackwardData(p: usize, dy: usize, w: usize, dx: usize, ws:
   const col = ws, buf = col + align64(<usize>rows * nb << 2), ldp = buf + align64(<usize>kg * nb << 2);
   const gemmWs = ldp + 64;
   const wC = w + ((<usize>(g * kg * rows + c0 * taps)) << 2);
-  for (let n = 0; n < N; n++) {
+  if (n1 < 0) n1 = N;
+  for (let n = n0; n < n1; n++) {
     memory.fill(dx + ((<usize>(n * C + g * cg + c0) * inPlane) << 2), 0, <usize>channels * inPlane << 2);
   }
-  const total = N * pixels;
-  for (let j0 = 0; j0 < total; j0 += nb) {
-    const j1 = min(total, j0 + nb), nq = j1 - j0;
+  const first = n0 * pixels, end = n1 * pixels;
+  for (let b0 = first - first % nb; b0 < end; b0 += nb) {
+    const j0 = max(b0, first), j1 = min(end, b0 + nb), nq = j1 - j0;
     const B = dyColumns(dy, K, g, kg, pixels, j0, j1, buf, ldp);
     sgemm(1, 0, channels * taps, nq, kg, wC, rows, B, load<i32>(ldp), col, nq, 0, gemmWs);
     let j = j0;
@@ -220,22 +225,25 @@ function weightColumnWorkspaceBytes(p: usize): usize {
 /**
  * dW columns of input channels [c0, c1) of group g, in sub-blocks of ≤ weightBlockChannels(p)
  * channels from c0, each summed over the flattened column blocks in order (same per-element order
- * for any channel split). ws holds weightColumnWorkspaceBytes(p).
+ * for any channel split). ws holds weightColumnWorkspaceBytes(p). Samples [n0, n1) only (n1 < 0:
+ * every sample; blocks then start at n0's first column): a thread part's share of a sum over the batch.
  */
-export function columnBackwardWeight(p: usize, x: usize, dy: usize, dw: usize, ws: usize, g: i32, c0: i32, c1: i32): void {
+export function columnBackwardWeight(p: usize, x: usize, dy: usize, dw: usize, ws: usize, g: i32, c0: i32, c1: i32,
+  n0: i32 = 0, n1: i32 = -1): void {
   const N = convN(p), C = convC(p), K = convK(p), G = convG(p);
   const cg = C / G, kg = K / G, rows = colRows(p), taps = convKH(p) * convKW(p);
   const inPlane = convH(p) * convW(p), pixels = convOH(p) * convOW(p);
   const cb = weightBlockChannels(p), nb = weightBlockCols(p);
   const col = ws, buf = col + align64(<usize>cb * taps * nb << 2), ldp = buf + align64(<usize>kg * nb << 2);
   const gemmWs = ldp + 64;
-  const total = N * pixels;
+  if (n1 < 0) n1 = N;
+  const first = n0 * pixels, end = n1 * pixels;
   for (let cs = c0; cs < c1; cs += cb) {
     const channels = min(cb, c1 - cs);
     const dwC = dw + ((<usize>g * kg * rows + <usize>cs * taps) << 2);
     let accumulate = 0;
-    for (let j0 = 0; j0 < total; j0 += nb) {
-      const j1 = min(total, j0 + nb), nq = j1 - j0;
+    for (let j0 = first; j0 < end; j0 += nb) {
+      const j1 = min(end, j0 + nb), nq = j1 - j0;
       const A = dyColumns(dy, K, g, kg, pixels, j0, j1, buf, ldp);
       let j = j0;
       while (j < j1) {

@@ -25,6 +25,17 @@ export function dynamicAttentionForward(
   pooled: usize, hid: usize, pi: usize, ws: usize,
 ): void {
   globalAvgPoolForward(N, C, H, W, x, pooled);
+  dynamicAttentionHead(N, C, hidden, K, mode, invT, w1, b1, w2, b2, pooled, hid, pi, ws);
+}
+
+/**
+ * The forward after the pool: π from pooled (the threads build pools x across the pool's threads
+ * first: bindings/backends/wasm/pool_exports_train.ts).
+ */
+export function dynamicAttentionHead(
+  N: i32, C: i32, hidden: i32, K: i32, mode: i32, invT: f32,
+  w1: usize, b1: usize, w2: usize, b2: usize, pooled: usize, hid: usize, pi: usize, ws: usize,
+): void {
   if (mode == MODE_SIGMOID) {
     linearForward(N, C, K, pooled, w1, b1, pi, ws);
     sigmoidForward(N * K, pi, pi);
@@ -47,6 +58,19 @@ export function dynamicAttentionBackward(
   pooled: usize, hid: usize, pi: usize, dpi: usize, w1: usize, w2: usize,
   dw1: usize, db1: usize, dw2: usize, db2: usize, dx: usize, ws: usize,
 ): void {
+  const dpooled = dynamicAttentionBackwardHead(N, C, hidden, K, mode, invT, pooled, hid, pi, dpi, w1, w2, dw1, db1, dw2, db2, ws);
+  addPoolGradient(N * C, H * W, dpooled, dx);
+}
+
+/**
+ * The backward up to ∂g (N, C), which it leaves in ws and returns the address of; dynamicAttentionBackward
+ * then adds ∂g / (H·W) into dx (the threads build: dynamicAttentionPoolGradPart, by planes).
+ */
+export function dynamicAttentionBackwardHead(
+  N: i32, C: i32, hidden: i32, K: i32, mode: i32, invT: f32,
+  pooled: usize, hid: usize, pi: usize, dpi: usize, w1: usize, w2: usize,
+  dw1: usize, db1: usize, dw2: usize, db2: usize, ws: usize,
+): usize {
   const h = max(hidden, 1);
   const dz = ws;
   const relu = dz + align64(<usize>N * K << 2);
@@ -63,11 +87,11 @@ export function dynamicAttentionBackward(
     reluBackward(N * hidden, hid, drelu, drelu);
     linearBackward(N, C, hidden, pooled, w1, drelu, dpooled, dw1, db1, linearWs);
   }
-  addPoolGradient(N * C, H * W, dpooled, dx);
+  return dpooled;
 }
 
 /** dx[q, :] += dg[q] / plane for each of `planes` planes (the mean pool's backward, accumulated). */
-function addPoolGradient(planes: i32, plane: i32, dg: usize, dx: usize): void {
+export function addPoolGradient(planes: i32, plane: i32, dg: usize, dx: usize): void {
   const inv: f32 = 1.0 / <f32>plane;
   for (let q = 0; q < planes; q++) {
     const g = load<f32>(dg + (<usize>q << 2)) * inv;

@@ -13,6 +13,7 @@
 import { PART_SCRATCH, partStart1 } from "../gemm/partition";
 import { convCinPerGroup, convK, convKH, convKW, convN } from "../conv/conv2d_params";
 import { dynamicConv2dBackwardSamples, dynamicConv2dForwardSamples } from "./conv";
+import { addPoolGradient } from "./attention";
 import { align64 } from "./vector";
 
 function weightFloats(p: usize, K: i32): i32 {
@@ -81,4 +82,13 @@ export function dynamicConv2dReducePart(
     const bOff = align64(<usize>len << 2);
     addPartials(dbias, partials + bOff, count, stride, partStart1(bLen, part, parts, 4), partStart1(bLen, part + 1, parts, 4));
   }
+}
+
+/**
+ * The attention path's share of ∂x (attention.ts addPoolGradient: dx[q, :] += dg[q] / plane) for the
+ * planes of part `part`: element by element, so bit-identical to the one-thread backward.
+ */
+export function dynamicAttentionPoolGradPart(planes: i32, plane: i32, dg: usize, dx: usize, ws: usize, part: i32, parts: i32): void {
+  const q0 = partStart1(planes, part, parts, 1), q1 = partStart1(planes, part + 1, parts, 1);
+  if (q0 < q1) addPoolGradient(q1 - q0, plane, dg + (<usize>q0 << 2), dx + (<usize>q0 * plane << 2));
 }

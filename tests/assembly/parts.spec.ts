@@ -4,7 +4,10 @@
 import { conv2dForward, conv2dWorkspaceBytes } from "../../assembly/conv/conv2d_forward";
 import { conv2dBackwardData, conv2dBackwardWeight } from "../../assembly/conv/conv2d_backward";
 import { conv2dForwardPart, conv2dForwardSplitsRows } from "../../assembly/conv/conv2d_forward_part";
-import { conv2dBackwardDataPart, conv2dBackwardWeightPart } from "../../assembly/conv/conv2d_backward_part";
+import {
+  conv2dBackwardDataPart, conv2dBackwardWeightSamplesPart, conv2dBackwardWeightPart, conv2dBackwardWeightPartialBytes,
+  conv2dBackwardWeightReduce, conv2dBackwardWeightSplitsSamples, conv2dBackwardDataSplitsSamples,
+} from "../../assembly/conv/conv2d_backward_part";
 import { linearBackward, linearForward, linearWorkspaceBytes } from "../../assembly/nn/linear";
 import { linearBackwardPart, linearForwardPart } from "../../assembly/nn/linear_part";
 import { PART_SCRATCH } from "../../assembly/gemm/partition";
@@ -89,6 +92,7 @@ describe("conv2d part kernels = whole-op kernels, bit for bit", () => {
     expect(checkConv(5, 6, 2, 2, 9, 1, 1, 1, 1, 0, 0, 1, 1, 1, true)).toBe(0);
     expect(checkConv(3, 300, 7, 7, 12, 1, 1, 1, 1, 0, 0, 1, 1, 1, false)).toBe(0);
   });
+  it("1x1 stride 2, 64 channels (dW: one channel range per thread)", () => { expect(checkConv(2, 64, 10, 10, 32, 1, 1, 2, 2, 0, 0, 1, 1, 1, true)).toBe(0); });
   it("output 1x1", () => { expect(checkConv(2, 3, 3, 3, 4, 3, 3, 1, 1, 0, 0, 1, 1, 1, true)).toBe(0); });
 });
 
@@ -141,6 +145,102 @@ describe("conv2d forward parts split by output channels (Cout/G >= the GEMM's co
     expect(splitsRows(8, 256, 14, 14, 256, 3, 3, 2, 2, 1, 1, 1)).toBe(false); // 8 x 49 = 392 batched columns
     expect(splitsRows(1, 256, 14, 14, 256, 3, 3, 2, 2, 1, 1, 1)).toBe(true);
     expect(splitsRows(8, 512, 7, 7, 2048, 1, 1, 1, 1, 0, 0, 1)).toBe(true);
+  });
+});
+
+/** Does conv2dBackwardDataPart split this conv's samples over `parts` parts? */
+function dataBySamples(N: i32, C: i32, H: i32, W: i32, K: i32, KH: i32, KW: i32,
+                       SH: i32, SW: i32, PH: i32, PW: i32, G: i32, parts: i32): bool {
+  const t = new ConvCase(N, C, H, W, K, KH, KW, SH, SW, PH, PW, 1, 1, G, false);
+  const r = conv2dBackwardDataSplitsSamples(t.p, parts);
+  t.free();
+  return r;
+}
+
+describe("conv2d backward data split by samples (batch >= parts) = whole op, bit for bit", () => {
+  //                                                      N  C   H   W   K  KH KW SH SW PH PW DH DW G  bias
+  it("3x3 pad 1, batch 8, blocks straddling samples", () => {
+    expect(dataBySamples(8, 24, 19, 19, 32, 3, 3, 1, 1, 1, 1, 1, 8)).toBe(true);
+    expect(checkConv(8, 24, 19, 19, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, true)).toBe(0);
+  });
+  it("1x1 stride 2 (the shortcuts), batch 13", () => {
+    expect(dataBySamples(13, 12, 10, 10, 20, 1, 1, 2, 2, 0, 0, 1, 13)).toBe(true);
+    expect(checkConv(13, 12, 10, 10, 20, 1, 1, 2, 2, 0, 0, 1, 1, 1, true)).toBe(0);
+  });
+  it("the stem's Cin = 1, batch 9", () => {
+    expect(dataBySamples(9, 1, 12, 11, 16, 3, 3, 1, 1, 1, 1, 1, 8)).toBe(true);
+    expect(checkConv(9, 1, 12, 11, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, false)).toBe(0);
+  });
+  it("groups 2, stride 2, batch 8", () => {
+    expect(checkConv(8, 8, 11, 11, 12, 3, 3, 2, 2, 1, 1, 1, 1, 2, true)).toBe(0);
+  });
+  it("W_g^T bigger than a block of dY (576 rows, 320-column blocks), batch 8", () => {
+    expect(dataBySamples(8, 64, 14, 14, 128, 3, 3, 2, 2, 1, 1, 1, 8)).toBe(true);
+    expect(checkConv(8, 64, 14, 14, 128, 3, 3, 2, 2, 1, 1, 1, 1, 1, false)).toBe(0);
+  });
+  it("fewer samples than parts, the flipped and pointwise paths keep their splits", () => {
+    expect(dataBySamples(4, 24, 19, 19, 32, 3, 3, 1, 1, 1, 1, 1, 8)).toBe(false);
+    expect(dataBySamples(8, 40, 9, 8, 12, 3, 3, 1, 1, 1, 1, 1, 8)).toBe(false); // flipped: Cin ≥ 2 Cout
+    expect(dataBySamples(8, 16, 9, 9, 24, 1, 1, 1, 1, 0, 0, 1, 8)).toBe(false); // pointwise: pixel ranges
+  });
+});
+
+/**
+ * dW by samples (conv2dBackwardWeightSamplesPart + conv2dBackwardWeightReduce) against the whole op:
+ * 1 part is the whole op's bits; more parts regroup the batch sum (within 1e-5 of the largest |dW|),
+ * the same bits when run again in another part order; db (split by output channels) the same bits.
+ * Returns the number of failed checks.
+ */
+function checkWeightBySamples(N: i32, C: i32, H: i32, W: i32, K: i32, KH: i32, KW: i32,
+                              SH: i32, SW: i32, PH: i32, PW: i32, G: i32): i32 {
+  const t = new ConvCase(N, C, H, W, K, KH, KW, SH, SW, PH, PW, 1, 1, G, true);
+  const wN = t.wCount();
+  const ws = t.workspace(PART_SCRATCH + conv2dWorkspaceBytes(t.p, 2));
+  conv2dBackwardWeight(t.p, t.x, t.dy, t.dw, t.db, ws);
+  const dw = copyOf(t.dw, wN), db = copyOf(t.db, K);
+  let big: f32 = 0;
+  for (let i = 0; i < wN; i++) big = max(big, abs(load<f32>(dw + (<usize>i << 2))));
+  const counts: i32[] = [1, 2, 3, 8];
+  let bad = 0;
+  for (let i = 0; i < counts.length; i++) {
+    const parts = counts[i];
+    const partials = heap.alloc(max<usize>(<usize>parts * conv2dBackwardWeightPartialBytes(t.p), 16));
+    scribble(t.dw, wN); scribble(t.db, K);
+    for (let part = parts - 1; part >= 0; part--) conv2dBackwardWeightSamplesPart(t.p, t.x, t.dy, t.dw, t.db, partials, ws, part, parts);
+    conv2dBackwardWeightReduce(t.p, t.dw, partials, parts);
+    const first = copyOf(t.dw, wN);
+    if (parts == 1) bad += bitsDiffer(t.dw, dw, wN);
+    for (let e = 0; e < wN; e++) {
+      if (!(abs(load<f32>(t.dw + (<usize>e << 2)) - load<f32>(dw + (<usize>e << 2))) <= 1e-5 * big)) bad++;
+    }
+    bad += bitsDiffer(t.db, db, K);
+    scribble(t.dw, wN);
+    for (let part = 0; part < parts; part++) conv2dBackwardWeightSamplesPart(t.p, t.x, t.dy, t.dw, t.db, partials, ws, part, parts);
+    conv2dBackwardWeightReduce(t.p, t.dw, partials, parts);
+    bad += bitsDiffer(t.dw, first, wN);
+    heap.free(first); heap.free(partials);
+  }
+  heap.free(ws); heap.free(dw); heap.free(db);
+  t.free();
+  return bad;
+}
+
+describe("conv2d dW split by samples (few input channels): ≈ whole op, deterministic", () => {
+  //                                                                N  C   H   W   K  KH KW SH SW PH PW G
+  it("the stem: Cin = 1, 3x3 pad 1, batch 16", () => { expect(checkWeightBySamples(16, 1, 14, 13, 32, 3, 3, 1, 1, 1, 1, 1)).toBe(0); });
+  it("Cin = 3, 3x3 stride 2, batch 9 (column blocks per part)", () => { expect(checkWeightBySamples(9, 3, 17, 17, 8, 3, 3, 2, 2, 1, 1, 1)).toBe(0); });
+  it("1x1 stride 2, batch 10", () => { expect(checkWeightBySamples(10, 6, 9, 9, 12, 1, 1, 2, 2, 0, 0, 1)).toBe(0); });
+  it("which convs split samples on 2 threads (8 parts)", () => {
+    const stem = new ConvCase(64, 1, 28, 28, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, false);
+    expect(conv2dBackwardWeightSplitsSamples(stem.p, 8)).toBe(true);
+    expect(conv2dBackwardWeightSplitsSamples(stem.p, 4)).toBe(false);  // 1 thread: nothing to split
+    stem.free();
+    const few = new ConvCase(4, 1, 28, 28, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, false);
+    expect(conv2dBackwardWeightSplitsSamples(few.p, 8)).toBe(false);  // fewer samples than parts
+    few.free();
+    const wide = new ConvCase(64, 32, 28, 28, 64, 1, 1, 2, 2, 0, 0, 1, 1, 1, false);
+    expect(conv2dBackwardWeightSplitsSamples(wide.p, 8)).toBe(false); // 4 channel ranges: the channel split
+    wide.free();
   });
 });
 

@@ -215,7 +215,8 @@ for (const backend of BACKENDS) {
   });
 }
 
-// init({ threads: 2 }): the samples are split across the threads (assembly/dynamic/conv_part.ts).
+// init({ threads: 2 }): the samples are split across the threads (assembly/dynamic/conv_part.ts), and
+// the attention's pool over x and its share of ∂x by planes (threadMinFlops 0: every case below).
 // y, π, dx and the attention gradients are per sample, so bit-identical to one thread; ∂W_k and ∂b_k
 // sum over the batch grouped by part, so equal up to float32 rounding (and still within PyTorch's bound).
 const threadsUnavailable = threadsUnavailableReason();

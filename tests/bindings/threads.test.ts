@@ -188,6 +188,65 @@ describe.skipIf(unavailable)(suiteName, () => {
     }
   });
 
+  // Backward data on the column path (k×k; 1×1 with stride or padding) splits samples when there are at
+  // least as many as parts (2 threads: 8) and W_gᵀ is no bigger than a block of dY: the whole op's
+  // column blocks clipped to each part's samples, so the one-thread bits. Blocks that straddle samples,
+  // one block over the whole batch, groups, stride 2, and a batch that does not divide into the parts.
+  it('backward data split by samples (batch ≥ parts), bit-identical', () => {
+    const rand = seededRandom(53);
+    for (const c of [
+      { x: [9, 12, 10, 10], w: [20, 12, 1, 1], bias: true, options: { stride: 2 } },                 // the shortcuts' 1×1 stride 2
+      { x: [8, 16, 9, 9], w: [16, 16, 3, 3], bias: false, options: { padding: 1 } },                // one block over all samples
+      { x: [12, 24, 19, 19], w: [32, 24, 3, 3], bias: true, options: { padding: 1 } },              // blocks straddle samples
+      { x: [10, 16, 11, 11], w: [12, 8, 3, 3], bias: true, options: { stride: 2, padding: 1, groups: 2 } },
+      { x: [17, 32, 8, 8], w: [24, 32, 1, 1], bias: false, options: { padding: 1 } },               // 1×1 with padding
+    ] as ConvCase[]) {
+      const d = convData(c, rand);
+      expectSame(runConv(two, c, d), runConv(one, c, d), runConv(js, c, d), `samples: x [${c.x}] w [${c.w}] ${JSON.stringify(c.options)}`);
+    }
+  });
+
+  // dW's channel ranges are a thread's share of the group's channels rounded down to 8 (each range
+  // packs all of dY again), still on multiples of 8: the one-thread bits. 1×1 stride 2 (the shortcuts),
+  // a share that leaves a short third range, groups.
+  it('dW split by wide channel ranges (one per thread), bit-identical', () => {
+    const rand = seededRandom(57);
+    for (const c of [
+      { x: [4, 64, 10, 10], w: [32, 64, 1, 1], bias: true, options: { stride: 2 } },
+      { x: [3, 40, 9, 9], w: [16, 40, 3, 3], bias: false, options: { padding: 1 } },
+      { x: [2, 96, 6, 6], w: [20, 48, 3, 3], bias: true, options: { padding: 1, groups: 2 } },
+    ] as ConvCase[]) {
+      const d = convData(c, rand);
+      expectSame(runConv(two, c, d), runConv(one, c, d), runConv(js, c, d), `dW ranges: x [${c.x}] w [${c.w}] ${JSON.stringify(c.options)}`);
+    }
+  });
+
+  // dW of a conv whose input channels give fewer 8-channel ranges than threads (the stem: Cin = 1) splits
+  // samples: part j ≥ 1 sums its samples into a partial, the partials are added in part order. dW is then
+  // the batch sum grouped by part: ≈ one thread (float32 regrouping), and the same bits on every run.
+  // y, dx and db (split by output channels) stay the one-thread bits.
+  it('dW of few input channels split by samples: ≈ 1 thread, deterministic, vs js', () => {
+    const rand = seededRandom(59);
+    for (const c of [
+      { x: [16, 1, 12, 12], w: [8, 1, 3, 3], bias: true, options: { padding: 1 } },       // the stem, small
+      { x: [64, 1, 28, 28], w: [32, 1, 3, 3], bias: false, options: { padding: 1 } },     // the stem of bench:train
+      { x: [9, 3, 10, 10], w: [5, 3, 3, 3], bias: true, options: { stride: 2 } },         // 9 samples in 8 parts
+      { x: [11, 6, 7, 9], w: [7, 6, 1, 1], bias: true, options: { stride: [2, 1] } },     // 1×1 stride 2 (column path)
+    ] as ConvCase[]) {
+      const d = convData(c, rand);
+      const label = `dW by samples: x [${c.x}] w [${c.w}] ${JSON.stringify(c.options)}`;
+      const got = runConv(two, c, d), want = runConv(one, c, d), ref = runConv(js, c, d);
+      for (const key of ['y', 'dx', 'db'] as const) {
+        if (want[key] === undefined) continue;
+        expect(maxAbsDiff(got[key]!, want[key]!), `${label}: ${key} differs from 1 thread`).toBe(0);
+      }
+      expectAllClose(got.dw!, want.dw!, { rtol: 1e-5, atol: 0 }, `${label}: dw vs 1 thread`);
+      expectAllClose(got.dw!, ref.dw!, VS_JS, `${label}: dw vs js`);
+      const again = runConv(two, c, d);
+      expect(maxAbsDiff(again.dw!, got.dw!), `${label}: dw differs between runs`).toBe(0);
+    }
+  });
+
   // Few output pixels, many output channels: conv2dForwardPart splits the output channels (rows of
   // the GEMM, multiples of 4) instead of the pixels. Channel counts not a multiple of 4 × parts,
   // groups (parts straddle a group boundary), batch > 1 with and without batched columns, 1×1 and k×k.

@@ -7,6 +7,9 @@
  *   conv2dForward / conv2dBackwardData / conv2dBackwardWeight / depthwiseConv2dBackward /
  *   linearForward / linearBackward
  *     → pool.run(the matching *Part kernel), when the op is big enough to pay for the hand-off.
+ *     conv2dBackwardWeight of few input channels (conv2dBackwardWeightSplitsSamples) → pool.run(
+ *     conv2dBackwardWeightSamplesPart) + conv2dBackwardWeightReduce; its conv2dWorkspaceBytes(p, 2)
+ *     adds (parts − 1) partial dW after the threads' slices.
  *   maxPool2dForward(p, x, y), globalAvgPoolForward(N, C, H, W, x, y), adaptiveAvgPoolForward(…)
  *     → the matching *Part kernel (planes; these ops have no workspace).
  *   dcdEffectiveWeight(…, eps, weff, beff, ws) → dcdEffectiveWeightPart (output channels; eps as f32 bits).
@@ -84,6 +87,31 @@ export function threadedExports(base: KernelExports, pool: ThreadPool, options: 
     };
   const linearSize = (a: number[]) => fn('linearWorkspaceBytes')(a[0], a[1], a[2]);
 
+  // dW of a conv whose input channels give the threads too few ranges (the stem's Cin = 1): parts split
+  // the samples, part j ≥ 1 into partial j − 1 placed after the threads' slices, then the partials are
+  // added in part order on this thread (a small dW: K × Cin/G·KH·KW). Null: the channel split.
+  const weightBySamples = (p: number): { one: number; partials: number } | null => {
+    if (typeof base.conv2dBackwardWeightSamplesPart !== 'function' || !fn('conv2dBackwardWeightSplitsSamples')(p, parts())) return null;
+    const one = slice(fn('conv2dWorkspaceBytes')(p, 2));
+    const partials = (parts() - 1) * (fn('conv2dBackwardWeightPartialBytes')(p) >>> 0);
+    return one * pool.threads + partials < 2 ** 31 ? { one, partials } : null;
+  };
+  const convWorkspaceBytes = (p: number, pass: number): number => {
+    const bySamples = pass === 2 ? weightBySamples(p) : null;
+    return bySamples ? bySamples.one * pool.threads + bySamples.partials : wrapSize('conv2dWorkspaceBytes')(p, pass);
+  };
+  const channelSplitWeight = wrapKernel('conv2dBackwardWeight', 'conv2dBackwardWeightPart', (a) => convFlops(a[0]), convSize(2));
+  const conv2dBackwardWeight = (p: number, x: number, dy: number, dw: number, db: number, ws: number): void => {
+    const bySamples = weightBySamples(p);
+    if (!bySamples || !parallel(convFlops(p), bySamples.one)) {
+      channelSplitWeight(p, x, dy, dw, db, ws);
+      return;
+    }
+    const partials = ws + bySamples.one * pool.threads;
+    pool.run('conv2dBackwardWeightSamplesPart', [p, x, dy, dw, db, partials], parts(), ws, bySamples.one);
+    fn('conv2dBackwardWeightReduce')(p, dw, partials, parts());
+  };
+
   // The composed DCD eval forward (dcd/forward_eval_part.ts): one job whose highest part computes the
   // layer's dynamic parts (pool, branch, latent path) beside the static conv's parts, then λ and the
   // projection with the fused output (a second job, or on this thread when small). ws = the shared
@@ -155,7 +183,7 @@ export function threadedExports(base: KernelExports, pool: ThreadPool, options: 
     globalAvgPoolForward: avgPool('globalAvgPoolForward', 'globalAvgPoolForwardPart'),
     adaptiveAvgPoolForward: avgPool('adaptiveAvgPoolForward', 'adaptiveAvgPoolForwardPart'),
     ...dcdEffective,
-    conv2dWorkspaceBytes: wrapSize('conv2dWorkspaceBytes'),
+    conv2dWorkspaceBytes: convWorkspaceBytes,
     linearWorkspaceBytes: wrapSize('linearWorkspaceBytes'),
     ...(base.conv2dForwardFused ? {
       conv2dForwardFusedWorkspaceBytes: wrapSize('conv2dForwardFusedWorkspaceBytes'),
@@ -164,7 +192,7 @@ export function threadedExports(base: KernelExports, pool: ThreadPool, options: 
     ...(base.conv2dForwardPacked ? { conv2dForwardPacked: fusedForward('conv2dForwardPacked', 'conv2dForwardPackedPart') } : {}),
     conv2dForward: wrapKernel('conv2dForward', 'conv2dForwardPart', (a) => convFlops(a[0]), convSize(0)),
     conv2dBackwardData: wrapKernel('conv2dBackwardData', 'conv2dBackwardDataPart', (a) => convFlops(a[0]), convSize(1)),
-    conv2dBackwardWeight: wrapKernel('conv2dBackwardWeight', 'conv2dBackwardWeightPart', (a) => convFlops(a[0]), convSize(2)),
+    conv2dBackwardWeight,
     // dx + dW: twice the flops of one pass; parts split channels (bit-identical to one thread).
     depthwiseConv2dBackward: wrapKernel('depthwiseConv2dBackward', 'depthwiseBackwardPart', (a) => 2 * convFlops(a[0]), convSize(1)),
     // a few rows of x: a product with the weight matrix that reads each weight for few multiply-adds,

@@ -16,6 +16,9 @@
  *     element ranges across the threads, bit-identical.
  *   adaptiveAvgPool / globalAvgPool backward → avgPoolBackwardPart: samples, bit-identical (their
  *     forwards: pool_exports.ts, by planes).
+ *   dynamicAttentionForward → globalAvgPoolForwardPart (planes) + dynamicAttentionHead on this thread;
+ *   dynamicAttentionBackward → dynamicAttentionBackwardHead + dynamicAttentionPoolGradPart (∂x's pool
+ *     share, planes): bit-identical.
  * Same contract as pool_exports.ts: a kernel's workspace was sized by the wrapped *WorkspaceBytes call.
  */
 import type { PartKernel } from '../../runtime/threads/control';
@@ -116,7 +119,34 @@ export function threadedTrainingExports(base: KernelExports, pool: ThreadPool, m
   };
   const withBits = (a: number[]): number[] => a.map((v, i) => (i === 8 || i === 9 ? f32Bits(v) : v));
 
+  // DY-Conv's attention (N, C, H, W, hidden, K, mode, invT, …): its pool over x and the pool's share of
+  // ∂x are passes over N·C·H·W elements (~3.4 ms of a bench:train DY step on one thread); they split by
+  // planes, the small MLP around them stays on this thread. Element-wise the same as the one-thread kernel.
+  const attentionSplits = (a: number[]): boolean => a[0] * a[1] >= 2 && parallel(PASS_FLOPS_PER_ELEMENT * a[0] * a[1] * a[2] * a[3]);
+  const planeParts = (a: number[]): number => Math.min(a[0] * a[1], pool.threads * PARTS_PER_THREAD);
+  const dynamicAttention = typeof base.dynamicAttentionPoolGradPart === 'function' ? {
+    dynamicAttentionForward: (...a: number[]): void => {
+      if (!attentionSplits(a)) {
+        fn('dynamicAttentionForward')(...a);
+        return;
+      }
+      const [n, c, h, w, hidden, k, mode, invT, x, w1, b1, w2, b2, pooled, hid, pi, ws] = a;
+      pool.run('globalAvgPoolForwardPart', [n, c, h, w, x, pooled], planeParts(a), 0, 0);
+      fn('dynamicAttentionHead')(n, c, hidden, k, mode, invT, w1, b1, w2, b2, pooled, hid, pi, ws);
+    },
+    dynamicAttentionBackward: (...a: number[]): void => {
+      if (!attentionSplits(a)) {
+        fn('dynamicAttentionBackward')(...a);
+        return;
+      }
+      const [n, c, h, w, hidden, k, mode, invT, pooled, hid, pi, dpi, w1, w2, dw1, db1, dw2, db2, dx, ws] = a;
+      const dg = fn('dynamicAttentionBackwardHead')(n, c, hidden, k, mode, invT, pooled, hid, pi, dpi, w1, w2, dw1, db1, dw2, db2, ws) >>> 0;
+      pool.run('dynamicAttentionPoolGradPart', [n * c, h * w, dg, dx], planeParts(a), 0, 0);
+    },
+  } : {};
+
   return {
+    ...dynamicAttention,
     ...(typeof base.elementwisePart === 'function' ? {
       reluForward: elementwise('reluForward', 0, ([, x, y]) => [x, y, 0, 0, 0]),
       reluBackward: elementwise('reluBackward', 1, ([, x, dy, dx]) => [x, dy, dx, 0, 0]),

@@ -45,5 +45,9 @@ export const PART_KERNELS = [
   // inference (backends/wasm/pool_exports.ts)
   'dcdEvalForwardPart', 'maxPool2dForwardPart', 'dcdEffectiveWeightPart', 'dcdEvalForwardFinishPart',
   'globalAvgPoolForwardPart', 'adaptiveAvgPoolForwardPart',
+  // a conv's dW split by samples (few input channels: the stem)
+  'conv2dBackwardWeightSamplesPart',
+  // DY-Conv's attention: ∂x's share of its pool (dynamic/conv_part.ts)
+  'dynamicAttentionPoolGradPart',
 ] as const;
 export type PartKernel = (typeof PART_KERNELS)[number];
