@@ -32,7 +32,7 @@ export { dcdProjectForward, dcdProjectBackward, dcdProjectWorkspaceBytes } from 
 export { dcdAddInto } from "./dcd/add";
 export { dcdFlipConvWeights } from "./dcd/flip";
 export { dcdEffectiveWeight, dcdEffectiveWorkspaceBytes } from "./dcd/effective";
-export { dcdEvalForward, dcdEvalForwardWorkspaceBytes, dcdEvalPackStatic, dcdEvalPackedStaticBytes } from "./dcd/forward_eval";
+export { dcdEvalForward, dcdEvalForwardWorkspaceBytes } from "./dcd/forward_eval";
 export { dcdOutputEpilogue } from "./dcd/epilogue";
 export { dynamicAttentionForward, dynamicAttentionBackward, dynamicAttentionWorkspaceBytes } from "./dynamic/attention";
 export { dynamicConv2dForward, dynamicConv2dBackward, dynamicConv2dWorkspaceBytes } from "./dynamic/conv";

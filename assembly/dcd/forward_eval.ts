@@ -19,15 +19,7 @@
 //   [52] postBias (Cout; 0 = none) [53] residual (y's shape; 0 = none) [54] lo [55] hi (f32 bits; −Inf / +Inf
 //   = no clamp): the fused output, per sample, in the epilogue of the projection's gemm (the last write
 //   of y: dcdProjectForwardFused), or one pass over y when there is no latent path (dcd/epilogue.ts)
-//   [56] W0 pre-packed for the wide tile (0 = none; dcdEvalPackStatic fills it once, for a prepared op)
-//
-// Pre-packed W0 (issue 11; a prepared op's, as prepareConv2d packs a static conv's weights): where λ
-// is not folded into the packing (the GEMM would read W0 in place: few pixels, e.g. MobileNetV2's
-// 7² layers, N = 49) the static conv reads W0's wide-tile panels instead and λ is the same pass over
-// y — the same madd chains, so the same bits as the in-place 4×8 tiles (and dcdForward's, which
-// does not pack). Where λ folds into the packing, the packing stays per call.
-import { conv2dForward, conv2dForwardGemm, conv2dForwardScaled, conv2dWorkspaceBytes } from "../conv/conv2d_forward";
-import { conv2dPackWeights, conv2dPackedWeightsBytes } from "../conv/conv2d_packed";
+import { conv2dForward, conv2dForwardScaled, conv2dWorkspaceBytes } from "../conv/conv2d_forward";
 import {
   convC, convCoutPerGroup, convH, convIsDepthwise, convK, convOH, convOW, convPatchSize, convW,
 } from "../conv/conv2d_params";
@@ -42,11 +34,11 @@ import { dcdScaleForward } from "./scale";
 import { dcdOutputEpilogueSample } from "./epilogue";
 import { clampNeeded } from "../gemm/epilogue";
 
-export const DCD_EVAL_PLAN_WORDS: i32 = 57;
+export const DCD_EVAL_PLAN_WORDS: i32 = 56;
 export const Q_DESC = 16;
 export const POOL = 32, SQUEEZE = 33, LATENT = 34, BLOCKS = 35;
 export const W0 = 36, B0 = 37, Q = 38, P = 39, FC0 = 40, SE = 41, FC_PHI = 42, FC_SCALE = 43, BN1 = 44, BN2 = 48;
-export const POST_BIAS = 52, RESIDUAL = 53, LO = 54, HI = 55, W0_PACKED = 56;
+export const POST_BIAS = 52, RESIDUAL = 53, LO = 54, HI = 55;
 
 // @ts-ignore: decorator
 @inline export function word(plan: usize, i: i32): i32 {
@@ -123,18 +115,6 @@ function lambdaFoldsIntoConv(sDesc: usize): bool {
   return !convIsDepthwise(sDesc) && gemmPacksA(convCoutPerGroup(sDesc), convOH(sDesc) * convOW(sDesc), convPatchSize(sDesc));
 }
 
-/** Bytes of W0's pre-packed panels for this plan (header: "Pre-packed W0"), 0 where they do not pay. */
-export function dcdEvalPackedStaticBytes(plan: usize): usize {
-  if (pointer(plan, FC_SCALE) != 0 && lambdaFoldsIntoConv(plan)) return 0;
-  return conv2dPackedWeightsBytes(plan);
-}
-
-/** Packs W0 into `packed` (dcdEvalPackedStaticBytes(plan) bytes, > 0) and records it in the plan. */
-export function dcdEvalPackStatic(plan: usize, packed: usize): void {
-  conv2dPackWeights(plan, pointer(plan, W0), packed);
-  store<i32>(plan + (<usize>W0_PACKED << 2), <i32>packed);
-}
-
 /**
  * One sample's latent path: zq = q(x); bn1 in place (zq becomes z1); w = Φ·z1; z = bn2(w) + z1
  * overwrites w. phiI: this sample's Φ; ws: conv2dWorkspaceBytes of q. Also the threads' dynamic part
@@ -163,7 +143,6 @@ export function dcdEvalForward(plan: usize, N: i32, x: usize, y: usize, eps: f32
 
   const sDesc = plan;
   const foldLambda = hasLambda && lambdaFoldsIntoConv(sDesc);
-  const packedW0 = pointer(plan, W0_PACKED);
   const xStep = <usize>cin * hwIn << 2, yStep = <usize>cout * hwOut << 2;
   const postBias = pointer(plan, POST_BIAS), residual = pointer(plan, RESIDUAL);
   const lo = load<f32>(plan + (<usize>LO << 2)), hi = load<f32>(plan + (<usize>HI << 2));
@@ -172,10 +151,7 @@ export function dcdEvalForward(plan: usize, N: i32, x: usize, y: usize, eps: f32
   for (let i = 0; i < N; i++) {
     const xi = x + <usize>i * xStep, yi = y + <usize>i * yStep;
     const lamI = lam + (<usize>(i * cout) << 2);
-    if (packedW0) {
-      conv2dForwardGemm(sDesc, xi, 0, pointer(plan, B0), 0, yi, kws, 0, -Infinity, Infinity, packedW0);
-      if (hasLambda) dcdScaleForward(1, cout, hwOut, lamI, yi, yi);
-    } else if (foldLambda) {
+    if (foldLambda) {
       conv2dForwardScaled(sDesc, xi, pointer(plan, W0), pointer(plan, B0), lamI, yi, kws);
     } else {
       conv2dForward(sDesc, xi, pointer(plan, W0), pointer(plan, B0), yi, kws);

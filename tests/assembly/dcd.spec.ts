@@ -254,7 +254,6 @@ function evalForwardVsKernels(Cin: i32, Cout: i32, H: i32, L: i32, B: i32, pool:
   store<i32>(plan + (<usize>53 << 2), 0);
   store<f32>(plan + (<usize>54 << 2), -Infinity);
   store<f32>(plan + (<usize>55 << 2), Infinity);
-  store<i32>(plan + (<usize>56 << 2), 0); // W0 not pre-packed
   const y = new StaticArray<f32>(n * Cout * HW);
   const ws = heap.alloc(dcdEvalForwardWorkspaceBytes(plan, n));
   dcdEvalForward(plan, n, ptr(x), ptr(y), eps, ws);

@@ -29,11 +29,6 @@ export interface DcdEvalSources {
   hi: number;
   /** A block holding these i32 values, alive as long as the compiled forward is used. */
   i32(values: readonly number[]): number;
-  /**
-   * A block of this many bytes, alive as long as the compiled forward is used — given by a prepared
-   * op only: then the forward may keep W0 pre-packed there (prepareStatic). Absent: nothing is packed.
-   */
-  owned?(bytes: number): number;
 }
 
 export type DcdEvalPath = 'one-call' | 'weights';
@@ -44,8 +39,6 @@ export interface DcdEvalProgram {
   readonly workspaceBytes: number;
   /** y = the layer's output for x, plus the fused output (residual: offset of y's shape, 0 = none). */
   run(x: number, y: number, residual: number, ws: number): void;
-  /** Once the state tensors hold their values (before the first run): packs what the forward keeps packed. */
-  prepareStatic(): void;
 }
 
 /**
@@ -93,13 +86,9 @@ export function compileDcdEval(ctx: WasmContext, d: DcdDims, G: DcdGeometry, src
     const words = [
       1, ...G.staticDesc.slice(1), 1, ...G.qDesc.slice(1), // one sample per conv call
       d.pool, S, L, G.blocks, w0, b0, q, P, ...branchWeights, ...bn, postBias, 0, f32Bits(lo), f32Bits(hi),
-      0, // W0 pre-packed: written by dcdEvalPackStatic
     ];
     const plan = src.i32(words);
     const forward = k('dcdEvalForward');
-    // W0's wide-tile panels, where they pay (assembly/dcd/forward_eval.ts "Pre-packed W0"): a prepared op's only
-    const packedBytes = src.owned ? (k('dcdEvalPackedStaticBytes')(plan) as number) >>> 0 : 0;
-    const packed = packedBytes > 0 && src.owned ? src.owned(packedBytes) : 0;
     // The residual is the one word that changes between runs: written through a view kept until the
     // memory grows (a grown memory has a new buffer).
     let view = new Int32Array(ctx.memory.buffer, plan, words.length);
@@ -111,9 +100,6 @@ export function compileDcdEval(ctx: WasmContext, d: DcdDims, G: DcdGeometry, src
           view[RESIDUAL_WORD] = residual;
         }
         forward(plan, n, x, y, BN_EPS, ws);
-      },
-      prepareStatic() {
-        if (packed) k('dcdEvalPackStatic')(plan, packed);
       },
     };
   }
@@ -147,7 +133,6 @@ export function compileDcdEval(ctx: WasmContext, d: DcdDims, G: DcdGeometry, src
   };
   return {
     path: 'weights', workspaceBytes: bytes,
-    prepareStatic() {}, // W0 is read once per sample, to form W(x)
     run(x, y, residual, ws) {
       if (d.pool === 1) pool(n, cin, G.h, G.w, x, ws + g);
       else pool(n, cin, G.h, G.w, 2, 2, x, ws + g);

@@ -52,13 +52,11 @@ export function prepareWasmDcd(ctx: WasmContext, dims: DcdDims, state: DcdState,
         new Int32Array(ctx.memory.buffer, ptr, values.length).set(values);
         return ptr;
       },
-      owned: (n) => alloc(n, 'packed weights'),
     }, spec.strategy);
     const ws = shared ? 0 : program.workspaceBytes > 0 ? alloc(program.workspaceBytes, 'workspace') : 0;
     shared?.reserve(ctx.token, ctx.allocator, program.workspaceBytes, spec.op);
     // Views only after the last allocation (growth detaches older ones).
     tensors.forEach((t, i) => new Float32Array(ctx.memory.buffer, copy + offsets[i], t.size).set(t.data));
-    program.prepareStatic();
     return new WasmPreparedDcd(ctx, spec.op, spec.inputShape, spec.outputShape, bytes, blocks, program, ws, shared, spec.residual);
   } catch (e) {
     for (const ptr of blocks) ctx.allocator.free(ptr);
