@@ -19,7 +19,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { reexecWithRelaxedSimd, relaxedSimdValidates } from '../peers/relaxed.mjs';
-import { SGD_OPTIONS, LABEL_SMOOTHING, TEMPERATURE, VARIANTS, makeBatch } from './workload.mjs';
+import { VARIANTS, makeBatch, makeTrainStep } from './workload.mjs';
 
 const { values: opt } = parseArgs({
   options: {
@@ -102,18 +102,7 @@ function timeOps(m, track) {
 }
 const opOne = timeOps(one, false), opMany = timeOps(many, true);
 
-function trainStep(m, variant) {
-  const net = lib.smallCnn(m, { variant, seed: 0, ...(variant === 'dy' ? { temperature: TEMPERATURE } : {}) }).train();
-  const sgd = new lib.SGD(m, net.parameterEntries(), { ...SGD_OPTIONS });
-  const step = () => m.scope(() => {
-    const { loss, grad } = lib.crossEntropy(m, net.forward(m.tensor(batch.x, batch.shape)), batch.labels, { labelSmoothing: LABEL_SMOOTHING });
-    sgd.zeroGrad();
-    net.backward(grad);
-    sgd.step();
-    return loss;
-  });
-  return { step, dispose: () => { sgd.dispose(); net.dispose(); } };
-}
+const trainStep = (m, variant) => makeTrainStep(lib, m, variant, batch);
 
 const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
 const load = () => os.loadavg().map((v) => v.toFixed(2)).join(' ');

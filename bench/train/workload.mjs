@@ -26,3 +26,21 @@ export function makeBatch(batch) {
     nhwc: { x: nchwToNhwc(x, batch, c, size, size), shape: [batch, size, size, c], labels },
   };
 }
+
+/**
+ * One training step of smallCnn `variant` on backend `m` (the bench:train step: forward, label-smoothed
+ * cross entropy, backward, SGD), as { step() → loss, dispose() }; `batch` from makeBatch(n).nchw.
+ * Shared by the thread-scaling scripts (threads.mjs, step_model.mjs).
+ */
+export function makeTrainStep(lib, m, variant, batch) {
+  const net = lib.smallCnn(m, { variant, seed: 0, ...(variant === 'dy' ? { temperature: TEMPERATURE } : {}) }).train();
+  const sgd = new lib.SGD(m, net.parameterEntries(), { ...SGD_OPTIONS });
+  const step = () => m.scope(() => {
+    const { loss, grad } = lib.crossEntropy(m, net.forward(m.tensor(batch.x, batch.shape)), batch.labels, { labelSmoothing: LABEL_SMOOTHING });
+    sgd.zeroGrad();
+    net.backward(grad);
+    sgd.step();
+    return loss;
+  });
+  return { step, dispose: () => { sgd.dispose(); net.dispose(); } };
+}
