@@ -760,7 +760,8 @@ export function microKernelWideColumn(
     const ordered = tile + 80;
     for (let q = 0; q < n; q++) {
       const p = q / MR_WIDE, r = q - p * MR_WIDE;
-      store<f32>(ordered + (<usize>q << 2), load<f32>(tile + (<usize>(r < 4 ? p * 4 + r : 16 + p) << 2)));
+      const at: i32 = r < 4 ? p * 4 + r : 16 + p;
+      store<f32>(ordered + (<usize>q << 2), load<f32>(tile + (<usize>at << 2)));
     }
     addColumn(ordered, n, c + <usize>r0 * ldc, ldc, loadC, bias ? bias + (<usize>r0 << 2) : 0, scale ? scale + (<usize>r0 << 2) : 0);
   }
