@@ -19,7 +19,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { reexecWithRelaxedSimd, relaxedSimdValidates } from '../peers/relaxed.mjs';
-import { VARIANTS, makeBatch, makeTrainStep } from './workload.mjs';
+import { VARIANTS, makeBatch, makeTrainStep, timeOps } from './workload.mjs';
 
 const { values: opt } = parseArgs({
   options: {
@@ -77,30 +77,7 @@ globalThis.__dcdPartModel = (kernel, name, args, parts, wsBase) => {
   kernelStats.set(key, k);
 };
 
-/** Wraps every op method of m to add its time (outermost calls only) into the map it returns. */
-function timeOps(m, track) {
-  const times = new Map();
-  let depth = 0;
-  for (const name of Object.keys(m)) {
-    const f = m[name];
-    if (typeof f !== 'function' || ['scope', 'tensor', 'info', 'keep', 'dispose'].includes(name)) continue;
-    m[name] = (...args) => {
-      if (depth > 0) return f(...args);
-      depth++;
-      if (track) currentOp = name;
-      const t0 = performance.now();
-      try {
-        return f(...args);
-      } finally {
-        depth--;
-        if (track) currentOp = null;
-        times.set(name, (times.get(name) ?? 0) + performance.now() - t0);
-      }
-    };
-  }
-  return times;
-}
-const opOne = timeOps(one, false), opMany = timeOps(many, true);
+const opOne = timeOps(one), opMany = timeOps(many, (name) => { currentOp = name; });
 
 const trainStep = (m, variant) => makeTrainStep(lib, m, variant, batch);
 

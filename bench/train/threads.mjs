@@ -13,7 +13,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { reexecWithRelaxedSimd, relaxedSimdValidates } from '../peers/relaxed.mjs';
-import { VARIANTS, makeBatch, makeTrainStep } from './workload.mjs';
+import { VARIANTS, makeBatch, makeTrainStep, timeOps } from './workload.mjs';
 
 const { values: opt } = parseArgs({
   options: {
@@ -31,27 +31,6 @@ const one = await lib.init({ backend });
 const many = await lib.init({ backend, threads });
 if (many.info().threads !== threads) throw new Error(`init({ threads: ${threads} }) runs ${many.info().threads}: ${many.info().threadsNote}`);
 
-/** Wraps every op method of m to add its wall time (outermost calls only) into the map it returns. */
-function timeOps(m) {
-  const times = new Map();
-  let depth = 0;
-  for (const name of Object.keys(m)) {
-    const f = m[name];
-    if (typeof f !== 'function' || ['scope', 'tensor', 'info', 'keep', 'dispose'].includes(name)) continue;
-    m[name] = (...args) => {
-      if (depth > 0) return f(...args);
-      depth++;
-      const t0 = performance.now();
-      try {
-        return f(...args);
-      } finally {
-        depth--;
-        times.set(name, (times.get(name) ?? 0) + performance.now() - t0);
-      }
-    };
-  }
-  return times;
-}
 const opTimes = [timeOps(one), timeOps(many)];
 
 const trainStep = (m, variant) => makeTrainStep(lib, m, variant, batch);

@@ -44,3 +44,31 @@ export function makeTrainStep(lib, m, variant, batch) {
   });
   return { step, dispose: () => { sgd.dispose(); net.dispose(); } };
 }
+
+/**
+ * Wraps every op method of backend `m` to add its wall time (outermost calls only) into the map it
+ * returns; `onOp(name | null)` (optional) hears which op is running. Shared by threads.mjs and
+ * step_model.mjs.
+ */
+export function timeOps(m, onOp = null) {
+  const times = new Map();
+  let depth = 0;
+  for (const name of Object.keys(m)) {
+    const f = m[name];
+    if (typeof f !== 'function' || ['scope', 'tensor', 'info', 'keep', 'dispose'].includes(name)) continue;
+    m[name] = (...args) => {
+      if (depth > 0) return f(...args);
+      depth++;
+      onOp?.(name);
+      const t0 = performance.now();
+      try {
+        return f(...args);
+      } finally {
+        depth--;
+        onOp?.(null);
+        times.set(name, (times.get(name) ?? 0) + performance.now() - t0);
+      }
+    };
+  }
+  return times;
+}
