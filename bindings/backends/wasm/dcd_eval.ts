@@ -16,6 +16,7 @@ import type { WasmContext } from './context';
 import type { DcdGeometry } from './dcd_geometry';
 import { PASS_FORWARD } from './exports';
 import { f32Bits } from './f32_bits';
+import { align64 } from './parts';
 
 export const BN_EPS = 1e-5;
 
@@ -58,7 +59,6 @@ export function useEffectiveWeights(d: DcdDims, G: DcdGeometry, strategy: DcdEva
   return forming < composing;
 }
 
-const align64 = (n: number): number => Math.ceil(n / 64) * 64;
 
 /** The plan word of assembly/dcd/forward_eval.ts that holds the residual (its header lays out the words). */
 const RESIDUAL_WORD = 53;

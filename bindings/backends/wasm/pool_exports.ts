@@ -24,22 +24,15 @@
  */
 import type { ThreadPool } from '../../runtime/threads/pool';
 import { f32Bits } from './f32_bits';
+import { PART_SCRATCH, PARTS_PER_THREAD, align64 } from './parts';
 import type { PartKernel } from '../../runtime/threads/control';
 import type { KernelExports } from './exports';
 import { threadedTrainingExports } from './pool_exports_train';
 
 type Fn = (...args: number[]) => number;
 
-/**
- * Parts per thread: small enough pieces that a busy core doesn't hold the others back. The part
- * kernels read the thread count back as parts / PARTS_PER_THREAD (assembly/gemm/partition.ts).
- */
-const PARTS_PER_THREAD = 4;
-const align64 = (n: number): number => Math.ceil(n / 64) * 64;
 /** assembly/dcd/forward_eval.ts LATENT: the word of a DCD eval plan holding L. */
 const DCD_LATENT = 34;
-/** assembly/gemm/partition.ts PART_SCRATCH. */
-const PART_SCRATCH = 64;
 
 export interface ThreadedKernelOptions {
   /** Ops below this many flops run on the calling thread alone. */

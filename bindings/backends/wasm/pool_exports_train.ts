@@ -25,14 +25,10 @@ import type { PartKernel } from '../../runtime/threads/control';
 import type { ThreadPool } from '../../runtime/threads/pool';
 import type { KernelExports } from './exports';
 import { f32Bits } from './f32_bits';
+import { PART_SCRATCH, PARTS_PER_THREAD, align64 } from './parts';
 
 type Fn = (...args: number[]) => number;
 
-/** assembly/gemm/partition.ts PART_SCRATCH. */
-const PART_SCRATCH = 64;
-const align64 = (n: number): number => Math.ceil(n / 64) * 64;
-/** Parts per thread (forward, BatchNorm): small enough pieces that a busy core doesn't hold the others back. */
-const PARTS_PER_THREAD = 4;
 /** Backward parts per thread: each part past the first costs a partial ∂W (K kernels) and its reduction. */
 const BACKWARD_PARTS_PER_THREAD = 2;
 /**
