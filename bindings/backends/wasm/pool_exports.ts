@@ -24,7 +24,7 @@
  */
 import type { ThreadPool } from '../../runtime/threads/pool';
 import { f32Bits } from './f32_bits';
-import { PART_SCRATCH, PARTS_PER_THREAD, align64 } from './parts';
+import { PART_SCRATCH, PARTS_PER_THREAD, align64, convFlops as convFlopsOf, wordReader } from './parts';
 import type { PartKernel } from '../../runtime/threads/control';
 import type { KernelExports } from './exports';
 import { threadedTrainingExports } from './pool_exports_train';
@@ -42,12 +42,8 @@ export interface ThreadedKernelOptions {
 export function threadedExports(base: KernelExports, pool: ThreadPool, options: ThreadedKernelOptions): KernelExports {
   const memory = base.memory;
   const fn = (name: string): Fn => base[name] as Fn;
-  const convDims = (p: number): Int32Array => new Int32Array(memory.buffer, p, 16);
-  // 2·N·Cout·OH·OW·(Cin/G·KH·KW): the same count for forward, backward data and backward weight
-  const convFlops = (p: number): number => {
-    const d = convDims(p);
-    return 2 * d[0] * d[4] * d[14] * d[15] * (d[1] / d[13]) * d[5] * d[6];
-  };
+  const word = wordReader(memory);
+  const convFlops = (p: number): number => convFlopsOf(word, p);
 
   // One thread's workspace, and whether threads × that still fits a usize (else: one thread).
   const slice = (bytes: number): number => PART_SCRATCH + align64(bytes >>> 0);
@@ -119,8 +115,7 @@ export function threadedExports(base: KernelExports, pool: ThreadPool, options: 
     },
     dcdEvalForward: (plan: number, n: number, x: number, y: number, eps: number, ws: number): void => {
       const shared = dcdShared(plan, n), one = dcdSlice(plan, n);
-      const words = new Int32Array(memory.buffer, plan, DCD_LATENT + 1); // the static conv's descriptor first
-      const pixels = n * words[14] * words[15];
+      const pixels = n * word(plan, 14) * word(plan, 15); // the static conv's descriptor first
       // over few pixels (DYCls: one) the static conv is a matrix-vector product, bound by its weight traffic
       const work = n * convFlops(plan) * Math.max(1, 4 / pixels);
       if (!parallel(work, one) || !fits(shared + one * pool.threads)) {
@@ -130,7 +125,7 @@ export function threadedExports(base: KernelExports, pool: ThreadPool, options: 
       pool.run('dcdEvalForwardPart', [plan, n, x, y, f32Bits(eps), ws], parts() + 1, ws + shared, one);
       // λ and the projection (2·Cout·L·pixels): a second job when big. Its threshold is a quarter of the
       // usual: the workers are still spinning from the first job, so the hand-off skips the wake-up.
-      if (4 * 2 * words[4] * words[DCD_LATENT] * pixels >= options.minFlops) {
+      if (4 * 2 * word(plan, 4) * word(plan, DCD_LATENT) * pixels >= options.minFlops) {
         pool.run('dcdEvalForwardFinishPart', [plan, n, y, ws], parts(), ws + shared, one);
       } else {
         fn('dcdEvalForwardFinish')(plan, n, y, ws, ws + shared + PART_SCRATCH);
@@ -139,11 +134,7 @@ export function threadedExports(base: KernelExports, pool: ThreadPool, options: 
   };
   // Max pooling: planes split across the threads. ~8 flop-equivalents per window element (the
   // stem's 64 × 56² outputs of 3×3 windows take 1.2 ms, a conv of ~25 MFLOP), against the conv threshold.
-  const poolDims = (p: number): Int32Array => new Int32Array(memory.buffer, p, 16);
-  const maxPoolWork = (p: number): number => {
-    const d = poolDims(p);
-    return 8 * d[0] * d[1] * d[12] * d[13] * d[4] * d[5];
-  };
+  const maxPoolWork = (p: number): number => 8 * word(p, 0) * word(p, 1) * word(p, 12) * word(p, 13) * word(p, 4) * word(p, 5);
   const maxPool2dForward = (p: number, x: number, y: number): void => {
     if (pool.workers > 0 && maxPoolWork(p) >= options.minFlops) pool.run('maxPool2dForwardPart', [p, x, y], parts(), 0, 0);
     else fn('maxPool2dForward')(p, x, y);

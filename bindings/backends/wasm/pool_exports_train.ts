@@ -25,7 +25,7 @@ import type { PartKernel } from '../../runtime/threads/control';
 import type { ThreadPool } from '../../runtime/threads/pool';
 import type { KernelExports } from './exports';
 import { f32Bits } from './f32_bits';
-import { PART_SCRATCH, PARTS_PER_THREAD, align64 } from './parts';
+import { PART_SCRATCH, PARTS_PER_THREAD, align64, convFlops as convFlopsOf, wordReader } from './parts';
 
 type Fn = (...args: number[]) => number;
 
@@ -43,12 +43,9 @@ export function threadedTrainingExports(base: KernelExports, pool: ThreadPool, m
   const fn = (name: string): Fn => base[name] as Fn;
   if (typeof base.dynamicConv2dForwardPart !== 'function' || typeof base.batchNormForwardTrainPart !== 'function') return {};
   const memory = base.memory;
-  const convDims = (p: number): Int32Array => new Int32Array(memory.buffer, p, 16);
-  const convFlops = (p: number): number => {
-    const d = convDims(p);
-    return 2 * d[0] * d[4] * d[14] * d[15] * (d[1] / d[13]) * d[5] * d[6];
-  };
-  const samples = (p: number): number => convDims(p)[0];
+  const word = wordReader(memory);
+  const convFlops = (p: number): number => convFlopsOf(word, p);
+  const samples = (p: number): number => word(p, 0);
   const slice = (bytes: number): number => PART_SCRATCH + align64(bytes >>> 0);
   const parallel = (flops: number): boolean => pool.workers > 0 && flops >= minFlops;
 
