@@ -334,16 +334,16 @@ function gemmWide(
         for (let jr = 0; jr < nc; jr += NR) {
           const cols = min(NR, nc - jr);
           const bPanel = tapKW ? packedB + <usize>(jr / NR) * tapPanelBytes : packedB + ((<usize>jr * kc) << 2);
-          if (cols == 1 && fourFromA && !tapKW) {
-            // one real column: A in place, all mc rows at once (microkernel.ts; same bits)
-            columnStrip(kc, A + ((<usize>ic * lda + pc) << 2), <usize>lda << 2,
-              ic, mc, jc + jr, bPanel, C, ldc, loadC, last ? bias : 0, 0, tile, segCols, cSegBytes);
-            continue;
-          }
           if (cols == 1 && !tapKW) {
-            // one real column from the packed panels (pre-packed or scaled A; same bits)
-            microKernelWideColumn(kc, blockA, mc, bPanel, addressOfC(C, ldc, ic, jc + jr, segCols, cSegBytes), ldcBytes,
-              loadC, last && bias ? bias + (<usize>ic << 2) : 0, scale ? scale + (<usize>ic << 2) : 0, tile);
+            // one real column, all mc rows at once, lanes as rows (microkernel.ts; same bits): from A in
+            // place where it can be read there, else from the packed panels (pre-packed or scaled A)
+            if (fourFromA) {
+              columnStrip(kc, A + ((<usize>ic * lda + pc) << 2), <usize>lda << 2,
+                ic, mc, jc + jr, bPanel, C, ldc, loadC, last ? bias : 0, 0, tile, segCols, cSegBytes);
+            } else {
+              microKernelWideColumn(kc, blockA, mc, bPanel, addressOfC(C, ldc, ic, jc + jr, segCols, cSegBytes), ldcBytes,
+                loadC, last && bias ? bias + (<usize>ic << 2) : 0, scale ? scale + (<usize>ic << 2) : 0, tile);
+            }
             continue;
           }
           for (let ir = 0; ir < mc; ir += MR_WIDE) {

@@ -755,15 +755,13 @@ export function microKernelWideColumn(
     const last = panels - 1;
     wideColumn4(kc, a + <usize>p0 * ps, a + <usize>min(p0 + 1, last) * ps, a + <usize>min(p0 + 2, last) * ps,
       a + <usize>min(p0 + 3, last) * ps, b, tile);
-    // tile: rows 0–3 of panels p0 … p0 + 3 at 0, 4, 8, 12; their rows 4 at 16 … 19 → rows in order at 20 …
-    const r0 = p0 * MR_WIDE, n = min(4 * MR_WIDE, rows - r0);
-    const ordered = tile + 80;
-    for (let q = 0; q < n; q++) {
-      const p = q / MR_WIDE, r = q - p * MR_WIDE;
-      const at: i32 = r < 4 ? p * 4 + r : 16 + p;
-      store<f32>(ordered + (<usize>q << 2), load<f32>(tile + (<usize>at << 2)));
+    // tile: rows 0–3 of panel p0 + j at 4·j, its row 4 at 16 + j; each panel's real rows into C
+    for (let j = 0; j < 4 && p0 + j < panels; j++) {
+      const r = (p0 + j) * MR_WIDE, n = min(MR_WIDE, rows - r);
+      const cr = c + <usize>r * ldc, br = bias ? bias + (<usize>r << 2) : 0, sr = scale ? scale + (<usize>r << 2) : 0;
+      addColumn(tile + (<usize>(4 * j) << 2), min(4, n), cr, ldc, loadC, br, sr);
+      if (n == MR_WIDE) addColumn(tile + (<usize>(16 + j) << 2), 1, cr + 4 * ldc, ldc, loadC, br ? br + 16 : 0, sr ? sr + 16 : 0);
     }
-    addColumn(ordered, n, c + <usize>r0 * ldc, ldc, loadC, bias ? bias + (<usize>r0 << 2) : 0, scale ? scale + (<usize>r0 << 2) : 0);
   }
 }
 
