@@ -60,6 +60,8 @@ export function packBConv(
   const chunkStride: usize = direct ? panelBytes : <usize>NR << 2;
   const rowLeft = (<usize>H * W); // floats from a row's start to the plane's end = (H − ih)·W
   let kj = p0 % KW, ki = (p0 / KW) % KH, c = p0 / (KW * KH);
+  // gathered runs of stride 1 or 2: masked f32x4 steps (copyRunMasked) where the loads stay in memory
+  const maskedRuns = ASC_FEATURE_SIMD && !direct && SW <= 2;
   const memEnd = <usize>memory.size() << 16;
   for (let kk = 0; kk < kc; kk++) {
     const dh = ki * DH - PH, dw = kj * DW - PW;
@@ -70,13 +72,10 @@ export function packBConv(
       const cnt = min(OW - ow, nc - q);
       const ih = oh * SH + dh;
       let out = direct ? rowDst + <usize>(q / NR) * panelBytes : rowBuf + (<usize>q << 2);
-      if (ASC_FEATURE_SIMD && !direct && SW <= 2 && <u32>ih < <u32>H &&
-          copyRunMasked(image + ((<usize>ih * W) << 2), W, ow * SW + dw, SW, cnt, out, memEnd)) {
-        // gathered in f32x4 steps
-      } else if (<u32>ih >= <u32>H) {
+      const row = image + ((<usize>ih * W) << 2);
+      if (<u32>ih >= <u32>H) {
         for (let t = 0; t < cnt; t += NR) { zeroChunk(out); out += chunkStride; }
-      } else {
-        const row = image + ((<usize>ih * W) << 2);
+      } else if (!(maskedRuns && copyRunMasked(row, W, ow * SW + dw, SW, cnt, out, memEnd))) {
         const left = <i32>(rowLeft - <usize>ih * W); // floats readable from the row's start
         let iw = ow * SW + dw;
         const step = NR * SW;
