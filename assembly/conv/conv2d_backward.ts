@@ -17,7 +17,7 @@
 import { sgemm, sgemmWorkspaceBytes } from "../gemm/sgemm";
 import { B_CONV, gemmDriver, gemmWorkspaceBytes } from "../gemm/driver";
 import { im2colBlock, col2imBlockAdd } from "./im2col";
-import { depthwiseConv2dBackwardData, depthwiseConv2dBackwardWeight } from "./depthwise";
+import { depthwiseBackwardDataInto, depthwiseConv2dBackwardWeight } from "./depthwise";
 import { planeSum } from "./depthwise_plane";
 import {
   convN, convC, convH, convW, convK, convKH, convKW, convSH, convSW, convPH, convPW, convDH, convDW,
@@ -95,7 +95,8 @@ function writeFlippedDescriptor(p: usize, fp: usize): void {
  * flippedWorkspaceBytes(p). Rows of W' are flipped into ws first. A part (c0 a multiple of 8) gets
  * the same GEMM tiles, so the same bits, as the whole op's c0 = 0, c1 = Cin/G.
  */
-export function flippedBackwardData(p: usize, dy: usize, w: usize, dx: usize, ws: usize, g: i32, c0: i32, c1: i32): void {
+export function flippedBackwardData(p: usize, dy: usize, w: usize, dx: usize, ws: usize, g: i32, c0: i32, c1: i32,
+  accumulate: i32): void {
   const N = convN(p), C = convC(p), K = convK(p), G = convG(p);
   const cg = C / G, kg = K / G, taps = convKH(p) * convKW(p), patch = kg * taps;
   const inPlane = convH(p) * convW(p), pixels = convOH(p) * convOW(p);
@@ -114,13 +115,13 @@ export function flippedBackwardData(p: usize, dy: usize, w: usize, dx: usize, ws
   const dyG = dy + ((<usize>g * kg * pixels) << 2);
   const dxC = dx + ((<usize>(g * cg + c0) * inPlane) << 2);
   if (flipBatches(p)) {
-    gemmDriver(M, N * inPlane, patch, wt, patch, 0, 0, B_CONV, dyG, 0, 0, fp, dxC, inPlane, 0, 0, gemmWs,
+    gemmDriver(M, N * inPlane, patch, wt, patch, 0, 0, B_CONV, dyG, 0, 0, fp, dxC, inPlane, accumulate, 0, gemmWs,
       0, inPlane, (<usize>K * pixels) << 2, (<usize>C * inPlane) << 2);
     return;
   }
   for (let n = 0; n < N; n++) {
     gemmDriver(M, inPlane, patch, wt, patch, 0, 0, B_CONV, dyG + ((<usize>n * K * pixels) << 2), 0, 0, fp,
-      dxC + ((<usize>n * C * inPlane) << 2), inPlane, 0, 0, gemmWs);
+      dxC + ((<usize>n * C * inPlane) << 2), inPlane, accumulate, 0, gemmWs);
   }
 }
 
@@ -183,13 +184,14 @@ function dataColumnWorkspaceBytes(p: usize): usize {
 
 /**
  * dx channels [c0, c1) of group g, samples [n0, n1) (n1 < 0: every sample), by colGrad = W_gᵀ·dY and
- * col2im; ws holds dataColumnWorkspaceBytes(p). Zeroes those channels of dx first. A sample range
+ * col2im; ws holds dataColumnWorkspaceBytes(p). Zeroes those channels of dx first (accumulate: adds
+ * to them instead). A sample range
  * runs the whole op's column blocks clipped to its samples: each colGrad column is the same sum, and
  * a dx element only receives columns of its own sample, added in the same order (thread parts that
  * split samples are bit-identical to the whole op).
  */
 export function columnBackwardData(p: usize, dy: usize, w: usize, dx: usize, ws: usize, g: i32, c0: i32, c1: i32,
-  n0: i32 = 0, n1: i32 = -1): void {
+  accumulate: i32, n0: i32 = 0, n1: i32 = -1): void {
   const N = convN(p), C = convC(p), K = convK(p), G = convG(p);
   const cg = C / G, kg = K / G, rows = colRows(p), taps = convKH(p) * convKW(p);
   const inPlane = convH(p) * convW(p), pixels = convOH(p) * convOW(p);
@@ -198,7 +200,7 @@ export function columnBackwardData(p: usize, dy: usize, w: usize, dx: usize, ws:
   const gemmWs = ldp + 64;
   const wC = w + ((<usize>(g * kg * rows + c0 * taps)) << 2);
   if (n1 < 0) n1 = N;
-  for (let n = n0; n < n1; n++) {
+  for (let n = n0; !accumulate && n < n1; n++) {
     memory.fill(dx + ((<usize>(n * C + g * cg + c0) * inPlane) << 2), 0, <usize>channels * inPlane << 2);
   }
   const first = n0 * pixels, end = n1 * pixels;
@@ -291,10 +293,14 @@ export function conv2dBackwardWeightWorkspaceBytes(p: usize): usize {
   return weightColumnWorkspaceBytes(p);
 }
 
-/** dx = conv_transpose(dy, w). Overwrites dx. */
-export function conv2dBackwardData(p: usize, dy: usize, w: usize, dx: usize, ws: usize): void {
+/**
+ * dx = conv_transpose(dy, w), or dx += conv_transpose(dy, w) when accumulate ≠ 0 (a layer whose input
+ * feeds several paths — DCD's static conv, q and pool — adds each path's gradient in its own write
+ * instead of through a scratch copy and an add pass).
+ */
+export function conv2dBackwardData(p: usize, dy: usize, w: usize, dx: usize, accumulate: i32, ws: usize): void {
   if (isDepthwise(p)) {
-    depthwiseConv2dBackwardData(p, dy, w, dx);
+    depthwiseBackwardDataInto(p, dy, w, dx, accumulate != 0);
     return;
   }
   const N = convN(p), C = convC(p), K = convK(p), G = convG(p);
@@ -306,15 +312,15 @@ export function conv2dBackwardData(p: usize, dy: usize, w: usize, dx: usize, ws:
         const dyG = dy + ((<usize>(n * K + g * kg) * pixels) << 2);
         const wG = w + ((<usize>g * kg * cg) << 2);
         const dxG = dx + ((<usize>(n * C + g * cg) * inPlane) << 2);
-        sgemm(1, 0, cg, pixels, kg, wG, cg, dyG, pixels, dxG, pixels, 0, ws);
+        sgemm(1, 0, cg, pixels, kg, wG, cg, dyG, pixels, dxG, pixels, accumulate, ws);
       }
     }
     return;
   }
   const flipped = flipsBackwardData(p);
   for (let g = 0; g < G; g++) {
-    if (flipped) flippedBackwardData(p, dy, w, dx, ws, g, 0, cg);
-    else columnBackwardData(p, dy, w, dx, ws, g, 0, cg);
+    if (flipped) flippedBackwardData(p, dy, w, dx, ws, g, 0, cg, accumulate);
+    else columnBackwardData(p, dy, w, dx, ws, g, 0, cg, accumulate);
   }
 }
 

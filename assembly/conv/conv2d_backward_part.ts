@@ -40,9 +40,11 @@ export function conv2dBackwardDataSplitsSamples(p: usize, parts: i32): bool {
   return !convIsPointwise(p) && !flipsBackwardData(p) && convN(p) >= parts;
 }
 
-export function conv2dBackwardDataPart(p: usize, dy: usize, w: usize, dx: usize, ws: usize, part: i32, parts: i32): void {
+/** conv2dBackwardData's part (accumulate as there: dx += instead of dx =). */
+export function conv2dBackwardDataPart(p: usize, dy: usize, w: usize, dx: usize, accumulate: i32, ws: usize,
+  part: i32, parts: i32): void {
   if (convIsDepthwise(p)) {
-    depthwiseBackwardDataPart(p, dy, w, dx, ws, part, parts);
+    depthwiseBackwardDataPart(p, dy, w, dx, accumulate, ws, part, parts);
     return;
   }
   ws += PART_SCRATCH;
@@ -59,14 +61,14 @@ export function conv2dBackwardDataPart(p: usize, dy: usize, w: usize, dx: usize,
       const dyG = dy + ((<usize>(n * K + g * kg) * pixels) << 2);
       const dxG = dx + ((<usize>(n * C + g * cg) * inPlane) << 2);
       const wG = w + ((<usize>g * kg * cg) << 2);
-      sgemm(1, 0, cg, i1 - i0, kg, wG, cg, dyG + (<usize>i0 << 2), pixels, dxG + (<usize>i0 << 2), pixels, 0, ws);
+      sgemm(1, 0, cg, i1 - i0, kg, wG, cg, dyG + (<usize>i0 << 2), pixels, dxG + (<usize>i0 << 2), pixels, accumulate, ws);
     }
     return;
   }
   const flipped = flipsBackwardData(p);
   if (conv2dBackwardDataSplitsSamples(p, parts)) {
     const n0 = partStart1(convN(p), part, parts, 1), n1 = partStart1(convN(p), part + 1, parts, 1);
-    for (let g = 0; n0 < n1 && g < G; g++) columnBackwardData(p, dy, w, dx, ws, g, 0, cg, n0, n1);
+    for (let g = 0; n0 < n1 && g < G; g++) columnBackwardData(p, dy, w, dx, ws, g, 0, cg, accumulate, n0, n1);
     return;
   }
   const align = flipped ? 8 : 1;
@@ -74,8 +76,8 @@ export function conv2dBackwardDataPart(p: usize, dy: usize, w: usize, dx: usize,
   for (let g = <i32>(a / cg); <i64>g * cg < e; g++) {
     const c0 = <i32>max<i64>(a - <i64>g * cg, 0), c1 = <i32>min<i64>(e - <i64>g * cg, cg);
     if (c0 >= c1) continue;
-    if (flipped) flippedBackwardData(p, dy, w, dx, ws, g, c0, c1);
-    else columnBackwardData(p, dy, w, dx, ws, g, c0, c1);
+    if (flipped) flippedBackwardData(p, dy, w, dx, ws, g, c0, c1, accumulate);
+    else columnBackwardData(p, dy, w, dx, ws, g, c0, c1, accumulate);
   }
 }
 

@@ -141,17 +141,22 @@ function planeKind(p: usize): i32 {
 
 /** dx = conv_transpose(dy, w) for depthwise w. Overwrites dx. */
 export function depthwiseConv2dBackwardData(p: usize, dy: usize, w: usize, dx: usize): void {
+  depthwiseBackwardDataInto(p, dy, w, dx, false);
+}
+
+/** dx = (accumulate: dx +) the depthwise transposed conv of dy (conv2dBackwardData's depthwise case). */
+export function depthwiseBackwardDataInto(p: usize, dy: usize, w: usize, dx: usize, accumulate: bool): void {
   const N = dim(p, 0), C = dim(p, 1), H = dim(p, 2), W = dim(p, 3), K = dim(p, 4);
   const M = K / C, taps = dim(p, 5) * dim(p, 6);
   const inPlane = <usize>H * W, outPlane = <usize>dim(p, 14) * dim(p, 15);
-  const kind = planeKind(p), zero = dxNeedsZero(p, kind);
+  const kind = planeKind(p), zero = !accumulate && dxNeedsZero(p, kind);
   for (let n = 0; n < N; n++) {
     for (let c = 0; c < C; c++) {
       const dst = dx + (((<usize>n * C + c) * inPlane) << 2);
       if (zero) memory.fill(dst, 0, inPlane << 2);
       for (let m = 0; m < M; m++) {
         const o = c * M + m;
-        dataGradPlane(p, kind, dy + (((<usize>n * K + o) * outPlane) << 2), w + ((<usize>o * taps) << 2), dst, m > 0);
+        dataGradPlane(p, kind, dy + (((<usize>n * K + o) * outPlane) << 2), w + ((<usize>o * taps) << 2), dst, accumulate || m > 0);
       }
     }
   }

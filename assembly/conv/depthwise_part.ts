@@ -10,7 +10,7 @@
 import { partStart } from "../gemm/partition";
 import { convC, convK, convKH, convKW, convN, convH, convW, convOH, convOW } from "./conv2d_params";
 import {
-  depthwiseBackwardChannels, depthwiseConv2dBackwardData, depthwiseConv2dBackwardWeight, depthwiseForwardFused,
+  depthwiseBackwardChannels, depthwiseBackwardDataInto, depthwiseConv2dBackwardWeight, depthwiseForwardFused,
 } from "./depthwise";
 
 /** Writes p with N = 1 and channels [c0, c1) into `desc`. */
@@ -41,16 +41,17 @@ export function depthwiseForwardPart(
   }
 }
 
-export function depthwiseBackwardDataPart(p: usize, dy: usize, w: usize, dx: usize, desc: usize, part: i32, parts: i32): void {
+export function depthwiseBackwardDataPart(p: usize, dy: usize, w: usize, dx: usize, accumulate: i32, desc: usize,
+  part: i32, parts: i32): void {
   const C = convC(p), K = convK(p), M = K / C, taps = convKH(p) * convKW(p);
   const inPlane = <usize>convH(p) * convW(p), outPlane = <usize>convOH(p) * convOW(p);
   const a = partStart(convN(p), C, part, parts, 1), e = partStart(convN(p), C, part + 1, parts, 1);
   for (let n = <i32>(a / C); <i64>n * C < e; n++) {
     const c0 = <i32>max<i64>(a - <i64>n * C, 0), c1 = <i32>min<i64>(e - <i64>n * C, C);
     if (c0 >= c1) continue;
-    depthwiseConv2dBackwardData(subProblem(p, c0, c1, desc),
+    depthwiseBackwardDataInto(subProblem(p, c0, c1, desc),
       dy + ((<usize>(n * K + c0 * M) * outPlane) << 2), w + ((<usize>c0 * M * taps) << 2),
-      dx + ((<usize>(n * C + c0) * inPlane) << 2));
+      dx + ((<usize>(n * C + c0) * inPlane) << 2), accumulate != 0);
   }
 }
 

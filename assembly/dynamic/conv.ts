@@ -201,7 +201,7 @@ export function dynamicConv2dBackwardSamples(
       const dyn = dy + <usize>n * yBytes;
       const wj = wn + <usize>j * wStride;
       if (flipped) conv2dForward(pt, dyn, wj, 0, dx + <usize>n * xBytes, convWs);
-      else conv2dBackwardData(p1, dyn, wj, dx + <usize>n * xBytes, convWs);
+      else conv2dBackwardData(p1, dyn, wj, dx + <usize>n * xBytes, 0, convWs);
       conv2dBackwardWeight(p1, xn, dyn, dwn + <usize>j * wStride, bias ? dbn + <usize>j * bStride : 0, convWs);
     }
     // ∂π_nk = ⟨∂W(x_n), W_k⟩ and ∂W_k (+)= π_nk ∂W(x_n): one pass over the kernels for the s samples

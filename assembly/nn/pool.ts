@@ -4,7 +4,8 @@
 // adaptiveAvgPool*: PyTorch AdaptiveAvgPool2d to (OH, OW). Bin i spans rows ⌊i·H/OH⌋ … ⌈(i+1)·H/OH⌉ − 1,
 //                   so bins overlap when H is not a multiple of OH (e.g. 2×2 on odd sizes). Output is
 //                   (N, C, OH, OW) row-major: for OH = OW = 2 the flat index is c·4 + i·2 + j.
-// Backward kernels overwrite dx (bins that overlap add into the shared pixels).
+// Backward kernels overwrite dx (bins that overlap add into the shared pixels), or add to it when
+// `accumulate` (DCD's pooled branch is one of three paths into its input's gradient).
 
 /** Sum of `len` consecutive f32 starting at `p` (f32x4 in the SIMD build). */
 // @ts-ignore: decorator
@@ -33,6 +34,24 @@ function fillRun(p: usize, len: i32, value: f32): void {
   for (; i < len; i++) store<f32>(p + (<usize>i << 2), value);
 }
 
+/** Adds `value` to `len` consecutive f32 starting at `p` (one add per element, as the scalar loop). */
+// @ts-ignore: decorator
+@inline
+function addRun(p: usize, len: i32, value: f32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const v = f32x4.splat(value);
+    for (; i + 4 <= len; i += 4) {
+      const q = p + (<usize>i << 2);
+      v128.store(q, f32x4.add(v128.load(q), v));
+    }
+  }
+  for (; i < len; i++) {
+    const q = p + (<usize>i << 2);
+    store<f32>(q, load<f32>(q) + value);
+  }
+}
+
 /** y (N·C) = per-plane mean of x (N, C, H, W). */
 export function globalAvgPoolForward(N: i32, C: i32, H: i32, W: i32, x: usize, y: usize): void {
   const plane = H * W;
@@ -43,13 +62,15 @@ export function globalAvgPoolForward(N: i32, C: i32, H: i32, W: i32, x: usize, y
   }
 }
 
-/** dx (N, C, H, W) = dy[n, c] / (H·W) broadcast over each plane. */
-export function globalAvgPoolBackward(N: i32, C: i32, H: i32, W: i32, dy: usize, dx: usize): void {
+/** dx (N, C, H, W) = (accumulate: dx +) dy[n, c] / (H·W) broadcast over each plane. */
+export function globalAvgPoolBackward(N: i32, C: i32, H: i32, W: i32, dy: usize, dx: usize, accumulate: i32): void {
   const plane = H * W;
   const inv: f32 = 1.0 / <f32>plane;
   const planes = N * C;
   for (let q = 0; q < planes; q++) {
-    fillRun(dx + (<usize>q * plane << 2), plane, load<f32>(dy + (<usize>q << 2)) * inv);
+    const g = load<f32>(dy + (<usize>q << 2)) * inv;
+    if (accumulate) addRun(dx + (<usize>q * plane << 2), plane, g);
+    else fillRun(dx + (<usize>q * plane << 2), plane, g);
   }
 }
 
@@ -88,13 +109,16 @@ export function adaptiveAvgPoolForward(
   }
 }
 
-/** dx (N, C, H, W) = gradient of adaptiveAvgPoolForward for upstream dy (N, C, OH, OW). Overwrites dx. */
+/**
+ * dx (N, C, H, W) = gradient of adaptiveAvgPoolForward for upstream dy (N, C, OH, OW). Overwrites dx,
+ * or adds to it when accumulate.
+ */
 export function adaptiveAvgPoolBackward(
-  N: i32, C: i32, H: i32, W: i32, OH: i32, OW: i32, dy: usize, dx: usize,
+  N: i32, C: i32, H: i32, W: i32, OH: i32, OW: i32, dy: usize, dx: usize, accumulate: i32,
 ): void {
   const planes = N * C;
   const plane = H * W;
-  memory.fill(dx, 0, <usize>planes * plane << 2);
+  if (!accumulate) memory.fill(dx, 0, <usize>planes * plane << 2);
   for (let q = 0; q < planes; q++) {
     const dxp = dx + (<usize>q * plane << 2);
     const dyp = dy + (<usize>q * OH * OW << 2);

@@ -28,16 +28,17 @@ export function adaptiveAvgPoolForwardPart(
 }
 
 /**
- * adaptiveAvgPoolBackward (op 0) or globalAvgPoolBackward (op 1, OH = OW = 1) from dy into dx, the
- * samples of part `part`.
+ * adaptiveAvgPoolBackward (op 0) or globalAvgPoolBackward (op 1, OH = OW = 1) from dy into dx
+ * (accumulate: added to it), the samples of part `part`.
  */
 export function avgPoolBackwardPart(
-  op: i32, N: i32, C: i32, H: i32, W: i32, OH: i32, OW: i32, dy: usize, dx: usize, ws: usize, part: i32, parts: i32,
+  op: i32, N: i32, C: i32, H: i32, W: i32, OH: i32, OW: i32, dy: usize, dx: usize, accumulate: i32,
+  ws: usize, part: i32, parts: i32,
 ): void {
   const n0 = partStart1(N, part, parts, 1), n1 = partStart1(N, part + 1, parts, 1);
   if (n0 >= n1) return;
   const inBytes = <usize>C * H * W << 2, outBytes = <usize>C * (op == 1 ? 1 : OH * OW) << 2;
   const d = dy + <usize>n0 * outBytes, x = dx + <usize>n0 * inBytes;
-  if (op == 0) adaptiveAvgPoolBackward(n1 - n0, C, H, W, OH, OW, d, x);
-  else globalAvgPoolBackward(n1 - n0, C, H, W, d, x);
+  if (op == 0) adaptiveAvgPoolBackward(n1 - n0, C, H, W, OH, OW, d, x, accumulate);
+  else globalAvgPoolBackward(n1 - n0, C, H, W, d, x, accumulate);
 }

@@ -1,11 +1,12 @@
 // conv2d backward data / weight (sgemm + im2col/col2im paths and their dispatch) against the
-// naive loops of conv_reference.ts.
+// naive loops of conv_reference.ts; backward data both overwriting dx and adding to it (accumulate).
 
 import {
   conv2dBackwardData, conv2dBackwardDataWorkspaceBytes,
   conv2dBackwardWeight, conv2dBackwardWeightWorkspaceBytes,
 } from "../../assembly/conv/conv2d_backward";
 import { ConvCase } from "./conv_reference";
+import { copyOf, scribble } from "./kernel_data";
 
 /** Runs both backward passes of one case; returns the number of wrong outputs (0 = pass). */
 function check(N: i32, C: i32, H: i32, W: i32, K: i32, KH: i32, KW: i32,
@@ -13,10 +14,16 @@ function check(N: i32, C: i32, H: i32, W: i32, K: i32, KH: i32, KW: i32,
   const t = new ConvCase(N, C, H, W, K, KH, KW, SH, SW, PH, PW, DH, DW, G, bias);
   const wsData = t.workspace(conv2dBackwardDataWorkspaceBytes(t.p));
   const wsWeight = t.workspace(conv2dBackwardWeightWorkspaceBytes(t.p));
-  conv2dBackwardData(t.p, t.dy, t.w, t.dx, wsData);
+  conv2dBackwardData(t.p, t.dy, t.w, t.dx, 0, wsData);
   conv2dBackwardWeight(t.p, t.x, t.dy, t.dw, t.db, wsWeight);
-  const bad = t.badData() + t.badWeight();
-  heap.free(wsData); heap.free(wsWeight); t.free();
+  let bad = t.badData() + t.badWeight();
+  // accumulate: dx += the gradient, on every path (pointwise, flipped, columns, depthwise)
+  const xN = N * C * H * W;
+  scribble(t.dx, xN);
+  const prior = copyOf(t.dx, xN);
+  conv2dBackwardData(t.p, t.dy, t.w, t.dx, 1, wsData);
+  bad += t.badData(prior);
+  heap.free(prior); heap.free(wsData); heap.free(wsWeight); t.free();
   return bad;
 }
 

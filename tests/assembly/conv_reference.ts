@@ -60,14 +60,18 @@ export class ConvCase {
     return bad;
   }
 
-  /** Mismatches of dx against Σ over every (o, i, j, u, v) that reads x[n, c, h, w]. */
-  badData(): i32 {
+  /**
+   * Mismatches of dx against Σ over every (o, i, j, u, v) that reads x[n, c, h, w] — plus prior's
+   * element when given (the accumulate flag: dx held prior before the kernel ran).
+   */
+  badData(prior: usize = 0): i32 {
     let bad = 0;
     const cg = this.C / this.G, kg = this.K / this.G;
     for (let n = 0; n < this.N; n++) for (let c = 0; c < this.C; c++) {
       const g = c / cg, cc = c - g * cg;
       for (let h = 0; h < this.H; h++) for (let wc = 0; wc < this.W; wc++) {
-        let ref: f64 = 0, mag: f64 = 0;
+        const at = ((n * this.C + c) * this.H + h) * this.W + wc;
+        let ref: f64 = prior ? f(prior, at) : 0, mag: f64 = Math.abs(ref);
         for (let o = g * kg; o < (g + 1) * kg; o++) for (let u = 0; u < this.KH; u++) for (let v = 0; v < this.KW; v++) {
           const ti = h + this.PH - u * this.DH, tj = wc + this.PW - v * this.DW;
           if (ti < 0 || tj < 0 || ti % this.SH != 0 || tj % this.SW != 0) continue;
@@ -77,7 +81,7 @@ export class ConvCase {
                   * f(this.dy, ((n * this.K + o) * this.OH + i) * this.OW + j);
           ref += t; mag += Math.abs(t);
         }
-        bad += mismatch(f(this.dx, ((n * this.C + c) * this.H + h) * this.W + wc), ref, mag);
+        bad += mismatch(f(this.dx, at), ref, mag);
       }
     }
     return bad;

@@ -191,7 +191,7 @@ function checkFlippedDx(dil: i32): void {
   const refWs = new StaticArray<u8>(<i32>max(conv2dWorkspaceBytes(changetype<usize>(p1), 1), 16) + 64);
   for (let n = 0; n < N; n++) {
     aggregateKernels(K, ptr(pis) + (<usize>(n * K) << 2), ptr(ws), wLen, ptr(wn));
-    conv2dBackwardData(changetype<usize>(p1), ptr(dys) + (<usize>(n * CO * OH * OW) << 2), ptr(wn), ptr(ref), changetype<usize>(refWs));
+    conv2dBackwardData(changetype<usize>(p1), ptr(dys) + (<usize>(n * CO * OH * OW) << 2), ptr(wn), ptr(ref), 0, changetype<usize>(refWs));
     for (let i = 0; i < C * H * W; i++) expect(dx[n * C * H * W + i]).toBeCloseTo(ref[i], 5);
   }
 }

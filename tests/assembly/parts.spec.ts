@@ -23,9 +23,12 @@ function checkConv(N: i32, C: i32, H: i32, W: i32, K: i32, KH: i32, KW: i32,
   // + PART_SCRATCH: a part's ws starts with its own 64 bytes
   const ws = t.workspace(PART_SCRATCH + max(conv2dWorkspaceBytes(t.p, 0), max(conv2dWorkspaceBytes(t.p, 1), conv2dWorkspaceBytes(t.p, 2))));
   conv2dForward(t.p, t.x, t.w, t.b, t.y, ws);
-  conv2dBackwardData(t.p, t.dy, t.w, t.dx, ws);
+  conv2dBackwardData(t.p, t.dy, t.w, t.dx, 0, ws);
   conv2dBackwardWeight(t.p, t.x, t.dy, t.dw, t.db, ws);
   const y = copyOf(t.y, yN), dx = copyOf(t.dx, xN), dw = copyOf(t.dw, wN), db = bias ? copyOf(t.db, K) : 0;
+  scribble(t.dx, xN);
+  conv2dBackwardData(t.p, t.dy, t.w, t.dx, 1, ws); // accumulate onto the scribble
+  const dxAdded = copyOf(t.dx, xN);
   let bad = 0;
   for (let i = 0; i < PART_COUNTS.length; i++) {
     const parts = PART_COUNTS[i];
@@ -33,13 +36,16 @@ function checkConv(N: i32, C: i32, H: i32, W: i32, K: i32, KH: i32, KW: i32,
     if (bias) scribble(t.db, K);
     for (let part = parts - 1; part >= 0; part--) {
       conv2dForwardPart(t.p, t.x, t.w, t.b, t.y, ws, part, parts);
-      conv2dBackwardDataPart(t.p, t.dy, t.w, t.dx, ws, part, parts);
+      conv2dBackwardDataPart(t.p, t.dy, t.w, t.dx, 0, ws, part, parts);
       conv2dBackwardWeightPart(t.p, t.x, t.dy, t.dw, t.db, ws, part, parts);
     }
     bad += bitsDiffer(t.y, y, yN) + bitsDiffer(t.dx, dx, xN) + bitsDiffer(t.dw, dw, wN);
     if (bias) bad += bitsDiffer(t.db, db, K);
+    scribble(t.dx, xN);
+    for (let part = parts - 1; part >= 0; part--) conv2dBackwardDataPart(t.p, t.dy, t.w, t.dx, 1, ws, part, parts);
+    bad += bitsDiffer(t.dx, dxAdded, xN);
   }
-  heap.free(ws); heap.free(y); heap.free(dx); heap.free(dw);
+  heap.free(ws); heap.free(y); heap.free(dx); heap.free(dxAdded); heap.free(dw);
   if (bias) heap.free(db);
   t.free();
   return bad;

@@ -35,9 +35,17 @@ describe("globalAvgPool", () => {
   it("spreads dy / (H·W) over every pixel of the plane", () => {
     const dy = arr([9.0, 18.0]);
     const dx = zeros(2 * 9);
-    globalAvgPoolBackward(1, 2, 3, 3, ptr(dy), ptr(dx));
+    globalAvgPoolBackward(1, 2, 3, 3, ptr(dy), ptr(dx), 0);
     for (let i = 0; i < 9; i++) expect(dx[i]).toBeCloseTo(1.0);
     for (let i = 9; i < 18; i++) expect(dx[i]).toBeCloseTo(2.0);
+  });
+
+  it("accumulate adds dy / (H·W) to what dx held (planes of 9: vector body and tail)", () => {
+    const dy = arr([9.0, 18.0]);
+    const dx = ramp(2 * 9);
+    globalAvgPoolBackward(1, 2, 3, 3, ptr(dy), ptr(dx), 1);
+    for (let i = 0; i < 9; i++) expect(dx[i]).toBe(<f32>i + 1.0);
+    for (let i = 9; i < 18; i++) expect(dx[i]).toBe(<f32>i + 2.0);
   });
 });
 
@@ -75,11 +83,21 @@ describe("adaptiveAvgPool 2×2", () => {
     const dy = arr([4.0, 8.0, 12.0, 16.0]);
     const dx = zeros(9);
     dx[0] = 123.0; // must be overwritten, not accumulated into
-    adaptiveAvgPoolBackward(1, 1, 3, 3, 2, 2, ptr(dy), ptr(dx));
+    adaptiveAvgPoolBackward(1, 1, 3, 3, 2, 2, ptr(dy), ptr(dx), 0);
     expect(dx[0]).toBeCloseTo(1.0);            // only bin (0,0)
     expect(dx[1]).toBeCloseTo(1.0 + 2.0);      // bins (0,0), (0,1)
     expect(dx[4]).toBeCloseTo(10.0);           // centre: all four bins, (4+8+12+16)/4
     expect(dx[8]).toBeCloseTo(4.0);            // only bin (1,1)
+  });
+
+  it("backward with accumulate adds the same contributions to what dx held", () => {
+    const dy = arr([4.0, 8.0, 12.0, 16.0]);
+    const dx = ramp(9);
+    adaptiveAvgPoolBackward(1, 1, 3, 3, 2, 2, ptr(dy), ptr(dx), 1);
+    expect(dx[0]).toBe(0.0 + 1.0);
+    expect(dx[1]).toBe(1.0 + 1.0 + 2.0);
+    expect(dx[4]).toBe(4.0 + 1.0 + 2.0 + 3.0 + 4.0);
+    expect(dx[8]).toBe(8.0 + 4.0);
   });
 
   it("backward is the adjoint of forward on a 5×7 input", () => {
@@ -89,7 +107,7 @@ describe("adaptiveAvgPool 2×2", () => {
     const y = zeros(4);
     const dx = zeros(35);
     adaptiveAvgPoolForward(1, 1, 5, 7, 2, 2, ptr(x), ptr(y));
-    adaptiveAvgPoolBackward(1, 1, 5, 7, 2, 2, ptr(dy), ptr(dx));
+    adaptiveAvgPoolBackward(1, 1, 5, 7, 2, 2, ptr(dy), ptr(dx), 0);
     let lhs: f32 = 0, rhs: f32 = 0;
     for (let i = 0; i < 4; i++) lhs += y[i] * dy[i];
     for (let i = 0; i < 35; i++) rhs += x[i] * dx[i];

@@ -124,10 +124,10 @@ describe("tap-shared B panels in backward data (a stride-1 conv of dy)", () => {
     const ws = heap.alloc(max<usize>(conv2dWorkspaceBytes(p, 1), 16));
     setGemmForceWide(true);
     setGemmTapShared(true);
-    conv2dBackwardData(p, dy, w, dx1, ws);
+    conv2dBackwardData(p, dy, w, dx1, 0, ws);
     packs = gemmTapSharedPacks();
     setGemmTapShared(false);
-    conv2dBackwardData(p, dy, w, dx0, ws);
+    conv2dBackwardData(p, dy, w, dx0, 0, ws);
     setGemmTapShared(true);
     setGemmForceWide(false);
     expect(bitsDiffer(dx1, dx0, xN)).toBe(0);

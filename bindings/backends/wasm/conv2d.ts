@@ -103,7 +103,7 @@ export function createConv2dOps(ctx: WasmContext): Conv2dOps {
         if (backwardData) {
           const dxTarget = gathered ? gatheredGradBuffer(scratch, gathered) : dxPtr;
           const ws = scratch.alloc((workspaceBytes(desc, PASS_BACKWARD_DATA) as number) >>> 0);
-          backwardData(desc, dy.ptr, w.ptr, dxTarget, ws);
+          backwardData(desc, dy.ptr, w.ptr, dxTarget, 0, ws);
           if (gathered) scatterGrad(ctx, gathered, p, dxTarget, dxPtr);
         }
         if (backwardWeight) {

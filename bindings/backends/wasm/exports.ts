@@ -19,7 +19,8 @@ export interface KernelExports {
 
   conv2dWorkspaceBytes?(p: Ptr, pass: number): number;
   conv2dForward?(p: Ptr, x: Ptr, w: Ptr, b: Ptr, y: Ptr, ws: Ptr): void;
-  conv2dBackwardData?(p: Ptr, dy: Ptr, w: Ptr, dx: Ptr, ws: Ptr): void;
+  /** accumulate ≠ 0: dx += the gradient instead of dx = it. */
+  conv2dBackwardData?(p: Ptr, dy: Ptr, w: Ptr, dx: Ptr, accumulate: number, ws: Ptr): void;
   conv2dBackwardWeight?(p: Ptr, x: Ptr, dy: Ptr, dw: Ptr, db: Ptr, ws: Ptr): void;
 
   linearWorkspaceBytes?(n: number, inF: number, outF: number): number;

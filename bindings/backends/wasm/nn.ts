@@ -146,7 +146,7 @@ export function createNnOps(ctx: WasmContext): NnOps {
       checkAdaptiveGradOutput(op, shape, dy.tensor);
       const [n, c, h, w] = shape;
       const kernel = ctx.kernel('adaptiveAvgPoolBackward');
-      return single(op, shape, (dx) => kernel(n, c, h, w, dy.tensor.shape[2], dy.tensor.shape[3], dy.ptr, dx));
+      return single(op, shape, (dx) => kernel(n, c, h, w, dy.tensor.shape[2], dy.tensor.shape[3], dy.ptr, dx, 0));
     },
 
     softmax(xArg, options) {

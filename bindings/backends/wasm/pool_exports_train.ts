@@ -92,13 +92,16 @@ export function threadedTrainingExports(base: KernelExports, pool: ThreadPool, m
     }
   };
 
-  /** Average pools' backward (N, C, H, W, [OH, OW,] dy, dx): samples across the threads (nn/pool_part.ts). */
+  /** Average pools' backward (N, C, H, W, [OH, OW,] dy, dx, accumulate): samples across the threads (nn/pool_part.ts). */
   const avgPoolBackward = (name: string, op: number) => (...args: number[]): void => {
     const [n, c, h, w] = args;
-    const [oh, ow, dy, dx] = op === 1 ? [1, 1, args[4], args[5]] : args.slice(4);
+    const [oh, ow, dy, dx, accumulate] = op === 1 ? [1, 1, ...args.slice(4)] : args.slice(4);
     const parts = Math.min(n, pool.threads * PARTS_PER_THREAD);
-    if (parts >= 2 && parallel(PASS_FLOPS_PER_ELEMENT * n * c * h * w)) pool.run('avgPoolBackwardPart', [op, n, c, h, w, oh, ow, dy, dx], parts, 0, 0);
-    else fn(name)(...args);
+    if (parts >= 2 && parallel(PASS_FLOPS_PER_ELEMENT * n * c * h * w)) {
+      pool.run('avgPoolBackwardPart', [op, n, c, h, w, oh, ow, dy, dx, accumulate], parts, 0, 0);
+    } else {
+      fn(name)(...args);
+    }
   };
 
   /** BatchNorm (N, C, S, …) split by channels, when there are ≥ 2 and enough elements. */
