@@ -26,28 +26,38 @@ function filled(n: i32, seed: i32): StaticArray<f32> {
 // N=2 samples, B=2 blocks of lb=2 latent channels, HW=5 pixels
 const N = 2, B = 2, lb = 2, L = 4, HW = 5;
 
+/** dcdPhiForward / dcdPhiBackward of one shape against the sums written out. */
+function checkPhi(N: i32, B: i32, lb: i32, HW: i32): void {
+  const L = B * lb;
+  const phi = filled(N * B * lb * lb, 1), z = filled(N * L * HW, 2), dw = filled(N * L * HW, 3);
+  const w = new StaticArray<f32>(N * L * HW), dz = filled(N * L * HW, 4), dz0 = filled(N * L * HW, 4);
+  const dphi = new StaticArray<f32>(N * B * lb * lb);
+  dcdPhiForward(N, B, lb, HW, ptr(phi), ptr(z), ptr(w));
+  dcdPhiBackward(N, B, lb, HW, ptr(phi), ptr(z), ptr(dw), ptr(dz), ptr(dphi));
+  for (let n = 0; n < N; n++) for (let b = 0; b < B; b++) for (let i = 0; i < lb; i++) for (let p = 0; p < HW; p++) {
+    let fw: f32 = 0, bz: f32 = 0;
+    for (let j = 0; j < lb; j++) {
+      fw += phi[((n * B + b) * lb + i) * lb + j] * z[(n * L + b * lb + j) * HW + p];
+      bz += phi[((n * B + b) * lb + j) * lb + i] * dw[(n * L + b * lb + j) * HW + p];
+    }
+    const r = (n * L + b * lb + i) * HW + p;
+    expect(w[r]).toBeCloseTo(fw, 4);
+    expect(dz[r]).toBeCloseTo(dz0[r] + bz, 4); // accumulates onto the identity path's gradient
+  }
+  for (let n = 0; n < N; n++) for (let b = 0; b < B; b++) for (let i = 0; i < lb; i++) for (let j = 0; j < lb; j++) {
+    let g: f32 = 0;
+    for (let p = 0; p < HW; p++) g += dw[(n * L + b * lb + i) * HW + p] * z[(n * L + b * lb + j) * HW + p];
+    expect(dphi[((n * B + b) * lb + i) * lb + j]).toBeCloseTo(g, 4);
+  }
+}
+
 describe("dcdPhi", () => {
   it("applies each sample's block-diagonal Φ at every pixel, and its backward", () => {
-    const phi = filled(N * B * lb * lb, 1), z = filled(N * L * HW, 2), dw = filled(N * L * HW, 3);
-    const w = new StaticArray<f32>(N * L * HW), dz = filled(N * L * HW, 4), dz0 = filled(N * L * HW, 4);
-    const dphi = new StaticArray<f32>(N * B * lb * lb);
-    dcdPhiForward(N, B, lb, HW, ptr(phi), ptr(z), ptr(w));
-    dcdPhiBackward(N, B, lb, HW, ptr(phi), ptr(z), ptr(dw), ptr(dz), ptr(dphi));
-    for (let n = 0; n < N; n++) for (let b = 0; b < B; b++) for (let i = 0; i < lb; i++) for (let p = 0; p < HW; p++) {
-      let fw: f32 = 0, bz: f32 = 0;
-      for (let j = 0; j < lb; j++) {
-        fw += phi[((n * B + b) * lb + i) * lb + j] * z[(n * L + b * lb + j) * HW + p];
-        bz += phi[((n * B + b) * lb + j) * lb + i] * dw[(n * L + b * lb + j) * HW + p];
-      }
-      const r = (n * L + b * lb + i) * HW + p;
-      expect(w[r]).toBeCloseTo(fw);
-      expect(dz[r]).toBeCloseTo(dz0[r] + bz); // accumulates onto the identity path's gradient
-    }
-    for (let n = 0; n < N; n++) for (let b = 0; b < B; b++) for (let i = 0; i < lb; i++) for (let j = 0; j < lb; j++) {
-      let g: f32 = 0;
-      for (let p = 0; p < HW; p++) g += dw[(n * L + b * lb + i) * HW + p] * z[(n * L + b * lb + j) * HW + p];
-      expect(dphi[((n * B + b) * lb + i) * lb + j]).toBeCloseTo(g);
-    }
+    checkPhi(N, B, lb, HW); // N=2 samples, B=2 blocks of lb=2 latent channels, HW=5 pixels
+  });
+  it("blocks of 4 rows and 8 / 4 / 1 pixels, remainder rows and dΦ columns (lb 11 and 22)", () => {
+    checkPhi(2, 2, 11, 21); // rows 4 + 4 + 3, dΦ columns 8 + 3; pixels 8 + 8 + 4 + 1
+    checkPhi(1, 1, 22, 13); // rows 5·4 + 2, dΦ columns 20 + 2; pixels 8 + 4 + 1
   });
 });
 
