@@ -19,7 +19,9 @@
 // Pre-packed A (preA ≠ 0, SIMD builds; conv/conv2d_packed.ts): A already in the wide tile's
 // MR_WIDE-row panels, packed once for every K block: the wide path reads them instead of packing.
 
-import { KC, MC, MC_WIDE, MR, MR_WIDE, NC, NR, WIDE_MIN_M, WIDE_MIN_N, align64, roundUp } from "./config";
+import {
+  KC, MC, MC_WIDE, MR, MR_WIDE, NC, NR, WIDE_MIN_M, WIDE_MIN_N, WIDE_MIN_N_SMALL_A, WIDE_SMALL_A_FLOATS, align64, roundUp,
+} from "./config";
 import { clampNeeded, epilogueSpan } from "./epilogue";
 import { packA, packAWide } from "./pack_a";
 import { packB, packBSegmented } from "./pack_b";
@@ -57,7 +59,8 @@ export const B_CONV: i32 = 1;
  * the relaxed-SIMD build, where the fused multiply-add makes 8 accumulators latency-bound, and only
  * for products of ≥ WIDE_MIN_N (128) columns, which amortise packing A (the 4×8 path reads it in
  * place). Measured vs 4×8 (relaxed build, conv2d forward, same process): 3136 columns +4–6 %,
- * 784 +6 %, 392 / 196 +2–7 %, but 49 columns −5 % (the weights packed per call for 49 uses each).
+ * 784 +6 %, 392 / 196 +2–7 %, but 49 columns −5 % (the weights packed per call for 49 uses each;
+ * since the one-column panels, A of ≤ 1 MB gains at 49 too: WIDE_MIN_N_SMALL_A in config.ts).
  * And only for ≥ WIDE_MIN_M (32) rows: DCD's q (1×1 256→16 @14², M = 16) took 35.7 µs wide vs
  * 30.7 µs on the 4×8 path (relaxed build, 100 calls in a row, CPU time).
  * Not for a transposed A (its pack is value by value). `gemmForceWide` (tests): the wide tile for
@@ -71,9 +74,9 @@ export function setGemmForceWide(on: bool): void {
 }
 
 // @ts-ignore: decorator
-@inline function usesWideTile(M: i32, N: i32, transA: i32): bool {
-  return ASC_FEATURE_SIMD && !transA
-    && (gemmForceWide || (ASC_FEATURE_RELAXED_SIMD && N >= WIDE_MIN_N && M >= WIDE_MIN_M));
+@inline function usesWideTile(M: i32, N: i32, K: i32, transA: i32): bool {
+  return ASC_FEATURE_SIMD && !transA && (gemmForceWide || (ASC_FEATURE_RELAXED_SIMD && M >= WIDE_MIN_M
+    && (N >= WIDE_MIN_N || (N >= WIDE_MIN_N_SMALL_A && <i64>M * K <= WIDE_SMALL_A_FLOATS))));
 }
 
 /**
@@ -102,7 +105,7 @@ export function setGemmForceWide(on: bool): void {
  * scale costs nothing (it is applied while packing): DCD folds λ into its static conv when so.
  */
 export function gemmPacksA(M: i32, N: i32, lda: i32): bool {
-  return usesWideTile(M, N, 0) || !readsAInPlace(0, 0, lda);
+  return usesWideTile(M, N, lda, 0) || !readsAInPlace(0, 0, lda);
 }
 
 /** Workspace the driver needs for an M×N×K product (+64 so any 16-aligned pointer can be realigned). */
@@ -161,7 +164,7 @@ export function gemmDriver(
   const directA = readsAInPlace(transA, scale, lda);
   const ldaBytes = <usize>lda << 2;
   const transposedA = readsTransposedAInPlace(transA, scale, lda);
-  if (ASC_FEATURE_SIMD && (preA != 0 || usesWideTile(M, N, transA))) {
+  if (ASC_FEATURE_SIMD && (preA != 0 || usesWideTile(M, N, K, transA))) {
     gemmWide(M, N, K, A, lda, scale, bKind, B, ldb, transB, convP, C, ldc, accumulate, bias,
       packedB, packedA, tile, rowBuf, kcStep, colOffset, segCols, bSegBytes, cSegBytes,
       epi, resDelta, hasRes, clampOn, lo, hi, preA, preMp, preRow0);
