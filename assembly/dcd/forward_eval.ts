@@ -6,9 +6,10 @@
 // time) longer than replaying its kernel calls, ~2 % of conv_dy 3×3 256→256 @14² at batch 1 (conv2d:
 // 20–45 µs): the JS runs cold after the 4 ms static conv.
 //
-// λ: where the conv's GEMM packs W0 anyway (the relaxed build's wide tile; the scalar build) the scale
-// is applied while packing (conv2dForwardScaled, free); where W0 is read in place (plain SIMD, where
-// packing it made the layer 1.17× its static conv instead of 1.05×) one pass scales y while it is in cache.
+// λ: one pass scales y after the static conv, while y is in cache (Cout·HW per sample against the conv's
+// Cout·HW·Cin·k²). Folding it into the GEMM's pack of W0 (free where the GEMM packs anyway) ended with
+// pre-packed W0 (word 56), and a pass everywhere keeps the prepared layer, the call-by-call one and the
+// threads split (forward_eval_part.ts) the same bits.
 //
 // plan: DCD_EVAL_PLAN_WORDS i32 (the bindings write it):
 //   [0, 16)  the static conv's descriptor with N = 1 (conv2d ABI order)
@@ -19,11 +20,13 @@
 //   [52] postBias (Cout; 0 = none) [53] residual (y's shape; 0 = none) [54] lo [55] hi (f32 bits; −Inf / +Inf
 //   = no clamp): the fused output, per sample, in the epilogue of the projection's gemm (the last write
 //   of y: dcdProjectForwardFused), or one pass over y when there is no latent path (dcd/epilogue.ts)
-import { conv2dForward, conv2dForwardScaled, conv2dWorkspaceBytes } from "../conv/conv2d_forward";
-import {
-  convC, convCoutPerGroup, convH, convIsDepthwise, convK, convOH, convOW, convPatchSize, convW,
-} from "../conv/conv2d_params";
-import { gemmPacksA } from "../gemm/driver";
+//   [56] W0 as conv2dPackWeights' panels (0 = none; then [36] may be 0): a prepared layer packs W0 once
+//   instead of copying it, as a prepared static conv does, and λ scales y in a pass afterwards. The
+//   per-call pack it replaces was 13 % of the one-call layers' time in a planned DCD-MobileNetV2
+//   (V8 profile: packAWide of 960→160's 154K weights for 49 pixels).
+import { conv2dForward, conv2dWorkspaceBytes } from "../conv/conv2d_forward";
+import { conv2dForwardPacked } from "../conv/conv2d_packed";
+import { convC, convH, convK, convOH, convOW, convW } from "../conv/conv2d_params";
 import { batchNormForwardEval } from "../nn/batchnorm";
 import { adaptiveAvgPoolForward, globalAvgPoolForward } from "../nn/pool";
 import { dcdBranchForward, dcdBranchWorkspaceBytes } from "./branch";
@@ -34,11 +37,11 @@ import { dcdScaleForward } from "./scale";
 import { dcdOutputEpilogueSample } from "./epilogue";
 import { clampNeeded } from "../gemm/epilogue";
 
-export const DCD_EVAL_PLAN_WORDS: i32 = 56;
+export const DCD_EVAL_PLAN_WORDS: i32 = 57;
 export const Q_DESC = 16;
 export const POOL = 32, SQUEEZE = 33, LATENT = 34, BLOCKS = 35;
 export const W0 = 36, B0 = 37, Q = 38, P = 39, FC0 = 40, SE = 41, FC_PHI = 42, FC_SCALE = 43, BN1 = 44, BN2 = 48;
-export const POST_BIAS = 52, RESIDUAL = 53, LO = 54, HI = 55;
+export const POST_BIAS = 52, RESIDUAL = 53, LO = 54, HI = 55, PACKED_W0 = 56;
 
 // @ts-ignore: decorator
 @inline export function word(plan: usize, i: i32): i32 {
@@ -110,11 +113,6 @@ export function dcdEvalForwardWorkspaceBytes(plan: usize, N: i32): usize {
   return branchBytes(plan, N) + 2 * f32Block(L * hw) + kernels; // + zq and w of one sample
 }
 
-/** Is λ free in the static conv (its GEMM packs W0 anyway)? Per sample and group: M = Cout/G, N = pixels. */
-function lambdaFoldsIntoConv(sDesc: usize): bool {
-  return !convIsDepthwise(sDesc) && gemmPacksA(convCoutPerGroup(sDesc), convOH(sDesc) * convOW(sDesc), convPatchSize(sDesc));
-}
-
 /**
  * One sample's latent path: zq = q(x); bn1 in place (zq becomes z1); w = Φ·z1; z = bn2(w) + z1
  * overwrites w. phiI: this sample's Φ; ws: conv2dWorkspaceBytes of q. Also the threads' dynamic part
@@ -141,8 +139,7 @@ export function dcdEvalForward(plan: usize, N: i32, x: usize, y: usize, eps: f32
 
   poolAndBranch(plan, N, x, ws, kws);
 
-  const sDesc = plan;
-  const foldLambda = hasLambda && lambdaFoldsIntoConv(sDesc);
+  const sDesc = plan, packedW0 = pointer(plan, PACKED_W0);
   const xStep = <usize>cin * hwIn << 2, yStep = <usize>cout * hwOut << 2;
   const postBias = pointer(plan, POST_BIAS), residual = pointer(plan, RESIDUAL);
   const lo = load<f32>(plan + (<usize>LO << 2)), hi = load<f32>(plan + (<usize>HI << 2));
@@ -151,12 +148,9 @@ export function dcdEvalForward(plan: usize, N: i32, x: usize, y: usize, eps: f32
   for (let i = 0; i < N; i++) {
     const xi = x + <usize>i * xStep, yi = y + <usize>i * yStep;
     const lamI = lam + (<usize>(i * cout) << 2);
-    if (foldLambda) {
-      conv2dForwardScaled(sDesc, xi, pointer(plan, W0), pointer(plan, B0), lamI, yi, kws);
-    } else {
-      conv2dForward(sDesc, xi, pointer(plan, W0), pointer(plan, B0), yi, kws);
-      if (hasLambda) dcdScaleForward(1, cout, hwOut, lamI, yi, yi);
-    }
+    if (packedW0) conv2dForwardPacked(sDesc, xi, packedW0, pointer(plan, B0), 0, yi, kws, -Infinity, Infinity);
+    else conv2dForward(sDesc, xi, pointer(plan, W0), pointer(plan, B0), yi, kws);
+    if (hasLambda) dcdScaleForward(1, cout, hwOut, lamI, yi, yi);
     if (L > 0) {
       latentSample(plan, xi, phi + (<usize>(i * mphi) << 2), eps, zq, w, kws);
       const res = residual != 0 ? residual + <usize>i * yStep : 0;

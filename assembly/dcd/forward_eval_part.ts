@@ -11,12 +11,11 @@
 //     job (dcdEvalForwardFinishPart) or on the calling thread (dcdEvalForwardFinish).
 // Measured on the work model of planned DCD-ResNet-18 (relaxed, 2 threads): the 512-channel layers'
 // dynamic parts were 0.8 ms of their 6.1 on the calling thread alone.
-// λ is applied as a pass over y (never folded into W0's packing as the one-thread kernel may do), so
-// the result equals dcdEvalForward's up to float32 rounding, not bit for bit.
+// λ is applied as a pass over y, as on one thread.
 // ws: PART_SCRATCH (this part's own: the static conv's descriptor with N samples), then
 // dcdEvalForwardPartWorkspaceBytes(plan, N) bytes.
 import { conv2dWorkspaceBytes } from "../conv/conv2d_forward";
-import { conv2dForwardPart } from "../conv/conv2d_forward_part";
+import { conv2dForwardPackedPart, conv2dForwardPart } from "../conv/conv2d_forward_part";
 import { convC, convCoutPerGroup, convH, convK, convPatchSize, convW } from "../conv/conv2d_params";
 import { B_DENSE, gemmDriver, gemmWorkspaceBytes } from "../gemm/driver";
 import { clampNeeded } from "../gemm/epilogue";
@@ -25,7 +24,7 @@ import { MR } from "../gemm/config";
 import { dcdBranchWorkspaceBytes } from "./branch";
 import { dcdOutputEpilogueSample } from "./epilogue";
 import {
-  B0, BLOCKS, FC_SCALE, HI, LATENT, LO, P, POST_BIAS, Q_DESC, RESIDUAL, SQUEEZE, W0,
+  B0, BLOCKS, FC_SCALE, HI, LATENT, LO, P, PACKED_W0, POST_BIAS, Q_DESC, RESIDUAL, SQUEEZE, W0,
   branchBytes, branchLambda, branchPhi, latentSample, phiWidth, pixelsOut, pointer, poolAndBranch, pooledWidth, word,
 } from "./forward_eval";
 import { f32Block } from "./gemm";
@@ -60,7 +59,13 @@ export function dcdEvalForwardPart(
   const desc = ws; // the static conv over all N samples
   memory.copy(desc, plan, 64);
   store<i32>(desc, N);
-  conv2dForwardPart(desc, x, pointer(plan, W0), pointer(plan, B0), y, ws + PART_SCRATCH, part, parts - 1);
+  const packed = pointer(plan, PACKED_W0); // W0's panels (forward_eval.ts): any 20-row part finds its own
+  if (packed) {
+    conv2dForwardPackedPart(desc, x, packed, pointer(plan, B0), 0, y, reinterpret<i32>(<f32>-Infinity), reinterpret<i32>(<f32>Infinity),
+      ws + PART_SCRATCH, part, parts - 1);
+  } else {
+    conv2dForwardPart(desc, x, pointer(plan, W0), pointer(plan, B0), y, ws + PART_SCRATCH, part, parts - 1);
+  }
 }
 
 /** Pool, branch and, with a latent path, z = bn2(Φ·bn1(q(x))) + bn1(q(x)) of every sample, into `shared`. */

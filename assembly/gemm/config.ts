@@ -14,10 +14,10 @@ export const MR_WIDE: i32 = 5;
 export const MC_WIDE: i32 = 120;
 export const WIDE_MIN_N: i32 = 128;
 // ... or at least WIDE_MIN_N_SMALL_A (a 7² plane's 49) when A has at most WIDE_SMALL_A_FLOATS (1 MB, so
-// the per-call pack stays in L2): DCD-MobileNetV2's 7² layers (1×1 960→160: 154K floats) then fold λ
-// into that pack on the wide tile instead of the 4×8 path reading W0 in place plus a pass over y —
-// the planned network −2.4 % (same-process A/B, relaxed, batch 1), 1×1 576→160 @7² −2 %. Bigger A
-// lost: 3×3 512→512 @7² (2.4M floats) +4.8 %, 1×1 2048→512 @7² (1M) +1.3 %.
+// the per-call pack stays in L2): DCD-MobileNetV2's 7² layers (q: 1×1 960→40; W0, 960→160: 154K
+// floats, when not pre-packed) then take the wide tile instead of the 4×8 one reading A in place —
+// the planned network −2.4 % with W0 packed per call, −3.8 % with W0 pre-packed (same-process A/B,
+// relaxed, batch 1). Bigger A lost: 3×3 512→512 @7² (2.4M floats) +4.8 %, 1×1 2048→512 @7² (1M) +1.3 %.
 export const WIDE_MIN_N_SMALL_A: i32 = 48;
 export const WIDE_SMALL_A_FLOATS: i32 = 1 << 18;
 // ... and at least WIDE_MIN_M rows: a short product (DCD's q, 1×1 256→16: M = 16 = 3·5 + 1) wastes

@@ -100,14 +100,6 @@ export function setGemmForceWide(on: bool): void {
   return ASC_FEATURE_SIMD && transA != 0 && !scale && (lda & 1023) != 0;
 }
 
-/**
- * Does an M×N product with a plain A of row stride lda pack A even without a row scale? Then a
- * scale costs nothing (it is applied while packing): DCD folds λ into its static conv when so.
- */
-export function gemmPacksA(M: i32, N: i32, lda: i32): bool {
-  return usesWideTile(M, N, lda, 0) || !readsAInPlace(0, 0, lda);
-}
-
 /** Workspace the driver needs for an M×N×K product (+64 so any 16-aligned pointer can be realigned). */
 export function gemmWorkspaceBytes(M: i32, N: i32, K: i32): usize {
   if (M <= 0 || N <= 0 || K <= 0) return 0;

@@ -30,6 +30,11 @@ export interface DcdEvalSources {
   hi: number;
   /** A block holding these i32 values, alive as long as the compiled forward is used. */
   i32(values: readonly number[]): number;
+  /**
+   * W0 as conv2dPackWeights' panels for the one-call path (staticPanelBytes > 0), then state(W0) may
+   * be 0; absent or 0: W0 plain.
+   */
+  packedStaticWeight?: number;
 }
 
 export type DcdEvalPath = 'one-call' | 'weights';
@@ -63,6 +68,18 @@ export function useEffectiveWeights(d: DcdDims, G: DcdGeometry, strategy: DcdEva
 /** The plan word of assembly/dcd/forward_eval.ts that holds the residual (its header lays out the words). */
 const RESIDUAL_WORD = 53;
 
+/**
+ * Bytes of W0's panels when a prepared layer should keep W0 packed instead of plain (0: keep it
+ * plain): on the one-call path, where the static conv's GEMM would otherwise pack W0 on every call
+ * and sample, in the builds that pack (conv2dPackedWeightsBytes > 0). The 'weights' path reads W0
+ * plain to form each sample's kernel. `descriptor` holds the static conv's descriptor with N = 1.
+ */
+export function staticPanelBytes(ctx: WasmContext, d: DcdDims, G: DcdGeometry, strategy: DcdEvalStrategy,
+  descriptor: (values: readonly number[]) => number): number {
+  if (useEffectiveWeights(d, G, strategy) || typeof ctx.exports.conv2dPackedWeightsBytes !== 'function') return 0;
+  return (ctx.kernel('conv2dPackedWeightsBytes')(descriptor([1, ...G.staticDesc.slice(1)])) as number) >>> 0;
+}
+
 export function compileDcdEval(ctx: WasmContext, d: DcdDims, G: DcdGeometry, src: DcdEvalSources,
   strategy: DcdEvalStrategy): DcdEvalProgram {
   const k = (name: string) => ctx.kernel(name);
@@ -86,6 +103,7 @@ export function compileDcdEval(ctx: WasmContext, d: DcdDims, G: DcdGeometry, src
     const words = [
       1, ...G.staticDesc.slice(1), 1, ...G.qDesc.slice(1), // one sample per conv call
       d.pool, S, L, G.blocks, w0, b0, q, P, ...branchWeights, ...bn, postBias, 0, f32Bits(lo), f32Bits(hi),
+      src.packedStaticWeight ?? 0,
     ];
     const plan = src.i32(words);
     const forward = k('dcdEvalForward');

@@ -4,6 +4,8 @@
  * its workspace layout), and run() is that compiled forward on the tensors' pointers. On the per-image
  * path of a planned DCD-MobileNetV2, dcdForward's per-call validation, plan writing and scratch blocks
  * were ~3 % of the time (checkDcdState alone ~1 %, profile of 2026-12-07).
+ * Where the one-call path's static conv would pack W0 on every call (dcd_eval.ts staticPanelBytes),
+ * W0 is packed once into panels INSTEAD of copied, as prepareConv2d does: no second copy of W0.
  */
 import { BackendError, DisposedTensorError, OptionError } from '../../errors';
 import type { Tensor } from '../../tensor';
@@ -11,8 +13,9 @@ import type { DcdDims, DcdState } from '../../ops/dcd';
 import { resolvePrepareDcd, type PreparedDcd } from '../../ops/dcd_prepared';
 import { ALIGN } from './allocator';
 import type { WasmContext } from './context';
-import { compileDcdEval, type DcdEvalProgram } from './dcd_eval';
+import { compileDcdEval, staticPanelBytes, type DcdEvalProgram } from './dcd_eval';
 import { dcdGeometry } from './dcd_geometry';
+import { dcdModuleNames } from '../../ops/dcd';
 import { SharedWorkspace, sharedWorkspaceOption } from '../workspace';
 
 const alignUp = (n: number): number => Math.ceil(Math.max(n, 1) / ALIGN) * ALIGN;
@@ -33,8 +36,19 @@ export function prepareWasmDcd(ctx: WasmContext, dims: DcdDims, state: DcdState,
     return ptr;
   };
   try {
-    // The copy: every state tensor (then postBias) at an aligned offset of one block.
-    const tensors: Tensor[] = [...Object.values(state), ...(spec.postBias ? [spec.postBias] : [])];
+    const i32 = (values: readonly number[]): number => {
+      const ptr = alloc(values.length * 4, 'plan');
+      new Int32Array(ctx.memory.buffer, ptr, values.length).set(values);
+      return ptr;
+    };
+    // W0 packed instead of copied? Then the panels need the static conv's descriptor (N = 1).
+    const w0Name = `${dcdModuleNames(dims.kind).static}.weight`;
+    let panelDesc = 0;
+    const panelBytes = staticPanelBytes(ctx, dims, G, spec.strategy, (values) => (panelDesc = i32(values)));
+    const panels = panelBytes > 0 ? alloc(panelBytes, 'packed W0') : 0;
+    // The copy: every state tensor (then postBias) at an aligned offset of one block; not W0 when packed.
+    const copied = Object.entries(state).filter(([name]) => !(panels && name === w0Name));
+    const tensors: Tensor[] = [...copied.map(([, t]) => t), ...(spec.postBias ? [spec.postBias] : [])];
     const offsets: number[] = [];
     let total = 0;
     for (const t of tensors) {
@@ -42,21 +56,17 @@ export function prepareWasmDcd(ctx: WasmContext, dims: DcdDims, state: DcdState,
       total += alignUp(t.size * 4);
     }
     const copy = alloc(total, 'state');
-    const stateIndex = new Map(Object.keys(state).map((name, i) => [name, i]));
+    const stateIndex = new Map(copied.map(([name], i) => [name, i]));
     const program: DcdEvalProgram = compileDcdEval(ctx, dims, G, {
       state: (name) => (stateIndex.has(name) ? copy + offsets[stateIndex.get(name) as number] : 0),
       postBias: spec.postBias ? copy + offsets[tensors.length - 1] : 0,
-      lo: spec.lo, hi: spec.hi,
-      i32: (values) => {
-        const ptr = alloc(values.length * 4, 'plan');
-        new Int32Array(ctx.memory.buffer, ptr, values.length).set(values);
-        return ptr;
-      },
+      lo: spec.lo, hi: spec.hi, i32, packedStaticWeight: panels,
     }, spec.strategy);
     const ws = shared ? 0 : program.workspaceBytes > 0 ? alloc(program.workspaceBytes, 'workspace') : 0;
     shared?.reserve(ctx.token, ctx.allocator, program.workspaceBytes, spec.op);
     // Views only after the last allocation (growth detaches older ones).
     tensors.forEach((t, i) => new Float32Array(ctx.memory.buffer, copy + offsets[i], t.size).set(t.data));
+    if (panels) ctx.kernel('conv2dPackWeights')(panelDesc, ctx.ptrOf(state[w0Name]), panels);
     return new WasmPreparedDcd(ctx, spec.op, spec.inputShape, spec.outputShape, bytes, blocks, program, ws, shared, spec.residual);
   } catch (e) {
     for (const ptr of blocks) ctx.allocator.free(ptr);
