@@ -4,6 +4,7 @@
 // PyTorch's divisor rule: a window [h0, h0 + KH) is first clipped to the padded input (H + PH), its
 // size there is the divisor when countIncludePad; then it is clipped to the input, whose size is the
 // divisor otherwise. (ceil_mode windows that hang past the right padding count only up to it.)
+import { addRun, sumRun } from "./pool";
 
 // @ts-ignore: decorator
 @inline function dim(p: usize, i: i32): i32 {
@@ -31,20 +32,6 @@ let divisor: f32 = 1;
   be = min(be, W);
   h0 = a; h1 = ae; w0 = b; w1 = be;
   divisor = <f32>(dim(p, 14) ? padded : (ae - a) * (be - b));
-}
-
-/** Sum of `len` consecutive f32 at `row` (f32x4 in the SIMD builds). */
-// @ts-ignore: decorator
-@inline function sumRun(row: usize, len: i32): f32 {
-  let i = 0;
-  let s: f32 = 0;
-  if (ASC_FEATURE_SIMD) {
-    let acc = f32x4.splat(0);
-    for (; i + 4 <= len; i += 4) acc = f32x4.add(acc, v128.load(row + (<usize>i << 2)));
-    s = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3);
-  }
-  for (; i < len; i++) s += load<f32>(row + (<usize>i << 2));
-  return s;
 }
 
 /** y (N, C, OH, OW) = avg_pool2d(x). */
@@ -81,21 +68,7 @@ export function avgPool2dBackward(p: usize, dy: usize, dx: usize): void {
       for (let ow = 0; ow < OW; ow++) {
         clipWindow(p, oh, ow);
         const g = load<f32>(dyp + (<usize>(oh * OW + ow) << 2)) / divisor;
-        for (let ih = h0; ih < h1; ih++) {
-          const row = dxp + (<usize>(ih * W) << 2);
-          let iw = w0;
-          if (ASC_FEATURE_SIMD) {
-            const vg = f32x4.splat(g);
-            for (; iw + 4 <= w1; iw += 4) {
-              const at = row + (<usize>iw << 2);
-              v128.store(at, f32x4.add(v128.load(at), vg));
-            }
-          }
-          for (; iw < w1; iw++) {
-            const at = row + (<usize>iw << 2);
-            store<f32>(at, load<f32>(at) + g);
-          }
-        }
+        for (let ih = h0; ih < h1; ih++) addRun(dxp + (<usize>(ih * W + w0) << 2), w1 - w0, g);
       }
     }
   }

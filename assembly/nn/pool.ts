@@ -10,7 +10,7 @@
 /** Sum of `len` consecutive f32 starting at `p` (f32x4 in the SIMD build). */
 // @ts-ignore: decorator
 @inline
-function sumRun(p: usize, len: i32): f32 {
+export function sumRun(p: usize, len: i32): f32 {
   let i = 0;
   let s: f32 = 0;
   if (ASC_FEATURE_SIMD) {
@@ -34,10 +34,10 @@ function fillRun(p: usize, len: i32, value: f32): void {
   for (; i < len; i++) store<f32>(p + (<usize>i << 2), value);
 }
 
-/** Adds `value` to `len` consecutive f32 starting at `p` (one add per element, as the scalar loop). */
+/** Adds `value` to `len` consecutive f32 starting at `p` (one add per element: the same bits as a scalar loop). */
 // @ts-ignore: decorator
 @inline
-function addRun(p: usize, len: i32, value: f32): void {
+export function addRun(p: usize, len: i32, value: f32): void {
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     const v = f32x4.splat(value);
@@ -129,22 +129,7 @@ export function adaptiveAvgPoolBackward(
         const w0 = binStart(j, W, OW);
         const w1 = binEnd(j, W, OW);
         const g = load<f32>(dyp + (<usize>(i * OW + j) << 2)) / <f32>((h1 - h0) * (w1 - w0));
-        for (let h = h0; h < h1; h++) {
-          const row = dxp + (<usize>(h * W) << 2);
-          let w = w0;
-          if (ASC_FEATURE_SIMD) {
-            // one add per element either way: the same bits as the scalar loop
-            const vg = f32x4.splat(g);
-            for (; w + 4 <= w1; w += 4) {
-              const p = row + (<usize>w << 2);
-              v128.store(p, f32x4.add(v128.load(p), vg));
-            }
-          }
-          for (; w < w1; w++) {
-            const p = row + (<usize>w << 2);
-            store<f32>(p, load<f32>(p) + g);
-          }
-        }
+        for (let h = h0; h < h1; h++) addRun(dxp + (<usize>(h * W + w0) << 2), w1 - w0, g);
       }
     }
   }

@@ -2,7 +2,7 @@
 // combination, accumulate on and off, with padded leading dimensions (lda/ldb/ldc > minimum).
 
 import { sgemm, sgemmWorkspaceBytes } from "../../assembly/gemm/sgemm";
-import { B_DENSE, gemmDriver, gemmPacksA, gemmWorkspaceBytes, setGemmForceWide } from "../../assembly/gemm/driver";
+import { B_DENSE, gemmDriver, gemmWorkspaceBytes, setGemmForceWide } from "../../assembly/gemm/driver";
 import { allocFilled, at, descriptor, mismatch, reseed } from "./kernel_data";
 import { conv2dForward, conv2dWorkspaceBytes } from "../../assembly/conv/conv2d_forward";
 
@@ -258,17 +258,3 @@ describe("gemm, a last panel with one real column (N = 1, 2, 9, 49, 57)", () => 
   });
 });
 
-// DCD folds λ into its static conv's weight packing only where the driver packs A anyway (dcd/forward_eval.ts).
-describe("gemmPacksA", () => {
-  it("SIMD reads a plain A in place unless its rows are a multiple of 8 KiB apart; the wide tile and the scalar build pack it", () => {
-    if (ASC_FEATURE_SIMD) {
-      expect(gemmPacksA(256, 196, 2304)).toBe(false);
-      expect(gemmPacksA(256, 196, 2048)).toBe(true);
-      setGemmForceWide(true);
-      expect(gemmPacksA(256, 196, 2304)).toBe(true);
-      setGemmForceWide(false);
-    } else {
-      expect(gemmPacksA(256, 196, 2304)).toBe(true);
-    }
-  });
-});
