@@ -10,7 +10,9 @@
 //   against it before timing (bench/train/check.mjs).
 // Rounds are interleaved (round r: ours step, ours 2-thread step, tfjs step, ours inference, tfjs
 // inference, in rotating order); medians on the wall clock. tfjs-backend-cpu needs minutes for one
-// training step at batch 64, so it runs 1 call per round for --tfjs-rounds rounds.
+// training step at batch 64, so it runs 1 call per round for --tfjs-rounds rounds. The variants run one
+// after another, so "step time ÷ static" divides medians from different time windows: on a shared
+// machine bench/train/step_ratio.mjs (every variant's step in each round, CPU time) is the measurement.
 //
 //   npm run bench:train                  builds the library first, then every variant, batch 64
 //   node bench/train.mjs --quick         a smoke run: batch 8, 1 round, PyTorch 0.5 s per figure
