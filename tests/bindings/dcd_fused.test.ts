@@ -19,7 +19,8 @@ const LAYERS: [string, Make, number[]][] = [
   ['conv_dy 3×3 16→8 stride 2', (m) => new DCDConv2d(m, { inChannels: 16, outChannels: 8, kernelSize: 3, stride: 2, padding: 1, seed: 1 }), [2, 16, 9, 9]],
   ['conv_basic_dy 8→8', (m) => new DCDBasicConv2d(m, { inChannels: 8, outChannels: 8, seed: 2 }), [2, 8, 6, 6]],
   ['DYModule 1×1 12→20', (m) => new DYModule(m, { inChannels: 12, outChannels: 20, seed: 3 }), [1, 12, 5, 5]],
-  // ≥ 32 output channels on 49 = 6·8 + 1 pixels: λ not folded into the packing, a one-column last panel
+  // ≥ 32 output channels on 49 = 6·8 + 1 pixels: the relaxed build's prepared op keeps W0 packed (in place of
+  // its copy) and the static conv's last panel has one column
   ['DYModule 1×1 24→36 @7²', (m) => new DYModule(m, { inChannels: 24, outChannels: 36, seed: 4 }), [2, 24, 7, 7]],
 ];
 const STRATEGIES: DcdEvalStrategy[] = ['composed', 'weights'];
@@ -161,6 +162,24 @@ for (const backend of BACKENDS) {
           });
         }
       }
+
+      // W0's panels are the relaxed build's wide-tile layout; the other builds have nothing to pack
+      it.skipIf(backend !== 'wasm-relaxed-simd')('keeps W0 packed INSTEAD of copied on the one-call path (no second copy)', async () => {
+        const bytesOn = async (b: 'wasm-relaxed-simd' | 'wasm-simd'): Promise<number> => {
+          const mb = await init({ backend: b });
+          const layer = new DYModule(mb, { inChannels: 24, outChannels: 36, seed: 4 }).eval();
+          const workspace = createWorkspace(); // shared: not in bytes, which leaves state + plan (+ panels)
+          const op = prepareDcdForward(layer.dims, Object.fromEntries(layer.namedState()), [2, 24, 7, 7], { evalStrategy: 'composed', workspace });
+          const bytes = op.bytes;
+          op.dispose();
+          workspace.dispose();
+          layer.dispose();
+          return bytes;
+        };
+        const panels = Math.ceil(36 / 5) * 5 * 24 * 4; // 5-row panels of the 36 × 24 weight (a multiple of 64)
+        const copy = 36 * 24 * 4; // the plain W0 the SIMD build copies (a multiple of 64)
+        expect(await bytesOn('wasm-relaxed-simd') - await bytesOn('wasm-simd')).toBe(panels - copy);
+      });
 
       it('holds its own copy of the state: the layer may be disposed; bytes, dispose() and run() after it', async () => {
         const m = await init({ backend });

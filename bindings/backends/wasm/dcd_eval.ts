@@ -72,12 +72,14 @@ const RESIDUAL_WORD = 53;
  * Bytes of W0's panels when a prepared layer should keep W0 packed instead of plain (0: keep it
  * plain): on the one-call path, where the static conv's GEMM would otherwise pack W0 on every call
  * and sample, in the builds that pack (conv2dPackedWeightsBytes > 0). The 'weights' path reads W0
- * plain to form each sample's kernel. `descriptor` holds the static conv's descriptor with N = 1.
+ * plain to form each sample's kernel. `descriptor`: 64 bytes where the static conv's descriptor with
+ * N = 1 is written (conv2dPackWeights reads the same one).
  */
 export function staticPanelBytes(ctx: WasmContext, d: DcdDims, G: DcdGeometry, strategy: DcdEvalStrategy,
-  descriptor: (values: readonly number[]) => number): number {
+  descriptor: number): number {
   if (useEffectiveWeights(d, G, strategy) || typeof ctx.exports.conv2dPackedWeightsBytes !== 'function') return 0;
-  return (ctx.kernel('conv2dPackedWeightsBytes')(descriptor([1, ...G.staticDesc.slice(1)])) as number) >>> 0;
+  new Int32Array(ctx.memory.buffer, descriptor, 16).set([1, ...G.staticDesc.slice(1)]);
+  return (ctx.kernel('conv2dPackedWeightsBytes')(descriptor) as number) >>> 0;
 }
 
 export function compileDcdEval(ctx: WasmContext, d: DcdDims, G: DcdGeometry, src: DcdEvalSources,

@@ -9,13 +9,12 @@
  */
 import { BackendError, DisposedTensorError, OptionError } from '../../errors';
 import type { Tensor } from '../../tensor';
-import type { DcdDims, DcdState } from '../../ops/dcd';
+import { dcdModuleNames, type DcdDims, type DcdState } from '../../ops/dcd';
 import { resolvePrepareDcd, type PreparedDcd } from '../../ops/dcd_prepared';
 import { ALIGN } from './allocator';
 import type { WasmContext } from './context';
 import { compileDcdEval, staticPanelBytes, type DcdEvalProgram } from './dcd_eval';
 import { dcdGeometry } from './dcd_geometry';
-import { dcdModuleNames } from '../../ops/dcd';
 import { SharedWorkspace, sharedWorkspaceOption } from '../workspace';
 
 const alignUp = (n: number): number => Math.ceil(Math.max(n, 1) / ALIGN) * ALIGN;
@@ -35,16 +34,17 @@ export function prepareWasmDcd(ctx: WasmContext, dims: DcdDims, state: DcdState,
     bytes += alignUp(n);
     return ptr;
   };
+  // The static conv's descriptor, only while deciding and packing W0's panels (not kept: the plan has its own).
+  const panelDesc = ctx.allocator.alloc(64, `${spec.op} descriptor`);
   try {
     const i32 = (values: readonly number[]): number => {
       const ptr = alloc(values.length * 4, 'plan');
       new Int32Array(ctx.memory.buffer, ptr, values.length).set(values);
       return ptr;
     };
-    // W0 packed instead of copied? Then the panels need the static conv's descriptor (N = 1).
+    // W0 packed instead of copied?
     const w0Name = `${dcdModuleNames(dims.kind).static}.weight`;
-    let panelDesc = 0;
-    const panelBytes = staticPanelBytes(ctx, dims, G, spec.strategy, (values) => (panelDesc = i32(values)));
+    const panelBytes = staticPanelBytes(ctx, dims, G, spec.strategy, panelDesc);
     const panels = panelBytes > 0 ? alloc(panelBytes, 'packed W0') : 0;
     // The copy: every state tensor (then postBias) at an aligned offset of one block; not W0 when packed.
     const copied = Object.entries(state).filter(([name]) => !(panels && name === w0Name));
@@ -71,6 +71,8 @@ export function prepareWasmDcd(ctx: WasmContext, dims: DcdDims, state: DcdState,
   } catch (e) {
     for (const ptr of blocks) ctx.allocator.free(ptr);
     throw e;
+  } finally {
+    ctx.allocator.free(panelDesc);
   }
 }
 
