@@ -24,7 +24,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { reexecWithRelaxedSimd, relaxedSimdValidates, RELAXED_FLAG } from './peers/relaxed.mjs';
+import { fastestWasmBackend, reexecWithRelaxedSimd, RELAXED_FLAG } from './peers/relaxed.mjs';
 
 const { values: opt } = parseArgs({
   options: {
@@ -79,7 +79,7 @@ const say = (s = '') => {
 const progress = (s) => { if (!tty) return say(s); process.stdout.write(`\r\x1b[K${s}`); statusShown = true; };
 
 const lib = await import('../dist/index.js');
-const backend = relaxedSimdValidates() ? 'wasm-relaxed-simd' : 'wasm-simd';
+const backend = fastestWasmBackend();
 const loadBefore = os.loadavg();
 const command = `node bench/train.mjs${process.argv.length > 2 ? ` ${process.argv.slice(2).join(' ')}` : ''}`;
 say(`dcd-wasm bench:train — ${os.cpus()[0]?.model ?? 'cpu'} (${os.cpus().length} cores), Node ${process.version}${process.execArgv.includes(RELAXED_FLAG) ? ` ${RELAXED_FLAG}` : ''}, ` +

@@ -24,6 +24,11 @@ export function relaxedSimdValidates() {
   try { return WebAssembly.validate(PROBE); } catch { return false; }
 }
 
+/** This library's fastest single-thread backend here: relaxed SIMD where it validates, else SIMD. */
+export function fastestWasmBackend() {
+  return relaxedSimdValidates() ? 'wasm-relaxed-simd' : 'wasm-simd';
+}
+
 /**
  * If this runtime does not validate relaxed SIMD but would with the flag, runs this script again in
  * a child `node --experimental-wasm-relaxed-simd …` (same arguments, inherited stdio) and exits with

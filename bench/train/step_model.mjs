@@ -18,7 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { reexecWithRelaxedSimd, relaxedSimdValidates } from '../peers/relaxed.mjs';
+import { fastestWasmBackend, reexecWithRelaxedSimd } from '../peers/relaxed.mjs';
 import { VARIANTS, makeBatch, makeTrainStep, timeOps } from './workload.mjs';
 
 const { values: opt } = parseArgs({
@@ -39,7 +39,7 @@ fs.writeFileSync(copy, patched);
 const lib = await import(pathToFileURL(copy).href);
 fs.unlinkSync(copy);
 
-const backend = opt.backend ?? (relaxedSimdValidates() ? 'wasm-relaxed-simd' : 'wasm-simd');
+const backend = opt.backend ?? fastestWasmBackend();
 const threads = Number(opt.threads), rounds = Number(opt.rounds), handoff = Number(opt.handoff);
 const batch = makeBatch(Number(opt.batch)).nchw;
 const one = await lib.init({ backend });

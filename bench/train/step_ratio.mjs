@@ -11,7 +11,7 @@
 // script with --experimental-wasm-relaxed-simd), else SIMD. One thread (the target's).
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { reexecWithRelaxedSimd, relaxedSimdValidates } from '../peers/relaxed.mjs';
+import { fastestWasmBackend, reexecWithRelaxedSimd } from '../peers/relaxed.mjs';
 import { VARIANTS, makeBatch, makeTrainStep } from './workload.mjs';
 
 const { values: opt } = parseArgs({
@@ -22,7 +22,7 @@ const { values: opt } = parseArgs({
 });
 reexecWithRelaxedSimd(fileURLToPath(import.meta.url), process.argv.slice(2));
 const lib = await import('../../dist/index.js');
-const backend = opt.backend ?? (relaxedSimdValidates() ? 'wasm-relaxed-simd' : 'wasm-simd');
+const backend = opt.backend ?? fastestWasmBackend();
 const rounds = Number(opt.rounds), steps = Number(opt.steps);
 const variants = opt.variants.split(',');
 if (!variants.includes('static')) throw new Error('--variants must include static (the ratios are against it)');

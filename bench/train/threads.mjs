@@ -12,7 +12,7 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { reexecWithRelaxedSimd, relaxedSimdValidates } from '../peers/relaxed.mjs';
+import { fastestWasmBackend, reexecWithRelaxedSimd } from '../peers/relaxed.mjs';
 import { VARIANTS, makeBatch, makeTrainStep, timeOps } from './workload.mjs';
 
 const { values: opt } = parseArgs({
@@ -23,7 +23,7 @@ const { values: opt } = parseArgs({
 });
 reexecWithRelaxedSimd(fileURLToPath(import.meta.url), process.argv.slice(2));
 const lib = await import('../../dist/index.js');
-const backend = opt.backend ?? (relaxedSimdValidates() ? 'wasm-relaxed-simd' : 'wasm-simd');
+const backend = opt.backend ?? fastestWasmBackend();
 const threads = Number(opt.threads), rounds = Number(opt.rounds);
 const batch = makeBatch(Number(opt.batch)).nchw;
 
