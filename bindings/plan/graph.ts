@@ -163,7 +163,7 @@ export class PlanGraph {
   }
 
   /** y = scale·x + shift per channel (an eval-mode BatchNorm); folded into the conv that made x, or null when it can't be. */
-  foldAffine(x: Value, label: string, scale: Float32Array, shift: Float32Array): Value | null {
+  foldAffine(x: Value, label: string, scale: Float64Array, shift: Float64Array): Value | null {
     const producer = this.#soleConvProducer(x);
     if (!producer || producer.activation || producer.residual) return null;
     if (producer.kind === 'dcd') {
@@ -173,7 +173,7 @@ export class PlanGraph {
         const t = producer.state[name];
         if (t) scaleRows(t.data, scale);
       }
-      producer.postBias = shift.slice();
+      producer.postBias = Float32Array.from(shift);
       producer.folded.push(label);
       return this.#rewrite(producer);
     }
@@ -255,7 +255,7 @@ export class PlanGraph {
 }
 
 /** Row o (output channel o: dim 0) of a weight times scale[o], in place. */
-function scaleRows(w: Float32Array, scale: Float32Array): void {
+function scaleRows(w: Float32Array, scale: Float64Array): void {
   const per = w.length / scale.length;
   for (let o = 0; o < scale.length; o++) {
     for (let i = o * per; i < (o + 1) * per; i++) w[i] *= scale[o];

@@ -75,7 +75,7 @@ const lowerBatchNorm = (g: PlanGraph, bn: BatchNorm, x: Value, name: string): Va
   const mean = (runningMean as Tensor).data, variance = (runningVar as Tensor).data;
   const gamma = weight?.data, beta = bias?.data;
   const c = bn.numFeatures;
-  const scale = new Float32Array(c), shift = new Float32Array(c);
+  const scale = new Float64Array(c), shift = new Float64Array(c);
   for (let i = 0; i < c; i++) {
     // PyTorch's eval BatchNorm: (x − mean) / sqrt(var + eps) · γ + β, in float64 here, rounded once.
     const s = (gamma ? gamma[i] : 1) / Math.sqrt(variance[i] + bn.eps);
