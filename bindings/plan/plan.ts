@@ -56,6 +56,28 @@ export interface InferencePlanStats {
   workspaceBytes: number;
 }
 
+/** One step of a plan's profile: what ran, and its median time per run. */
+export interface InferenceStepProfile {
+  /** The step as describe() names it: the conv / DCD layer with what is folded into it, or the eager module. */
+  label: string;
+  kind: 'conv' | 'dcd' | 'linear' | 'add' | 'eager';
+  /** Median wall time of the step over the profile's runs, milliseconds. */
+  ms: number;
+}
+
+export interface InferenceProfile {
+  /** Every step in run order. */
+  steps: InferenceStepProfile[];
+  /** Median wall time of a whole run (the steps plus copying the input in), milliseconds. */
+  totalMs: number;
+  runs: number;
+}
+
+export interface InferenceProfileOptions {
+  /** Timed runs (after one untimed warm-up run); the medians are taken over them. Default 10. */
+  runs?: number;
+}
+
 export interface InferenceRunOptions {
   /** Write the output here (length = product of outputShape) instead of returning the plan's own view. */
   out?: Float32Array;
@@ -80,6 +102,8 @@ export class InferencePlan {
   readonly #m: NetBackend;
   readonly #graph: PlanGraph;
   readonly #run: (() => void)[] = [];
+  /** The step each #run entry runs (reshapes have none). */
+  readonly #runSteps: Step[] = [];
   readonly #owned: { dispose(): void }[] = [];
   readonly #input: Tensor;
   readonly #output: Tensor;
@@ -148,7 +172,10 @@ export class InferencePlan {
       }
       for (const s of g.steps) {
         const run = this.#compile(s, view, constant, prepared);
-        if (run) this.#run.push(run);
+        if (run) {
+          this.#run.push(run);
+          this.#runSteps.push(s);
+        }
       }
     } catch (e) {
       this.dispose();
@@ -248,6 +275,46 @@ export class InferencePlan {
       return out;
     }
     return this.#output.data;
+  }
+
+  /**
+   * Where a run's time goes: runs the plan (one warm-up, then `options.runs` timed runs) with a clock
+   * around every step, and returns each step's median wall time. The per-image path (run) has no clock
+   * in it; this is its own loop over the same steps. With init({ threads }) a step's time includes the
+   * hand-off to the other threads and waiting for them.
+   */
+  profile(input: Float32Array | Tensor, options?: InferenceProfileOptions): InferenceProfile {
+    const runs = options?.runs ?? 10;
+    if (!Number.isInteger(runs) || runs < 1 || runs > 10000) {
+      throw new OptionError(`InferencePlan.profile: runs must be an integer from 1 to 10000, got ${String(runs)}`);
+    }
+    this.run(input); // validates the input, warms up; the timed runs below reuse the copied-in input
+    const times = this.#run.map(() => new Float64Array(runs));
+    const totals = new Float64Array(runs);
+    const data = Tensor.isTensor(input) ? input.data : input;
+    for (let r = 0; r < runs; r++) {
+      const start = performance.now();
+      this.#input.data.set(data);
+      for (let i = 0; i < this.#run.length; i++) {
+        const t0 = performance.now();
+        this.#run[i]();
+        times[i][r] = performance.now() - t0;
+      }
+      totals[r] = performance.now() - start;
+    }
+    const median = (a: Float64Array): number => {
+      const s = a.slice().sort();
+      return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    };
+    return {
+      steps: this.#runSteps.map((s, i) => ({
+        label: s.kind === 'conv' || s.kind === 'dcd' ? [s.label, ...s.folded].join(' + ') : s.label,
+        kind: s.kind as InferenceStepProfile['kind'],
+        ms: median(times[i]),
+      })),
+      totalMs: median(totals),
+      runs,
+    };
   }
 
   /** One line per step: what runs, with what folded into it, and where its output lives. */

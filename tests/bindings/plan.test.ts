@@ -171,6 +171,36 @@ for (const backend of BACKENDS) {
       expect(m.memoryStats().allocatedBytes).toBe(0);
     }, 120_000);
 
+    it('profile(): every step once, in run order, with its folds; the output as run() gives it; runs checked', async () => {
+      const m = await init({ backend });
+      const net = resnet18(m, { numClasses: 10 });
+      randomizeBatchNorms(net, 3);
+      net.eval();
+      const input = randomArray(3 * 32 * 32, seededRandom(4));
+      const plan = planInference(net, { inputShape: [1, 3, 32, 32] });
+      try {
+        const expected = plan.run(input).slice();
+        const profile = plan.profile(input, { runs: 3 });
+        expect(profile.runs).toBe(3);
+        expect(profile.steps).toHaveLength(plan.stats.steps);
+        expect(profile.steps.filter((s) => s.kind === 'conv')).toHaveLength(plan.stats.convs);
+        expect(profile.steps[0].label).toMatch(/^conv1: .* \+ bn1: BatchNorm2d\(64\) \+ relu: ReLU/);
+        expect(profile.steps.at(-1)?.kind).toBe('linear');
+        for (const s of profile.steps) expect(s.ms).toBeGreaterThanOrEqual(0);
+        expect(profile.totalMs).toBeGreaterThanOrEqual(profile.steps.reduce((n, s) => n + s.ms, 0) * 0.5);
+        // the profiled runs leave the same output a run leaves
+        expect(plan.run(input)).toEqual(expected);
+        for (const runs of [0, 1.5, -1, Number.NaN, 10001]) {
+          expect(() => plan.profile(input, { runs })).toThrow(/profile: runs must be an integer from 1 to 10000/);
+        }
+        expect(() => plan.profile(new Float32Array(5))).toThrow(ShapeError);
+      } finally {
+        plan.dispose();
+        net.dispose();
+      }
+      expect(m.memoryStats().allocatedBytes).toBe(0);
+    }, 120_000);
+
     it('static MobileNetV2 (width 0.5): ReLU6 folded, equal to layer by layer; out fills the caller\'s array', async () => {
       const m = await init({ backend });
       const net = mobilenet_v2(m, { widthMult: 0.5, numClasses: 10 });
