@@ -26,9 +26,10 @@ export async function timeOnceAsync(fn, minMs, clock = 'wall') {
 }
 
 /**
- * engines: { name: () => void | Promise }. Returns { ms, wall, cpu, wallBest, clockOf }: medians per call
- * on the engine's clock (ms), on the wall clock and on the CPU clock, the fastest sample on the wall
- * clock, and which clock each engine used.
+ * engines: { name: () => void | Promise }. Returns { ms, wall, cpu, wallBest, clockOf, samples }: medians
+ * per call on the engine's clock (ms), on the wall clock and on the CPU clock, the fastest sample on the
+ * wall clock, which clock each engine used, and every engine's samples ({ wall, cpu } ms per call) in
+ * round order — sample r of two engines are from the same round, for ratios paired by round.
  */
 export async function interleavedAsyncClocks(engines, { rounds = 7, minMs = 25, warmup = 1, budgetMs = 20000, clock = 'wall', clockOf = {} } = {}) {
   const names = Object.keys(engines);
@@ -47,7 +48,7 @@ export async function interleavedAsyncClocks(engines, { rounds = 7, minMs = 25, 
   const medians = (c) => Object.fromEntries(names.map((n) => [n, median(samples[n].map((s) => s[c]))]));
   const wall = medians('wall'), cpu = medians('cpu');
   const wallBest = Object.fromEntries(names.map((n) => [n, Math.min(...samples[n].map((s) => s.wall))]));
-  return { ms: Object.fromEntries(names.map((n) => [n, clocks[n] === 'cpu' ? cpu[n] : wall[n]])), wall, cpu, wallBest, clockOf: clocks };
+  return { ms: Object.fromEntries(names.map((n) => [n, clocks[n] === 'cpu' ? cpu[n] : wall[n]])), wall, cpu, wallBest, clockOf: clocks, samples };
 }
 
 /** engines: { name: () => void | Promise }. Returns { name: median ms per call } on `clock` (default wall). */

@@ -23,10 +23,13 @@ export function mainRow(r) {
   const best = ok(r, RELAXED) ? RELAXED : SIMD;
   return [
     r.label, String(r.batch), cell(r, RELAXED), cell(r, SIMD), cell(r, ORT), vs(r, RELAXED, ORT), vs(r, SIMD, ORT),
-    cell(r, LAYERS), vs(r, best, LAYERS), cell(r, THREADS), vs(r, THREADS, best),
+    cell(r, LAYERS), vs(r, best, LAYERS), cell(r, THREADS), ok(r, THREADS) && ok(r, best) ? `${threadsSpeedup(r, best).toFixed(2)}×` : '—',
     mibDecimal(r.plan?.peakBytes), mib(r.weightsBytes), checkCell(r),
   ];
 }
+
+/** 1 thread's time ÷ 2 threads': the median of the rounds' wall-clock ratios (older records: of the medians). */
+const threadsSpeedup = (r, best) => r.threadsSpeedup ?? (r.wallMsPerImage?.[best] ?? r.msPerImage[best]) / (r.wallMsPerImage?.[THREADS] ?? r.msPerImage[THREADS]);
 
 const mibDecimal = (b) => (b == null ? '—' : (b / 2 ** 20).toFixed(1));
 
@@ -90,8 +93,8 @@ export function targetLines(families, rows, { oursBest }) {
   }
   for (const r of at1.filter((row) => /ResNet/.test(row.label))) {
     if (!ok(r, THREADS) || !ok(r, oursBest)) continue;
-    const v = r.msPerImage[oursBest] / r.msPerImage[THREADS];
-    lines.push(`${v >= 1.7 ? 'MET    ' : 'NOT MET'}  ${r.label}, batch 1: 2 threads ≥ 1.7× one thread — ${v.toFixed(2)}× (${fmt.ms(r.msPerImage[THREADS])} vs ${fmt.ms(r.msPerImage[oursBest])} ms)`);
+    const v = threadsSpeedup(r, oursBest);
+    lines.push(`${v >= 1.7 ? 'MET    ' : 'NOT MET'}  ${r.label}, batch 1: 2 threads ≥ 1.7× one thread — ${v.toFixed(2)}× (median of the rounds' ratios, wall clock; medians ${fmt.ms(r.wallMsPerImage[THREADS])} vs ${fmt.ms(r.wallMsPerImage[oursBest])} ms)`);
   }
   for (const r of rows) {
     const p = r.plan;
@@ -149,7 +152,7 @@ export function writeNetResults(outDir, result, tables) {
     '',
     '## ms per image',
     '',
-    '"ORT ÷ X" = ONNX Runtime Web\'s time / this library\'s (> 1.00× means dcd-wasm is faster); "layers ÷ plan" = the layer-by-layer path\'s time / the planned path\'s; "1 ÷ 2 threads" = one thread\'s time / two threads\'. Plan peak = the bytes the relaxed engine\'s plan allocated at its high-water mark (folded weights + activation arena + workspace + the transients of the steps that run modules as they are: `memoryStats().peakAllocatedBytes` from just before `planInference` to after its runs); weights = the safetensors file.',
+    '"ORT ÷ X" = ONNX Runtime Web\'s time / this library\'s (> 1.00× means dcd-wasm is faster); "layers ÷ plan" = the layer-by-layer path\'s time / the planned path\'s; "1 ÷ 2 threads" = one thread\'s time / two threads\' on the wall clock, the median of the rounds\' ratios (each round times both). Plan peak = the bytes the relaxed engine\'s plan allocated at its high-water mark (folded weights + activation arena + workspace + the transients of the steps that run modules as they are: `memoryStats().peakAllocatedBytes` from just before `planInference` to after its runs); weights = the safetensors file.',
     '',
     markdownTable(tables.main),
     '',
