@@ -11,8 +11,9 @@
 // Rounds are interleaved (round r: ours step, ours 2-thread step, tfjs step, ours inference, tfjs
 // inference, in rotating order); medians on the wall clock. tfjs-backend-cpu needs minutes for one
 // training step at batch 64, so it runs 1 call per round for --tfjs-rounds rounds. The variants run one
-// after another, so "step time ÷ static" divides medians from different time windows: on a shared
-// machine bench/train/step_ratio.mjs (every variant's step in each round, CPU time) is the measurement.
+// after another; "step time ÷ static" (and the target on it) comes from a last phase that times every
+// variant's step in each round of one process on CPU time (bench/train/step_ratios.mjs), because
+// medians from different time windows drift with the machine.
 //
 //   npm run bench:train                  builds the library first, then every variant, batch 64
 //   node bench/train.mjs --quick         a smoke run: batch 8, 1 round, PyTorch 0.5 s per figure
@@ -65,6 +66,7 @@ const { initOurs, createOursEngine } = await import('./train/ours.mjs');
 const { runTorchBench, NO_TORCH } = await import('./train/torch.mjs');
 const { checkSameNetwork, CHECK_BATCH } = await import('./train/check.mjs');
 const { interleavedRounds } = await import('./train/rounds.mjs');
+const { measureStepRatios } = await import('./train/step_ratios.mjs');
 const report = await import('./train/report.mjs');
 const { logBarChartSvg } = await import('./train/chart.mjs');
 const { formatTable } = await import('./lib/table.mjs');
@@ -164,7 +166,20 @@ for (const variant of args.variants) {
 m1.dispose();
 m2?.dispose();
 
-// 4. Tables, targets, files.
+// 4. Each variant's step ÷ static's, every variant in each round (bench/train/step_ratios.mjs): the
+// throughput rounds above time the variants one after another, so their ratio mixes time windows.
+let stepRatios = null;
+if (args.variants.includes('static') && args.variants.length > 1) {
+  const ratioRounds = opt.quick ? 1 : 9;
+  stepRatios = await measureStepRatios(lib, backend, args.variants, data.nchw, {
+    rounds: ratioRounds, steps: opt.quick ? 1 : 3, onRound: (r) => progress(`step ratios: round ${r + 1}/${ratioRounds} (every variant's step, CPU time)`),
+  });
+  for (const row of rows) row.stepRatio = stepRatios[row.variant]?.ratio ?? null;
+  say(`step ÷ static, every variant in each of ${ratioRounds} rounds (CPU time, median of the rounds' ratios): ` +
+    rows.map((r) => `${r.variant} ${r.stepRatio?.toFixed(3) ?? '—'}×`).join(', '));
+}
+
+// 5. Tables, targets, files.
 const targetList = report.targets(rows, { threads: args.threads > 1 ? args.threads : 2 });
 const targetLines = report.formatTargets(targetList);
 say('\n' + formatTable(report.mainTable(rows)));
