@@ -114,3 +114,54 @@ describe("adaptiveAvgPool 2×2", () => {
     expect(lhs).toBeCloseTo(rhs);
   });
 });
+
+// The naive bins of PyTorch's AdaptiveAvgPool2d, in f64: row i spans ⌊i·H/OH⌋ … ⌈(i+1)·H/OH⌉ − 1.
+function binLo(i: i32, size: i32, bins: i32): i32 { return (i * size) / bins; }
+function binHi(i: i32, size: i32, bins: i32): i32 { return ((i + 1) * size + bins - 1) / bins; }
+
+// (H, W, OH) — W: whole chunks (4, 8, 28), chunks + a tail (5, 6, 7, 13, 14), odd (overlapping) and even; OH 1–3
+function twoColumnShapes(): i32[][] {
+  return [[28, 28, 2], [14, 14, 2], [7, 7, 2], [9, 6, 2], [5, 13, 2], [4, 4, 2], [3, 5, 3], [6, 8, 1], [1, 7, 1]];
+}
+
+describe("adaptiveAvgPool, two bin columns on whole rows (the SIMD path: W ≥ 4)", () => {
+  it("forward equals the naive bin means", () => {
+    const shapes = twoColumnShapes();
+    for (let s = 0; s < shapes.length; s++) {
+      const H = shapes[s][0], W = shapes[s][1], OH = shapes[s][2], C = 3;
+      const x = zeros(C * H * W);
+      for (let i = 0; i < C * H * W; i++) x[i] = <f32>Math.sin(<f64>i * 0.37) + <f32>(i % 5);
+      const y = zeros(C * OH * 2);
+      adaptiveAvgPoolForward(1, C, H, W, OH, 2, ptr(x), ptr(y));
+      for (let c = 0; c < C; c++) for (let i = 0; i < OH; i++) for (let j = 0; j < 2; j++) {
+        let sum: f64 = 0;
+        const h0 = binLo(i, H, OH), h1 = binHi(i, H, OH), w0 = binLo(j, W, 2), w1 = binHi(j, W, 2);
+        for (let h = h0; h < h1; h++) for (let w = w0; w < w1; w++) sum += <f64>x[(c * H + h) * W + w];
+        const want = sum / <f64>((h1 - h0) * (w1 - w0));
+        expect(Math.abs(<f64>y[(c * OH + i) * 2 + j] - want)).toBeLessThan(1e-5 * (1.0 + Math.abs(want)));
+      }
+    }
+  });
+
+  it("backward overwrites (or adds to) dx with every covering bin's share", () => {
+    const shapes = twoColumnShapes();
+    for (let s = 0; s < shapes.length; s++) {
+      const H = shapes[s][0], W = shapes[s][1], OH = shapes[s][2], C = 2;
+      const dy = zeros(C * OH * 2);
+      for (let i = 0; i < C * OH * 2; i++) dy[i] = <f32>(i + 1) * 0.75 - 2.0;
+      for (let accumulate = 0; accumulate < 2; accumulate++) {
+        const dx = zeros(C * H * W);
+        for (let i = 0; i < C * H * W; i++) dx[i] = <f32>(i % 7) - 3.0;
+        adaptiveAvgPoolBackward(1, C, H, W, OH, 2, ptr(dy), ptr(dx), accumulate);
+        for (let c = 0; c < C; c++) for (let h = 0; h < H; h++) for (let w = 0; w < W; w++) {
+          let want: f64 = accumulate ? <f64>(((c * H + h) * W + w) % 7) - 3.0 : 0;
+          for (let i = 0; i < OH; i++) for (let j = 0; j < 2; j++) {
+            const h0 = binLo(i, H, OH), h1 = binHi(i, H, OH), w0 = binLo(j, W, 2), w1 = binHi(j, W, 2);
+            if (h >= h0 && h < h1 && w >= w0 && w < w1) want += <f64>dy[(c * OH + i) * 2 + j] / <f64>((h1 - h0) * (w1 - w0));
+          }
+          expect(Math.abs(<f64>dx[(c * H + h) * W + w] - want)).toBeLessThan(1e-5 * (1.0 + Math.abs(want)));
+        }
+      }
+    }
+  });
+});
