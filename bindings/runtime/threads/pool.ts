@@ -10,7 +10,7 @@
 import { BackendError } from '../../errors';
 import {
   ARGS, CLAIM, CONTROL_INTS, DONE, FAILED, FN, GENERATION_MASK, GENERATION_SHIFT, MAX_ARGS, MAX_PARTS, NARGS,
-  PART_KERNELS, PARTS, QUIT, WS_BASE, WS_STRIDE, type PartKernel,
+  PART_KERNELS, PARTS, QUIT, SPIN_LOADS, WS_BASE, WS_STRIDE, type PartKernel,
 } from './control';
 import { spawnWorker, type WorkerHandle } from './spawn';
 import { canBlock } from './support';
@@ -19,12 +19,6 @@ import { WORKER_SOURCE } from './worker_source';
 type KernelFn = (...args: number[]) => void;
 
 const READY_TIMEOUT_MS = 30_000;
-/**
- * How many times run() polls for the other threads' last parts before it sleeps in Atomics.wait:
- * ~0.1 ms (a shared-memory Atomics.load takes ~20 ns in Node 20; no clock, which some runtimes
- * freeze during a call).
- */
-const SPIN_LOADS = 5000;
 
 export class ThreadPool {
   /** Threads including the calling one. */
@@ -125,9 +119,8 @@ export class ThreadPool {
 
   #awaitDone(parts: number): void {
     const ctl = this.#ctl;
-    // Spin a little first: the parts still running usually end within a part's time, and a
-    // thread woken from Atomics.wait resumes some 10–35 µs after the notify (median / p90 on the
-    // 2-core Zen 5 VM), which is 3–10 % of a 0.4 ms op split in two.
+    // Spin first: the parts still running usually end within a part's time, and a wake from
+    // Atomics.wait can take far longer (control.ts SPIN_LOADS).
     for (let spins = SPIN_LOADS; spins > 0 && Atomics.load(ctl, DONE) < parts; spins--) { /* spin */ }
     for (let done = Atomics.load(ctl, DONE); done < parts; done = Atomics.load(ctl, DONE)) {
       if (this.#block) Atomics.wait(ctl, DONE, done);

@@ -5,7 +5,7 @@
  * claim a part (control.ts), run it in its own workspace slice, count it done, sleep when idle.
  * Indices are spliced in from control.ts so the two sides cannot drift apart.
  */
-import { ARGS, CLAIM, CONTROL_INTS, DONE, FAILED, FN, NARGS, PARTS, QUIT, READY, WS_BASE, WS_STRIDE } from './control';
+import { ARGS, CLAIM, CONTROL_INTS, DONE, FAILED, FN, NARGS, PARTS, QUIT, READY, SPIN_LOADS, WS_BASE, WS_STRIDE } from './control';
 
 const body = `
 const node = typeof self === 'undefined';
@@ -27,8 +27,8 @@ function start({ module, memory, control, tid, kernels }) {
     const word = Atomics.load(ctl, ${CLAIM});
     const left = word & 0xfff;
     if (left === 0) {
-      // a short spin catches back-to-back ops without the cost of a wake-up
-      let spins = 4000;
+      // spinning catches the next op without the cost of a wake-up (control.ts SPIN_LOADS)
+      let spins = ${SPIN_LOADS};
       while (spins-- > 0 && Atomics.load(ctl, ${CLAIM}) === word) {}
       if (spins < 0) Atomics.wait(ctl, ${CLAIM}, word);
       continue;
