@@ -4,7 +4,10 @@
 // interleaved (a load spike hits both), medians per round. Per op (the backend's methods, outermost
 // call only) the 1-thread and N-thread times show what still runs serially; CPU ÷ wall of the threaded
 // steps says whether the threads really had their cores (≈ N on a quiet machine; ≈ 1 means the
-// machine was busy and the speedup means nothing).
+// machine was busy and the speedup means nothing). The pool's threads spin ~1 ms before they sleep
+// (runtime/threads/control.ts SPIN_LOADS), and spinning counts as CPU time: since then a busy machine
+// shows as a speedup well below N while CPU ÷ wall still reads near N — read the speedup's spread
+// (the best rounds against the median) instead.
 //
 //   node bench/train/threads.mjs [--variants static,dy,dcd] [--rounds 7] [--threads 2] [--backend wasm-simd]
 // Needs dist/ (npm run build). Default backend: relaxed SIMD where it validates (Node 20 re-runs this
