@@ -100,10 +100,23 @@ function chunkColumns(c0: i32): v128 {
   return i32x4.add(i32x4.splat(c0), i32x4(0, 1, 2, 3));
 }
 
-/** Forward of one plane into two bin columns; W ≥ 2. */
+/** All-ones lanes of chunk `c0` inside the left bin column [0, ⌈W/2⌉). */
+// @ts-ignore: decorator
+@inline
+function leftLanes(c0: i32, W: i32): v128 {
+  return i32x4.lt_s(chunkColumns(c0), i32x4.splat(binEnd(0, W, 2)));
+}
+
+/** All-ones lanes of chunk `c0` inside the right bin column [⌊W/2⌋, W). */
+// @ts-ignore: decorator
+@inline
+function rightLanes(c0: i32, W: i32): v128 {
+  return i32x4.ge_s(chunkColumns(c0), i32x4.splat(binStart(1, W, 2)));
+}
+
+/** Forward of one plane into two bin columns; W ≥ 4. */
 function adaptiveAvgPoolForwardTwoColumns(H: i32, W: i32, OH: i32, xp: usize, yp: usize): void {
   const leftEnd = binEnd(0, W, 2), rightStart = binStart(1, W, 2);
-  const leftEdge = i32x4.splat(leftEnd), rightEdge = i32x4.splat(rightStart - 1);
   const chunks = W >> 2;
   const rowBytes = <usize>W << 2;
   for (let i = 0; i < OH; i++) {
@@ -113,9 +126,8 @@ function adaptiveAvgPoolForwardTwoColumns(H: i32, W: i32, OH: i32, xp: usize, yp
       let p = xp + (<usize>h0 * W + (<usize>c << 2) << 2);
       let v = f32x4.splat(0);
       for (let h = h0; h < h1; h++, p += rowBytes) v = f32x4.add(v, v128.load(p));
-      const cols = chunkColumns(c << 2);
-      left = f32x4.add(left, v128.and(v, i32x4.lt_s(cols, leftEdge)));
-      right = f32x4.add(right, v128.and(v, i32x4.gt_s(cols, rightEdge)));
+      left = f32x4.add(left, v128.and(v, leftLanes(c << 2, W)));
+      right = f32x4.add(right, v128.and(v, rightLanes(c << 2, W)));
     }
     let l = f32x4.extract_lane(left, 0) + f32x4.extract_lane(left, 1) + f32x4.extract_lane(left, 2) + f32x4.extract_lane(left, 3);
     let r = f32x4.extract_lane(right, 0) + f32x4.extract_lane(right, 1) + f32x4.extract_lane(right, 2) + f32x4.extract_lane(right, 3);
@@ -194,7 +206,6 @@ export function adaptiveAvgPoolBackward(
  */
 function adaptiveAvgPoolBackwardTwoColumns(H: i32, W: i32, OH: i32, dyp: usize, dxp: usize): void {
   const leftEnd = binEnd(0, W, 2), rightStart = binStart(1, W, 2);
-  const leftEdge = i32x4.splat(leftEnd), rightEdge = i32x4.splat(rightStart - 1);
   const chunks = W >> 2;
   const rowBytes = <usize>W << 2;
   for (let i = 0; i < OH; i++) {
@@ -204,8 +215,7 @@ function adaptiveAvgPoolBackwardTwoColumns(H: i32, W: i32, OH: i32, dyp: usize, 
     const gr = load<f32>(dyp + (<usize>(i * 2 + 1) << 2)) / (rows * <f32>(W - rightStart));
     const vl = f32x4.splat(gl), vr = f32x4.splat(gr);
     for (let c = 0; c < chunks; c++) {
-      const cols = chunkColumns(c << 2);
-      const share = f32x4.add(v128.and(vl, i32x4.lt_s(cols, leftEdge)), v128.and(vr, i32x4.gt_s(cols, rightEdge)));
+      const share = f32x4.add(v128.and(vl, leftLanes(c << 2, W)), v128.and(vr, rightLanes(c << 2, W)));
       let p = dxp + (<usize>h0 * W + (<usize>c << 2) << 2);
       for (let h = h0; h < h1; h++, p += rowBytes) v128.store(p, f32x4.add(v128.load(p), share));
     }
