@@ -57,12 +57,12 @@ export type PartKernel = (typeof PART_KERNELS)[number];
  * jobs, the main thread waiting for the last parts — ~1.2 ms at ~12 ns a poll (Node 20; a count,
  * not a clock, which some runtimes freeze during a call). A wake from Atomics.wait takes 26–42 µs
  * median on this 2-core VM but 0.14–1.1 ms at p99 and ~3 ms at worst (600 wakes after 0.3–1 ms
- * sleeps, bench-free probe), and a planned DCD-ResNet-50 hands out 82 jobs per image with short
+ * sleeps: tools/wake-latency.mjs), and a planned DCD-ResNet-50 hands out 82 jobs per image with short
  * serial steps between them: at 4 000 / 5 000 polls (~50 µs) the threads slept between most jobs and
  * the main thread waited 5.5–14 ms per image for late workers (2 threads, batch 1, run medians
  * 105–132 ms over 8 processes); at 100 000 it waited 3.9–6.6 ms (100–115 ms), faster in 7 of 8
  * alternated pairs.
- * Spinning costs nothing the pool needs (each thread has its core); it ends within ~1 ms of the
- * last job, as pthreadpool's and ONNX Runtime's pools do.
+ * The price: each thread burns up to ~1.2 ms of CPU after the last job before it sleeps (as
+ * pthreadpool's and ONNX Runtime's pools spin before they block).
  */
 export const SPIN_LOADS = 100_000;
