@@ -60,7 +60,7 @@ export function targets(rows, { threads }) {
     // the step-ratio phase's figure (every variant in each round); older records: the throughput rounds'
     const paired = by.dcd.stepRatio != null;
     const v = paired ? by.dcd.stepRatio : div(by.static.ips.oursTrain, by.dcd.ips.oursTrain), torch = div(by.static.ips.torchTrain, by.dcd.ips.torchTrain);
-    out.push({ name, met: v == null ? null : v <= 1.15, figure: v == null ? 'not measured' : `${v.toFixed(3)}×${paired ? ' (CPU time, both in each round)' : ''} (PyTorch's own ratio: ${torch == null ? 'n/a' : x(torch)})` });
+    out.push({ name, met: v == null ? null : v <= 1.15, figure: v == null ? 'not measured' : `${paired ? `${v.toFixed(3)}× (CPU time, both in each round)` : x(v)} (PyTorch's own ratio: ${torch == null ? 'n/a' : x(torch)})` });
   }
   judge('training step ≥ 20× TensorFlow.js (tfjs-backend-cpu, the fastest tfjs backend that trains it in Node)', rows, 20, (r) => div(r.ips.oursTrain, r.ips.tfjsTrain));
   judge('inference ≥ 20× TensorFlow.js (tfjs-backend-cpu)', rows, 20, (r) => div(r.ips.oursInfer, r.ips.tfjsInfer));

@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error plain ES modules of the bench, no type declarations
-import { targets } from '../../bench/train/report.mjs';
+import { ratioTable, targets } from '../../bench/train/report.mjs';
 // @ts-expect-error plain ES modules of the bench, no type declarations
 import { interleavedRounds } from '../../bench/train/rounds.mjs';
 import * as lib from '../../bindings/index';
@@ -35,6 +35,15 @@ describe('bench:train targets', () => {
     // 50 / 45 = 1.11× the static step time: within 1.15×; PyTorch's own ratio 100 / 60 shown beside it
     expect(find(list, 'DCD').figure).toContain('1.11×');
     expect(find(list, 'DCD').figure).toContain('1.67×');
+  });
+
+  it('judges DCD\'s price by the step-ratio phase when the run has one, not by the images/s columns', () => {
+    // the images/s say 50 / 45 = 1.11×; the paired rounds (every variant in each round) say 1.2×
+    const paired = good.map((r) => (r.variant === 'dcd' ? { ...r, stepRatio: 1.2 } : r.variant === 'static' ? { ...r, stepRatio: 1 } : r));
+    const dcd = find(targets(paired, { threads: 2 }), 'DCD');
+    expect(dcd.met).toBe(false);
+    expect(dcd.figure).toContain('1.200× (CPU time, both in each round)');
+    expect(ratioTable(paired).find((cells: string[]) => cells[0] === 'dcd')[6]).toBe('1.20×');
   });
 
   it('says NOT MET when one variant misses, and names it', () => {
