@@ -60,6 +60,7 @@ export interface InferencePlanStats {
 export interface InferenceStepProfile {
   /** The step as describe() names it: the conv / DCD layer with what is folded into it, or the eager module. */
   label: string;
+  /** What runs: a prepared conv, a prepared DCD layer, the classifier, an unfused add, or modules run as they are. */
   kind: 'conv' | 'dcd' | 'linear' | 'add' | 'eager';
   /** Median wall time of the step over the profile's runs, milliseconds. */
   ms: number;
@@ -70,6 +71,7 @@ export interface InferenceProfile {
   steps: InferenceStepProfile[];
   /** Median wall time of a whole run (the steps plus copying the input in), milliseconds. */
   totalMs: number;
+  /** The timed runs the medians are over. */
   runs: number;
 }
 
