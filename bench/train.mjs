@@ -168,10 +168,9 @@ m2?.dispose();
 
 // 4. Each variant's step ÷ static's, every variant in each round (bench/train/step_ratios.mjs): the
 // throughput rounds above time the variants one after another, so their ratio mixes time windows.
-let stepRatios = null;
 if (args.variants.includes('static') && args.variants.length > 1) {
   const ratioRounds = opt.quick ? 1 : 9;
-  stepRatios = await measureStepRatios(lib, backend, args.variants, data.nchw, {
+  const stepRatios = await measureStepRatios(lib, backend, args.variants, data.nchw, {
     rounds: ratioRounds, steps: opt.quick ? 1 : 3, onRound: (r) => progress(`step ratios: round ${r + 1}/${ratioRounds} (every variant's step, CPU time)`),
   });
   for (const row of rows) row.stepRatio = stepRatios[row.variant]?.ratio ?? null;

@@ -6,6 +6,7 @@
 //        [--rounds 5] [--runs 5] [--top 25] [--weights build/onnx/resnet18.safetensors]
 // Seeded random weights unless --weights; 224×224; relaxed SIMD where it validates, else SIMD.
 import { readFileSync } from 'node:fs';
+import { median } from '../bench/lib/timing.mjs';
 import { fastestWasmBackend } from '../bench/peers/relaxed.mjs';
 
 const argv = process.argv.slice(2);
@@ -40,10 +41,6 @@ for (let r = 0; r < rounds; r++) {
 }
 process.stderr.write('\n');
 
-const median = (a) => {
-  const s = [...a].sort((p, q) => p - q);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const [one, many] = engines.map((e) => ({
   total: median(e.profiles.map((p) => p.totalMs)),
   steps: e.profiles[0].steps.map((s, i) => ({ ...s, ms: median(e.profiles.map((p) => p.steps[i].ms)) })),

@@ -16,19 +16,18 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { fastestWasmBackend, reexecWithRelaxedSimd } from '../peers/relaxed.mjs';
-import { VARIANTS, makeBatch, makeTrainStep, timeOps } from './workload.mjs';
+import { pathToFileURL } from 'node:url';
+import { median } from '../lib/timing.mjs';
+import { trainToolArgs } from './cli.mjs';
+import { makeTrainStep, timeOps } from './workload.mjs';
 
-const { values: opt } = parseArgs({
-  options: {
-    variants: { type: 'string', default: VARIANTS.join(',') }, rounds: { type: 'string', default: '5' },
-    threads: { type: 'string', default: '2' }, backend: { type: 'string' }, batch: { type: 'string', default: '64' },
-    handoff: { type: 'string', default: '0.03' }, dist: { type: 'string' }, jobs: { type: 'boolean', default: false },
+const { opt, variants, rounds, backend, batch, count, number } = trainToolArgs(import.meta.url, {
+  rounds: 5, options: {
+    threads: { type: 'string', default: '2' }, handoff: { type: 'string', default: '0.03' }, dist: { type: 'string' },
+    jobs: { type: 'boolean', default: false },
   },
 });
-reexecWithRelaxedSimd(fileURLToPath(import.meta.url), process.argv.slice(2));
+const threads = count('threads', 2), handoff = number('handoff', 0);
 
 const ANCHOR = 'const fn = PART_KERNELS.indexOf(kernel);';
 const source = fs.readFileSync(opt.dist ? path.join(opt.dist, 'index.js') : new URL('../../dist/index.js', import.meta.url), 'utf8');
@@ -39,9 +38,6 @@ fs.writeFileSync(copy, patched);
 const lib = await import(pathToFileURL(copy).href);
 fs.unlinkSync(copy);
 
-const backend = opt.backend ?? fastestWasmBackend();
-const threads = Number(opt.threads), rounds = Number(opt.rounds), handoff = Number(opt.handoff);
-const batch = makeBatch(Number(opt.batch)).nchw;
 const one = await lib.init({ backend });
 const many = await lib.init({ backend, threads });
 if (many.info().threads !== threads) throw new Error(`init({ threads: ${threads} }) runs ${many.info().threads}: ${many.info().threadsNote}`);
@@ -81,11 +77,10 @@ const opOne = timeOps(one), opMany = timeOps(many, (name) => { currentOp = name;
 
 const trainStep = (m, variant) => makeTrainStep(lib, m, variant, batch);
 
-const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
 const load = () => os.loadavg().map((v) => v.toFixed(2)).join(' ');
 
 console.log(`work model: backend ${backend}, ${threads} threads vs 1, batch ${batch.shape[0]}, ${rounds} rounds; load ${load()}`);
-for (const variant of opt.variants.split(',')) {
+for (const variant of variants) {
   const a = trainStep(one, variant), b = trainStep(many, variant);
   a.step(); b.step(); a.step(); b.step();
   kernelStats.clear();

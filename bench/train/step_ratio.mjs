@@ -7,26 +7,16 @@
 //   node bench/train/step_ratio.mjs [--variants static,dy,dcd] [--rounds 9] [--steps 3] [--backend wasm-simd]
 // Needs dist/ (npm run build). Default backend: relaxed SIMD where it validates (Node 20 re-runs this
 // script with --experimental-wasm-relaxed-simd), else SIMD. One thread (the target's).
-import { parseArgs } from 'node:util';
-import { fileURLToPath } from 'node:url';
-import { fastestWasmBackend, reexecWithRelaxedSimd } from '../peers/relaxed.mjs';
-import { VARIANTS, makeBatch } from './workload.mjs';
+import { trainToolArgs } from './cli.mjs';
 import { measureStepRatios } from './step_ratios.mjs';
 
-const { values: opt } = parseArgs({
-  options: {
-    variants: { type: 'string', default: VARIANTS.join(',') }, rounds: { type: 'string', default: '9' },
-    steps: { type: 'string', default: '3' }, backend: { type: 'string' }, batch: { type: 'string', default: '64' },
-  },
+const { variants, rounds, backend, batch, count } = trainToolArgs(import.meta.url, {
+  rounds: 9, options: { steps: { type: 'string', default: '3' } },
 });
-reexecWithRelaxedSimd(fileURLToPath(import.meta.url), process.argv.slice(2));
+const steps = count('steps', 1);
 const lib = await import('../../dist/index.js');
-const backend = opt.backend ?? fastestWasmBackend();
-const rounds = Number(opt.rounds), steps = Number(opt.steps);
-const variants = opt.variants.split(',');
-const batch = makeBatch(Number(opt.batch)).nchw;
 
-console.log(`training step, batch ${opt.batch}, ${backend}, 1 thread: ${rounds} rounds of ${steps} steps per variant, CPU time`);
+console.log(`training step, batch ${batch.shape[0]}, ${backend}, 1 thread: ${rounds} rounds of ${steps} steps per variant, CPU time`);
 const result = await measureStepRatios(lib, backend, variants, batch, { rounds, steps, onRound: (r) => process.stdout.write(`\rround ${r + 1}/${rounds}`) });
 process.stdout.write('\n');
 for (const [variant, r] of Object.entries(result)) {

@@ -6,13 +6,10 @@
 // shared 2-core VM; per-round ratios on CPU time did not.
 // Used by bench/train/step_ratio.mjs (the command-line tool) and bench:train (its step-ratio column
 // and the issue-14 target line).
+import { median } from '../lib/timing.mjs';
 import { makeTrainStep } from './workload.mjs';
 
 const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
-const median = (a) => {
-  const s = [...a].sort((x, y) => x - y);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 /**
  * { variant: { ms, ratio, min, max } }: median ms per step, the median of the per-round ratios to

@@ -13,22 +13,15 @@
 // Needs dist/ (npm run build). Default backend: relaxed SIMD where it validates (Node 20 re-runs this
 // script with --experimental-wasm-relaxed-simd, as bench/train.mjs does), else SIMD.
 import os from 'node:os';
-import { parseArgs } from 'node:util';
-import { fileURLToPath } from 'node:url';
-import { fastestWasmBackend, reexecWithRelaxedSimd } from '../peers/relaxed.mjs';
-import { VARIANTS, makeBatch, makeTrainStep, timeOps } from './workload.mjs';
+import { median } from '../lib/timing.mjs';
+import { trainToolArgs } from './cli.mjs';
+import { makeTrainStep, timeOps } from './workload.mjs';
 
-const { values: opt } = parseArgs({
-  options: {
-    variants: { type: 'string', default: VARIANTS.join(',') }, rounds: { type: 'string', default: '7' },
-    threads: { type: 'string', default: '2' }, backend: { type: 'string' }, batch: { type: 'string', default: '64' },
-  },
+const { variants, rounds, backend, batch, count } = trainToolArgs(import.meta.url, {
+  rounds: 7, options: { threads: { type: 'string', default: '2' } },
 });
-reexecWithRelaxedSimd(fileURLToPath(import.meta.url), process.argv.slice(2));
+const threads = count('threads', 2);
 const lib = await import('../../dist/index.js');
-const backend = opt.backend ?? fastestWasmBackend();
-const threads = Number(opt.threads), rounds = Number(opt.rounds);
-const batch = makeBatch(Number(opt.batch)).nchw;
 
 const one = await lib.init({ backend });
 const many = await lib.init({ backend, threads });
@@ -38,11 +31,10 @@ const opTimes = [timeOps(one), timeOps(many)];
 
 const trainStep = (m, variant) => makeTrainStep(lib, m, variant, batch);
 
-const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
 const load = () => os.loadavg().map((v) => v.toFixed(2)).join(' ');
 
 console.log(`backend ${backend}, ${threads} threads vs 1, batch ${batch.shape[0]}, ${rounds} rounds; load ${load()}`);
-for (const variant of opt.variants.split(',')) {
+for (const variant of variants) {
   const a = trainStep(one, variant), b = trainStep(many, variant);
   const lossOne = a.step(), lossMany = b.step();
   a.step(); b.step();

@@ -85,6 +85,9 @@ export interface InferenceRunOptions {
   out?: Float32Array;
 }
 
+/** A conv / DCD step's label with what is folded into it ("conv1: … + bn1: … + relu: ReLU"). */
+const foldedLabel = (s: ConvStep | DcdStep): string => [s.label, ...s.folded].join(' + ');
+
 /** Floats of a step's folded weights (the order steps are prepared in). */
 const weightFloats = (s: ConvStep | DcdStep): number =>
   s.kind === 'conv' ? s.weight.length : Object.values(s.state).reduce((n, t) => n + t.data.length, 0);
@@ -310,7 +313,7 @@ export class InferencePlan {
     };
     return {
       steps: this.#runSteps.map((s, i) => ({
-        label: s.kind === 'conv' || s.kind === 'dcd' ? [s.label, ...s.folded].join(' + ') : s.label,
+        label: s.kind === 'conv' || s.kind === 'dcd' ? foldedLabel(s) : s.label,
         kind: s.kind as InferenceStepProfile['kind'],
         ms: median(times[i]),
       })),
@@ -326,8 +329,7 @@ export class InferencePlan {
     for (const s of this.#graph.steps) {
       const where = `→ ${fmtShape(s.out.shape)} @${this.#offsets[s.out.id]}`;
       if (s.kind === 'conv' || s.kind === 'dcd') {
-        const fused = [...s.folded];
-        lines.push(`  ${s.kind.padEnd(6)} ${s.label}${fused.length ? ` + ${fused.join(' + ')}` : ''} ${where}`);
+        lines.push(`  ${s.kind.padEnd(6)} ${foldedLabel(s)} ${where}`);
       } else if (s.kind === 'eager') {
         lines.push(`  eager  ${s.label}${s.modules.length > 1 ? ` (+${s.modules.length - 1} more: ${s.modules.slice(1).map((m) => m.label).join(', ')})` : ''} ${where}`);
       } else {
